@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs every Debian package that motcua's build, tests and demo need.
+# Idempotent and quiet when everything is already there. Run as root.
+set -euo pipefail
+PACKAGES=(
+  g++ cmake ninja-build pkg-config make
+  libsqlite3-dev libsqlitecpp-dev sqlite3
+  libsodium-dev
+  libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
+  nlohmann-json3-dev
+  libboost-program-options-dev
+  catch2
+  libicu-dev      # Unicode NFC and diacritic folding (docs/design/0002-icu-for-unicode.md)
+  curl            # the demo and tests talk to the daemon over loopback
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

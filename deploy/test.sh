@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds with -Wall -Wextra -Werror, runs every test,
+# then builds a second tree with ASan/UBSan and runs the unit tests there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+deploy/install-deps.sh
+deploy/build.sh
+echo "== tests (build/)"
+(cd build && ctest --output-on-failure -j 2 --timeout 600)
+echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMOTCUA_SANITIZE=ON >/dev/null
+cmake --build build-asan -j "$(nproc)" --target unit_tests motcua
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+(cd build-asan && ctest --output-on-failure -j 2 --timeout 900 -L unit)

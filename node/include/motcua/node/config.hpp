@@ -1,0 +1,40 @@
+// Node settings, kept in the node's own database (table `config`).
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "motcua/result.hpp"
+
+namespace SQLite {
+class Database;
+}
+
+namespace motcua::node {
+
+struct ConfigKey {
+  std::string key;
+  std::string default_value;
+  std::string help;
+};
+
+// Every known key with its default and a one-line description.
+const std::vector<ConfigKey>& config_keys();
+
+class Config {
+ public:
+  explicit Config(std::shared_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+  // Value set by `config set`, else the default. Unknown keys: empty string.
+  std::string get(const std::string& key) const;
+  int64_t get_int(const std::string& key) const;
+  // Validates key and value (unknown key, wrong type, out of range -> Error with field=key).
+  Status set(const std::string& key, const std::string& value);
+  // Every key with its effective value.
+  std::map<std::string, std::string> all() const;
+
+ private:
+  std::shared_ptr<SQLite::Database> db_;
+};
+
+}  // namespace motcua::node

@@ -1,0 +1,111 @@
+// The append-only, signed, hash-chained journal and its projection.
+// The journal is the truth; the `projection` table is derived from it by a
+// pure per-subject function and can be rebuilt at any time.
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "motcua/node/entry.hpp"
+#include "motcua/node/hlc.hpp"
+
+namespace SQLite {
+class Database;
+}
+
+namespace motcua::node {
+
+// Current state of one subject from all its entries. MUST be a pure function of
+// the set of entries (the vector comes sorted by entry_order_less, but the
+// result must not depend on arrival order).
+using SubjectProjector = std::function<Json(const std::string& subject, const std::vector<Entry>& entries)>;
+
+// The default projector: a summary (entry count, event types, latest HLC).
+Json summary_projector(const std::string& subject, const std::vector<Entry>& entries);
+
+struct VerifyProblem {
+  std::string author_hex;  // empty when the problem is not tied to an entry
+  int64_t seq = 0;
+  std::string subject;
+  std::string what;
+};
+
+struct VerifyReport {
+  int64_t entries_checked = 0;
+  int64_t subjects_checked = 0;
+  std::vector<VerifyProblem> problems;  // first is the first bad entry found
+  bool ok() const { return problems.empty(); }
+};
+
+// Fault injection for crash tests: called with a step name before each write
+// of an append; it may throw (or end the process) to simulate a crash there.
+using WriteHook = std::function<void(const char* step)>;
+
+class Journal {
+ public:
+  // REQUIRES: `db` opened by schema::open_database. `self` signs own entries.
+  Journal(std::shared_ptr<SQLite::Database> db, KeyPair self, Clock& clock, SubjectProjector projector);
+
+  const PublicKey& self() const { return self_.pk; }
+
+  // Appends own entries in one transaction: all or none. Fills author, seq,
+  // prev, hlc, wall_ms and parents (the subject's current heads). Returns the
+  // sealed entries once durably committed.
+  Result<std::vector<Entry>> append_batch(const std::vector<EntryDraft>& drafts);
+  Result<Entry> append(const EntryDraft& draft);
+
+  // Stores foreign entries (any author) after checking each: signature, id,
+  // seq continuity and prev link against the stored chain (or earlier entries
+  // of the same batch), parents known. All or none. Entries already held
+  // (same id) are skipped; same author+seq with other content is refused as
+  // "equivocation". Returns the number of new entries stored.
+  Result<int64_t> ingest(const std::vector<Entry>& entries);
+
+  // Reads.
+  std::optional<Entry> get(const Hash32& id);
+  std::optional<Entry> get(const PublicKey& author, int64_t seq);
+  std::vector<Entry> subject_entries(const std::string& subject);
+  std::map<PublicKey, int64_t> heads();
+  int64_t count();
+  // Entries with local position > after_pos, ascending, at most `limit`;
+  // pos of each returned alongside.
+  std::vector<std::pair<int64_t, Entry>> entries_after_pos(int64_t after_pos, size_t limit);
+  std::vector<Entry> author_entries(const PublicKey& author, int64_t after_seq, size_t limit);
+  std::optional<Json> subject_state(const std::string& subject);
+  std::vector<std::string> subjects();
+  // BLAKE2b-256 over all (subject, state_hash) pairs in subject order.
+  Hash32 state_hash();
+
+  // Checks everything (see VerifyReport); stops listing after `max_problems`.
+  VerifyReport verify(size_t max_problems = 20);
+  // Recomputes every subject's projection from the journal.
+  Status rebuild_projection();
+
+  void set_write_hook(WriteHook hook) { hook_ = std::move(hook); }
+  HybridClock& hlc() { return hlc_; }
+  // The lock that serialises all use of the shared connection.
+  std::recursive_mutex& mutex() { return mu_; }
+
+ private:
+  Entry load_row(void* stmt);
+  std::vector<Hash32> subject_heads(const std::string& subject);
+  void store(const Entry& e, int64_t now_ms);
+  void project(const std::vector<std::string>& subjects);
+  void step(const char* name) {
+    if (hook_) hook_(name);
+  }
+
+  std::shared_ptr<SQLite::Database> db_;
+  KeyPair self_;
+  Clock& clock_;
+  HybridClock hlc_;
+  SubjectProjector projector_;
+  WriteHook hook_;
+  std::recursive_mutex mu_;
+};
+
+}  // namespace motcua::node

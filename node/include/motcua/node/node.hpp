@@ -1,0 +1,67 @@
+// A motcua node on disk: data directory, database, identity key, journal.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "motcua/env.hpp"
+#include "motcua/node/config.hpp"
+#include "motcua/node/journal.hpp"
+
+namespace motcua::node {
+
+enum class Role { Point, Hub };
+std::string role_name(Role r);
+
+struct InitOptions {
+  std::string data_dir;
+  Role role = Role::Point;
+  std::string name;
+  std::string agency_code;                // receiving agency code (QCVN 102:2016), may be empty for hubs
+  std::optional<std::string> passphrase;  // seal the key file
+  bool fast_kdf_for_tests = false;
+};
+
+struct OpenOptions {
+  std::string data_dir;
+  std::optional<std::string> passphrase;
+  Clock* clock = nullptr;    // default: system clock
+  Random* random = nullptr;  // default: system random
+  SubjectProjector projector;  // default: the dossier projector
+};
+
+class Node {
+ public:
+  // Creates the data directory, database and key file. Refuses an existing node.
+  static Status init(const InitOptions& opt, Random& rng);
+  static Result<std::unique_ptr<Node>> open(const OpenOptions& opt);
+
+  const std::string& data_dir() const { return dir_; }
+  Role role() const { return role_; }
+  const std::string& name() const { return name_; }
+  std::string meta(const std::string& key) const;
+  void set_meta(const std::string& key, const std::string& value);
+  const KeyPair& keys() const { return keys_; }
+  Journal& journal() { return *journal_; }
+  Config& config() { return *config_; }
+  Clock& clock() { return *clock_; }
+  Random& random() { return *random_; }
+  std::shared_ptr<SQLite::Database> db() { return db_; }
+
+ private:
+  Node() = default;
+  std::string dir_;
+  Role role_ = Role::Point;
+  std::string name_;
+  KeyPair keys_;
+  Clock* clock_ = nullptr;
+  Random* random_ = nullptr;
+  std::shared_ptr<SQLite::Database> db_;
+  std::unique_ptr<Journal> journal_;
+  std::unique_ptr<Config> config_;
+};
+
+std::string db_path(const std::string& data_dir);
+std::string key_path(const std::string& data_dir);
+
+}  // namespace motcua::node

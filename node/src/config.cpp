@@ -1,0 +1,75 @@
+#include "motcua/node/config.hpp"
+
+#include <charconv>
+
+#include "motcua/schema/database.hpp"
+
+namespace motcua::node {
+
+const std::vector<ConfigKey>& config_keys() {
+  static const std::vector<ConfigKey> keys = {
+      {"listen", "127.0.0.1:8080", "address:port the daemon listens on"},
+      {"hub_url", "", "URL of the hub this point syncs with (set by join)"},
+      {"sync_interval_s", "60", "seconds between background syncs (point)"},
+      {"cutoff_hour", "15", "dossiers received at or after this hour count from the next working day"},
+      {"max_body_bytes", "1048576", "largest JSON request body accepted"},
+      {"max_blob_bytes", "20971520", "largest attachment accepted"},
+      {"code_pattern", "{agency}-{yymmdd}-{seq4}", "dossier code pattern (Thông tư 01/2018/TT-VPCP)"},
+      {"session_ttl_s", "28800", "lifetime of a login session"},
+      {"tls_cert", "", "PEM certificate for HTTPS (empty: plain HTTP)"},
+      {"tls_key", "", "PEM private key for HTTPS"},
+  };
+  return keys;
+}
+
+static const ConfigKey* find_key(const std::string& k) {
+  for (const auto& c : config_keys())
+    if (c.key == k) return &c;
+  return nullptr;
+}
+
+std::string Config::get(const std::string& key) const {
+  SQLite::Statement q(*db_, "SELECT value FROM config WHERE key = ?");
+  q.bind(1, key);
+  if (q.executeStep()) return q.getColumn(0).getString();
+  const ConfigKey* c = find_key(key);
+  return c ? c->default_value : std::string();
+}
+
+int64_t Config::get_int(const std::string& key) const {
+  std::string v = get(key);
+  int64_t out = 0;
+  std::from_chars(v.data(), v.data() + v.size(), out);
+  return out;
+}
+
+Status Config::set(const std::string& key, const std::string& value) {
+  const ConfigKey* c = find_key(key);
+  if (!c) return make_error("unknown_key", "unknown setting '" + key + "' (see: motcua config list)", key);
+  bool numeric = !c->default_value.empty() &&
+                 c->default_value.find_first_not_of("0123456789") == std::string::npos;
+  if (numeric) {
+    int64_t v = 0;
+    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || p != value.data() + value.size() || v < 0)
+      return make_error("invalid_value", "'" + key + "' must be a non-negative whole number", key);
+    if (key == "cutoff_hour" && v > 23) return make_error("invalid_value", "cutoff_hour must be 0..23", key);
+  }
+  if (key == "listen" && value.rfind(':') == std::string::npos)
+    return make_error("invalid_value", "listen must be HOST:PORT", key);
+  if (key == "code_pattern" && value.find("{seq4}") == std::string::npos)
+    return make_error("invalid_value", "code_pattern must contain {seq4}", key);
+  SQLite::Statement up(*db_, "INSERT OR REPLACE INTO config (key, value) VALUES (?, ?)");
+  up.bind(1, key);
+  up.bind(2, value);
+  up.exec();
+  return ok_status();
+}
+
+std::map<std::string, std::string> Config::all() const {
+  std::map<std::string, std::string> out;
+  for (const auto& c : config_keys()) out[c.key] = get(c.key);
+  return out;
+}
+
+}  // namespace motcua::node

@@ -1,0 +1,410 @@
+#include "motcua/node/journal.hpp"
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+
+#include "motcua/schema/database.hpp"
+
+namespace motcua::node {
+
+namespace {
+const char* kSelect = "SELECT canonical, sig, pos FROM journal ";
+
+std::string blob_string(const SQLite::Column& c) {
+  return std::string(static_cast<const char*>(c.getBlob()), static_cast<size_t>(c.getBytes()));
+}
+template <size_t N>
+std::array<uint8_t, N> blob_array(const SQLite::Column& c) {
+  std::array<uint8_t, N> a{};
+  if (static_cast<size_t>(c.getBytes()) == N) std::copy_n(static_cast<const uint8_t*>(c.getBlob()), N, a.begin());
+  return a;
+}
+template <size_t N>
+void bind_array(SQLite::Statement& st, int i, const std::array<uint8_t, N>& a) {
+  st.bind(i, a.data(), static_cast<int>(N));
+}
+std::string hexs(const PublicKey& k) { return to_hex(k); }
+}  // namespace
+
+Json summary_projector(const std::string& subject, const std::vector<Entry>& entries) {
+  Json types = Json::object();
+  Hlc latest;
+  for (const auto& e : entries) {
+    types[e.type] = types.value(e.type, 0) + 1;
+    latest = std::max(latest, e.hlc);
+  }
+  return Json{{"subject", subject}, {"entries", entries.size()}, {"types", types},
+              {"latest_hlc", Json::array({latest.ms, latest.c})}};
+}
+
+Journal::Journal(std::shared_ptr<SQLite::Database> db, KeyPair self, Clock& clock, SubjectProjector projector)
+    : db_(std::move(db)), self_(self), clock_(clock), hlc_(clock), projector_(std::move(projector)) {
+  SQLite::Statement q(*db_, "SELECT hlc_ms, hlc_c FROM journal ORDER BY hlc_ms DESC, hlc_c DESC LIMIT 1");
+  if (q.executeStep()) hlc_.restore(Hlc{q.getColumn(0).getInt64(), q.getColumn(1).getInt64()});
+}
+
+Entry Journal::load_row(void* stmt) {
+  auto& q = *static_cast<SQLite::Statement*>(stmt);
+  Signature sig = blob_array<64>(q.getColumn(1));
+  auto e = parse_entry_unverified(blob_string(q.getColumn(0)), sig);
+  if (!e.ok()) throw std::runtime_error("journal row is damaged: " + e.error().message + " (run motcua verify)");
+  return std::move(e.value());
+}
+
+std::vector<Entry> Journal::subject_entries(const std::string& subject) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
+  SQLite::Statement q(*db_, std::string(kSelect) + "WHERE subject = ? ORDER BY hlc_ms, hlc_c, author, seq");
+  q.bind(1, subject);
+  std::vector<Entry> out;
+  while (q.executeStep()) out.push_back(load_row(&q));
+  return out;
+}
+
+std::vector<Hash32> Journal::subject_heads(const std::string& subject) {
+  auto entries = subject_entries(subject);
+  std::set<Hash32> referenced;
+  for (const auto& e : entries) referenced.insert(e.parents.begin(), e.parents.end());
+  std::vector<Hash32> heads;
+  for (const auto& e : entries)
+    if (!referenced.count(e.id)) heads.push_back(e.id);
+  std::sort(heads.begin(), heads.end());
+  return heads;
+}
+
+void Journal::store(const Entry& e, int64_t now_ms) {
+  SQLite::Statement ins(*db_,
+                        "INSERT INTO journal (id, author, seq, prev, hlc_ms, hlc_c, type, subject, canonical, sig, "
+                        "received_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+  bind_array(ins, 1, e.id);
+  bind_array(ins, 2, e.author);
+  ins.bind(3, static_cast<int64_t>(e.seq));
+  bind_array(ins, 4, e.prev);
+  ins.bind(5, static_cast<int64_t>(e.hlc.ms));
+  ins.bind(6, static_cast<int64_t>(e.hlc.c));
+  ins.bind(7, e.type);
+  ins.bind(8, e.subject);
+  ins.bind(9, e.canonical.data(), static_cast<int>(e.canonical.size()));
+  bind_array(ins, 10, e.sig);
+  ins.bind(11, static_cast<int64_t>(now_ms));
+  ins.exec();
+  SQLite::Statement head(*db_,
+                         "INSERT INTO authors (author, head_seq, head_id) VALUES (?,?,?) "
+                         "ON CONFLICT(author) DO UPDATE SET head_seq = excluded.head_seq, head_id = excluded.head_id");
+  bind_array(head, 1, e.author);
+  head.bind(2, static_cast<int64_t>(e.seq));
+  bind_array(head, 3, e.id);
+  head.exec();
+}
+
+void Journal::project(const std::vector<std::string>& subjects) {
+  for (const auto& s : subjects) {
+    step("projection");
+    auto entries = subject_entries(s);
+    Json state = projector_(s, entries);
+    std::string bytes = canonical_bytes(state);
+    Hash32 h = blake2b256(bytes);
+    SQLite::Statement up(*db_, "INSERT OR REPLACE INTO projection (subject, state, state_hash) VALUES (?,?,?)");
+    up.bind(1, s);
+    up.bind(2, bytes);
+    bind_array(up, 3, h);
+    up.exec();
+  }
+}
+
+Result<std::vector<Entry>> Journal::append_batch(const std::vector<EntryDraft>& drafts) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
+  std::vector<Entry> out;
+  out.reserve(drafts.size());
+  Status s = schema::in_transaction(*db_, [&]() -> Status {
+    int64_t seq = 0;
+    Hash32 prev{};
+    {
+      SQLite::Statement q(*db_, "SELECT head_seq, head_id FROM authors WHERE author = ?");
+      bind_array(q, 1, self_.pk);
+      if (q.executeStep()) {
+        seq = q.getColumn(0).getInt64();
+        prev = blob_array<32>(q.getColumn(1));
+      }
+    }
+    std::unordered_map<std::string, std::vector<Hash32>> heads;
+    std::vector<std::string> touched;
+    const int64_t now = clock_.now_ms();
+    for (size_t i = 0; i < drafts.size(); ++i) {
+      const EntryDraft& d = drafts[i];
+      Entry e;
+      e.author = self_.pk;
+      e.seq = ++seq;
+      e.prev = prev;
+      e.hlc = hlc_.now();
+      e.wall_ms = now;
+      e.user = d.user;
+      e.type = d.type;
+      e.subject = d.subject;
+      e.body = d.body;
+      auto it = heads.find(d.subject);
+      if (it == heads.end()) {
+        it = heads.emplace(d.subject, subject_heads(d.subject)).first;
+        touched.push_back(d.subject);
+      }
+      e.parents = it->second;
+      Status sealed = seal_entry(e, self_.sk);
+      if (!sealed.ok()) {
+        Error err = sealed.error();
+        if (drafts.size() > 1) err.message = "entry " + std::to_string(i) + ": " + err.message;
+        return err;
+      }
+      step("insert");
+      store(e, now);
+      it->second = {e.id};
+      prev = e.id;
+      out.push_back(std::move(e));
+    }
+    project(touched);
+    step("commit");
+    return ok_status();
+  });
+  if (!s.ok()) return s.error();
+  return out;
+}
+
+Result<Entry> Journal::append(const EntryDraft& draft) {
+  auto r = append_batch({draft});
+  if (!r.ok()) return r.error();
+  return std::move(r.value().front());
+}
+
+Result<int64_t> Journal::ingest(const std::vector<Entry>& entries) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
+  int64_t added = 0;
+  Status s = schema::in_transaction(*db_, [&]() -> Status {
+    std::map<PublicKey, std::pair<int64_t, Hash32>> head;  // author -> (seq, id), incl. this batch
+    std::set<Hash32> batch_ids;
+    std::vector<std::string> touched;
+    std::set<std::string> touched_set;
+    const int64_t now = clock_.now_ms();
+    auto head_of = [&](const PublicKey& a) -> std::pair<int64_t, Hash32> {
+      auto it = head.find(a);
+      if (it != head.end()) return it->second;
+      SQLite::Statement q(*db_, "SELECT head_seq, head_id FROM authors WHERE author = ?");
+      bind_array(q, 1, a);
+      std::pair<int64_t, Hash32> h{0, Hash32{}};
+      if (q.executeStep()) h = {q.getColumn(0).getInt64(), blob_array<32>(q.getColumn(1))};
+      head[a] = h;
+      return h;
+    };
+    auto known = [&](const Hash32& id) {
+      if (batch_ids.count(id)) return true;
+      SQLite::Statement q(*db_, "SELECT 1 FROM journal WHERE id = ?");
+      bind_array(q, 1, id);
+      return q.executeStep();
+    };
+    for (const Entry& e : entries) {
+      std::string where = hexs(e.author).substr(0, 16) + "… seq " + std::to_string(e.seq);
+      // The entry's own integrity (id and signature) was checked when parsed;
+      // check again here so no caller can bypass it.
+      if (blake2b256(e.canonical) != e.id || !motcua::verify(e.author, SignDomain::JournalEntry, e.canonical, e.sig))
+        return make_error("bad_signature", "entry " + where + ": signature or id does not match its content");
+      auto [hseq, hid] = head_of(e.author);
+      if (e.seq <= hseq) {
+        auto have = get(e.author, e.seq);
+        if (have && have->id == e.id) continue;  // already held: idempotent
+        return make_error("equivocation", "entry " + where + ": this author already signed different content at this seq");
+      }
+      if (e.seq != hseq + 1)
+        return make_error("seq_gap", "entry " + where + ": expected seq " + std::to_string(hseq + 1));
+      if (e.prev != hid) return make_error("broken_chain", "entry " + where + ": prev does not match the author's previous entry");
+      for (const auto& p : e.parents)
+        if (!known(p)) return make_error("unknown_parent", "entry " + where + ": causal parent " + to_hex(p).substr(0, 16) + "… is unknown");
+      step("insert");
+      store(e, now);
+      head[e.author] = {e.seq, e.id};
+      batch_ids.insert(e.id);
+      if (touched_set.insert(e.subject).second) touched.push_back(e.subject);
+      hlc_.observe(e.hlc);
+      ++added;
+    }
+    project(touched);
+    step("commit");
+    return ok_status();
+  });
+  if (!s.ok()) return s.error();
+  return added;
+}
+
+std::optional<Entry> Journal::get(const Hash32& id) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
+  SQLite::Statement q(*db_, std::string(kSelect) + "WHERE id = ?");
+  bind_array(q, 1, id);
+  if (!q.executeStep()) return std::nullopt;
+  return load_row(&q);
+}
+
+std::optional<Entry> Journal::get(const PublicKey& author, int64_t seq) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
+  SQLite::Statement q(*db_, std::string(kSelect) + "WHERE author = ? AND seq = ?");
+  bind_array(q, 1, author);
+  q.bind(2, static_cast<int64_t>(seq));
+  if (!q.executeStep()) return std::nullopt;
+  return load_row(&q);
+}
+
+std::map<PublicKey, int64_t> Journal::heads() {
+  std::lock_guard<std::recursive_mutex> g(mu_);
+  std::map<PublicKey, int64_t> out;
+  SQLite::Statement q(*db_, "SELECT author, head_seq FROM authors");
+  while (q.executeStep()) out[blob_array<32>(q.getColumn(0))] = q.getColumn(1).getInt64();
+  return out;
+}
+
+int64_t Journal::count() {
+  std::lock_guard<std::recursive_mutex> g(mu_);
+  return db_->execAndGet("SELECT count(*) FROM journal").getInt64();
+}
+
+std::vector<std::pair<int64_t, Entry>> Journal::entries_after_pos(int64_t after_pos, size_t limit) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
+  SQLite::Statement q(*db_, std::string(kSelect) + "WHERE pos > ? ORDER BY pos LIMIT ?");
+  q.bind(1, static_cast<int64_t>(after_pos));
+  q.bind(2, static_cast<int64_t>(limit));
+  std::vector<std::pair<int64_t, Entry>> out;
+  while (q.executeStep()) {
+    int64_t pos = q.getColumn(2).getInt64();
+    out.emplace_back(pos, load_row(&q));
+  }
+  return out;
+}
+
+std::vector<Entry> Journal::author_entries(const PublicKey& author, int64_t after_seq, size_t limit) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
+  SQLite::Statement q(*db_, std::string(kSelect) + "WHERE author = ? AND seq > ? ORDER BY seq LIMIT ?");
+  bind_array(q, 1, author);
+  q.bind(2, static_cast<int64_t>(after_seq));
+  q.bind(3, static_cast<int64_t>(limit));
+  std::vector<Entry> out;
+  while (q.executeStep()) out.push_back(load_row(&q));
+  return out;
+}
+
+std::optional<Json> Journal::subject_state(const std::string& subject) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
+  SQLite::Statement q(*db_, "SELECT state FROM projection WHERE subject = ?");
+  q.bind(1, subject);
+  if (!q.executeStep()) return std::nullopt;
+  return Json::parse(q.getColumn(0).getString());
+}
+
+std::vector<std::string> Journal::subjects() {
+  std::lock_guard<std::recursive_mutex> g(mu_);
+  std::vector<std::string> out;
+  SQLite::Statement q(*db_, "SELECT subject FROM projection ORDER BY subject");
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  return out;
+}
+
+Hash32 Journal::state_hash() {
+  std::lock_guard<std::recursive_mutex> g(mu_);
+  Blake2bStream h;
+  SQLite::Statement q(*db_, "SELECT subject, state_hash FROM projection ORDER BY subject");
+  while (q.executeStep()) {
+    std::string s = q.getColumn(0).getString();
+    h.update(reinterpret_cast<const uint8_t*>(s.data()), s.size() + 1);  // includes the NUL separator
+    Hash32 sh = blob_array<32>(q.getColumn(1));
+    h.update(sh.data(), sh.size());
+  }
+  return h.final();
+}
+
+Status Journal::rebuild_projection() {
+  std::lock_guard<std::recursive_mutex> g(mu_);
+  return schema::in_transaction(*db_, [&]() -> Status {
+    db_->exec("DELETE FROM projection");
+    std::vector<std::string> subjects;
+    SQLite::Statement q(*db_, "SELECT DISTINCT subject FROM journal ORDER BY subject");
+    while (q.executeStep()) subjects.push_back(q.getColumn(0).getString());
+    project(subjects);
+    return ok_status();
+  });
+}
+
+VerifyReport Journal::verify(size_t max_problems) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
+  VerifyReport rep;
+  auto problem = [&](const std::string& author, int64_t seq, const std::string& subject, const std::string& what) {
+    if (rep.problems.size() < max_problems) rep.problems.push_back(VerifyProblem{author, seq, subject, what});
+  };
+  // 1. Every entry: canonical form, id, signature, stored columns, chain.
+  std::map<PublicKey, std::pair<int64_t, Hash32>> last;
+  {
+    SQLite::Statement q(*db_,
+                        "SELECT id, author, seq, prev, hlc_ms, hlc_c, type, subject, canonical, sig FROM journal "
+                        "ORDER BY author, seq");
+    while (q.executeStep()) {
+      ++rep.entries_checked;
+      PublicKey author = blob_array<32>(q.getColumn(1));
+      int64_t seq = q.getColumn(2).getInt64();
+      std::string subject = q.getColumn(7).getString();
+      std::string ah = hexs(author);
+      auto parsed = parse_entry(blob_string(q.getColumn(8)), blob_array<64>(q.getColumn(9)));
+      auto& [lseq, lid] = last[author];
+      int64_t expect = lseq + 1;
+      if (!parsed.ok()) {
+        problem(ah, seq, subject, parsed.error().code + ": " + parsed.error().message);
+      } else {
+        const Entry& e = parsed.value();
+        if (blob_array<32>(q.getColumn(0)) != e.id) problem(ah, seq, subject, "stored id does not match the entry's hash");
+        else if (e.author != author || e.seq != seq || e.prev != blob_array<32>(q.getColumn(3)) ||
+                 e.hlc.ms != q.getColumn(4).getInt64() || e.hlc.c != q.getColumn(5).getInt64() ||
+                 e.type != q.getColumn(6).getString() || e.subject != subject)
+          problem(ah, seq, subject, "indexed columns do not match the signed content");
+        else if (seq != expect)
+          problem(ah, seq, subject, "gap in seq: expected " + std::to_string(expect) + " (entries missing or reordered)");
+        else if (e.prev != lid)
+          problem(ah, seq, subject, "hash link broken: prev is not the id of seq " + std::to_string(seq - 1));
+      }
+      lseq = seq;
+      lid = blob_array<32>(q.getColumn(0));
+    }
+  }
+  // 2. Chain heads: a removed tail shows as a head beyond the last entry.
+  {
+    SQLite::Statement q(*db_, "SELECT author, head_seq, head_id FROM authors ORDER BY author");
+    while (q.executeStep()) {
+      PublicKey a = blob_array<32>(q.getColumn(0));
+      int64_t hs = q.getColumn(1).getInt64();
+      auto it = last.find(a);
+      int64_t have = it == last.end() ? 0 : it->second.first;
+      if (have != hs || (it != last.end() && it->second.second != blob_array<32>(q.getColumn(2))))
+        problem(hexs(a), have + 1, "", "chain head says seq " + std::to_string(hs) + " but the journal ends at seq " +
+                                           std::to_string(have) + " (entries removed)");
+    }
+  }
+  // 3. Projection equals a rebuild from the journal.
+  {
+    std::map<std::string, std::string> stored;
+    SQLite::Statement p(*db_, "SELECT subject, state FROM projection");
+    while (p.executeStep()) stored[p.getColumn(0).getString()] = p.getColumn(1).getString();
+    SQLite::Statement q(*db_, "SELECT DISTINCT subject FROM journal ORDER BY subject");
+    std::set<std::string> seen;
+    while (q.executeStep()) {
+      std::string s = q.getColumn(0).getString();
+      seen.insert(s);
+      ++rep.subjects_checked;
+      std::string want;
+      try {
+        want = canonical_bytes(projector_(s, subject_entries(s)));
+      } catch (const std::exception& ex) {
+        problem("", 0, s, std::string("cannot rebuild projection: ") + ex.what());
+        continue;
+      }
+      auto it = stored.find(s);
+      if (it == stored.end()) problem("", 0, s, "projection missing for subject");
+      else if (it->second != want) problem("", 0, s, "stored projection differs from a rebuild from the journal");
+    }
+    for (const auto& [s, _] : stored)
+      if (!seen.count(s)) problem("", 0, s, "projection has a subject with no journal entries");
+  }
+  return rep;
+}
+
+}  // namespace motcua::node

@@ -1,0 +1,88 @@
+#include "motcua/node/node.hpp"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "motcua/keyfile.hpp"
+#include "motcua/schema/database.hpp"
+
+namespace motcua::node {
+
+namespace fs = std::filesystem;
+
+SubjectProjector default_projector();  // projection.cpp
+
+std::string role_name(Role r) { return r == Role::Hub ? "hub" : "point"; }
+std::string db_path(const std::string& d) { return (fs::path(d) / "motcua.db").string(); }
+std::string key_path(const std::string& d) { return (fs::path(d) / "node.key").string(); }
+
+Status Node::init(const InitOptions& opt, Random& rng) {
+  crypto_init();
+  if (opt.name.empty()) return make_error("invalid_value", "a node name is required", "name");
+  std::error_code ec;
+  if (fs::exists(db_path(opt.data_dir), ec) || fs::exists(key_path(opt.data_dir), ec))
+    return make_error("already_initialised", "a node already exists in " + opt.data_dir + "; nothing was changed");
+  fs::create_directories(opt.data_dir, ec);
+  if (ec) return make_error("io_error", "cannot create " + opt.data_dir + ": " + ec.message());
+  ::chmod(opt.data_dir.c_str(), 0700);
+  KeyPair kp = generate_keypair(rng);
+  Status s = save_key_file(key_path(opt.data_dir), kp, opt.passphrase, rng, opt.fast_kdf_for_tests);
+  if (!s.ok()) return s;
+  auto db = schema::open_database(db_path(opt.data_dir), {.create = true});
+  if (!db.ok()) return db.error();
+  auto& d = *db.value();
+  return schema::in_transaction(d, [&]() -> Status {
+    SQLite::Statement ins(d, "INSERT INTO node_meta (key, value) VALUES (?, ?)");
+    auto put = [&](const std::string& k, const std::string& v) {
+      ins.reset();
+      ins.bind(1, k);
+      ins.bind(2, v);
+      ins.exec();
+    };
+    put("role", role_name(opt.role));
+    put("name", opt.name);
+    put("public_key", to_hex(kp.pk));
+    put("agency_code", opt.agency_code);
+    return ok_status();
+  });
+}
+
+Result<std::unique_ptr<Node>> Node::open(const OpenOptions& opt) {
+  crypto_init();
+  if (!fs::exists(db_path(opt.data_dir)))
+    return make_error("not_initialised", "no node in " + opt.data_dir + " (run: motcua init --data-dir " + opt.data_dir + ")");
+  auto kp = load_key_file(key_path(opt.data_dir), opt.passphrase);
+  if (!kp.ok()) return kp.error();
+  auto db = schema::open_database(db_path(opt.data_dir), {});
+  if (!db.ok()) return db.error();
+  std::unique_ptr<Node> n(new Node());
+  n->dir_ = opt.data_dir;
+  n->keys_ = kp.value();
+  n->db_ = db.value();
+  n->clock_ = opt.clock ? opt.clock : &system_clock();
+  n->random_ = opt.random ? opt.random : &system_random();
+  if (n->meta("public_key") != to_hex(n->keys_.pk))
+    return make_error("key_mismatch", "node.key does not belong to this database (public keys differ)");
+  n->role_ = n->meta("role") == "hub" ? Role::Hub : Role::Point;
+  n->name_ = n->meta("name");
+  n->config_ = std::make_unique<Config>(n->db_);
+  n->journal_ = std::make_unique<Journal>(n->db_, n->keys_, *n->clock_,
+                                          opt.projector ? opt.projector : default_projector());
+  return n;
+}
+
+std::string Node::meta(const std::string& key) const {
+  SQLite::Statement q(*db_, "SELECT value FROM node_meta WHERE key = ?");
+  q.bind(1, key);
+  return q.executeStep() ? q.getColumn(0).getString() : std::string();
+}
+
+void Node::set_meta(const std::string& key, const std::string& value) {
+  SQLite::Statement q(*db_, "INSERT OR REPLACE INTO node_meta (key, value) VALUES (?, ?)");
+  q.bind(1, key);
+  q.bind(2, value);
+  q.exec();
+}
+
+}  // namespace motcua::node

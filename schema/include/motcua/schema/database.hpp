@@ -1,0 +1,39 @@
+// Opening the node's SQLite database: pragmas for durability, numbered
+// migrations applied in one transaction each, refusal of newer schemas.
+// SQLiteCpp's wrapper types appear here; sqlite3.h never does.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include "motcua/result.hpp"
+
+namespace motcua::schema {
+
+// The schema version this binary writes. Migrations 1..kSchemaVersion live in
+// schema/src/migrations.cpp and are never edited once released.
+int schema_version();
+
+struct OpenOptions {
+  bool create = false;       // create the file if missing
+  bool read_only = false;
+  int busy_timeout_ms = 5000;
+};
+
+// Opens (and migrates) the database at `path`: WAL, synchronous=FULL,
+// foreign_keys=ON, busy timeout. A database written by a newer motcua is
+// refused with error code "schema_too_new" and left untouched.
+Result<std::shared_ptr<SQLite::Database>> open_database(const std::string& path, const OpenOptions& opt);
+
+// Version recorded in the database (PRAGMA user_version).
+int database_version(SQLite::Database& db);
+
+// Runs `fn` inside one IMMEDIATE transaction; commits if it returns ok,
+// rolls back on error or exception (the exception propagates).
+Status in_transaction(SQLite::Database& db, const std::function<Status()>& fn);
+
+}  // namespace motcua::schema

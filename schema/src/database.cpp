@@ -1,0 +1,68 @@
+#include "motcua/schema/database.hpp"
+
+#include <sqlite3.h>
+
+#include <vector>
+
+namespace motcua::schema {
+
+const std::vector<const char*>& migrations();  // migrations.cpp
+
+int schema_version() { return static_cast<int>(migrations().size()); }
+
+int database_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
+
+Status in_transaction(SQLite::Database& db, const std::function<Status()>& fn) {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    Status s = fn();
+    if (!s.ok()) {
+      db.exec("ROLLBACK");
+      return s;
+    }
+    db.exec("COMMIT");
+    return s;
+  } catch (...) {
+    try {
+      if (!db.getHandle() || sqlite3_get_autocommit(db.getHandle()) == 0) db.exec("ROLLBACK");
+    } catch (...) {
+    }
+    throw;
+  }
+}
+
+Result<std::shared_ptr<SQLite::Database>> open_database(const std::string& path, const OpenOptions& opt) {
+  std::shared_ptr<SQLite::Database> db;
+  try {
+    int flags = opt.read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE;
+    if (opt.create && !opt.read_only) flags |= SQLite::OPEN_CREATE;
+    flags |= SQLITE_OPEN_FULLMUTEX;
+    db = std::make_shared<SQLite::Database>(path, flags, opt.busy_timeout_ms);
+    db->exec("PRAGMA foreign_keys=ON");
+    if (!opt.read_only) {
+      db->exec("PRAGMA journal_mode=WAL");
+      db->exec("PRAGMA synchronous=FULL");
+    }
+    int have = database_version(*db);
+    int want = schema_version();
+    if (have > want)
+      return make_error("schema_too_new", "database " + path + " has schema version " + std::to_string(have) +
+                                              " but this motcua understands only up to " + std::to_string(want) +
+                                              "; install a newer motcua (the database was not changed)");
+    if (opt.read_only && have < want)
+      return make_error("schema_too_old", "database needs migration; open it read-write once");
+    for (int v = have + 1; v <= want; ++v) {
+      Status s = in_transaction(*db, [&]() -> Status {
+        db->exec(migrations()[static_cast<size_t>(v - 1)]);
+        db->exec("PRAGMA user_version=" + std::to_string(v));
+        return ok_status();
+      });
+      if (!s.ok()) return s.error();
+    }
+  } catch (const SQLite::Exception& e) {
+    return make_error("database_error", std::string("cannot open database ") + path + ": " + e.what());
+  }
+  return db;
+}
+
+}  // namespace motcua::schema

@@ -1,0 +1,49 @@
+// Shared helpers of the motcua command line (the only place that parses options).
+#pragma once
+#include <boost/program_options.hpp>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "motcua/node/node.hpp"
+
+namespace motcua::cli {
+
+namespace po = boost::program_options;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Parses `args` (the words after the command name) against `desc`; prints
+// help and returns false when --help was given. Throws UsageError on bad words.
+bool parse(const std::string& command, const std::string& synopsis, po::options_description& desc,
+           const std::vector<std::string>& args, po::variables_map& vm,
+           po::positional_options_description* pos = nullptr);
+
+// Adds --data-dir and --help.
+void add_common(po::options_description& desc);
+
+// Passphrase for a protected key: MOTCUA_PASSPHRASE, else none.
+std::optional<std::string> passphrase_from_env();
+
+// Opens the node in --data-dir or prints the error and returns null.
+std::unique_ptr<node::Node> open_node(const po::variables_map& vm);
+
+// One readable line on stderr.
+int fail(const Error& e, int code = kExitFailed);
+
+using Command = int (*)(const std::vector<std::string>& args);
+
+int cmd_init(const std::vector<std::string>& args);
+int cmd_verify(const std::vector<std::string>& args);
+int cmd_config(const std::vector<std::string>& args);
+int cmd_demo(const std::vector<std::string>& args);
+
+}  // namespace motcua::cli

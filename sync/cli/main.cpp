@@ -1,0 +1,96 @@
+// motcua: one binary for service points and hubs. See docs/cli.md.
+#include <cstdlib>
+#include <map>
+
+#include "cli.hpp"
+
+namespace motcua::cli {
+
+void add_common(po::options_description& desc) {
+  desc.add_options()("help,h", "show this help")(
+      "data-dir", po::value<std::string>()->default_value("./motcua-data"), "the node's data directory");
+}
+
+bool parse(const std::string& command, const std::string& synopsis, po::options_description& desc,
+           const std::vector<std::string>& args, po::variables_map& vm, po::positional_options_description* pos) {
+  try {
+    auto parser = po::command_line_parser(args).options(desc);
+    if (pos) parser.positional(*pos);
+    po::store(parser.run(), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: motcua " << command << " " << synopsis << "\n\n" << desc << "\n";
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(command + ": " + e.what() + " (see: motcua " + command + " --help)");
+  }
+  return true;
+}
+
+std::optional<std::string> passphrase_from_env() {
+  const char* p = std::getenv("MOTCUA_PASSPHRASE");
+  if (p && *p) return std::string(p);
+  return std::nullopt;
+}
+
+int fail(const Error& e, int code) {
+  std::cerr << "motcua: " << e.message;
+  if (!e.field.empty()) std::cerr << " [" << e.field << "]";
+  std::cerr << " (" << e.code << ")\n";
+  return code;
+}
+
+std::unique_ptr<node::Node> open_node(const po::variables_map& vm) {
+  node::OpenOptions o;
+  o.data_dir = vm["data-dir"].as<std::string>();
+  o.passphrase = passphrase_from_env();
+  auto n = node::Node::open(o);
+  if (!n.ok()) {
+    fail(n.error());
+    return nullptr;
+  }
+  return std::move(n.value());
+}
+
+}  // namespace motcua::cli
+
+namespace {
+const char* kUsage =
+    "usage: motcua COMMAND [options]   (motcua COMMAND --help for each)\n\n"
+    "commands:\n"
+    "  init      create a node: data dir, database, key pair\n"
+    "  verify    check every signature, hash link and projection of the journal\n"
+    "  config    list or set the node's settings\n"
+    "  demo      run the demonstration in a temporary directory\n";
+}
+
+int main(int argc, char** argv) {
+  using namespace motcua::cli;
+  static const std::map<std::string, Command> commands = {
+      {"init", cmd_init}, {"verify", cmd_verify}, {"config", cmd_config}, {"demo", cmd_demo}};
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return kExitUsage;
+  }
+  std::string cmd = argv[1];
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::cout << kUsage;
+    return kExitOk;
+  }
+  auto it = commands.find(cmd);
+  if (it == commands.end()) {
+    std::cerr << "motcua: unknown command '" << cmd << "'\n" << kUsage;
+    return kExitUsage;
+  }
+  std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    return it->second(args);
+  } catch (const UsageError& e) {
+    std::cerr << "motcua: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "motcua: " << cmd << " failed: " << e.what() << "\n";
+    return kExitFailed;
+  }
+}
