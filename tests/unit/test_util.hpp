@@ -1,0 +1,59 @@
+// Helpers shared by the unit tests: temporary directories and test nodes.
+#pragma once
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "motcua/crypto.hpp"
+#include "motcua/env.hpp"
+#include "motcua/node/node.hpp"
+
+namespace motcua::test {
+
+// A fresh directory under the system temp dir, removed when the object dies.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& tag = "t") {
+    std::string tmpl = (std::filesystem::temp_directory_path() / ("motcua-" + tag + "-XXXXXX")).string();
+    char* p = ::mkdtemp(tmpl.data());
+    path_ = p ? p : tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string sub(const std::string& name) const { return (std::filesystem::path(path_) / name).string(); }
+
+ private:
+  std::string path_;
+};
+
+// Creates a node in `dir` (seeded key) and opens it with the given clock.
+inline std::unique_ptr<node::Node> make_node(const std::string& dir, Clock& clock, Random& rng,
+                                             node::Role role = node::Role::Point,
+                                             const std::string& name = "test-point",
+                                             node::SubjectProjector projector = {}) {
+  node::InitOptions io;
+  io.data_dir = dir;
+  io.role = role;
+  io.name = name;
+  io.agency_code = "000.00.01.H22";
+  io.fast_kdf_for_tests = true;
+  auto s = node::Node::init(io, rng);
+  if (!s.ok()) throw std::runtime_error(s.error().message);
+  node::OpenOptions oo;
+  oo.data_dir = dir;
+  oo.clock = &clock;
+  oo.random = &rng;
+  oo.projector = std::move(projector);
+  auto n = node::Node::open(oo);
+  if (!n.ok()) throw std::runtime_error(n.error().message);
+  return std::move(n.value());
+}
+
+}  // namespace motcua::test
