@@ -38,23 +38,28 @@ Result<KeyPair> load_key_file(const std::string& path, const std::optional<std::
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return make_error("io_error", "no key file at " + path);
   if ((st.st_mode & 077) != 0)
-    return make_error("insecure_key_file", "key file " + path + " is readable by others (mode " +
+    return make_error("insecure_key_file", "key file " + path + " can be read or changed by other users (mode " +
                                                std::to_string((st.st_mode >> 6) & 7) +
                                                std::to_string((st.st_mode >> 3) & 7) +
                                                std::to_string(st.st_mode & 7) + "); run: chmod 600 " + path);
   auto text = read_small_file(path, 64 * 1024);
   if (!text.ok()) return text.error();
-  Json j = Json::parse(*text, nullptr, false);
   auto corrupt = [&](const std::string& why) { return make_error("corrupt_key_file", "key file " + path + " is damaged: " + why); };
+  Json j = Json::parse(*text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return corrupt("not JSON");
-  if (j.value("format", "") != "motcua-node-key" || j.value("version", 0) != 1) return corrupt("unknown format");
+  auto text_field = [&](const char* k) -> std::string {
+    auto it = j.find(k);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  auto version = j.find("version");
+  if (text_field("format") != "motcua-node-key" || version == j.end() || !version->is_number_integer() ||
+      version->get<int64_t>() != 1)
+    return corrupt("unknown format");
   KeyPair kp;
-  if (!j.contains("public_key") || !j["public_key"].is_string() || !from_hex(j["public_key"].get<std::string>(), kp.pk))
-    return corrupt("public_key");
-  std::string prot = j.value("protection", "");
+  if (!from_hex(text_field("public_key"), kp.pk)) return corrupt("public_key");
+  std::string prot = text_field("protection");
   if (prot == "none") {
-    if (!j.contains("secret_key") || !j["secret_key"].is_string() || !from_hex(j["secret_key"].get<std::string>(), kp.sk))
-      return corrupt("secret_key");
+    if (!from_hex(text_field("secret_key"), kp.sk)) return corrupt("secret_key");
   } else if (prot == "argon2id-xsalsa20poly1305") {
     if (!passphrase) return make_error("passphrase_required", "key file " + path + " is protected by a passphrase");
     SealedSecret s;
@@ -69,16 +74,29 @@ Result<KeyPair> load_key_file(const std::string& path, const std::optional<std::
     } catch (const std::exception&) {
       return corrupt("missing sealed fields");
     }
+    if (!j.at("opslimit").is_number_unsigned() || !j.at("memlimit").is_number_unsigned())
+      return corrupt("key derivation parameters");
     auto opened = open_with_passphrase(*passphrase, s);
-    if (!opened.ok()) return opened.error();
+    if (!opened.ok()) {
+      Error e = opened.error();
+      if (e.code == "corrupt_key_file") e.message = "key file " + path + " is damaged: " + e.message;
+      return e;
+    }
     if (opened->size() != kp.sk.size()) return corrupt("secret key length");
     std::copy(opened->begin(), opened->end(), kp.sk.begin());
     sodium_memzero(opened->data(), opened->size());
   } else {
     return corrupt("unknown protection");
   }
-  // The last 32 bytes of an Ed25519 secret key are its public key.
-  if (!std::equal(kp.pk.begin(), kp.pk.end(), kp.sk.begin() + 32)) return corrupt("public and secret keys do not match");
+  // An Ed25519 secret key is seed || public key; the public key must be the
+  // one the seed derives, or every signature made with it would be invalid.
+  std::array<uint8_t, 32> seed;
+  std::copy_n(kp.sk.begin(), 32, seed.begin());
+  KeyPair derived = keypair_from_seed(seed);
+  sodium_memzero(seed.data(), seed.size());
+  bool match = equal_ct(derived.pk.data(), kp.pk.data(), 32) && equal_ct(derived.sk.data(), kp.sk.data(), 64);
+  sodium_memzero(derived.sk.data(), derived.sk.size());
+  if (!match) return corrupt("public and secret keys do not match");
   return kp;
 }
 

@@ -39,10 +39,8 @@ Result<std::shared_ptr<SQLite::Database>> open_database(const std::string& path,
     flags |= SQLITE_OPEN_FULLMUTEX;
     db = std::make_shared<SQLite::Database>(path, flags, opt.busy_timeout_ms);
     db->exec("PRAGMA foreign_keys=ON");
-    if (!opt.read_only) {
-      db->exec("PRAGMA journal_mode=WAL");
-      db->exec("PRAGMA synchronous=FULL");
-    }
+    // Check the version before anything else: a database written by a newer
+    // motcua must be left exactly as it is (not even switched to WAL).
     int have = database_version(*db);
     int want = schema_version();
     if (have > want)
@@ -51,8 +49,14 @@ Result<std::shared_ptr<SQLite::Database>> open_database(const std::string& path,
                                               "; install a newer motcua (the database was not changed)");
     if (opt.read_only && have < want)
       return make_error("schema_too_old", "database needs migration; open it read-write once");
+    if (!opt.read_only) {
+      db->exec("PRAGMA journal_mode=WAL");
+      db->exec("PRAGMA synchronous=FULL");
+    }
     for (int v = have + 1; v <= want; ++v) {
       Status s = in_transaction(*db, [&]() -> Status {
+        // Another process may have migrated since we looked: re-read under the write lock.
+        if (database_version(*db) >= v) return ok_status();
         db->exec(migrations()[static_cast<size_t>(v - 1)]);
         db->exec("PRAGMA user_version=" + std::to_string(v));
         return ok_status();
