@@ -45,6 +45,35 @@ CREATE TABLE projection (
   state_hash BLOB NOT NULL
 );
 )SQL",
+      // 2: local user accounts, login sessions, failed-login throttling, attachment blobs.
+      R"SQL(
+CREATE TABLE users (
+  username      TEXT PRIMARY KEY,
+  role          TEXT NOT NULL CHECK (role IN ('clerk', 'postal', 'officer', 'admin')),
+  password_hash TEXT NOT NULL,                -- Argon2id "$argon2id$..." string
+  created_ms    INTEGER NOT NULL
+);
+-- Bearer tokens are never stored: only their BLAKE2b-256.
+CREATE TABLE sessions (
+  token_hash BLOB PRIMARY KEY,
+  username   TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL
+);
+CREATE INDEX sessions_expiry ON sessions (expires_ms);
+-- Failed logins per typed username (which may not exist), to slow guessing down.
+CREATE TABLE login_failures (
+  username TEXT NOT NULL,
+  at_ms    INTEGER NOT NULL
+);
+CREATE INDEX login_failures_user ON login_failures (username, at_ms);
+-- Content-addressed attachments; the bytes live in <data_dir>/blobs/ab/cdef...
+CREATE TABLE blobs (
+  id         TEXT PRIMARY KEY,                -- lowercase hex BLAKE2b-256 of the bytes
+  size       INTEGER NOT NULL,
+  media_type TEXT NOT NULL
+);
+)SQL",
   };
   return m;
 }
