@@ -18,6 +18,9 @@ const std::vector<ConfigKey>& config_keys() {
       {"session_ttl_s", "28800", "lifetime of a login session"},
       {"tls_cert", "", "PEM certificate for HTTPS (empty: plain HTTP)"},
       {"tls_key", "", "PEM private key for HTTPS"},
+      {"due_hour", "17", "local hour (Asia/Ho_Chi_Minh) a result is due on its due day"},
+      {"code_block", "1-9999", "numbers of each day's dossier sequence this node mints from when it holds no leased block (empty: none)"},
+      {"agency_name", "", "receiving agency's name printed on receipts (empty: the node name)"},
   };
   return keys;
 }

@@ -74,6 +74,68 @@ CREATE TABLE blobs (
   media_type TEXT NOT NULL
 );
 )SQL",
+      // 3: dossier domain: procedure catalogue, holiday calendar, blocks of
+      // dossier numbers, and a list index of dossiers kept by triggers on the
+      // projection (so it is derived in the same transaction and rebuilt with it).
+      R"SQL(
+CREATE TABLE procedures (
+  key             TEXT PRIMARY KEY,       -- national code, or "local.<hash of name>" when it has none
+  position        INTEGER NOT NULL,       -- order in the imported catalogue
+  code            TEXT,                   -- national code as published (NULL when unknown)
+  name            TEXT NOT NULL,
+  field           TEXT NOT NULL,
+  level           TEXT,                   -- "toàn trình" | "một phần" | NULL
+  processing_days INTEGER,                -- working days, 0 = same day, NULL = not set
+  item            TEXT NOT NULL,          -- the catalogue item as imported (canonical JSON)
+  name_key        TEXT NOT NULL,          -- fold_for_search(name)
+  field_key       TEXT NOT NULL,          -- fold_for_search(field)
+  level_key       TEXT NOT NULL           -- fold_for_search(level) or ''
+);
+CREATE TABLE holidays (
+  date TEXT PRIMARY KEY,                  -- YYYY-MM-DD, Asia/Ho_Chi_Minh calendar day
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL DEFAULT 'holiday' CHECK (kind IN ('holiday', 'working_day'))
+);
+-- Blocks of the daily sequence this node may mint dossier numbers from.
+-- Used numbers are not stored: they are the codes already in the journal.
+CREATE TABLE code_blocks (
+  day   TEXT NOT NULL,                    -- YYMMDD, or '*' for every day
+  first INTEGER NOT NULL CHECK (first BETWEEN 1 AND 9999),
+  last  INTEGER NOT NULL CHECK (last BETWEEN first AND 9999),
+  PRIMARY KEY (day, first)
+);
+-- One row per dossier projection, for listing and conflict review.
+CREATE TABLE dossier_index (
+  code           TEXT PRIMARY KEY,
+  status         INTEGER NOT NULL,
+  cancelled      INTEGER NOT NULL,
+  received_at    TEXT NOT NULL,
+  updated_at     TEXT NOT NULL,
+  search_key     TEXT NOT NULL,
+  conflicts      INTEGER NOT NULL,
+  open_conflicts INTEGER NOT NULL
+);
+CREATE INDEX dossier_index_received ON dossier_index (received_at, code);
+CREATE INDEX dossier_index_open_conflicts ON dossier_index (open_conflicts) WHERE open_conflicts > 0;
+CREATE TRIGGER dossier_index_put AFTER INSERT ON projection
+WHEN json_extract(NEW.state, '$.kind') = 'dossier'
+BEGIN
+  INSERT OR REPLACE INTO dossier_index
+    (code, status, cancelled, received_at, updated_at, search_key, conflicts, open_conflicts)
+  VALUES (NEW.subject,
+          json_extract(NEW.state, '$.status'),
+          json_extract(NEW.state, '$.cancelled') IS NOT NULL,
+          ifnull(json_extract(NEW.state, '$.received_at'), ''),
+          ifnull(json_extract(NEW.state, '$.updated_at'), ''),
+          ifnull(json_extract(NEW.state, '$.search_key'), ''),
+          json_array_length(NEW.state, '$.conflicts'),
+          ifnull(json_extract(NEW.state, '$.open_conflicts'), 0));
+END;
+CREATE TRIGGER dossier_index_drop AFTER DELETE ON projection
+BEGIN
+  DELETE FROM dossier_index WHERE code = OLD.subject;
+END;
+)SQL",
   };
   return m;
 }

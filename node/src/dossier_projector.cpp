@@ -1,0 +1,382 @@
+// dossier_projector: the current state of a dossier as a pure function of the
+// set of its journal entries, with DOMAIN.md's conflict rules.
+// docs/design/0010-dossier-projection-and-conflicts.md
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "dossier_projection.hpp"
+#include "dossier_rules.hpp"
+#include "motcua/node/dossiers.hpp"
+#include "motcua/node/journal.hpp"
+#include "motcua/text.hpp"
+
+namespace motcua::node {
+
+namespace {
+
+using proj::Conflict;
+using proj::Graph;
+
+bool is_type(const Entry& e, const char* t) { return e.type == t; }
+
+// Field-level registers for edits: "applicant.phone" -> value and writer.
+struct Register {
+  Json value;
+  size_t writer;
+};
+
+class Builder {
+ public:
+  Builder(const std::string& code, const Graph& g) : code_(code), g_(g), superseded_(g.order.size(), false) {}
+
+  Json build() {
+    settle_pairwise();
+    for (size_t i = 0; i < g_.order.size(); ++i) apply(i);
+    return output();
+  }
+
+ private:
+  const Entry& at(size_t i) const { return *g_.order[i]; }
+
+  Conflict& conflict(const std::string& kind, std::vector<size_t> entries) {
+    std::sort(entries.begin(), entries.end());
+    for (auto& c : conflicts_)
+      if (c.kind == kind && c.entries == entries) return c;
+    conflicts_.push_back(Conflict{kind, entries, -1, "", Json::array()});
+    return conflicts_.back();
+  }
+
+  // Rules that decide between two concurrent acts whatever their order.
+  void settle_pairwise() {
+    const size_t n = g_.order.size();
+    for (size_t x = 0; x < n; ++x) {
+      for (size_t y = 0; y < n; ++y) {
+        if (!g_.concurrent(x, y)) continue;
+        const Entry& ex = at(x);
+        const Entry& ey = at(y);
+        if ((is_type(ex, events::kUpdated) || is_type(ex, events::kCancelled)) &&
+            (is_type(ey, events::kAccepted) || is_type(ey, events::kRejected))) {
+          superseded_[x] = true;
+          superseded_by_[x].push_back(y);
+          Conflict& c = conflict("agency_act_vs_edit", {x, y});
+          c.winner = static_cast<long>(y);
+          c.settled = std::string(is_type(ey, events::kAccepted) ? "the acceptance" : "the refusal") +
+                      " stands; the concurrent " + (is_type(ex, events::kUpdated) ? "update" : "cancellation") +
+                      " is kept in the history, marked superseded, and not applied";
+        }
+        if (is_type(ex, events::kDeliveryFailed) && is_type(ey, events::kHandedOver)) {
+          superseded_[x] = true;
+          superseded_by_[x].push_back(y);
+          Conflict& c = conflict("handover_vs_delivery_failed", {x, y});
+          c.winner = static_cast<long>(y);
+          c.settled = "the handover stands; the concurrent failed delivery is kept in the history, marked superseded";
+        }
+        if (x < y && is_type(ex, events::kHandedOver) && is_type(ey, events::kHandedOver)) {
+          Conflict& c = conflict("double_handover", {x, y});
+          c.settled = "both handovers stand (a result cannot be un-handed); check who received the result";
+        }
+      }
+    }
+  }
+
+  void set_register(const std::string& path, const Json& value, size_t writer) {
+    auto it = regs_.find(path);
+    if (it == regs_.end() || g_.ancestor[writer][it->second.writer]) {
+      regs_[path] = Register{value, writer};
+      return;
+    }
+    // Concurrent edits of one field: the later by HLC wins, ties by node key.
+    size_t other = it->second.writer;
+    const Entry& a = at(writer);
+    const Entry& b = at(other);
+    bool later = a.hlc != b.hlc ? a.hlc > b.hlc : (a.author != b.author ? a.author > b.author : a.seq > b.seq);
+    size_t win = later ? writer : other, lose = later ? other : writer;
+    Json kept = later ? value : it->second.value;
+    Json lost = later ? it->second.value : value;
+    if (later) regs_[path] = Register{value, writer};
+    Conflict& c = conflict("concurrent_edit", {writer, other});
+    c.winner = static_cast<long>(win);
+    c.settled = "concurrent edits of the same field: the later by hybrid logical clock was kept "
+                "(ties broken by node key); the other value stays in the history";
+    c.details.push_back(Json{{"field", path}, {"kept", kept}, {"lost", lost},
+                             {"kept_entry", proj::hex_id(at(win))}, {"lost_entry", proj::hex_id(at(lose))}});
+  }
+
+  void edit_fields(const Json& changes, size_t writer) {
+    for (const char* obj : {"applicant", "postal", "form"}) {
+      auto it = changes.find(obj);
+      if (it == changes.end() || !it->is_object()) continue;
+      for (auto f = it->begin(); f != it->end(); ++f) set_register(std::string(obj) + "." + f.key(), f.value(), writer);
+    }
+    for (const char* whole : {"attachments", "return_point"})
+      if (changes.contains(whole)) set_register(whole, changes[whole], writer);
+  }
+
+  std::string when(size_t i) const { return proj::iso(at(i).wall_ms); }
+
+  void not_applied(size_t i) {
+    // Which concurrent acts changed the status before this one was reached?
+    std::vector<size_t> involved = {i};
+    for (size_t k : status_changers_)
+      if (g_.concurrent(i, k)) involved.push_back(k);
+    const std::string why = rules::describe_status(status_, cancelled_.is_object());
+    not_applied_.push_back(Json{{"entry", proj::hex_id(at(i))}, {"type", at(i).type}, {"reason", why}});
+    if (involved.size() > 1) {
+      Conflict& c = conflict("concurrent_transition", involved);
+      c.winner = static_cast<long>(involved[1]);
+      c.settled = "concurrent acts on the status: the first in causal and clock order was applied; " + at(i).type +
+                  " was not applied (" + why + ")";
+    }
+  }
+
+  void pause(size_t i, const std::string& kind) {
+    paused_ = Json{{"kind", kind}, {"since", when(i)}, {"since_ms", at(i).wall_ms}, {"status_before", status_},
+                   {"entry", proj::hex_id(at(i))}};
+  }
+
+  void resume(size_t i) {
+    const Json& b = at(i).body;
+    if (paused_.is_object()) {
+      status_ = paused_["status_before"].get<int>();
+      Json p{{"kind", paused_["kind"]}, {"from", paused_["since"]}, {"until", when(i)},
+             {"working_days", b.value("waited_working_days", 0)}};
+      pauses_.push_back(p);
+      paused_ = nullptr;
+    }
+    if (b.contains("due_at") && b["due_at"].is_string()) {
+      due_at_ = b["due_at"];
+      due_history_.push_back(Json{{"due_at", due_at_}, {"kind", "resumed"}, {"at", when(i)},
+                                  {"waited_working_days", b.value("waited_working_days", 0)},
+                                  {"entry", proj::hex_id(at(i))}});
+    }
+  }
+
+  void apply(size_t i) {
+    const Entry& e = at(i);
+    const Json& b = e.body;
+    if (superseded_[i]) {
+      Json by = Json::array();
+      for (size_t k : superseded_by_[i]) by.push_back(proj::hex_id(at(k)));
+      superseded_list_.push_back(Json{{"entry", proj::hex_id(e)}, {"type", e.type}, {"by", by}});
+      return;
+    }
+    if (is_type(e, events::kConflictResolved)) {
+      resolutions_.push_back(i);
+      return;
+    }
+    if (is_type(e, events::kSubmitted)) {
+      if (submitted_ >= 0) {
+        not_applied_.push_back(Json{{"entry", proj::hex_id(e)}, {"type", e.type}, {"reason", "dossier already submitted"}});
+        if (g_.concurrent(i, static_cast<size_t>(submitted_))) {
+          Conflict& c = conflict("duplicate_intake", {static_cast<size_t>(submitted_), i});
+          c.winner = submitted_;
+          c.settled = "the same code was submitted twice; the first intake stands";
+        }
+        return;
+      }
+      submitted_ = static_cast<long>(i);
+      intake_ = b;
+      status_ = rules::kNew;
+      edit_fields(Json{{"applicant", b.value("applicant", Json::object())},
+                       {"postal", b.value("postal", Json::object()).is_object() ? b["postal"] : Json::object()},
+                       {"form", b.value("form", Json::object())},
+                       {"attachments", b.value("attachments", Json::array())},
+                       {"return_point", b.contains("return_point") && b["return_point"].is_string() ? b["return_point"] : b.value("origin_point", Json(""))}},
+                  i);
+      due_at_ = b.value("due_at", Json(nullptr));
+      due_history_.push_back(Json{{"due_at", due_at_}, {"kind", "intake"}, {"at", b.value("received_at", when(i))},
+                                  {"entry", proj::hex_id(e)}});
+      for (const auto& f : b.value("fees", Json::array()))
+        fees_collected_.push_back(Json{{"amount_vnd", f.value("amount_vnd", 0)}, {"receipt_no", f.value("receipt_no", "")},
+                                       {"at", when(i)}, {"by", e.user}, {"entry", proj::hex_id(e)}});
+      return;
+    }
+    const rules::ActRule* rule = rules::rule_for_event(e.type);
+    if (!rule) {
+      other_events_.push_back(Json{{"entry", proj::hex_id(e)}, {"type", e.type}});
+      return;
+    }
+    bool allowed = submitted_ >= 0 && rules::status_allows(*rule, status_, accepted_, cancelled_.is_object());
+    // Two concurrent handovers both stand.
+    if (!allowed && is_type(e, events::kHandedOver) && status_ == rules::kHandedOver)
+      for (const auto& h : handover_entries_)
+        if (g_.concurrent(i, h)) allowed = true;
+    if (!allowed) {
+      not_applied(i);
+      return;
+    }
+    const int before = status_;
+    const std::string id = proj::hex_id(e);
+    if (is_type(e, events::kUpdated)) {
+      edit_fields(b.value("changes", Json::object()), i);
+    } else if (is_type(e, events::kCancelled)) {
+      cancelled_ = Json{{"at", when(i)}, {"by", e.user}, {"reason", b.value("reason", "")}, {"entry", id}};
+    } else if (is_type(e, events::kAccepted)) {
+      accepted_ = true;
+      accepted_at_ = when(i);
+    } else if (is_type(e, events::kRejected)) {
+      refusal_ = Json{{"at", when(i)}, {"by", e.user}, {"reason", b.value("reason", "")}, {"entry", id}};
+    } else if (is_type(e, events::kSupplementRequested)) {
+      supplements_.push_back(Json{{"requested_at", when(i)}, {"by", e.user}, {"missing", b.value("missing", Json::array())},
+                                  {"reason", b.value("reason", Json(nullptr))}, {"entry", id}, {"supplied_at", nullptr}});
+      pause(i, "supplement");
+    } else if (is_type(e, events::kSupplementSupplied)) {
+      if (!supplements_.empty()) {
+        supplements_.back()["supplied_at"] = when(i);
+        supplements_.back()["attachments"] = b.value("attachments", Json::array());
+      }
+      resume(i);
+    } else if (is_type(e, events::kFeesRequested)) {
+      fees_requested_.push_back(Json{{"amount_vnd", b.value("amount_vnd", 0)}, {"at", when(i)}, {"by", e.user},
+                                     {"reason", b.value("reason", Json(nullptr))}, {"entry", id}});
+      pause(i, "fees");
+    } else if (is_type(e, events::kFeesCollected)) {
+      fees_collected_.push_back(Json{{"amount_vnd", b.value("amount_vnd", 0)}, {"receipt_no", b.value("receipt_no", "")},
+                                     {"at", when(i)}, {"by", e.user}, {"entry", id}});
+      if (status_ == rules::kFees) resume(i);
+    } else if (is_type(e, events::kWithdrawalRequested)) {
+      withdrawal_ = Json{{"at", when(i)}, {"by", e.user}, {"reason", b.value("reason", "")}, {"entry", id}};
+    } else if (is_type(e, events::kStopped)) {
+      stop_ = Json{{"at", when(i)}, {"by", e.user}, {"reason", b.value("reason", "")}, {"entry", id}};
+    } else if (is_type(e, events::kResultReady)) {
+      result_ready_at_ = when(i);
+    } else if (is_type(e, events::kApologized)) {
+      due_at_ = b.value("new_due_at", Json(nullptr));
+      due_history_.push_back(Json{{"due_at", due_at_}, {"kind", "apology"}, {"at", when(i)}, {"by", e.user},
+                                  {"reason", b.value("reason", "")}, {"entry", id}});
+    } else if (is_type(e, events::kHandedOver)) {
+      handover_entries_.push_back(i);
+      handovers_.push_back(Json{{"at", when(i)}, {"by", e.user}, {"recipient", b.value("recipient", Json::object())},
+                                {"place", b.value("place", "")}, {"address", b.value("address", Json(nullptr))},
+                                {"entry", id}});
+    } else if (is_type(e, events::kDeliveryFailed)) {
+      deliveries_.push_back(Json{{"at", when(i)}, {"by", e.user}, {"reason", b.value("reason", "")},
+                                 {"address", b.value("address", Json(nullptr))}, {"entry", id}});
+    }
+    if (rule->target == rules::Target::To) status_ = rule->to;
+    // Leaving a wait other than by the citizen's act ends the pause without
+    // moving the due date.
+    if (paused_.is_object() && status_ != rules::kSupplement && status_ != rules::kFees) paused_ = nullptr;
+    if (status_ != before) status_changers_.push_back(i);
+  }
+
+  Json output() {
+    Json s = Json::object();
+    s["kind"] = "dossier";
+    s["code"] = code_;
+    const Json& in = intake_;
+    auto from_intake = [&](const char* k) { return in.is_object() && in.contains(k) ? in[k] : Json(nullptr); };
+    for (const char* k : {"agency_code", "procedure_code", "procedure_name", "procedure_field", "processing_days",
+                          "fee_vnd", "documents", "sets", "channel", "received_at", "origin_point", "area"})
+      s[k] = from_intake(k);
+    // Edited fields from their registers.
+    Json applicant = Json::object(), postal = Json::object(), form = Json::object();
+    for (const auto& [path, reg] : regs_) {
+      auto dot = path.find('.');
+      std::string head = path.substr(0, dot), rest = dot == std::string::npos ? "" : path.substr(dot + 1);
+      if (head == "applicant") applicant[rest] = reg.value;
+      else if (head == "postal") postal[rest] = reg.value;
+      else if (head == "form") form[rest] = reg.value;
+      else s[head] = reg.value;
+    }
+    s["applicant"] = applicant;
+    s["postal"] = postal.empty() ? Json(nullptr) : postal;
+    s["form"] = form;
+    if (!s.contains("attachments")) s["attachments"] = Json::array();
+    if (!s.contains("return_point")) s["return_point"] = s["origin_point"];
+    s["status"] = status_;
+    std::string name = rules::status_name(status_);
+    s["status_name"] = cancelled_.is_object() ? name + " (đã hủy)" : name;
+    s["accepted"] = accepted_;
+    s["accepted_at"] = accepted_at_.empty() ? Json(nullptr) : Json(accepted_at_);
+    s["cancelled"] = cancelled_;
+    s["refusal"] = refusal_;
+    s["withdrawal"] = withdrawal_;
+    s["stop"] = stop_;
+    s["result_ready_at"] = result_ready_at_.empty() ? Json(nullptr) : Json(result_ready_at_);
+    s["due_at"] = due_at_;
+    s["due_history"] = due_history_;
+    s["paused"] = paused_;
+    s["pauses"] = pauses_;
+    s["supplement_requests"] = supplements_;
+    s["fees_requested"] = fees_requested_;
+    s["fees_collected"] = fees_collected_;
+    s["handovers"] = handovers_;
+    s["delivery_attempts"] = deliveries_;
+    s["superseded"] = superseded_list_;
+    s["not_applied"] = not_applied_;
+    if (!other_events_.empty()) s["other_events"] = other_events_;
+    s["created_by"] = submitted_ >= 0 ? Json(at(static_cast<size_t>(submitted_)).user) : Json(nullptr);
+    Hlc latest;
+    for (const Entry* e : g_.order) latest = std::max(latest, e->hlc);
+    s["updated_at"] = proj::iso(latest.ms);
+    s["event_count"] = g_.order.size();
+    s["conflicts"] = conflicts_json();
+    int open = 0;
+    for (const auto& c : s["conflicts"])
+      if (!c["resolved"].get<bool>()) ++open;
+    s["open_conflicts"] = open;
+    std::string key = code_ + " " + applicant.value("full_name", "") + " " + applicant.value("cccd", "") + " " +
+                      applicant.value("phone", "");
+    s["search_key"] = fold_for_search(key);
+    return s;
+  }
+
+  Json conflicts_json() {
+    std::map<std::string, Json> by_id;
+    for (const auto& c : conflicts_) {
+      std::vector<std::string> ids;
+      for (size_t i : c.entries) ids.push_back(proj::hex_id(at(i)));
+      std::sort(ids.begin(), ids.end());
+      Json j{{"id", proj::conflict_id(g_, c)}, {"kind", c.kind}, {"entries", ids},
+             {"winner", c.winner >= 0 ? Json(proj::hex_id(at(static_cast<size_t>(c.winner)))) : Json(nullptr)},
+             {"settled", c.settled}, {"resolved", false}, {"resolutions", Json::array()}};
+      if (!c.details.empty()) j["details"] = c.details;
+      by_id[j["id"].get<std::string>()] = j;
+    }
+    for (size_t i : resolutions_) {
+      const Entry& e = at(i);
+      auto it = by_id.find(e.body.value("conflict_id", ""));
+      if (it == by_id.end()) continue;
+      it->second["resolved"] = true;
+      it->second["resolutions"].push_back(Json{{"at", when(i)}, {"by", e.user}, {"decision", e.body.value("decision", "")},
+                                               {"note", e.body.value("note", Json(nullptr))}, {"entry", proj::hex_id(e)}});
+    }
+    Json out = Json::array();
+    for (auto& [_, j] : by_id) out.push_back(std::move(j));
+    return out;
+  }
+
+  const std::string& code_;
+  const Graph& g_;
+  std::vector<bool> superseded_;
+  std::map<size_t, std::vector<size_t>> superseded_by_;
+  std::vector<Conflict> conflicts_;
+  std::map<std::string, Register> regs_;
+  std::vector<size_t> status_changers_, handover_entries_, resolutions_;
+  long submitted_ = -1;
+  Json intake_ = nullptr;
+  int status_ = 0;
+  bool accepted_ = false;
+  std::string accepted_at_, result_ready_at_;
+  Json cancelled_ = nullptr, refusal_ = nullptr, withdrawal_ = nullptr, stop_ = nullptr, paused_ = nullptr,
+       due_at_ = nullptr;
+  Json due_history_ = Json::array(), pauses_ = Json::array(), supplements_ = Json::array(),
+       fees_requested_ = Json::array(), fees_collected_ = Json::array(), handovers_ = Json::array(),
+       deliveries_ = Json::array(), superseded_list_ = Json::array(), not_applied_ = Json::array(),
+       other_events_ = Json::array();
+};
+
+}  // namespace
+
+Json dossier_projector(const std::string& subject, const std::vector<Entry>& entries) {
+  bool dossier = false;
+  for (const auto& e : entries)
+    if (e.type.rfind("dossier.", 0) == 0) dossier = true;
+  if (!dossier) return summary_projector(subject, entries);
+  Graph g = proj::build_graph(entries);
+  return Builder(subject, g).build();
+}
+
+}  // namespace motcua::node

@@ -1,0 +1,193 @@
+// DossierService reads: list, history, conflicts (and their resolution).
+#include <set>
+#include <sstream>
+
+#include "calendar.hpp"
+#include "dossier_rules.hpp"
+#include "dossier_service_impl.hpp"
+#include "motcua/schema/database.hpp"
+#include "motcua/text.hpp"
+#include "validation.hpp"
+
+namespace motcua::node {
+
+namespace {
+
+std::string like_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string encode_cursor(const std::string& received_at, const std::string& code) {
+  return to_hex(reinterpret_cast<const uint8_t*>((received_at + "|" + code).data()), received_at.size() + 1 + code.size());
+}
+
+bool decode_cursor(const std::string& c, std::string& received_at, std::string& code) {
+  if (c.size() % 2 != 0 || c.size() > 1000) return false;
+  std::string raw(c.size() / 2, '\0');
+  if (!from_hex(c, reinterpret_cast<uint8_t*>(raw.data()), raw.size())) return false;
+  auto bar = raw.find('|');
+  if (bar == std::string::npos) return false;
+  received_at = raw.substr(0, bar);
+  code = raw.substr(bar + 1);
+  return true;
+}
+
+Json summary(const Json& s) {
+  return Json{{"code", s["code"]},
+              {"procedure_code", s["procedure_code"]},
+              {"procedure_name", s["procedure_name"]},
+              {"applicant_name", s["applicant"].value("full_name", "")},
+              {"channel", s["channel"]},
+              {"status", s["status"]},
+              {"status_name", s["status_name"]},
+              {"cancelled", !s["cancelled"].is_null()},
+              {"paused", !s["paused"].is_null()},
+              {"overdue", s.value("overdue", false)},
+              {"received_at", s["received_at"]},
+              {"due_at", s["due_at"]},
+              {"updated_at", s["updated_at"]},
+              {"origin_point", s["origin_point"]},
+              {"return_point", s["return_point"]},
+              {"open_conflicts", s["open_conflicts"]}};
+}
+
+}  // namespace
+
+Result<Json> DossierService::list(const DossierListQuery& q) {
+  if (q.limit < 1 || q.limit > 200) return make_error("invalid_value", "limit must be 1..200", "limit");
+  std::string sql = "SELECT code, received_at FROM dossier_index WHERE 1";
+  std::vector<std::string> binds;
+  if (!q.status.empty()) {
+    if (q.status == "cancelled") {
+      sql += " AND cancelled = 1";
+    } else {
+      int st = 0;
+      for (char c : q.status) st = (c >= '0' && c <= '9' && st < 100) ? st * 10 + (c - '0') : -1000;
+      if (st < 1 || st > 10) return make_error("invalid_value", "status must be a status code 1..10 or \"cancelled\"", "status");
+      sql += " AND cancelled = 0 AND status = " + std::to_string(st);
+    }
+  }
+  if (!q.updated_since.empty()) {
+    auto ms = cal::parse_iso(q.updated_since);
+    if (!ms) return make_error("invalid_value", "updated_since must be an ISO-8601 instant such as 2025-07-01T00:00:00Z", "updated_since");
+    sql += " AND updated_at >= ?";
+    binds.push_back(cal::iso_utc(*ms));
+  }
+  std::istringstream words(fold_for_search(q.q));
+  for (std::string w; words >> w;) {
+    sql += " AND search_key LIKE ? ESCAPE '\\'";
+    binds.push_back("%" + like_escape(w) + "%");
+  }
+  if (!q.cursor.empty()) {
+    std::string at, code;
+    if (!decode_cursor(q.cursor, at, code)) return make_error("invalid_value", "cursor is not one this node gave out", "cursor");
+    sql += " AND (received_at < ? OR (received_at = ? AND code < ?))";
+    binds.insert(binds.end(), {at, at, code});
+  }
+  sql += " ORDER BY received_at DESC, code DESC LIMIT " + std::to_string(q.limit + 1);
+  std::lock_guard<std::recursive_mutex> g(impl_->node.journal().mutex());
+  SQLite::Statement st(*impl_->node.db(), sql);
+  for (size_t i = 0; i < binds.size(); ++i) st.bind(static_cast<int>(i + 1), binds[i]);
+  std::vector<std::pair<std::string, std::string>> rows;
+  while (st.executeStep()) rows.emplace_back(st.getColumn(0).getString(), st.getColumn(1).getString());
+  Json items = Json::array();
+  Json next = nullptr;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (static_cast<int>(i) == q.limit) {
+      next = encode_cursor(rows[i - 1].second, rows[i - 1].first);
+      break;
+    }
+    auto s = impl_->state(rows[i].first);
+    if (s.ok()) items.push_back(summary(impl_->view(std::move(s.value()))));
+  }
+  return Json{{"items", items}, {"next_cursor", next}};
+}
+
+Result<Json> DossierService::history(const std::string& code) {
+  std::lock_guard<std::recursive_mutex> g(impl_->node.journal().mutex());
+  auto s = impl_->state(code);
+  if (!s.ok()) return s.error();
+  std::set<std::string> superseded, not_applied;
+  for (const auto& x : s.value()["superseded"]) superseded.insert(x["entry"].get<std::string>());
+  for (const auto& x : s.value()["not_applied"]) not_applied.insert(x["entry"].get<std::string>());
+  Json events = Json::array();
+  for (const Entry& e : impl_->node.journal().subject_entries(code)) {
+    std::string id = to_hex(e.id);
+    Json parents = Json::array();
+    for (const auto& p : e.parents) parents.push_back(to_hex(p));
+    events.push_back(Json{{"type", e.type},
+                          {"node", to_hex(e.author)},
+                          {"seq", e.seq},
+                          {"user", e.user},
+                          {"time", cal::iso_utc(e.wall_ms)},
+                          {"hlc", Json{{"ms", e.hlc.ms}, {"c", e.hlc.c}}},
+                          {"parents", parents},
+                          {"body", e.body},
+                          {"entry_hash", id},
+                          {"applied", superseded.count(id) == 0 && not_applied.count(id) == 0},
+                          {"superseded", superseded.count(id) > 0}});
+  }
+  return Json{{"code", code}, {"events", events}};
+}
+
+Result<Json> DossierService::list_conflicts() {
+  std::lock_guard<std::recursive_mutex> g(impl_->node.journal().mutex());
+  SQLite::Statement st(*impl_->node.db(),
+                       "SELECT code FROM dossier_index WHERE conflicts > 0 ORDER BY open_conflicts > 0 DESC, "
+                       "updated_at DESC, code");
+  std::vector<std::string> codes;
+  while (st.executeStep()) codes.push_back(st.getColumn(0).getString());
+  Json items = Json::array();
+  for (const auto& code : codes) {
+    auto s = impl_->state(code);
+    if (!s.ok()) continue;
+    for (Json c : s.value()["conflicts"]) {
+      c["dossier"] = code;
+      c["status"] = s.value()["status"];
+      items.push_back(std::move(c));
+    }
+  }
+  return Json{{"items", items}};
+}
+
+Result<Json> DossierService::resolve_conflict(const Actor& who, const std::string& id, const Json& body) {
+  if (who.role != UserRole::Admin && who.role != UserRole::Officer)
+    return make_error("forbidden", "only an admin or an officer resolves conflicts");
+  auto r = valid::resolution(body);
+  if (!r.ok()) return r.error();
+  Node& node = impl_->node;
+  std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
+  SQLite::Statement st(*node.db(), "SELECT code FROM dossier_index WHERE conflicts > 0");
+  std::vector<std::string> codes;
+  while (st.executeStep()) codes.push_back(st.getColumn(0).getString());
+  for (const auto& code : codes) {
+    auto s = impl_->state(code);
+    if (!s.ok()) continue;
+    for (const auto& c : s.value()["conflicts"]) {
+      if (c["id"] != id) continue;
+      if (c["resolved"].get<bool>())
+        return make_error("conflict", "conflict " + id + " is already resolved", "id");
+      Json out = r.value();
+      out["conflict_id"] = id;
+      out["role"] = user_role_name(who.role);
+      auto e = node.journal().append(EntryDraft{who.username, events::kConflictResolved, code, out});
+      if (!e.ok()) return e.error();
+      auto after = impl_->state(code);
+      if (after.ok())
+        for (Json x : after.value()["conflicts"])
+          if (x["id"] == id) {
+            x["dossier"] = code;
+            return x;
+          }
+      return make_error("internal", "the resolution was recorded but the conflict is not visible");
+    }
+  }
+  return make_error("not_found", "no conflict with id " + id, "id");
+}
+
+}  // namespace motcua::node

@@ -1,0 +1,222 @@
+// DossierService: intake, edits and acts, each one signed journal entry.
+#include <filesystem>
+
+#include "calendar.hpp"
+#include "codes.hpp"
+#include "dossier_rules.hpp"
+#include "dossier_service_impl.hpp"
+#include "motcua/schema/database.hpp"
+#include "procedures.hpp"
+#include "receipt.hpp"
+#include "reference_data.hpp"
+#include "validation.hpp"
+
+namespace motcua::node {
+
+namespace {
+
+cal::DueRule due_rule(Node& node) {
+  cal::DueRule r;
+  r.cutoff_hour = static_cast<int>(node.config().get_int("cutoff_hour"));
+  r.due_hour = static_cast<int>(node.config().get_int("due_hour"));
+  if (r.due_hour <= 0 || r.due_hour > 23) r.due_hour = 17;
+  return r;
+}
+
+bool unfinished(int status) {
+  return status == rules::kNew || status == rules::kAccepted || status == rules::kProcessing ||
+         status == rules::kSupplement || status == rules::kFees || status == rules::kWithdrawal;
+}
+
+}  // namespace
+
+Status DossierService::Impl::ready() {
+  if (seeded) return ok_status();
+  Status s = seed_reference_data(node);
+  if (s.ok()) seeded = true;
+  return s;
+}
+
+bool DossierService::Impl::blob_exists(const std::string& id) {
+  auto& db = *node.db();
+  SQLite::Statement t(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'blobs'");
+  if (t.executeStep()) {
+    SQLite::Statement q(db, "SELECT 1 FROM blobs WHERE id = ?");
+    q.bind(1, id);
+    return q.executeStep();
+  }
+  std::error_code ec;
+  return std::filesystem::exists(std::filesystem::path(node.data_dir()) / "blobs" / id.substr(0, 2) / id.substr(2), ec);
+}
+
+Result<Json> DossierService::Impl::state(const std::string& code) {
+  auto s = node.journal().subject_state(code);
+  if (!s || s->value("kind", "") != "dossier")
+    return make_error("not_found", "no dossier with code " + code, "code");
+  return std::move(*s);
+}
+
+Json DossierService::Impl::view(Json s) {
+  s.erase("search_key");
+  const std::string code = s.value("code", "");
+  s["receipt_url"] = "/api/v1/dossiers/" + code + "/receipt";
+  bool overdue = false;
+  if (s["due_at"].is_string() && unfinished(s.value("status", 0)) && s["cancelled"].is_null() && s["paused"].is_null()) {
+    auto due = cal::parse_iso(s["due_at"].get<std::string>());
+    overdue = due && *due < now();
+  }
+  s["overdue"] = overdue;
+  return s;
+}
+
+DossierService::DossierService(Node& node) : impl_(std::make_unique<Impl>(node)) { (void)impl_->ready(); }
+DossierService::~DossierService() = default;
+
+Result<Json> DossierService::intake(const Actor& who, const Json& request) {
+  if (who.role != UserRole::Clerk && who.role != UserRole::Postal)
+    return make_error("forbidden", "only a clerk or a postal worker takes dossiers in");
+  Status r = impl_->ready();
+  if (!r.ok()) return r.error();
+  Json req = request;
+  int sets = 1;
+  if (req.is_object() && req.contains("sets")) {
+    if (!req["sets"].is_number_integer()) return make_error("wrong_type", "sets must be a whole number", "sets");
+    sets = req["sets"].get<int>();
+    if (sets < 1 || sets > 20) return make_error("invalid_value", "sets must be 1..20", "sets");
+    req.erase("sets");
+  }
+  auto v = valid::intake(req, [&](const std::string& id) { return impl_->blob_exists(id); });
+  if (!v.ok()) return v.error();
+  Json body = std::move(v.value());
+  Node& node = impl_->node;
+  auto proc = procs::find(*node.db(), body["procedure_code"].get<std::string>());
+  if (!proc)
+    return make_error("unknown_procedure", "no procedure with code " + body["procedure_code"].get<std::string>() +
+                                               " in the catalogue", "procedure_code");
+  std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
+  const int64_t now = impl_->now();
+  auto code = codes::mint(node, now);
+  if (!code.ok()) return code.error();
+  body["procedure_name"] = (*proc)["name"];
+  body["procedure_field"] = (*proc)["field"];
+  body["processing_days"] = (*proc)["processing_days"];
+  body["fee_vnd"] = (*proc)["fee_vnd"];
+  body["documents"] = (*proc)["documents"];
+  body["sets"] = sets;
+  body["agency_code"] = node.meta("agency_code");
+  body["origin_point"] = node.name();
+  body["area"] = node.meta("area");
+  if (body["return_point"].is_null()) body["return_point"] = node.name();
+  body["received_at"] = cal::iso_utc(now);
+  body["due_at"] = nullptr;
+  if ((*proc)["processing_days"].is_number_integer()) {
+    auto calendar = cal::load_calendar(*node.db());
+    body["due_at"] = cal::iso_utc(calendar.due(now, (*proc)["processing_days"].get<int>(), due_rule(node)));
+  }
+  body["role"] = user_role_name(who.role);
+  auto e = node.journal().append(EntryDraft{who.username, events::kSubmitted, code.value(), body});
+  if (!e.ok()) return e.error();
+  return Json{{"code", code.value()},
+              {"status", rules::kNew},
+              {"status_name", rules::status_name(rules::kNew)},
+              {"received_at", body["received_at"]},
+              {"due_at", body["due_at"]},
+              {"receipt_url", "/api/v1/dossiers/" + code.value() + "/receipt"}};
+}
+
+Result<Json> DossierService::update(const Actor& who, const std::string& code, const Json& patch) {
+  return act(who, code, "update", patch);
+}
+
+Result<Json> DossierService::act(const Actor& who, const std::string& code, const std::string& action, const Json& body) {
+  const rules::ActRule* rule = rules::rule_for_action(action);
+  if (!rule) return make_error("not_found", "unknown action '" + action + "'", "action");
+  if (!rules::role_allowed(*rule, who.role))
+    return make_error("forbidden", "a " + user_role_name(who.role) + " may not " + action + " a dossier");
+  Node& node = impl_->node;
+  std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
+  auto st = impl_->state(code);
+  if (!st.ok()) return st.error();
+  const Json& s = st.value();
+  const int status = s.value("status", 0);
+  const bool cancelled = !s["cancelled"].is_null();
+  if (!rules::status_allows(*rule, status, s.value("accepted", false), cancelled)) {
+    std::string why = rules::describe_status(status, cancelled);
+    if (rule->acceptance == rules::Acceptance::BeforeOnly && s.value("accepted", false))
+      why += "; it was accepted, so it can no longer be " + std::string(action == "update" ? "updated" : action == "cancel" ? "cancelled" : "changed this way") +
+             " (the citizen may ask to withdraw)";
+    return make_error("invalid_transition", "cannot " + action + ": " + why, "status");
+  }
+  auto blob = [&](const std::string& id) { return impl_->blob_exists(id); };
+  Json out;
+  if (action == "update") {
+    auto p = valid::patch(body, blob);
+    if (!p.ok()) return p.error();
+    out = Json{{"changes", p.value()}};
+  } else {
+    auto b = valid::act_body(action, body, blob);
+    if (!b.ok()) return b.error();
+    out = std::move(b.value());
+  }
+  const int64_t now = impl_->now();
+  if (action == "apologize") {
+    auto new_due = cal::parse_iso(out["new_due_at"].get<std::string>());
+    auto old_due = s["due_at"].is_string() ? cal::parse_iso(s["due_at"].get<std::string>()) : std::nullopt;
+    if (old_due && new_due && *new_due <= *old_due)
+      return make_error("invalid_value", "new_due_at must be later than the current due date " + s["due_at"].get<std::string>(), "new_due_at");
+    if (new_due && *new_due <= now)
+      return make_error("invalid_value", "new_due_at must be in the future", "new_due_at");
+  }
+  // The citizen's act ends a wait: the due date moves by the working days spent waiting.
+  bool resumes = (action == "supplement" && status == rules::kSupplement) || (action == "fees" && status == rules::kFees);
+  if (resumes && s["paused"].is_object()) {
+    auto calendar = cal::load_calendar(*node.db());
+    int waited = calendar.working_days_between(s["paused"].value("since_ms", now), now);
+    out["waited_working_days"] = waited;
+    if (s["due_at"].is_string()) {
+      auto due = cal::parse_iso(s["due_at"].get<std::string>());
+      if (due) out["due_at"] = cal::iso_utc(calendar.add_working_days(*due, waited));
+    }
+  }
+  out["role"] = user_role_name(who.role);
+  auto e = node.journal().append(EntryDraft{who.username, rule->event, code, out});
+  if (!e.ok()) return e.error();
+  return get(code);
+}
+
+Result<Json> DossierService::get(const std::string& code) {
+  std::lock_guard<std::recursive_mutex> g(impl_->node.journal().mutex());
+  auto s = impl_->state(code);
+  if (!s.ok()) return s.error();
+  return impl_->view(std::move(s.value()));
+}
+
+Result<std::string> DossierService::receipt_html(const std::string& code) {
+  std::lock_guard<std::recursive_mutex> g(impl_->node.journal().mutex());
+  auto s = impl_->state(code);
+  if (!s.ok()) return s.error();
+  std::string agency = impl_->node.config().get("agency_name");
+  if (agency.empty()) agency = s.value().value("origin_point", impl_->node.name());
+  return render_receipt(s.value(), agency);
+}
+
+Result<Json> DossierService::search_procedures(const std::string& q, const std::string& field, const std::string& level,
+                                               int limit) {
+  Status r = impl_->ready();
+  if (!r.ok()) return r.error();
+  if (limit == 0) limit = 20;
+  if (limit < 1 || limit > 200) return make_error("invalid_value", "limit must be 1..200", "limit");
+  std::lock_guard<std::recursive_mutex> g(impl_->node.journal().mutex());
+  return procs::search(*impl_->node.db(), q, field, level, limit);
+}
+
+Result<Json> DossierService::get_procedure(const std::string& code) {
+  Status r = impl_->ready();
+  if (!r.ok()) return r.error();
+  std::lock_guard<std::recursive_mutex> g(impl_->node.journal().mutex());
+  auto p = procs::find(*impl_->node.db(), code);
+  if (!p) return make_error("not_found", "no procedure with code " + code, "code");
+  return *p;
+}
+
+}  // namespace motcua::node

@@ -1,0 +1,27 @@
+// DossierService internals shared by its source files.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "motcua/node/dossiers.hpp"
+#include "motcua/node/node.hpp"
+
+namespace motcua::node {
+
+struct DossierService::Impl {
+  explicit Impl(Node& n) : node(n) {}
+  Node& node;
+  bool seeded = false;
+
+  // Loads the built-in catalogue and holidays once.
+  Status ready();
+  // Whether an attachment id names a stored blob.
+  bool blob_exists(const std::string& id);
+  // The projection of a dossier, or not_found.
+  Result<Json> state(const std::string& code);
+  // The API view of a state: internal keys removed, read-time fields added.
+  Json view(Json state);
+  int64_t now() { return node.clock().now_ms(); }
+};
+
+}  // namespace motcua::node
