@@ -1,0 +1,146 @@
+// The dossier projection is a pure function of the SET of a dossier's
+// entries: any order (and repeats) give byte-identical state, so every node
+// that holds the same entries reports the same state hash.
+#include <catch2/catch.hpp>
+
+#include "dossier_fixture.hpp"
+#include "motcua/crypto.hpp"
+
+using namespace motcua;
+
+namespace {
+
+void push_all(node::Node& from, node::Node& to) {
+  std::vector<node::Entry> all;
+  for (const auto& [author, head] : from.journal().heads()) {
+    (void)head;
+    auto es = from.journal().author_entries(author, 0, 1'000'000);
+    all.insert(all.end(), es.begin(), es.end());
+  }
+  auto r = to.journal().ingest(all);
+  if (!r.ok()) throw std::runtime_error("ingest: " + r.error().message);
+}
+
+// A dossier with a long life and concurrent acts at two nodes.
+std::string busy_dossier(test::DossierFixture& a, test::DossierFixture& b) {
+  std::string code = a.take_in();
+  push_all(*a.node, *b.node);
+  a.clock.advance(60'000);
+  b.clock.advance(90'000);
+  a.must(a.clerk, code, "update", Json{{"applicant", {{"phone", "0911111111"}}}});
+  b.must(b.clerk, code, "update", Json{{"applicant", {{"phone", "0922222222"}, {"address", "Xóm Bắc"}}}});
+  a.must(a.clerk, code, "fees", Json{{"amount_vnd", 2000}, {"receipt_no", "BL-1"}});
+  push_all(*a.node, *b.node);
+  push_all(*b.node, *a.node);
+  b.clock.advance(3'600'000);
+  b.must(b.officer, code, "accept");
+  a.must(a.clerk, code, "cancel", Json{{"reason", "đổi ý"}});  // concurrent with the acceptance
+  push_all(*a.node, *b.node);
+  push_all(*b.node, *a.node);
+  b.clock.advance(86'400'000);
+  b.must(b.officer, code, "request-supplement", Json{{"missing", {"Bản sao sổ hộ khẩu"}}});
+  push_all(*b.node, *a.node);
+  a.clock.advance(2 * 86'400'000);
+  a.must(a.clerk, code, "supplement", Json{{"note", "đã nộp bản sao"}});
+  push_all(*a.node, *b.node);
+  b.clock.advance(86'400'000);
+  b.must(b.officer, code, "start-processing");
+  b.must(b.officer, code, "result-ready");
+  push_all(*b.node, *a.node);
+  a.clock.advance(3'600'000);
+  b.clock.advance(7'200'000);
+  a.must(a.clerk, code, "handover", Json{{"recipient", {{"full_name", "Nguyễn Thị Lan"}, {"cccd", "033190001234"}}}, {"place", "counter"}});
+  b.must(b.postal, code, "delivery-failed", Json{{"reason", "Vắng nhà"}});
+  push_all(*a.node, *b.node);
+  push_all(*b.node, *a.node);
+  return code;
+}
+
+}  // namespace
+
+TEST_CASE("any order of a dossier's entries gives the same state bytes and hash", "[dossier][projection]") {
+  test::DossierFixture a{"xa-an-thi", 21};
+  test::DossierFixture b{"tinh-hung-yen", 22};
+  const std::string code = busy_dossier(a, b);
+  std::vector<node::Entry> entries = a.node->journal().subject_entries(code);
+  REQUIRE(entries.size() >= 12);
+  const std::string reference = canonical_bytes(node::dossier_projector(code, entries));
+  // The reference is what both nodes stored.
+  CHECK(canonical_bytes(*a.node->journal().subject_state(code)) == reference);
+  CHECK(canonical_bytes(*b.node->journal().subject_state(code)) == reference);
+  CHECK(a.node->journal().state_hash() == b.node->journal().state_hash());
+
+  SeededRandom rng(20250701);
+  for (int round = 0; round < 300; ++round) {
+    std::vector<node::Entry> perm = entries;
+    for (size_t i = perm.size() - 1; i > 0; --i) std::swap(perm[i], perm[rng.next_u64() % (i + 1)]);
+    if (round % 3 == 0) perm.push_back(perm[rng.next_u64() % perm.size()]);  // a repeat changes nothing
+    std::string got = canonical_bytes(node::dossier_projector(code, perm));
+    REQUIRE(got == reference);
+    REQUIRE(blake2b256(got) == blake2b256(reference));
+  }
+  // The busy dossier exercised the rules it is meant to.
+  Json s = Json::parse(reference);
+  CHECK(s["status"] == 10);
+  CHECK(s["conflicts"].size() == 3);  // concurrent phone edits, accept vs cancel, handover vs delivery failure
+}
+
+TEST_CASE("the stored projection and list index are rebuilt from the journal alone", "[dossier][projection]") {
+  test::DossierFixture a{"xa-an-thi", 31};
+  test::DossierFixture b{"tinh-hung-yen", 32};
+  const std::string code = busy_dossier(a, b);
+  const Hash32 before = a.node->journal().state_hash();
+  const Json listed = a.svc->list({}).value();
+  REQUIRE(a.node->journal().rebuild_projection().ok());
+  CHECK(a.node->journal().state_hash() == before);
+  CHECK(a.svc->list({}).value() == listed);
+  CHECK(a.svc->list_conflicts().value()["items"].size() == 3);
+  CHECK(a.node->journal().verify().ok());
+}
+
+TEST_CASE("subjects that are not dossiers keep the summary projection", "[dossier][projection]") {
+  test::DossierFixture f;
+  auto e = f.node->journal().append(node::EntryDraft{"system", "catalogue.published", "catalogue", Json{{"n", 1}}});
+  REQUIRE(e.ok());
+  auto s = f.node->journal().subject_state("catalogue");
+  REQUIRE(s);
+  CHECK(*s == node::summary_projector("catalogue", {e.value()}));
+  CHECK(f.svc->get("catalogue").error().code == "not_found");
+}
+
+TEST_CASE("the paused clock moves the due date by the working days spent waiting", "[dossier][projection]") {
+  // Received Tuesday 1 July 2025 09:00, 3 working days: due Friday 4 July 17:00.
+  test::DossierFixture f;
+  std::string code = f.take_in();
+  CHECK(f.state(code)["due_at"] == test::vn_iso(2025, 7, 4, 17));
+  f.must(f.officer, code, "accept");
+  f.clock.set(test::vn_ms(2025, 7, 2, 10));  // Wednesday: supplement asked
+  f.must(f.officer, code, "request-supplement", Json{{"missing", {"Tờ khai"}}});
+  Json s = f.state(code);
+  CHECK(s["status"] == 5);
+  CHECK(s["paused"]["kind"] == "supplement");
+  f.clock.set(test::vn_ms(2025, 7, 7, 8));  // Monday: the citizen brings it (Thu, Fri, Mon = 3 working days)
+  s = f.must(f.clerk, code, "supplement", Json{{"note", "đủ"}});
+  CHECK(s["status"] == 2);
+  CHECK(s["paused"].is_null());
+  CHECK(s["pauses"][0]["working_days"] == 3);
+  CHECK(s["due_at"] == test::vn_iso(2025, 7, 9, 17));  // Fri 4 + 3 working days = Wed 9
+  // Fees: asked Wednesday 9, paid the same day: no working day lost.
+  f.clock.set(test::vn_ms(2025, 7, 9, 9));
+  f.must(f.officer, code, "request-fees", Json{{"amount_vnd", 8000}});
+  f.clock.set(test::vn_ms(2025, 7, 9, 11));
+  s = f.must(f.clerk, code, "fees", Json{{"amount_vnd", 8000}, {"receipt_no", "BL-2"}});
+  CHECK(s["status"] == 2);
+  CHECK(s["due_at"] == test::vn_iso(2025, 7, 9, 17));
+  // Overdue: an apology sets a new date; every date stays in the history.
+  f.clock.set(test::vn_ms(2025, 7, 10, 9));
+  CHECK(f.state(code)["overdue"] == true);
+  s = f.must(f.officer, code, "apologize", Json{{"reason", "Cần xác minh"}, {"new_due_at", test::vn_iso(2025, 7, 15, 17)}});
+  CHECK(s["due_at"] == test::vn_iso(2025, 7, 15, 17));
+  CHECK(s["overdue"] == false);
+  REQUIRE(s["due_history"].size() == 4);
+  CHECK(s["due_history"][0]["kind"] == "intake");
+  CHECK(s["due_history"][1]["kind"] == "resumed");
+  CHECK(s["due_history"][3]["kind"] == "apology");
+  CHECK(s["due_history"][3]["reason"] == "Cần xác minh");
+}
