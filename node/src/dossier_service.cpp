@@ -89,11 +89,12 @@ Result<Json> DossierService::intake(const Actor& who, const Json& request) {
   if (!v.ok()) return v.error();
   Json body = std::move(v.value());
   Node& node = impl_->node;
+  // One intake at a time: the number minted below is used by the append.
+  std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
   auto proc = procs::find(*node.db(), body["procedure_code"].get<std::string>());
   if (!proc)
     return make_error("unknown_procedure", "no procedure with code " + body["procedure_code"].get<std::string>() +
                                                " in the catalogue", "procedure_code");
-  std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
   const int64_t now = impl_->now();
   auto code = codes::mint(node, now);
   if (!code.ok()) return code.error();

@@ -1,5 +1,6 @@
 // DossierService internals shared by its source files.
 #pragma once
+#include <atomic>
 #include <optional>
 #include <string>
 
@@ -11,7 +12,7 @@ namespace motcua::node {
 struct DossierService::Impl {
   explicit Impl(Node& n) : node(n) {}
   Node& node;
-  bool seeded = false;
+  std::atomic<bool> seeded{false};
 
   // Loads the built-in catalogue and holidays once.
   Status ready();
