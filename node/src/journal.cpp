@@ -199,12 +199,20 @@ Result<int64_t> Journal::ingest(const std::vector<Entry>& entries) {
       bind_array(q, 1, id);
       return q.executeStep();
     };
-    for (const Entry& e : entries) {
-      std::string where = hexs(e.author).substr(0, 16) + "… seq " + std::to_string(e.seq);
-      // The entry's own integrity (id and signature) was checked when parsed;
-      // check again here so no caller can bypass it.
-      if (blake2b256(e.canonical) != e.id || !motcua::verify(e.author, SignDomain::JournalEntry, e.canonical, e.sig))
-        return make_error("bad_signature", "entry " + where + ": signature or id does not match its content");
+    for (const Entry& given : entries) {
+      // Only the signed bytes are trusted: the entry is re-read from them, so a
+      // caller's fields (author, seq, subject...) can never disagree with what
+      // was signed, and id and signature are checked here whatever the caller did.
+      std::string where = hexs(given.author).substr(0, 16) + "… seq " + std::to_string(given.seq);
+      auto parsed = parse_entry(given.canonical, given.sig);
+      if (!parsed.ok()) {
+        Error err = parsed.error();
+        err.message = "entry " + where + ": " + err.message;
+        return err;
+      }
+      const Entry& e = parsed.value();
+      if (e.id != given.id || e.author != given.author || e.seq != given.seq)
+        return make_error("bad_signature", "entry " + where + ": id, author or seq does not match the signed content");
       auto [hseq, hid] = head_of(e.author);
       if (e.seq <= hseq) {
         auto have = get(e.author, e.seq);
@@ -358,7 +366,9 @@ VerifyReport Journal::verify(size_t max_problems) {
                  e.type != q.getColumn(6).getString() || e.subject != subject)
           problem(ah, seq, subject, "indexed columns do not match the signed content");
         else if (seq != expect)
-          problem(ah, seq, subject, "gap in seq: expected " + std::to_string(expect) + " (entries missing or reordered)");
+          problem(ah, expect, "",
+                  (seq == expect + 1 ? "entry missing" : "entries " + std::to_string(expect) + ".." + std::to_string(seq - 1) + " missing") +
+                      " (gap in seq: the next stored entry is seq " + std::to_string(seq) + ")");
         else if (e.prev != lid)
           problem(ah, seq, subject, "hash link broken: prev is not the id of seq " + std::to_string(seq - 1));
       }
@@ -368,22 +378,36 @@ VerifyReport Journal::verify(size_t max_problems) {
   }
   // 2. Chain heads: a removed tail shows as a head beyond the last entry.
   {
+    std::set<PublicKey> with_head;
     SQLite::Statement q(*db_, "SELECT author, head_seq, head_id FROM authors ORDER BY author");
     while (q.executeStep()) {
       PublicKey a = blob_array<32>(q.getColumn(0));
+      with_head.insert(a);
       int64_t hs = q.getColumn(1).getInt64();
       auto it = last.find(a);
       int64_t have = it == last.end() ? 0 : it->second.first;
-      if (have != hs || (it != last.end() && it->second.second != blob_array<32>(q.getColumn(2))))
-        problem(hexs(a), have + 1, "", "chain head says seq " + std::to_string(hs) + " but the journal ends at seq " +
-                                           std::to_string(have) + " (entries removed)");
+      if (have < hs)
+        problem(hexs(a), have + 1, "", "entries removed: the chain head is seq " + std::to_string(hs) +
+                                           " but the journal ends at seq " + std::to_string(have));
+      else if (have > hs)
+        problem(hexs(a), hs + 1, "", "entry beyond the recorded chain head (seq " + std::to_string(hs) +
+                                         "): written outside the journal");
+      else if (it != last.end() && it->second.second != blob_array<32>(q.getColumn(2)))
+        problem(hexs(a), hs, "", "the chain head's id is not the id of the last entry");
     }
+    for (const auto& [a, l] : last)
+      if (!with_head.count(a)) problem(hexs(a), l.first, "", "entries of an author with no recorded chain head");
   }
   // 3. Projection equals a rebuild from the journal.
   {
     std::map<std::string, std::string> stored;
-    SQLite::Statement p(*db_, "SELECT subject, state FROM projection");
-    while (p.executeStep()) stored[p.getColumn(0).getString()] = p.getColumn(1).getString();
+    std::set<std::string> bad_hash;
+    SQLite::Statement p(*db_, "SELECT subject, state, state_hash FROM projection");
+    while (p.executeStep()) {
+      std::string subject = p.getColumn(0).getString(), state = p.getColumn(1).getString();
+      if (blake2b256(state) != blob_array<32>(p.getColumn(2))) bad_hash.insert(subject);
+      stored[subject] = std::move(state);
+    }
     SQLite::Statement q(*db_, "SELECT DISTINCT subject FROM journal ORDER BY subject");
     std::set<std::string> seen;
     while (q.executeStep()) {
@@ -400,6 +424,7 @@ VerifyReport Journal::verify(size_t max_problems) {
       auto it = stored.find(s);
       if (it == stored.end()) problem("", 0, s, "projection missing for subject");
       else if (it->second != want) problem("", 0, s, "stored projection differs from a rebuild from the journal");
+      else if (bad_hash.count(s)) problem("", 0, s, "stored state hash is not the hash of the stored state");
     }
     for (const auto& [s, _] : stored)
       if (!seen.count(s)) problem("", 0, s, "projection has a subject with no journal entries");
