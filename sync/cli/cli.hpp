@@ -45,5 +45,7 @@ int cmd_init(const std::vector<std::string>& args);
 int cmd_verify(const std::vector<std::string>& args);
 int cmd_config(const std::vector<std::string>& args);
 int cmd_demo(const std::vector<std::string>& args);
+int cmd_user(const std::vector<std::string>& args);
+int cmd_serve(const std::vector<std::string>& args);
 
 }  // namespace motcua::cli

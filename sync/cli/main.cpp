@@ -62,13 +62,16 @@ const char* kUsage =
     "  init      create a node: data dir, database, key pair\n"
     "  verify    check every signature, hash link and projection of the journal\n"
     "  config    list or set the node's settings\n"
+    "  serve     run the daemon: local HTTP API, metrics, background sync\n"
+    "  user      add or list the node's users (clerk, postal, officer, admin)\n"
     "  demo      run the demonstration in a temporary directory\n";
 }
 
 int main(int argc, char** argv) {
   using namespace motcua::cli;
   static const std::map<std::string, Command> commands = {
-      {"init", cmd_init}, {"verify", cmd_verify}, {"config", cmd_config}, {"demo", cmd_demo}};
+      {"init", cmd_init}, {"verify", cmd_verify}, {"config", cmd_config}, {"demo", cmd_demo},
+      {"user", cmd_user}, {"serve", cmd_serve}};
   if (argc < 2) {
     std::cerr << kUsage;
     return kExitUsage;

@@ -1,0 +1,95 @@
+// Operations: /healthz, /metrics, sync now/status, the sync audit log and
+// journal verification.
+#include <SQLiteCpp/Database.h>
+
+#include <sstream>
+
+#include "http_router.hpp"
+#include "http_util.hpp"
+#include "motcua/node/api_error.hpp"
+#include "motcua/node/node.hpp"
+#include "motcua/sync/agent.hpp"
+
+namespace motcua::sync::http {
+
+namespace {
+
+// A write transaction can start and write (then is rolled back): the disk
+// is there, the file is writable and no other process holds the lock forever.
+Status database_writable(node::Node& n) {
+  std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
+  auto& db = *n.db();
+  try {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      db.exec("INSERT OR REPLACE INTO node_meta (key, value) VALUES ('healthz_probe', '1')");
+    } catch (...) {
+      db.exec("ROLLBACK");
+      throw;
+    }
+    db.exec("ROLLBACK");
+  } catch (const std::exception& e) {
+    return make_error("database_unwritable", std::string("the database is not writable: ") + e.what());
+  }
+  return ok_status();
+}
+
+Json verify_json(const node::VerifyReport& rep) {
+  Json problems = Json::array();
+  for (const auto& p : rep.problems)
+    problems.push_back(Json{{"node", p.author_hex}, {"seq", p.seq}, {"subject", p.subject}, {"what", p.what}});
+  return Json{{"ok", rep.ok()},
+              {"entries_checked", rep.entries_checked},
+              {"subjects_checked", rep.subjects_checked},
+              {"problems", problems}};
+}
+
+}  // namespace
+
+void mount_ops_routes(Router& r) {
+  HttpContext& ctx = r.ctx();
+  using node::UserRole;
+
+  r.get("/healthz", Access::Public, {}, [&ctx](Call& c) {
+    Status s = database_writable(ctx.node);
+    if (!s.ok())
+      return send_json(c.res, 503, Json{{"status", "unavailable"}, {"error", node::error_json(s.error())["error"]}});
+    send_json(c.res, 200, Json{{"status", "ok"}});
+  });
+
+  r.get("/metrics", Access::Loopback, {}, [&ctx](Call& c) {
+    std::ostringstream o;
+    o << ctx.metrics.render();
+    o << "# HELP motcua_journal_entries Signed entries in this node's journal (own and received).\n"
+      << "# TYPE motcua_journal_entries gauge\n"
+      << "motcua_journal_entries " << ctx.node.journal().count() << "\n"
+      << "# HELP motcua_blob_bytes Bytes of stored attachments.\n"
+      << "# TYPE motcua_blob_bytes gauge\n"
+      << "motcua_blob_bytes " << ctx.blobs.total_bytes() << "\n";
+    o << ctx.agent.metrics();
+    c.res.status = 200;
+    c.res.set_content(o.str(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+
+  r.post("/api/v1/sync", Access::User, {UserRole::Admin, UserRole::Clerk}, [&ctx](Call& c) {
+    auto body = parse_object(c.body, true);
+    if (!body.ok()) return send_error(c.res, body.error());
+    if (!body->empty())
+      return send_error(c.res, make_error("unknown_field", "unknown field '" + body->begin().key() + "'",
+                                          body->begin().key()));
+    auto summary = ctx.agent.sync_now();
+    if (!summary.ok()) return send_error(c.res, summary.error());
+    send_json(c.res, 200, *summary);
+  });
+
+  r.get("/api/v1/sync/status", Access::User, {}, [&ctx](Call& c) { send_json(c.res, 200, ctx.agent.status()); });
+
+  r.get("/api/v1/audit/sync-log", Access::User, {UserRole::Admin}, [&ctx](Call& c) {
+    send_json(c.res, 200, ctx.agent.sync_log(str_param(c.req, "point"), str_param(c.req, "since")));
+  });
+
+  r.get("/api/v1/journal/verify", Access::User, {UserRole::Admin},
+        [&ctx](Call& c) { send_json(c.res, 200, verify_json(ctx.node.journal().verify())); });
+}
+
+}  // namespace motcua::sync::http

@@ -1,0 +1,170 @@
+#include "http_router.hpp"
+
+#include <algorithm>
+
+#include "http_util.hpp"
+
+namespace motcua::sync::http {
+
+namespace {
+
+std::string bearer_token(const httplib::Request& req) {
+  std::string h = req.get_header_value("Authorization");
+  if (h.size() < 7) return {};
+  std::string scheme = h.substr(0, 7);
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (scheme != "bearer ") return {};
+  size_t i = h.find_first_not_of(' ', 7);
+  return i == std::string::npos ? std::string() : h.substr(i);
+}
+
+std::string roles_text(const Roles& roles) {
+  std::string out;
+  for (size_t i = 0; i < roles.size(); ++i) {
+    if (i) out += i + 1 == roles.size() ? " or " : ", ";
+    out += node::user_role_name(roles[i]);
+  }
+  return out;
+}
+
+Error too_large(int64_t limit) {
+  return make_error("too_large", "the request body is larger than the limit of " + std::to_string(limit) +
+                                     " bytes (max_body_bytes)");
+}
+
+}  // namespace
+
+bool read_body(const httplib::Request& req, const httplib::ContentReader& reader,
+               const std::function<void(const char*, size_t)>& sink, bool& multipart) {
+  multipart = req.is_multipart_form_data();
+  if (multipart)
+    return reader([](const httplib::MultipartFormData&) { return true; }, [](const char*, size_t) { return true; });
+  return reader([&](const char* p, size_t n) {
+    sink(p, n);
+    return true;
+  });
+}
+
+// Runs access checks; false when a refusal was sent.
+static bool admit(HttpContext& ctx, Call& call, Access access, const Roles& roles) {
+  if (access == Access::Public) return true;
+  if (access == Access::Loopback) {
+    if (is_loopback(call.req.remote_addr)) return true;
+    send_error(call.res, make_error("forbidden", "this endpoint answers only on the node itself (loopback)"));
+    return false;
+  }
+  auto who = ctx.users.authenticate(bearer_token(call.req));
+  if (!who.ok()) {
+    call.res.set_header("WWW-Authenticate", "Bearer realm=\"motcua\"");
+    send_error(call.res, who.error());
+    return false;
+  }
+  current_request().user = who->username;
+  if (!roles.empty() && std::find(roles.begin(), roles.end(), who->role) == roles.end()) {
+    send_error(call.res, make_error("forbidden", "this needs the role " + roles_text(roles) + "; you are signed in as " +
+                                                     node::user_role_name(who->role)));
+    return false;
+  }
+  call.actor = who.value();
+  return true;
+}
+
+void Router::get(const std::string& pattern, Access access, Roles roles, CallHandler h) {
+  server_.Get(pattern_regex(pattern), [&ctx = ctx_, pattern, access, roles, h](const httplib::Request& req,
+                                                                        httplib::Response& res) {
+    current_request().route = pattern;
+    Call call{req, res, {}, std::nullopt};
+    if (admit(ctx, call, access, roles)) h(call);
+  });
+}
+
+void Router::del(const std::string& pattern, Access access, Roles roles, CallHandler h) {
+  auto plain = [&ctx = ctx_, pattern, access, roles, h](const httplib::Request& req, httplib::Response& res) {
+    current_request().route = pattern;
+    Call call{req, res, {}, std::nullopt};
+    if (admit(ctx, call, access, roles)) h(call);
+  };
+  server_.Delete(pattern_regex(pattern), plain);
+  // A DELETE with a body (unusual) is drained and ignored.
+  server_.Delete(pattern_regex(pattern), [plain](const httplib::Request& req, httplib::Response& res,
+                                                 const httplib::ContentReader& reader) {
+    bool multipart = false;
+    read_body(req, reader, [](const char*, size_t) {}, multipart);
+    plain(req, res);
+  });
+}
+
+void Router::with_body(const std::string& pattern, bool is_patch, Access access, Roles roles, CallHandler h) {
+  const std::string re = pattern_regex(pattern);
+  // Bodies httplib has already read (no content reader was involved).
+  auto buffered = [&ctx = ctx_, pattern, access, roles, h](const httplib::Request& req, httplib::Response& res) {
+    current_request().route = pattern;
+    Call call{req, res, req.body, std::nullopt};
+    if (!admit(ctx, call, access, roles)) return;
+    if (static_cast<int64_t>(call.body.size()) > ctx.max_body_bytes) return send_error(res, too_large(ctx.max_body_bytes));
+    h(call);
+  };
+  auto streamed = [&ctx = ctx_, pattern, access, roles, h](const httplib::Request& req, httplib::Response& res,
+                                                    const httplib::ContentReader& reader) {
+    current_request().route = pattern;
+    Call call{req, res, {}, std::nullopt};
+    bool over = false, multipart = false;
+    const size_t limit = static_cast<size_t>(ctx.max_body_bytes);
+    bool read = read_body(req, reader, [&](const char* p, size_t n) {
+      if (over) return;
+      if (call.body.size() + n > limit) {
+        over = true;
+        std::string().swap(call.body);
+      } else {
+        call.body.append(p, n);
+      }
+    }, multipart);
+    if (!read && res.status == 413) over = true;
+    if (!read && !over) return send_error(res, make_error("bad_request", "the request body could not be read"));
+    if (!admit(ctx, call, access, roles)) return;
+    if (over) return send_error(res, too_large(ctx.max_body_bytes));
+    if (multipart) return send_error(res, make_error("invalid_json", "send a JSON object, not a multipart form"));
+    h(call);
+  };
+  if (is_patch) {
+    server_.Patch(re, buffered);
+    server_.Patch(re, streamed);
+  } else {
+    server_.Post(re, buffered);
+    server_.Post(re, streamed);
+  }
+}
+
+void Router::post(const std::string& pattern, Access access, Roles roles, CallHandler h) {
+  with_body(pattern, false, access, std::move(roles), std::move(h));
+}
+
+void Router::patch(const std::string& pattern, Access access, Roles roles, CallHandler h) {
+  with_body(pattern, true, access, std::move(roles), std::move(h));
+}
+
+void Router::post_stream(const std::string& pattern, Roles roles, StreamHandler h) {
+  const std::string re = pattern_regex(pattern);
+  server_.Post(re, [&ctx = ctx_, pattern, roles, h](const httplib::Request& req, httplib::Response& res,
+                                             const httplib::ContentReader& reader) {
+    current_request().route = pattern;
+    Call call{req, res, {}, std::nullopt};
+    if (!admit(ctx, call, Access::User, roles)) {
+      bool multipart = false;
+      read_body(req, reader, [](const char*, size_t) {}, multipart);
+      return;
+    }
+    h(call, reader);
+  });
+  // An empty POST (no body at all) reaches the plain handler.
+  server_.Post(re, [&ctx = ctx_, pattern, roles, h](const httplib::Request& req, httplib::Response& res) {
+    current_request().route = pattern;
+    Call call{req, res, {}, std::nullopt};
+    if (!admit(ctx, call, Access::User, roles)) return;
+    httplib::ContentReader empty([](httplib::ContentReceiver) { return true; },
+                                 [](httplib::MultipartContentHeader, httplib::ContentReceiver) { return true; });
+    h(call, empty);
+  });
+}
+
+}  // namespace motcua::sync::http

@@ -1,0 +1,96 @@
+// How the daemon's endpoints are declared: a route pattern, who may call it,
+// and a handler that gets the parsed request. The router does the common
+// work in one place: request bodies within the size limit, bearer-token
+// authentication (401), role checks (403), and naming the route for the
+// access log and the metrics. Private to sync/.
+#pragma once
+#include <httplib.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http_metrics.hpp"
+#include "motcua/node/blobs.hpp"
+#include "motcua/node/dossiers.hpp"
+#include "motcua/node/users.hpp"
+
+namespace motcua::node {
+class Node;
+}
+
+namespace motcua::sync {
+class SyncAgent;
+}
+
+namespace motcua::sync::http {
+
+// Everything the handlers share; lives as long as the daemon.
+struct HttpContext {
+  node::Node& node;
+  node::UserStore& users;
+  node::BlobStore& blobs;
+  node::DossierService& dossiers;
+  SyncAgent& agent;
+  HttpMetrics& metrics;
+  int64_t max_body_bytes = 0;
+  int64_t session_ttl_ms = 0;
+};
+
+enum class Access {
+  Public,    // anyone (healthz, login)
+  Loopback,  // anyone connecting from this machine (metrics)
+  User,      // a signed-in user whose role is among `roles` (any role if empty)
+};
+
+struct Call {
+  const httplib::Request& req;
+  httplib::Response& res;
+  std::string body;                   // JSON routes: the raw request body
+  std::optional<node::Actor> actor;   // Access::User routes: who is calling
+  std::string param(size_t i) const { return req.matches[i]; }  // {placeholders}, from 1
+};
+
+using Roles = std::vector<node::UserRole>;
+using CallHandler = std::function<void(Call&)>;
+using StreamHandler = std::function<void(Call&, const httplib::ContentReader&)>;
+
+// Handlers capture the context, never the router: the router only declares
+// routes and may be gone while they run.
+class Router {
+ public:
+  Router(httplib::Server& server, HttpContext& ctx) : server_(server), ctx_(ctx) {}
+
+  void get(const std::string& pattern, Access access, Roles roles, CallHandler h);
+  void del(const std::string& pattern, Access access, Roles roles, CallHandler h);
+  // The JSON body is read (up to max_body_bytes; more is drained and answered
+  // with 413) before the caller is checked, so a refused request never leaves
+  // unread bytes on a kept-alive connection.
+  void post(const std::string& pattern, Access access, Roles roles, CallHandler h);
+  void patch(const std::string& pattern, Access access, Roles roles, CallHandler h);
+  // The handler reads the body itself (uploads streamed to disk). The caller
+  // is checked first from the headers; a refused upload is drained unread.
+  void post_stream(const std::string& pattern, Roles roles, StreamHandler h);
+
+  HttpContext& ctx() { return ctx_; }
+
+ private:
+  void with_body(const std::string& pattern, bool is_patch, Access access, Roles roles, CallHandler h);
+
+  httplib::Server& server_;
+  HttpContext& ctx_;
+};
+
+// Reads the whole body through `reader`, handing each chunk to `sink`.
+// Multipart bodies are drained and reported through `multipart`.
+bool read_body(const httplib::Request& req, const httplib::ContentReader& reader,
+               const std::function<void(const char*, size_t)>& sink, bool& multipart);
+
+// The routes of each area (http_*.cpp).
+void mount_session_routes(Router& r);
+void mount_dossier_routes(Router& r);
+void mount_blob_routes(Router& r);
+void mount_ops_routes(Router& r);
+
+}  // namespace motcua::sync::http

@@ -1,0 +1,35 @@
+// POST /api/v1/sessions (log in) and DELETE /api/v1/sessions (log out).
+#include "http_router.hpp"
+#include "http_util.hpp"
+
+namespace motcua::sync::http {
+
+void mount_session_routes(Router& r) {
+  HttpContext& ctx = r.ctx();
+
+  r.post("/api/v1/sessions", Access::Public, {}, [&ctx](Call& c) {
+    auto body = parse_object(c.body);
+    if (!body.ok()) return send_error(c.res, body.error());
+    Status shape = expect_string_fields(*body, {"username", "password"}, {"username", "password"});
+    if (!shape.ok()) return send_error(c.res, shape.error());
+    const std::string& user = (*body)["username"].get_ref<const std::string&>();
+    auto login = ctx.users.login(user, (*body)["password"].get_ref<const std::string&>(), ctx.session_ttl_ms);
+    if (!login.ok()) {
+      if (login.error().code == "too_many_attempts") c.res.set_header("Retry-After", "60");
+      return send_error(c.res, login.error());
+    }
+    current_request().user = user;
+    send_json(c.res, 200,
+              Json{{"token", login->token},
+                   {"role", node::user_role_name(login->role)},
+                   {"expires_at", iso8601_utc(login->expires_at_ms)}});
+  });
+
+  r.del("/api/v1/sessions", Access::User, {}, [&ctx](Call& c) {
+    std::string h = c.req.get_header_value("Authorization");
+    ctx.users.logout(h.substr(h.find_first_not_of(' ', 7)));
+    c.res.status = 204;
+  });
+}
+
+}  // namespace motcua::sync::http

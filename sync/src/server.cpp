@@ -1,0 +1,236 @@
+// The daemon: wires the stores, the dossier service and the sync agent to an
+// httplib server, with one access-log line and one metrics sample per request.
+#include "motcua/sync/server.hpp"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <charconv>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "http_router.hpp"
+#include "http_util.hpp"
+#include "motcua/node/api_error.hpp"
+#include "motcua/node/node.hpp"
+#include "motcua/sync/agent.hpp"
+#include "sync_routes.hpp"
+
+namespace motcua::sync {
+
+using namespace std::chrono;
+
+Status parse_listen(const std::string& listen, DaemonOptions& opt) {
+  auto bad = [&] {
+    return make_error("invalid_value", "listen address must be HOST:PORT (e.g. 127.0.0.1:8080), got '" + listen + "'",
+                      "listen");
+  };
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return bad();
+  std::string host = listen.substr(0, colon);
+  if (host.front() == '[') {
+    if (host.back() != ']' || host.size() < 3) return bad();
+    host = host.substr(1, host.size() - 2);
+  }
+  std::string port_s = listen.substr(colon + 1);
+  int port = -1;
+  auto [p, ec] = std::from_chars(port_s.data(), port_s.data() + port_s.size(), port);
+  if (ec != std::errc() || p != port_s.data() + port_s.size() || port < 0 || port > 65535) return bad();
+  opt.host = host;
+  opt.port = port;
+  return ok_status();
+}
+
+namespace {
+
+// A coarse, bounded label for requests no route of ours named (e.g. the
+// sync endpoints): the first three path segments, never the query string.
+std::string coarse_route(const std::string& path) {
+  size_t slashes = 0, i = 0;
+  for (; i < path.size(); ++i)
+    if (path[i] == '/' && ++slashes == 4) break;
+  return path.substr(0, i);
+}
+
+void stderr_log(const std::string& line) {
+  static std::mutex m;
+  std::string out = line + "\n";
+  std::lock_guard<std::mutex> g(m);
+  std::fwrite(out.data(), 1, out.size(), stderr);
+  std::fflush(stderr);
+}
+
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r' || c == '"') c = ' ';
+  return s;
+}
+
+}  // namespace
+
+struct Daemon::Impl {
+  node::Node& node;
+  DaemonOptions opt;
+  std::unique_ptr<node::UserStore> users;
+  std::unique_ptr<node::BlobStore> blobs;
+  std::unique_ptr<node::DossierService> dossiers;
+  std::unique_ptr<SyncAgent> agent;
+  http::HttpMetrics metrics;
+  std::unique_ptr<http::HttpContext> ctx;
+  httplib::Server server;
+
+  std::mutex run_mu;
+  std::atomic<bool> bound{false};
+  std::atomic<int> port{0};
+  std::atomic<bool> stop_requested{false};
+  std::atomic<bool> listening{false};
+
+  Impl(node::Node& n, DaemonOptions o) : node(n), opt(std::move(o)) {
+    if (!opt.log) opt.log = stderr_log;
+    auto& cfg = node.config();
+    if (opt.max_body_bytes <= 0) opt.max_body_bytes = cfg.get_int("max_body_bytes");
+    if (opt.max_blob_bytes <= 0) opt.max_blob_bytes = cfg.get_int("max_blob_bytes");
+    if (opt.session_ttl_s <= 0) opt.session_ttl_s = cfg.get_int("session_ttl_s");
+    auto* conn = &node.journal().mutex();
+    users = std::make_unique<node::UserStore>(node.db(), node.clock(), node.random(), opt.fast_password_hash, conn);
+    blobs = std::make_unique<node::BlobStore>(node.data_dir(), node.db(), opt.max_blob_bytes, conn);
+    dossiers = std::make_unique<node::DossierService>(node);
+    agent = make_sync_agent(node);
+    ctx = std::make_unique<http::HttpContext>(http::HttpContext{
+        node, *users, *blobs, *dossiers, *agent, metrics, opt.max_body_bytes, opt.session_ttl_s * 1000});
+    configure();
+  }
+
+  void log(const std::string& fields) { opt.log("ts=" + http::iso8601_utc(node.clock().now_ms()) + " " + fields); }
+
+  void configure() {
+    const size_t threads = static_cast<size_t>(std::max(1, opt.threads));
+    server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    server.set_payload_max_length(static_cast<size_t>(std::max(opt.max_body_bytes, opt.max_blob_bytes)));
+    server.set_tcp_nodelay(true);
+    server.set_keep_alive_max_count(1000);
+    server.set_keep_alive_timeout(5);
+    server.set_read_timeout(30);
+    server.set_write_timeout(30);
+
+    server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+      auto& st = http::current_request();
+      st.start = steady_clock::now();
+      st.route.clear();
+      st.user.clear();
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+
+    server.set_error_handler(httplib::Server::HandlerWithResponse(
+        [](const httplib::Request& req, httplib::Response& res) {
+          if (!res.body.empty() || res.content_length_ > 0) return httplib::Server::HandlerResponse::Unhandled;
+          int status = res.status;
+          Error e;
+          if (status == 404) e = make_error("not_found", "no such endpoint: " + req.method + " (see docs/api.md)");
+          else if (status == 413) e = make_error("too_large", "the request body is larger than this server accepts");
+          else if (status == 400) e = make_error("bad_request", "the request could not be understood");
+          else e = make_error("http_" + std::to_string(status), "the request failed with HTTP status " + std::to_string(status));
+          res.set_content(node::error_json(e).dump(), "application/json; charset=utf-8");
+          return httplib::Server::HandlerResponse::Handled;
+        }));
+
+    server.set_exception_handler([this](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+      std::string what = "unknown exception";
+      try {
+        std::rethrow_exception(ep);
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+      }
+      log("event=internal_error route=" + http::current_request().route + " what=\"" + one_line(what) + "\"");
+      http::send_error(res, make_error("internal_error", "internal error; the daemon's log has the details"));
+    });
+
+    // Logged and counted just before the response is written, so a client
+    // that has its answer always finds its request in the log and metrics.
+    server.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      auto& st = http::current_request();
+      double secs = st.start == steady_clock::time_point{}
+                        ? 0.0
+                        : duration_cast<duration<double>>(steady_clock::now() - st.start).count();
+      std::string route = !st.route.empty() ? st.route : res.status == 404 ? "unmatched" : coarse_route(req.path);
+      metrics.observe(req.method, route, res.status, secs);
+      char dur[32];
+      std::snprintf(dur, sizeof dur, "%.3f", secs * 1000.0);
+      log("method=" + req.method + " route=" + route + " status=" + std::to_string(res.status) + " dur_ms=" + dur +
+          " user=" + (st.user.empty() ? "-" : st.user));
+      st = http::RequestState{};
+    });
+
+    http::Router router(server, *ctx);
+    http::mount_session_routes(router);
+    http::mount_dossier_routes(router);
+    http::mount_blob_routes(router);
+    http::mount_ops_routes(router);
+    mount_sync_routes(server, node);
+  }
+};
+
+Daemon::Daemon(node::Node& node, DaemonOptions opt) : impl_(std::make_unique<Impl>(node, std::move(opt))) {}
+
+Daemon::~Daemon() {
+  stop();
+  std::lock_guard<std::mutex> g(impl_->run_mu);  // waits for run() to return
+  impl_->agent->stop();
+}
+
+Status Daemon::bind() {
+  auto& d = *impl_;
+  if (d.bound) return ok_status();
+  int port = d.opt.port;
+  bool ok = false;
+  if (port == 0) {
+    port = d.server.bind_to_any_port(d.opt.host);
+    ok = port > 0;
+  } else {
+    ok = d.server.bind_to_port(d.opt.host, port);
+  }
+  if (!ok)
+    return make_error("listen_failed", "cannot listen on " + d.opt.host + ":" + std::to_string(d.opt.port) +
+                                           " (address in use or not on this machine)",
+                      "listen");
+  d.port = port;
+  d.bound = true;
+  return ok_status();
+}
+
+int Daemon::port() const { return impl_->port; }
+
+Status Daemon::run() {
+  auto& d = *impl_;
+  std::lock_guard<std::mutex> g(d.run_mu);
+  Status b = bind();
+  if (!b.ok()) return b;
+  d.listening = true;
+  if (d.stop_requested) {
+    d.listening = false;
+    return ok_status();
+  }
+  bool syncing = d.node.role() == node::Role::Point && d.opt.background_sync &&
+                 !d.node.config().get("hub_url").empty();
+  if (syncing) d.agent->start();
+  d.log("event=listening addr=" + d.opt.host + ":" + std::to_string(d.port.load()) + " role=" +
+        node::role_name(d.node.role()) + " background_sync=" + (syncing ? "on" : "off"));
+  d.server.listen_after_bind();  // returns after stop(), once every worker has finished
+  d.listening = false;
+  d.agent->stop();
+  d.log("event=stopped");
+  return ok_status();
+}
+
+void Daemon::stop() {
+  auto& d = *impl_;
+  d.stop_requested = true;
+  // run() may be between its check of stop_requested and the server's
+  // accept loop; httplib only stops a running server, so wait for it.
+  while (d.listening && !d.server.is_running()) std::this_thread::sleep_for(milliseconds(1));
+  d.server.stop();
+}
+
+}  // namespace motcua::sync
