@@ -46,6 +46,17 @@ Status seal_entry(Entry& e, const SecretKey& sk) {
 namespace {
 Error bad(const std::string& field, const std::string& why) { return make_error("malformed_entry", why, field); }
 
+// Keys and hashes are lowercase hex in the signed bytes: exactly one spelling,
+// so an entry has exactly one id.
+template <size_t N>
+bool lower_hex(const Json& v, std::array<uint8_t, N>& out) {
+  if (!v.is_string()) return false;
+  const std::string& s = v.get_ref<const std::string&>();
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return from_hex(s, out);
+}
+
 Result<Entry> from_signed_json(const Json& j) {
   if (!j.is_object()) return bad("entry", "entry is not an object");
   static const char* keys[] = {"v", "author", "seq", "prev", "hlc", "wall_ms", "user", "type", "subject", "parents", "body"};
@@ -55,10 +66,10 @@ Result<Entry> from_signed_json(const Json& j) {
   Entry e;
   auto is_int = [](const Json& v) { return v.is_number_integer(); };
   if (!is_int(j["v"]) || j["v"].get<int64_t>() != kEntryFormatVersion) return bad("v", "unsupported format version");
-  if (!j["author"].is_string() || !from_hex(j["author"].get<std::string>(), e.author)) return bad("author", "not a 32-byte hex key");
+  if (!lower_hex(j["author"], e.author)) return bad("author", "not a 32-byte lowercase hex key");
   if (!is_int(j["seq"]) || j["seq"].get<int64_t>() < 1) return bad("seq", "seq must be an integer >= 1");
   e.seq = j["seq"].get<int64_t>();
-  if (!j["prev"].is_string() || !from_hex(j["prev"].get<std::string>(), e.prev)) return bad("prev", "not a 32-byte hex hash");
+  if (!lower_hex(j["prev"], e.prev)) return bad("prev", "not a 32-byte lowercase hex hash");
   const Json& h = j["hlc"];
   if (!h.is_array() || h.size() != 2 || !is_int(h[0]) || !is_int(h[1]) || h[0].get<int64_t>() < 0 || h[1].get<int64_t>() < 0)
     return bad("hlc", "hlc must be [ms, counter]");
@@ -74,7 +85,7 @@ Result<Entry> from_signed_json(const Json& j) {
   if (!j["parents"].is_array()) return bad("parents", "must be an array");
   for (const auto& p : j["parents"]) {
     Hash32 ph;
-    if (!p.is_string() || !from_hex(p.get<std::string>(), ph)) return bad("parents", "not a 32-byte hex hash");
+    if (!lower_hex(p, ph)) return bad("parents", "not a 32-byte lowercase hex hash");
     e.parents.push_back(ph);
   }
   if (!std::is_sorted(e.parents.begin(), e.parents.end()) ||

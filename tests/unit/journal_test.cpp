@@ -381,3 +381,61 @@ TEST_CASE("entries survive the wire form and parse back checked", "[journal]") {
   REQUIRE_FALSE(badsig.ok());
   CHECK(badsig.error().code == "bad_signature");
 }
+
+TEST_CASE("parse_entry accepts one spelling of an entry and refuses malformed ones", "[journal]") {
+  test::TempDir dir("journal");
+  ManualClock clock(kT0);
+  SeededRandom rng(1);
+  auto n = test::make_node(dir.path(), clock, rng, node::Role::Point, "p", node::summary_projector);
+  Entry e1 = append_ok(n->journal(), draft(kS1));
+  Entry e2 = append_ok(n->journal(), draft(kS1, "dossier.accepted"));
+  const Json good = node::entry_signed_json(e2);
+  const SecretKey& sk = n->keys().sk;
+  auto upper = [](std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+  };
+  const std::string ha = to_hex(blake2b256("a")), hb = to_hex(blake2b256("b"));
+  const std::string lo = std::min(ha, hb), hi = std::max(ha, hb);
+  // Each mutation is signed properly by the author, so only the format can refuse it.
+  const std::vector<std::tuple<std::string, std::string, Json>> cases = {
+      {"uppercase author hex", "author", upper(good["author"])},
+      {"uppercase prev hex", "prev", upper(good["prev"])},
+      {"uppercase parent hex", "parents", Json::array({upper(good["parents"][0])})},
+      {"unknown format version", "v", 2},
+      {"seq 0", "seq", 0},
+      {"seq as text", "seq", "2"},
+      {"negative hlc counter", "hlc", Json::array({kT0, -1})},
+      {"hlc with three parts", "hlc", Json::array({kT0, 0, 0})},
+      {"empty type", "type", ""},
+      {"user not a string", "user", 5},
+      {"body not an object", "body", Json::array()},
+      {"parents not sorted", "parents", Json::array({hi, lo})},
+      {"duplicate parents", "parents", Json::array({to_hex(e1.id), to_hex(e1.id)})},
+      {"short key", "author", "abcd"},
+  };
+  for (const auto& [what, field, value] : cases) {
+    INFO(what);
+    Json j = good;
+    j[field] = value;
+    std::string bytes = canonical_bytes(j);
+    auto r = node::parse_entry(bytes, sign(sk, SignDomain::JournalEntry, bytes));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == "malformed_entry");
+    CHECK(r.error().field == field);
+  }
+  for (const char* drop : {"body", "parents", "wall_ms"}) {
+    Json j = good;
+    j.erase(drop);
+    std::string bytes = canonical_bytes(j);
+    CHECK_FALSE(node::parse_entry(bytes, sign(sk, SignDomain::JournalEntry, bytes)).ok());
+  }
+  Json extra = good;
+  extra["note"] = "x";
+  std::string bytes = canonical_bytes(extra);
+  CHECK_FALSE(node::parse_entry(bytes, sign(sk, SignDomain::JournalEntry, bytes)).ok());
+  // The unmodified object parses back to the same entry.
+  std::string same = canonical_bytes(good);
+  REQUIRE(same == e2.canonical);
+  CHECK(node::parse_entry(same, e2.sig).ok());
+}
