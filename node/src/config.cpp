@@ -56,10 +56,18 @@ Status Config::set(const std::string& key, const std::string& value) {
     auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
     if (ec != std::errc() || p != value.data() + value.size() || v < 0)
       return make_error("invalid_value", "'" + key + "' must be a non-negative whole number", key);
-    if (key == "cutoff_hour" && v > 23) return make_error("invalid_value", "cutoff_hour must be 0..23", key);
+    const bool hour = key.size() > 5 && key.compare(key.size() - 5, 5, "_hour") == 0;
+    if (hour && v > 23) return make_error("invalid_value", key + " must be an hour 0..23", key);
   }
-  if (key == "listen" && value.rfind(':') == std::string::npos)
-    return make_error("invalid_value", "listen must be HOST:PORT", key);
+  if (key == "listen") {
+    size_t colon = value.rfind(':');
+    int port = 0;
+    const char* end = value.data() + value.size();
+    auto [p, ec] = colon == std::string::npos ? std::from_chars(end, end, port)
+                                              : std::from_chars(value.data() + colon + 1, end, port);
+    if (colon == std::string::npos || colon == 0 || ec != std::errc() || p != end || port < 1 || port > 65535)
+      return make_error("invalid_value", "listen must be HOST:PORT with a port 1..65535, e.g. 127.0.0.1:8080", key);
+  }
   if (key == "code_pattern" && value.find("{seq4}") == std::string::npos)
     return make_error("invalid_value", "code_pattern must contain {seq4}", key);
   SQLite::Statement up(*db_, "INSERT OR REPLACE INTO config (key, value) VALUES (?, ?)");

@@ -340,6 +340,14 @@ TEST_CASE("motcua config lists settings and validates what is set", "[verify][cl
   CHECK(motcua_cli(tmp, "config set cutoff_hour 24 " + dd).code == 2);
   CHECK(motcua_cli(tmp, "config set sync_interval_s soon " + dd).code == 2);
   CHECK(motcua_cli(tmp, "config set listen nohostport " + dd).code == 2);
+  CHECK(motcua_cli(tmp, "config set listen 127.0.0.1: " + dd).code == 2);
+  CHECK(motcua_cli(tmp, "config set listen :8080 " + dd).code == 2);
+  CHECK(motcua_cli(tmp, "config set listen 127.0.0.1:70000 " + dd).code == 2);
+  CHECK(motcua_cli(tmp, "config set listen 127.0.0.1:80x " + dd).code == 2);
+  CHECK(motcua_cli(tmp, "config set sync_interval_s 5s " + dd).code == 2);
+  CHECK(motcua_cli(tmp, "config set code_pattern {agency}-{yymmdd} " + dd).code == 2);
+  Run unchanged = motcua_cli(tmp, "config list " + dd);
+  CHECK(unchanged.out.find("127.0.0.1:8080") != std::string::npos);  // refused values changed nothing
 
   CHECK(motcua_cli(tmp, "config set listen 0.0.0.0:9090 " + dd).code == 0);
   CHECK(motcua_cli(tmp, "config set cutoff_hour 16 " + dd).code == 0);
