@@ -20,6 +20,20 @@ using proj::Graph;
 
 bool is_type(const Entry& e, const char* t) { return e.type == t; }
 
+// Bodies come signed from other nodes, possibly of other versions: read them
+// defensively so a malformed body never makes the projection throw.
+const Json& field(const Json& j, const char* k) {
+  static const Json null_json;
+  if (!j.is_object()) return null_json;
+  auto it = j.find(k);
+  return it == j.end() ? null_json : *it;
+}
+Json txt(const Json& j, const char* k) { return field(j, k).is_string() ? field(j, k) : Json(""); }
+Json opt_txt(const Json& j, const char* k) { return field(j, k).is_string() ? field(j, k) : Json(nullptr); }
+Json num(const Json& j, const char* k) { return field(j, k).is_number_integer() ? field(j, k) : Json(0); }
+Json arr(const Json& j, const char* k) { return field(j, k).is_array() ? field(j, k) : Json::array(); }
+Json obj(const Json& j, const char* k) { return field(j, k).is_object() ? field(j, k) : Json::object(); }
+
 // Field-level registers for edits: "applicant.phone" -> value and writer.
 struct Register {
   Json value;
@@ -104,13 +118,13 @@ class Builder {
   }
 
   void edit_fields(const Json& changes, size_t writer) {
-    for (const char* obj : {"applicant", "postal", "form"}) {
-      auto it = changes.find(obj);
-      if (it == changes.end() || !it->is_object()) continue;
-      for (auto f = it->begin(); f != it->end(); ++f) set_register(std::string(obj) + "." + f.key(), f.value(), writer);
+    for (const char* group : {"applicant", "postal", "form"}) {
+      const Json& g = field(changes, group);
+      if (!g.is_object()) continue;
+      for (auto f = g.begin(); f != g.end(); ++f) set_register(std::string(group) + "." + f.key(), f.value(), writer);
     }
     for (const char* whole : {"attachments", "return_point"})
-      if (changes.contains(whole)) set_register(whole, changes[whole], writer);
+      if (!field(changes, whole).is_null()) set_register(whole, field(changes, whole), writer);
   }
 
   std::string when(size_t i) const { return proj::iso(at(i).wall_ms); }
@@ -140,14 +154,14 @@ class Builder {
     if (paused_.is_object()) {
       status_ = paused_["status_before"].get<int>();
       Json p{{"kind", paused_["kind"]}, {"from", paused_["since"]}, {"until", when(i)},
-             {"working_days", b.value("waited_working_days", 0)}};
+             {"working_days", num(b, "waited_working_days")}};
       pauses_.push_back(p);
       paused_ = nullptr;
     }
     if (b.contains("due_at") && b["due_at"].is_string()) {
       due_at_ = b["due_at"];
       due_history_.push_back(Json{{"due_at", due_at_}, {"kind", "resumed"}, {"at", when(i)},
-                                  {"waited_working_days", b.value("waited_working_days", 0)},
+                                  {"waited_working_days", num(b, "waited_working_days")},
                                   {"entry", proj::hex_id(at(i))}});
     }
   }
@@ -178,17 +192,17 @@ class Builder {
       submitted_ = static_cast<long>(i);
       intake_ = b;
       status_ = rules::kNew;
-      edit_fields(Json{{"applicant", b.value("applicant", Json::object())},
-                       {"postal", b.value("postal", Json::object()).is_object() ? b["postal"] : Json::object()},
-                       {"form", b.value("form", Json::object())},
-                       {"attachments", b.value("attachments", Json::array())},
-                       {"return_point", b.contains("return_point") && b["return_point"].is_string() ? b["return_point"] : b.value("origin_point", Json(""))}},
+      edit_fields(Json{{"applicant", obj(b, "applicant")},
+                       {"postal", obj(b, "postal")},
+                       {"form", obj(b, "form")},
+                       {"attachments", arr(b, "attachments")},
+                       {"return_point", field(b, "return_point").is_string() ? field(b, "return_point") : txt(b, "origin_point")}},
                   i);
-      due_at_ = b.value("due_at", Json(nullptr));
-      due_history_.push_back(Json{{"due_at", due_at_}, {"kind", "intake"}, {"at", b.value("received_at", when(i))},
+      due_at_ = opt_txt(b, "due_at");
+      due_history_.push_back(Json{{"due_at", due_at_}, {"kind", "intake"}, {"at", field(b, "received_at").is_string() ? field(b, "received_at") : Json(when(i))},
                                   {"entry", proj::hex_id(e)}});
-      for (const auto& f : b.value("fees", Json::array()))
-        fees_collected_.push_back(Json{{"amount_vnd", f.value("amount_vnd", 0)}, {"receipt_no", f.value("receipt_no", "")},
+      for (const auto& f : arr(b, "fees"))
+        fees_collected_.push_back(Json{{"amount_vnd", num(f, "amount_vnd")}, {"receipt_no", txt(f, "receipt_no")},
                                        {"at", when(i)}, {"by", e.user}, {"entry", proj::hex_id(e)}});
       return;
     }
@@ -209,50 +223,50 @@ class Builder {
     const int before = status_;
     const std::string id = proj::hex_id(e);
     if (is_type(e, events::kUpdated)) {
-      edit_fields(b.value("changes", Json::object()), i);
+      edit_fields(obj(b, "changes"), i);
     } else if (is_type(e, events::kCancelled)) {
-      cancelled_ = Json{{"at", when(i)}, {"by", e.user}, {"reason", b.value("reason", "")}, {"entry", id}};
+      cancelled_ = Json{{"at", when(i)}, {"by", e.user}, {"reason", txt(b, "reason")}, {"entry", id}};
     } else if (is_type(e, events::kAccepted)) {
       accepted_ = true;
       accepted_at_ = when(i);
     } else if (is_type(e, events::kRejected)) {
-      refusal_ = Json{{"at", when(i)}, {"by", e.user}, {"reason", b.value("reason", "")}, {"entry", id}};
+      refusal_ = Json{{"at", when(i)}, {"by", e.user}, {"reason", txt(b, "reason")}, {"entry", id}};
     } else if (is_type(e, events::kSupplementRequested)) {
-      supplements_.push_back(Json{{"requested_at", when(i)}, {"by", e.user}, {"missing", b.value("missing", Json::array())},
-                                  {"reason", b.value("reason", Json(nullptr))}, {"entry", id}, {"supplied_at", nullptr}});
+      supplements_.push_back(Json{{"requested_at", when(i)}, {"by", e.user}, {"missing", arr(b, "missing")},
+                                  {"reason", opt_txt(b, "reason")}, {"entry", id}, {"supplied_at", nullptr}});
       pause(i, "supplement");
     } else if (is_type(e, events::kSupplementSupplied)) {
       if (!supplements_.empty()) {
         supplements_.back()["supplied_at"] = when(i);
-        supplements_.back()["attachments"] = b.value("attachments", Json::array());
+        supplements_.back()["attachments"] = arr(b, "attachments");
       }
       resume(i);
     } else if (is_type(e, events::kFeesRequested)) {
-      fees_requested_.push_back(Json{{"amount_vnd", b.value("amount_vnd", 0)}, {"at", when(i)}, {"by", e.user},
-                                     {"reason", b.value("reason", Json(nullptr))}, {"entry", id}});
+      fees_requested_.push_back(Json{{"amount_vnd", num(b, "amount_vnd")}, {"at", when(i)}, {"by", e.user},
+                                     {"reason", opt_txt(b, "reason")}, {"entry", id}});
       pause(i, "fees");
     } else if (is_type(e, events::kFeesCollected)) {
-      fees_collected_.push_back(Json{{"amount_vnd", b.value("amount_vnd", 0)}, {"receipt_no", b.value("receipt_no", "")},
+      fees_collected_.push_back(Json{{"amount_vnd", num(b, "amount_vnd")}, {"receipt_no", txt(b, "receipt_no")},
                                      {"at", when(i)}, {"by", e.user}, {"entry", id}});
       if (status_ == rules::kFees) resume(i);
     } else if (is_type(e, events::kWithdrawalRequested)) {
-      withdrawal_ = Json{{"at", when(i)}, {"by", e.user}, {"reason", b.value("reason", "")}, {"entry", id}};
+      withdrawal_ = Json{{"at", when(i)}, {"by", e.user}, {"reason", txt(b, "reason")}, {"entry", id}};
     } else if (is_type(e, events::kStopped)) {
-      stop_ = Json{{"at", when(i)}, {"by", e.user}, {"reason", b.value("reason", "")}, {"entry", id}};
+      stop_ = Json{{"at", when(i)}, {"by", e.user}, {"reason", txt(b, "reason")}, {"entry", id}};
     } else if (is_type(e, events::kResultReady)) {
       result_ready_at_ = when(i);
     } else if (is_type(e, events::kApologized)) {
-      due_at_ = b.value("new_due_at", Json(nullptr));
+      due_at_ = opt_txt(b, "new_due_at");
       due_history_.push_back(Json{{"due_at", due_at_}, {"kind", "apology"}, {"at", when(i)}, {"by", e.user},
-                                  {"reason", b.value("reason", "")}, {"entry", id}});
+                                  {"reason", txt(b, "reason")}, {"entry", id}});
     } else if (is_type(e, events::kHandedOver)) {
       handover_entries_.push_back(i);
-      handovers_.push_back(Json{{"at", when(i)}, {"by", e.user}, {"recipient", b.value("recipient", Json::object())},
-                                {"place", b.value("place", "")}, {"address", b.value("address", Json(nullptr))},
+      handovers_.push_back(Json{{"at", when(i)}, {"by", e.user}, {"recipient", obj(b, "recipient")},
+                                {"place", txt(b, "place")}, {"address", opt_txt(b, "address")},
                                 {"entry", id}});
     } else if (is_type(e, events::kDeliveryFailed)) {
-      deliveries_.push_back(Json{{"at", when(i)}, {"by", e.user}, {"reason", b.value("reason", "")},
-                                 {"address", b.value("address", Json(nullptr))}, {"entry", id}});
+      deliveries_.push_back(Json{{"at", when(i)}, {"by", e.user}, {"reason", txt(b, "reason")},
+                                 {"address", opt_txt(b, "address")}, {"entry", id}});
     }
     if (rule->target == rules::Target::To) status_ = rule->to;
     // Leaving a wait other than by the citizen's act ends the pause without
@@ -317,8 +331,8 @@ class Builder {
     for (const auto& c : s["conflicts"])
       if (!c["resolved"].get<bool>()) ++open;
     s["open_conflicts"] = open;
-    std::string key = code_ + " " + applicant.value("full_name", "") + " " + applicant.value("cccd", "") + " " +
-                      applicant.value("phone", "");
+    std::string key = code_ + " " + txt(applicant, "full_name").get<std::string>() + " " +
+                      txt(applicant, "cccd").get<std::string>() + " " + txt(applicant, "phone").get<std::string>();
     s["search_key"] = fold_for_search(key);
     return s;
   }
@@ -337,11 +351,11 @@ class Builder {
     }
     for (size_t i : resolutions_) {
       const Entry& e = at(i);
-      auto it = by_id.find(e.body.value("conflict_id", ""));
+      auto it = by_id.find(txt(e.body, "conflict_id").get<std::string>());
       if (it == by_id.end()) continue;
       it->second["resolved"] = true;
-      it->second["resolutions"].push_back(Json{{"at", when(i)}, {"by", e.user}, {"decision", e.body.value("decision", "")},
-                                               {"note", e.body.value("note", Json(nullptr))}, {"entry", proj::hex_id(e)}});
+      it->second["resolutions"].push_back(Json{{"at", when(i)}, {"by", e.user}, {"decision", txt(e.body, "decision")},
+                                               {"note", opt_txt(e.body, "note")}, {"entry", proj::hex_id(e)}});
     }
     Json out = Json::array();
     for (auto& [_, j] : by_id) out.push_back(std::move(j));
@@ -376,7 +390,15 @@ Json dossier_projector(const std::string& subject, const std::vector<Entry>& ent
     if (e.type.rfind("dossier.", 0) == 0) dossier = true;
   if (!dossier) return summary_projector(subject, entries);
   Graph g = proj::build_graph(entries);
-  return Builder(subject, g).build();
+  try {
+    return Builder(subject, g).build();
+  } catch (const std::exception& ex) {
+    // Only reachable with a body no version of motcua writes; the answer is
+    // still a function of the entries, so every node agrees on it.
+    return Json{{"kind", "dossier"}, {"code", subject}, {"status", 0}, {"status_name", ""},
+                {"damaged", std::string("cannot project this dossier: ") + ex.what()}, {"conflicts", Json::array()},
+                {"open_conflicts", 0}, {"cancelled", nullptr}, {"event_count", g.order.size()}};
+  }
 }
 
 }  // namespace motcua::node

@@ -144,3 +144,27 @@ TEST_CASE("the paused clock moves the due date by the working days spent waiting
   CHECK(s["due_history"][3]["kind"] == "apology");
   CHECK(s["due_history"][3]["reason"] == "Cần xác minh");
 }
+
+TEST_CASE("malformed bodies from another node never break the projection", "[dossier][projection]") {
+  test::DossierFixture a{"xa-an-thi", 41};
+  test::DossierFixture b{"tinh-hung-yen", 42};
+  std::string code = a.take_in();
+  push_all(*a.node, *b.node);
+  // Written straight to b's journal, bypassing the service's validation.
+  for (const auto& [type, body] : std::vector<std::pair<std::string, Json>>{
+           {"dossier.updated", Json{{"changes", {{"applicant", "x"}, {"attachments", 7}, {"form", {{"k", 1}}}}}}},
+           {"dossier.apologized", Json{{"new_due_at", 12}, {"reason", Json::array()}}},
+           {"dossier.fees_collected", Json{{"amount_vnd", "nhiều"}}},
+           {"conflict.resolved", Json{{"conflict_id", 5}}},
+           {"dossier.something_new", Json{{"x", 1}}}}) {
+    REQUIRE(b.node->journal().append(node::EntryDraft{"odd", type, code, body}).ok());
+  }
+  push_all(*b.node, *a.node);
+  Json s = a.state(code);
+  CHECK(s["status"] == 1);
+  CHECK(s["form"]["k"] == 1);
+  CHECK(s["applicant"]["full_name"] == "Nguyễn Thị Lan");
+  CHECK(s["other_events"].size() == 1);
+  CHECK(a.node->journal().state_hash() == b.node->journal().state_hash());
+  CHECK(a.node->journal().verify().ok());
+}
