@@ -136,6 +136,109 @@ BEGIN
   DELETE FROM dossier_index WHERE code = OLD.subject;
 END;
 )SQL",
+      // 4: sync (docs/sync-protocol.md): both ends keep a sync log, receipts,
+      // alerts and a small state map; the hub keeps its points, enrolment
+      // codes, nonces, sessions, leases and a subject -> scope index; a point
+      // records the seq ranges it lacks of other authors' chains.
+      R"SQL(
+CREATE TABLE sync_state (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE sync_log (
+  id           TEXT PRIMARY KEY,
+  point        TEXT NOT NULL,
+  started_ms   INTEGER NOT NULL,
+  ended_ms     INTEGER NOT NULL DEFAULT 0,
+  entries_up   INTEGER NOT NULL DEFAULT 0,
+  entries_down INTEGER NOT NULL DEFAULT 0,
+  bytes_up     INTEGER NOT NULL DEFAULT 0,
+  bytes_down   INTEGER NOT NULL DEFAULT 0,
+  receipts     INTEGER NOT NULL DEFAULT 0,
+  result       TEXT NOT NULL,
+  error        TEXT NOT NULL DEFAULT '',
+  skew_ms      INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX sync_log_started ON sync_log (started_ms);
+CREATE TABLE sync_receipts (
+  n           INTEGER PRIMARY KEY,
+  point       TEXT NOT NULL,
+  author      BLOB NOT NULL,
+  upto_seq    INTEGER NOT NULL,
+  entry       BLOB NOT NULL,
+  hub_time_ms INTEGER NOT NULL,
+  body        TEXT NOT NULL,
+  sig         BLOB NOT NULL
+);
+CREATE INDEX sync_receipts_point ON sync_receipts (point, n);
+CREATE TABLE sync_alerts (
+  n      INTEGER PRIMARY KEY,
+  at_ms  INTEGER NOT NULL,
+  point  TEXT NOT NULL,
+  kind   TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE TABLE hub_points (
+  name            TEXT PRIMARY KEY,
+  area            TEXT NOT NULL,
+  daily_capacity  INTEGER NOT NULL,
+  lease_days      INTEGER NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('pending', 'active', 'revoked')),
+  public_key      BLOB UNIQUE,
+  agency_code     TEXT NOT NULL DEFAULT '',
+  created_ms      INTEGER NOT NULL,
+  enrolled_ms     INTEGER NOT NULL DEFAULT 0,
+  revoked_ms      INTEGER NOT NULL DEFAULT 0,
+  pull_cursor     INTEGER NOT NULL DEFAULT 0,
+  last_seen_ms    INTEGER NOT NULL DEFAULT 0,
+  last_success_ms INTEGER NOT NULL DEFAULT 0,
+  skew_ms         INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE hub_enrolment_codes (
+  code_hash  BLOB PRIMARY KEY,
+  point      TEXT NOT NULL REFERENCES hub_points (name),
+  expires_ms INTEGER NOT NULL,
+  used_ms    INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE hub_nonces (
+  node       BLOB NOT NULL,
+  nonce      TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  PRIMARY KEY (node, nonce)
+) WITHOUT ROWID;
+CREATE INDEX hub_nonces_expiry ON hub_nonces (expires_ms);
+CREATE TABLE hub_sessions (
+  id         TEXT PRIMARY KEY,
+  node       BLOB NOT NULL,
+  expires_ms INTEGER NOT NULL
+);
+CREATE TABLE hub_leases (
+  agency    TEXT NOT NULL,
+  day       TEXT NOT NULL,
+  first     INTEGER NOT NULL CHECK (first BETWEEN 1 AND 9999),
+  last      INTEGER NOT NULL CHECK (last BETWEEN first AND 9999),
+  point     TEXT NOT NULL,
+  PRIMARY KEY (agency, day, first)
+);
+CREATE INDEX hub_leases_point ON hub_leases (point, day);
+CREATE TABLE hub_subject_scope (
+  subject      TEXT PRIMARY KEY,
+  area         TEXT NOT NULL,
+  return_point TEXT NOT NULL,
+  origin_point TEXT NOT NULL,
+  first_pos    INTEGER NOT NULL,              -- journal pos of the subject's first entry
+  changed_pos  INTEGER NOT NULL               -- journal pos when the scope last changed
+);
+CREATE INDEX hub_subject_scope_area ON hub_subject_scope (area, changed_pos);
+CREATE INDEX hub_subject_scope_return ON hub_subject_scope (return_point, changed_pos);
+CREATE INDEX hub_subject_scope_origin ON hub_subject_scope (origin_point, changed_pos);
+CREATE TABLE journal_gaps (
+  author    BLOB NOT NULL,
+  first_seq INTEGER NOT NULL,
+  last_seq  INTEGER NOT NULL,
+  PRIMARY KEY (author, first_seq)
+);
+)SQL",
   };
   return m;
 }

@@ -64,6 +64,13 @@ class Journal {
   // (same id) are skipped; same author+seq with other content is refused as
   // "equivocation". Returns the number of new entries stored.
   Result<int64_t> ingest(const std::vector<Entry>& entries);
+  // For a point, which holds only the dossiers in its scope: as ingest(), but
+  // another author's chain may have gaps. Each gap is recorded (table
+  // journal_gaps) and verify() accepts exactly the recorded ones; an entry
+  // that fills a gap must link to the held entries around it. The node's own
+  // chain must stay contiguous. Entries are parsed and their signatures
+  // checked in parallel before the lock is taken (journal_sparse.cpp).
+  Result<int64_t> ingest_sparse(const std::vector<Entry>& entries);
 
   // Reads.
   std::optional<Entry> get(const Hash32& id);

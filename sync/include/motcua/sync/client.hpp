@@ -1,0 +1,47 @@
+// The point's side of sync: enrolment with a hub and one sync session
+// (docs/sync-protocol.md section 2), over any Transport.
+#pragma once
+#include <functional>
+#include <string>
+
+#include "motcua/canonical.hpp"
+#include "motcua/sync/transport.hpp"
+
+namespace motcua::node {
+class Node;
+}
+
+namespace motcua::sync {
+
+struct SyncProgress {
+  std::string phase;  // "hello", "push", "pull", "reference", "done"
+  int64_t entries_up = 0;
+  int64_t entries_down = 0;
+  int64_t bytes_up = 0;
+  int64_t bytes_down = 0;
+  int64_t requests = 0;
+};
+
+struct ClientOptions {
+  size_t batch_entries = 2000;  // per push/pull request (the hub may lower it)
+  std::function<void(const SyncProgress&)> progress;  // called after each request
+};
+
+// `motcua join`: sends the one-time code, checks the hub's answer with it,
+// then stores the hub key, area, point name, hub_url, code blocks, catalogue
+// and holidays. Returns {"hub", "hub_name", "point", "area", "leases"}.
+Result<Json> join(node::Node& node, Transport& transport, const std::string& hub_url, const std::string& code);
+
+// One full session: hello, push what the hub lacks, pull what is in scope,
+// reference data if it changed. Resumes from the stored positions. Returns
+// the summary {"session", "result", "entries_up", "entries_down",
+// "bytes_up", "bytes_down", "requests", "receipts", "skew_ms", "duration_ms"}.
+// On failure the Error says why; the sync log has the row either way.
+Result<Json> sync_once(node::Node& node, Transport& transport, const ClientOptions& options = {});
+
+// GET /api/v1/sync/status body on a point.
+Json point_status(node::Node& node);
+// The point's own sync log: {"role": "point", "sessions": [...], "alerts": [...]}.
+Json point_sync_log(node::Node& node, const std::string& point, int64_t since_ms);
+
+}  // namespace motcua::sync

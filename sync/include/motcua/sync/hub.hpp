@@ -1,0 +1,78 @@
+// The hub role: enrolment of points, their scope and code blocks, and the
+// server side of every sync request (docs/sync-protocol.md). Transport-free:
+// the HTTP routes and the test transports hand requests to handle().
+#pragma once
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "motcua/canonical.hpp"
+#include "motcua/sync/hub_store.hpp"
+#include "motcua/sync/transport.hpp"
+
+namespace motcua::node {
+class Node;
+}
+
+namespace motcua::sync {
+
+struct HubOptions {
+  int64_t session_ttl_ms = 15 * 60 * 1000;
+  int64_t nonce_window_ms = 60 * 60 * 1000;
+  size_t max_batch_entries = 2000;
+  size_t max_batch_bytes = 8 << 20;  // decompressed message
+  unsigned verify_threads = 2;
+};
+
+struct PointAddOptions {
+  std::string name;
+  std::string area;
+  int64_t daily_capacity = 500;
+  int64_t lease_days = 30;
+  int64_t code_ttl_ms = 72LL * 3600 * 1000;
+};
+
+struct EnrolmentCode {
+  std::string code;  // e.g. "K7QF-3MZD-WXPA", shown once
+  int64_t expires_ms = 0;
+};
+
+class Hub {
+ public:
+  // REQUIRES: `node` is a hub and outlives this object.
+  Hub(node::Node& node, std::unique_ptr<HubStore> store, HubOptions options = {});
+  ~Hub();
+
+  // `motcua point add`: registers the point (or issues a new code for a
+  // point not yet enrolled) and returns a one-time code.
+  Result<EnrolmentCode> add_point(const PointAddOptions& options);
+  // `motcua point revoke`: the key is refused from now on.
+  Status revoke_point(const std::string& name);
+  // `motcua point list` / status: every point with its lag.
+  Json points();
+
+  // Handles one sync request; the response is always signed by the hub.
+  WireResponse handle(const WireRequest& request);
+
+  HubStore& store() { return *store_; }
+  const HubOptions& options() const { return opt_; }
+
+  // Sync log with alerts: {"sessions": [...], "alerts": [...]}.
+  Json sync_log(const std::string& point, int64_t since_ms);
+  // Prometheus lines: per-point lag and bytes.
+  std::string metrics();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  node::Node& node_;
+  std::unique_ptr<HubStore> store_;
+  HubOptions opt_;
+};
+
+// JSON of one sync log row as the audit endpoint and CLI show it.
+Json sync_log_row_json(const SyncLogRow& row, int64_t now_ms, int64_t session_ttl_ms);
+Json alert_json(const Alert& a);
+
+}  // namespace motcua::sync

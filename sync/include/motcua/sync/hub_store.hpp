@@ -1,0 +1,133 @@
+// The hub's own records: enrolled points, one-time enrolment codes, request
+// nonces and sessions, leased blocks of dossier numbers, receipts, the sync
+// log and security alerts. One small interface so another database can back
+// it later; every implementation must pass tests/unit/sync_hub_store_test.cpp.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "motcua/crypto.hpp"
+#include "motcua/result.hpp"
+
+namespace motcua::node {
+class Node;
+}
+
+namespace motcua::sync {
+
+struct PointRecord {
+  std::string name;
+  std::string area;
+  int64_t daily_capacity = 0;  // numbers of each day leased to the point
+  int64_t lease_days = 30;     // how many days ahead blocks are leased
+  std::string status;          // "pending" (code issued), "active", "revoked"
+  std::optional<PublicKey> key;  // set at enrolment
+  std::string agency_code;       // the point's receiving agency (from enrolment)
+  int64_t created_ms = 0;
+  int64_t enrolled_ms = 0;
+  int64_t revoked_ms = 0;
+  int64_t pull_cursor = 0;      // last cursor the point reported (hub journal pos)
+  int64_t last_seen_ms = 0;     // last authenticated request
+  int64_t last_success_ms = 0;  // last session that ended well
+  int64_t skew_ms = 0;          // hub time minus point time, last request
+};
+
+struct Lease {
+  std::string agency;
+  std::string day;  // YYMMDD
+  int first = 0;
+  int last = 0;
+  std::string point;
+};
+
+struct ReceiptRecord {
+  std::string point;
+  PublicKey author{};
+  int64_t upto_seq = 0;
+  Hash32 entry{};
+  int64_t hub_time_ms = 0;
+  std::string body;  // canonical receipt JSON
+  Signature sig{};
+};
+
+// One sync session as seen by one end.
+struct SyncLogRow {
+  std::string id;  // session id (hex)
+  std::string point;
+  int64_t started_ms = 0;
+  int64_t ended_ms = 0;
+  int64_t entries_up = 0;
+  int64_t entries_down = 0;
+  int64_t bytes_up = 0;
+  int64_t bytes_down = 0;
+  int64_t receipts = 0;
+  std::string result;  // "ok", "running", "failed", "refused"
+  std::string error;   // "code: message" when not ok
+  int64_t skew_ms = 0;
+};
+
+struct Alert {
+  int64_t at_ms = 0;
+  std::string point;
+  std::string kind;  // e.g. "equivocation"
+  std::string detail;
+};
+
+class HubStore {
+ public:
+  virtual ~HubStore() = default;
+
+  // Points. add_point: "conflict" when the name is taken.
+  virtual Status add_point(const PointRecord& p) = 0;
+  virtual std::optional<PointRecord> point(const std::string& name) = 0;
+  virtual std::optional<PointRecord> point_by_key(const PublicKey& key) = 0;
+  virtual std::vector<PointRecord> points() = 0;
+  // "not_found" for an unknown name; revoking twice is not an error.
+  virtual Status revoke_point(const std::string& name, int64_t now_ms) = 0;
+  virtual void note_contact(const std::string& name, int64_t now_ms, int64_t skew_ms) = 0;
+  virtual void note_success(const std::string& name, int64_t now_ms) = 0;
+  virtual void set_pull_cursor(const std::string& name, int64_t pos) = 0;
+
+  // One-time enrolment codes, stored only as a hash.
+  virtual Status add_enrolment_code(const Hash32& code_hash, const std::string& point, int64_t expires_ms) = 0;
+  // In one step: checks the code (known, unused, not expired at now_ms, point
+  // not revoked), marks it used, binds `key` and `agency_code` to the point
+  // and makes it active. Else "enrolment_refused" and nothing changes.
+  virtual Result<PointRecord> enrol(const Hash32& code_hash, const PublicKey& key, const std::string& agency_code,
+                                    int64_t now_ms) = 0;
+
+  // Replay protection. Returns false when (key, nonce) was already seen and
+  // has not expired; otherwise records it until keep_until_ms.
+  virtual bool remember_nonce(const PublicKey& key, const std::string& nonce, int64_t keep_until_ms) = 0;
+  virtual void open_session(const std::string& id, const PublicKey& key, int64_t expires_ms) = 0;
+  virtual bool session_valid(const std::string& id, const PublicKey& key, int64_t now_ms) = 0;
+  // Forgets nonces and sessions that expired before now_ms.
+  virtual void prune(int64_t now_ms) = 0;
+
+  // Leases of the daily dossier sequence, never returned or reused.
+  // lease(): the block of `count` numbers of (agency, day) right after every
+  // existing lease of that day, given to `point` (shorter when fewer are
+  // left); "sequence_exhausted" when no number of that day is left.
+  virtual Result<Lease> lease(const std::string& agency, const std::string& day, const std::string& point,
+                              int count) = 0;
+  // Leases of `point` for days >= from_day, by day.
+  virtual std::vector<Lease> leases_of(const std::string& point, const std::string& from_day) = 0;
+
+  virtual void add_receipt(const ReceiptRecord& r) = 0;
+  virtual std::vector<ReceiptRecord> receipts(const std::string& point, size_t limit) = 0;
+
+  // Sync log: put_session inserts or replaces the row with that id.
+  virtual void put_session(const SyncLogRow& row) = 0;
+  // Newest first; point "" = all; since_ms 0 = all.
+  virtual std::vector<SyncLogRow> sessions(const std::string& point, int64_t since_ms, size_t limit) = 0;
+  virtual std::optional<SyncLogRow> session(const std::string& id) = 0;
+  virtual void add_alert(const Alert& a) = 0;
+  virtual std::vector<Alert> alerts(const std::string& point, int64_t since_ms) = 0;
+};
+
+// The SQLite HubStore on the node's own database (tables of the sync migration).
+std::unique_ptr<HubStore> make_sqlite_hub_store(node::Node& node);
+
+}  // namespace motcua::sync

@@ -1,0 +1,172 @@
+// Hub administration: points, enrolment codes, revocation, audit and metrics.
+#include <sstream>
+
+#include "hub_internal.hpp"
+#include "hub_scope.hpp"
+#include "sync_util.hpp"
+
+namespace motcua::sync {
+
+namespace {
+
+std::string new_code(Random& rng) {
+  static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";  // 32 letters, no 0/O/1/I
+  uint8_t b[12];
+  rng.fill(b, sizeof b);
+  std::string code;
+  for (int i = 0; i < 12; ++i) {
+    if (i && i % 4 == 0) code.push_back('-');
+    code.push_back(alphabet[b[i] % 32]);
+  }
+  return code;
+}
+
+bool valid_name(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  return true;
+}
+
+std::string label(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    if (c == '\n') out += "\\n";
+    else out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+Json sync_log_row_json(const SyncLogRow& r, int64_t now_ms, int64_t session_ttl_ms) {
+  std::string result = r.result;
+  if (result == "running" && now_ms - r.ended_ms > session_ttl_ms) result = "interrupted";
+  return Json{{"id", r.id},
+              {"point", r.point},
+              {"start", util::iso_utc(r.started_ms)},
+              {"end", r.ended_ms ? Json(util::iso_utc(r.ended_ms)) : Json(nullptr)},
+              {"entries_up", r.entries_up},
+              {"entries_down", r.entries_down},
+              {"bytes_up", r.bytes_up},
+              {"bytes_down", r.bytes_down},
+              {"receipts", r.receipts},
+              {"result", result},
+              {"error", r.error.empty() ? Json(nullptr) : Json(r.error)},
+              {"skew_ms", r.skew_ms}};
+}
+
+Json alert_json(const Alert& a) {
+  return Json{{"at", util::iso_utc(a.at_ms)}, {"point", a.point}, {"kind", a.kind}, {"detail", a.detail}};
+}
+
+Result<EnrolmentCode> Hub::add_point(const PointAddOptions& o) {
+  if (!valid_name(o.name))
+    return make_error("invalid_value", "point name must be 1-64 letters, digits, '-', '_' or '.'", "name");
+  if (o.area.empty()) return make_error("invalid_value", "a point needs an area (--area)", "area");
+  if (o.daily_capacity < 1 || o.daily_capacity > 9999)
+    return make_error("invalid_value", "daily capacity must be 1..9999", "daily_capacity");
+  if (o.lease_days < 1 || o.lease_days > 366) return make_error("invalid_value", "lease days must be 1..366", "lease_days");
+  const int64_t now = node_.clock().now_ms();
+  auto existing = store_->point(o.name);
+  if (existing && existing->status != "pending")
+    return make_error("conflict", "point '" + o.name + "' is already " + existing->status, "name");
+  if (!existing) {
+    PointRecord p;
+    p.name = o.name;
+    p.area = o.area;
+    p.daily_capacity = o.daily_capacity;
+    p.lease_days = o.lease_days;
+    p.status = "pending";
+    p.created_ms = now;
+    Status s = store_->add_point(p);
+    if (!s.ok()) return s.error();
+  }
+  EnrolmentCode c{new_code(node_.random()), now + o.code_ttl_ms};
+  Status s = store_->add_enrolment_code(blake2b256(c.code), o.name, c.expires_ms);
+  if (!s.ok()) return s.error();
+  return c;
+}
+
+Status Hub::revoke_point(const std::string& name) {
+  Status s = store_->revoke_point(name, node_.clock().now_ms());
+  if (s.ok()) impl_->alert(name, "revoked", "point key revoked by an admin", node_.clock().now_ms());
+  return s;
+}
+
+Json Hub::points() {
+  const int64_t now = node_.clock().now_ms();
+  scope::catch_up(node_);
+  Json out = Json::array();
+  for (const auto& p : store_->points()) {
+    Json j = point_json(p);
+    j["status"] = p.status;
+    j["lease_days"] = p.lease_days;
+    j["key"] = p.key ? Json(to_hex(*p.key)) : Json(nullptr);
+    j["agency_code"] = p.agency_code;
+    j["enrolled_at"] = p.enrolled_ms ? Json(util::iso_utc(p.enrolled_ms)) : Json(nullptr);
+    j["last_seen"] = p.last_seen_ms ? Json(util::iso_utc(p.last_seen_ms)) : Json(nullptr);
+    j["last_success"] = p.last_success_ms ? Json(util::iso_utc(p.last_success_ms)) : Json(nullptr);
+    j["skew_ms"] = p.skew_ms;
+    j["pull_cursor"] = p.pull_cursor;
+    j["lag_entries"] = p.status == "active" ? scope::pending(node_, p, p.pull_cursor) : 0;
+    j["lag_seconds"] = p.last_success_ms ? Json((now - p.last_success_ms) / 1000) : Json(nullptr);
+    out.push_back(j);
+  }
+  return out;
+}
+
+Json Hub::sync_log(const std::string& point, int64_t since_ms) {
+  const int64_t now = node_.clock().now_ms();
+  Json sessions = Json::array();
+  for (const auto& r : store_->sessions(point, since_ms, 1000)) sessions.push_back(sync_log_row_json(r, now, opt_.session_ttl_ms));
+  Json alerts = Json::array();
+  for (const auto& a : store_->alerts(point, since_ms)) alerts.push_back(alert_json(a));
+  return Json{{"role", "hub"}, {"sessions", sessions}, {"alerts", alerts}};
+}
+
+std::string Hub::metrics() {
+  const int64_t now = node_.clock().now_ms();
+  scope::catch_up(node_);
+  std::ostringstream m;
+  auto pts = store_->points();
+  m << "# HELP motcua_sync_point_lag_entries Entries in a point's scope that it has not pulled yet.\n"
+       "# TYPE motcua_sync_point_lag_entries gauge\n";
+  for (const auto& p : pts)
+    if (p.status == "active")
+      m << "motcua_sync_point_lag_entries{point=\"" << label(p.name) << "\"} " << scope::pending(node_, p, p.pull_cursor)
+        << "\n";
+  m << "# HELP motcua_sync_point_lag_seconds Seconds since the point's last successful sync.\n"
+       "# TYPE motcua_sync_point_lag_seconds gauge\n";
+  for (const auto& p : pts)
+    if (p.status == "active" && p.last_success_ms)
+      m << "motcua_sync_point_lag_seconds{point=\"" << label(p.name) << "\"} " << (now - p.last_success_ms) / 1000 << "\n";
+  m << "# HELP motcua_sync_point_skew_seconds Hub clock minus the point's clock at its last request.\n"
+       "# TYPE motcua_sync_point_skew_seconds gauge\n";
+  for (const auto& p : pts)
+    if (p.status == "active" && p.last_seen_ms)
+      m << "motcua_sync_point_skew_seconds{point=\"" << label(p.name) << "\"} " << p.skew_ms / 1000 << "\n";
+  int64_t up = 0, down = 0, eup = 0, edown = 0;
+  std::map<std::string, int64_t> results;
+  for (const auto& r : store_->sessions("", 0, 1000000)) {
+    up += r.bytes_up;
+    down += r.bytes_down;
+    eup += r.entries_up;
+    edown += r.entries_down;
+    results[sync_log_row_json(r, now, opt_.session_ttl_ms)["result"].get<std::string>()]++;
+  }
+  m << "# HELP motcua_sync_bytes_total Sync bytes on the wire (compressed), by direction from the point.\n"
+       "# TYPE motcua_sync_bytes_total counter\n"
+    << "motcua_sync_bytes_total{direction=\"up\"} " << up << "\nmotcua_sync_bytes_total{direction=\"down\"} " << down
+    << "\n# HELP motcua_sync_entries_total Journal entries synced, by direction from the point.\n"
+       "# TYPE motcua_sync_entries_total counter\n"
+    << "motcua_sync_entries_total{direction=\"up\"} " << eup << "\nmotcua_sync_entries_total{direction=\"down\"} "
+    << edown << "\n# HELP motcua_sync_sessions_total Sync sessions by result.\n# TYPE motcua_sync_sessions_total counter\n";
+  for (const auto& [k, v] : results) m << "motcua_sync_sessions_total{result=\"" << label(k) << "\"} " << v << "\n";
+  m << "# HELP motcua_sync_alerts_total Security and sync alerts raised.\n# TYPE motcua_sync_alerts_total counter\n"
+    << "motcua_sync_alerts_total " << store_->alerts("", 0).size() << "\n";
+  return m.str();
+}
+
+}  // namespace motcua::sync

@@ -1,0 +1,97 @@
+// The hub's side of the entry exchange: push (verify, store, receipt), pull
+// (scoped, by cursor) and reference data (docs/sync-protocol.md 4.3-4.5).
+#include <set>
+
+#include "hub_internal.hpp"
+#include "hub_scope.hpp"
+
+namespace motcua::sync {
+
+namespace {
+int64_t int_field(const Json& h, const char* k, int64_t dflt) {
+  auto it = h.find(k);
+  return it != h.end() && it->is_number_integer() ? it->get<int64_t>() : dflt;
+}
+}  // namespace
+
+Result<Reply> Hub::Impl::push(Ctx& ctx) {
+  const auto& entries = ctx.msg.entries;
+  if (entries.size() > opt.max_batch_entries)
+    return make_error("batch_too_large", "a push batch may hold at most " + std::to_string(opt.max_batch_entries) +
+                                             " entries; this one has " + std::to_string(entries.size()));
+  auto heads = node.journal().heads();
+  for (const auto& e : entries)
+    if (e.author != ctx.auth.node && !heads.count(e.author))
+      return make_error("unknown_author", "entry by " + to_hex(e.author).substr(0, 16) +
+                                              "… : neither the sending point nor an author this hub holds");
+  auto given = wire::shells(entries);
+  if (!given.ok()) return given.error();
+  auto stored = node.journal().ingest(given.value());  // verifies every entry from its signed bytes
+  if (!stored.ok()) {
+    if (stored.error().code == "equivocation")
+      alert(ctx.point.name, "equivocation", stored.error().message + " (batch refused, nothing stored)", ctx.now);
+    return stored.error();
+  }
+  // One signed receipt per author in the batch.
+  std::set<PublicKey> authors;
+  for (const auto& e : entries) authors.insert(e.author);
+  heads = node.journal().heads();
+  Json receipts = Json::array();
+  for (const auto& a : authors) {
+    int64_t upto = heads[a];
+    auto last = node.journal().get(a, upto);
+    if (!last) continue;
+    Json r{{"author", to_hex(a)},        {"entry", to_hex(last->id)}, {"hub", to_hex(node.keys().pk)},
+           {"hub_time_ms", ctx.now},     {"point", ctx.point.name},   {"upto_seq", upto}};
+    std::string bytes = canonical_bytes(r);
+    Signature sig = sign(node.keys().sk, SignDomain::Receipt, bytes);
+    store.add_receipt(ReceiptRecord{ctx.point.name, a, upto, last->id, ctx.now, bytes, sig});
+    receipts.push_back(Json{{"r", r}, {"sig", to_hex(sig)}});
+  }
+  scope::catch_up(node);
+  const int64_t n = stored.value();
+  const int64_t k = static_cast<int64_t>(receipts.size());
+  account(ctx.session, [&](SyncLogRow& row) {
+    row.entries_up += n;
+    row.receipts += k;
+  });
+  Reply reply;
+  reply.header = Json{{"type", "receipt"}, {"stored", n}, {"receipts", receipts}};
+  return reply;
+}
+
+Result<Reply> Hub::Impl::pull(Ctx& ctx) {
+  const Json& h = ctx.msg.header;
+  int64_t after = int_field(h, "after", -1);
+  int64_t limit = int_field(h, "limit", static_cast<int64_t>(opt.max_batch_entries));
+  if (after < 0) return make_error("malformed_message", "pull needs a cursor 'after' >= 0", "after");
+  if (limit < 1) return make_error("malformed_message", "limit must be at least 1", "limit");
+  limit = std::min<int64_t>(limit, static_cast<int64_t>(opt.max_batch_entries));
+  store.set_pull_cursor(ctx.point.name, after);
+  scope::catch_up(node);
+  auto batch = scope::read(node, ctx.point, after, static_cast<size_t>(limit), opt.max_batch_bytes / 2);
+  const int64_t n = static_cast<int64_t>(batch.entries.size());
+  const bool done = !batch.more;
+  account(ctx.session, [&](SyncLogRow& row) {
+    row.entries_down += n;
+    if (done) {
+      row.result = "ok";
+      row.error.clear();
+    }
+  });
+  if (done) store.note_success(ctx.point.name, ctx.now);
+  Reply reply;
+  reply.header = Json{{"type", "entries"}, {"after", after}, {"next", batch.next}, {"more", batch.more}};
+  reply.entries = std::move(batch.entries);
+  return reply;
+}
+
+Result<Reply> Hub::Impl::reference(Ctx&) {
+  std::string hash;
+  Json ref = reference_data(&hash);
+  Reply reply;
+  reply.header = Json{{"type", "reference"}, {"hash", hash}, {"catalogue", ref["catalogue"]}, {"holidays", ref["holidays"]}};
+  return reply;
+}
+
+}  // namespace motcua::sync

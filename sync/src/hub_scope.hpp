@@ -1,0 +1,41 @@
+// The hub's subject -> scope index and the scoped reads of a pull
+// (docs/sync-protocol.md section 6). Reads the journal table directly, under
+// the journal lock, so a pull never parses or scans entries outside its range.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "motcua/sync/hub_store.hpp"
+#include "sync_codec.hpp"
+
+namespace motcua::node {
+class Node;
+}
+
+namespace motcua::sync::scope {
+
+struct Scope {
+  std::string area, return_point, origin_point;
+  bool operator==(const Scope&) const = default;
+};
+
+// Scope fields of a subject's projected state ("" when absent).
+Scope scope_of(const Json& state);
+
+// Indexes every subject touched since the last call (incremental).
+void catch_up(node::Node& n);
+
+struct Batch {
+  std::vector<wire::WireEntry> entries;
+  int64_t next = 0;
+  bool more = false;
+};
+
+// Entries in `p`'s scope after `after` (section 4.4), at most about `limit`
+// entries and `max_bytes` canonical bytes. REQUIRES catch_up() first.
+Batch read(node::Node& n, const PointRecord& p, int64_t after, size_t limit, size_t max_bytes);
+
+// Number of entries in `p`'s scope after `after`.
+int64_t pending(node::Node& n, const PointRecord& p, int64_t after);
+
+}  // namespace motcua::sync::scope

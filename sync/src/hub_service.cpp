@@ -1,0 +1,258 @@
+// The hub's request handling: authentication, replay protection, sessions,
+// enrolment and hello (docs/sync-protocol.md sections 3-4).
+#include <iostream>
+#include <set>
+
+#include "hub_internal.hpp"
+#include "hub_scope.hpp"
+#include "motcua/node/catalogue.hpp"
+#include "sync_util.hpp"
+
+namespace motcua::sync {
+
+int status_for(const std::string& code) {
+  static const std::map<std::string, int> m = {
+      {"malformed_message", 400},     {"bad_request_signature", 401}, {"replayed_request", 401},
+      {"session_expired", 401},       {"unknown_key", 403},           {"revoked_key", 403},
+      {"enrolment_refused", 403},     {"batch_too_large", 413},       {"entry_too_large", 422},
+      {"bad_signature", 422},         {"seq_gap", 422},               {"broken_chain", 422},
+      {"unknown_parent", 422},        {"unknown_author", 422},        {"not_canonical", 422},
+      {"malformed_entry", 422},       {"equivocation", 409},          {"not_found", 404},
+  };
+  auto it = m.find(code);
+  return it == m.end() ? 500 : it->second;
+}
+
+Json leases_json(const std::vector<Lease>& leases) {
+  Json a = Json::array();
+  for (const auto& l : leases) a.push_back(Json{{"day", l.day}, {"first", l.first}, {"last", l.last}});
+  return a;
+}
+
+Json point_json(const PointRecord& p) {
+  return Json{{"name", p.name}, {"area", p.area}, {"daily_capacity", p.daily_capacity}};
+}
+
+Hub::Hub(node::Node& node, std::unique_ptr<HubStore> store, HubOptions options)
+    : node_(node), store_(std::move(store)), opt_(options) {
+  impl_ = std::make_unique<Impl>(node_, *store_, opt_);
+}
+
+Hub::~Hub() = default;
+
+WireResponse Hub::handle(const WireRequest& req) {
+  Impl::Ctx ctx;
+  ctx.now = node_.clock().now_ms();
+  Result<Reply> r = make_error("internal", "not handled");
+  try {
+    r = impl_->dispatch(req, ctx);
+  } catch (const std::exception& e) {
+    r = make_error("internal", std::string("hub error: ") + e.what());
+  }
+  WireResponse res;
+  if (r.ok()) {
+    auto body = wire::encode(r->header, r->entries);
+    if (body.ok()) {
+      res.status = r->status;
+      res.body = std::move(body.value());
+      res.headers = r->extra_headers;
+    } else {
+      r = body.error();
+    }
+  }
+  if (!r.ok()) {
+    const Error& e = r.error();
+    res.status = status_for(e.code);
+    Json err{{"code", e.code}, {"message", e.message}};
+    if (!e.field.empty()) err["field"] = e.field;
+    res.body = wire::encode(Json{{"type", "error"}, {"error", err}}, {}).value();
+    if (!ctx.session.empty())
+      impl_->account(ctx.session, [&](SyncLogRow& row) {
+        row.result = res.status == 500 ? "failed" : "refused";
+        row.error = e.code + ": " + e.message;
+        row.ended_ms = ctx.now;
+      });
+  }
+  if (!ctx.session.empty())
+    impl_->account(ctx.session, [&](SyncLogRow& row) {
+      row.bytes_up += static_cast<int64_t>(req.body.size());
+      row.bytes_down += static_cast<int64_t>(res.body.size());
+      if (row.ended_ms < ctx.now) row.ended_ms = ctx.now;
+    });
+  auth::sign_response(res, auth::header(req.headers, auth::kNonce), node_.keys(), ctx.now);
+  return res;
+}
+
+Result<Reply> Hub::Impl::dispatch(const WireRequest& req, Ctx& ctx) {
+  static const std::string prefix = "/sync/v1/";
+  if (req.path.rfind(prefix, 0) != 0) return make_error("not_found", "no such sync endpoint: " + req.path);
+  const std::string kind = req.path.substr(prefix.size());
+  if (kind != "enrol" && kind != "hello" && kind != "push" && kind != "pull" && kind != "reference")
+    return make_error("not_found", "no such sync endpoint: " + req.path);
+  auto a = auth::check_request(req);
+  if (!a.ok()) return a.error();
+  ctx.auth = a.value();
+  {
+    std::lock_guard<std::mutex> g(prune_mu);
+    if (ctx.now - last_prune_ms > 60 * 1000) {
+      store.prune(ctx.now);
+      last_prune_ms = ctx.now;
+    }
+  }
+  if (kind != "enrol") {
+    auto p = store.point_by_key(ctx.auth.node);
+    if (!p) return make_error("unknown_key", "this node key is not enrolled at this hub (run: motcua join)");
+    if (p->status == "revoked") return make_error("revoked_key", "point '" + p->name + "' has been revoked at this hub");
+    ctx.point = *p;
+  }
+  if (!store.remember_nonce(ctx.auth.node, ctx.auth.nonce, ctx.now + opt.nonce_window_ms))
+    return make_error("replayed_request", "this request was already received (nonce reused)", auth::kNonce);
+  if (kind != "enrol" && kind != "hello") {
+    if (ctx.auth.session == "-" || !store.session_valid(ctx.auth.session, ctx.auth.node, ctx.now))
+      return make_error("session_expired", "unknown or expired sync session; start again with hello", auth::kSession);
+    ctx.session = ctx.auth.session;
+  }
+  const int64_t skew = ctx.now - ctx.auth.time_ms;
+  if (kind != "enrol") store.note_contact(ctx.point.name, ctx.now, skew);
+  auto m = wire::decode(req.body, opt.max_batch_bytes + 64 * 1024);
+  if (!m.ok()) return m.error();
+  ctx.msg = std::move(m.value());
+  if (ctx.msg.header["type"] != kind)
+    return make_error("malformed_message", "message type '" + ctx.msg.header["type"].get<std::string>() +
+                                               "' does not match " + req.path);
+  if (kind == "enrol") return enrol(ctx);
+  if (kind == "hello") return hello(ctx);
+  if (kind == "push") return push(ctx);
+  if (kind == "pull") return pull(ctx);
+  return reference(ctx);
+}
+
+Result<Reply> Hub::Impl::enrol(Ctx& ctx) {
+  const Json& h = ctx.msg.header;
+  auto str = [&](const char* k) { return h.contains(k) && h[k].is_string() ? h[k].get<std::string>() : std::string(); };
+  std::string code = str("code");
+  if (code.empty()) return make_error("malformed_message", "enrolment needs a code", "code");
+  auto p = store.enrol(blake2b256(code), ctx.auth.node, str("agency_code"), ctx.now);
+  if (!p.ok()) {
+    alert("", "enrolment_refused", "key " + to_hex(ctx.auth.node).substr(0, 16) + "…: " + p.error().message, ctx.now);
+    return p.error();
+  }
+  ctx.point = p.value();
+  std::string hash;
+  Json ref = reference_data(&hash);
+  Reply r;
+  r.header = Json{{"type", "enrolled"},
+                  {"hub", to_hex(node.keys().pk)},
+                  {"hub_name", node.name()},
+                  {"point", point_json(ctx.point)},
+                  {"leases", leases_json(top_up_leases(ctx.point, ctx.now))},
+                  {"catalogue", ref["catalogue"]},
+                  {"holidays", ref["holidays"]},
+                  {"reference_hash", hash},
+                  {"hub_time_ms", ctx.now}};
+  auto body = wire::encode(r.header, {});
+  if (!body.ok()) return body.error();
+  r.extra_headers[auth::kCodeMac] = auth::code_mac(code, body.value());
+  std::cerr << "motcua hub: point '" << ctx.point.name << "' enrolled with key " << to_hex(ctx.auth.node).substr(0, 16)
+            << "…\n";
+  return r;
+}
+
+Result<Reply> Hub::Impl::hello(Ctx& ctx) {
+  const Json& h = ctx.msg.header;
+  if (!h.contains("heads") || !h["heads"].is_object()) return make_error("malformed_message", "hello needs heads", "heads");
+  int64_t cursor = h.value("cursor", Json(0)).is_number_integer() ? h["cursor"].get<int64_t>() : 0;
+  auto hub_heads = node.journal().heads();
+  Json heads = Json::object();
+  for (auto it = h["heads"].begin(); it != h["heads"].end(); ++it) {
+    PublicKey a;
+    if (!from_hex(it.key(), a)) return make_error("malformed_message", "heads key is not a node key", "heads");
+    auto f = hub_heads.find(a);
+    heads[it.key()] = f == hub_heads.end() ? 0 : f->second;
+  }
+  ctx.session = auth::random_hex(node.random(), 16);
+  store.open_session(ctx.session, ctx.auth.node, ctx.now + opt.session_ttl_ms);
+  store.set_pull_cursor(ctx.point.name, cursor);
+  scope::catch_up(node);
+  std::string hash;
+  reference_data(&hash);
+  const int64_t skew = ctx.now - ctx.auth.time_ms;
+  SyncLogRow row;
+  row.id = ctx.session;
+  row.point = ctx.point.name;
+  row.started_ms = ctx.now;
+  row.ended_ms = ctx.now;
+  row.result = "running";
+  row.skew_ms = skew;
+  {
+    std::lock_guard<std::mutex> g(live_mu);
+    live[row.id] = row;
+  }
+  store.put_session(row);
+  if (std::llabs(skew) > 5 * 60 * 1000)
+    std::cerr << "motcua hub: point '" << ctx.point.name << "' clock is off by " << skew / 1000 << " s\n";
+  Reply r;
+  r.header = Json{{"type", "welcome"},
+                  {"hub", to_hex(node.keys().pk)},
+                  {"hub_time_ms", ctx.now},
+                  {"session", ctx.session},
+                  {"session_expires_ms", ctx.now + opt.session_ttl_ms},
+                  {"skew_ms", skew},
+                  {"heads", heads},
+                  {"point", point_json(ctx.point)},
+                  {"leases", leases_json(top_up_leases(ctx.point, ctx.now))},
+                  {"reference_hash", hash},
+                  {"pending", scope::pending(node, ctx.point, cursor)},
+                  {"limits", {{"max_batch_entries", opt.max_batch_entries}, {"max_batch_bytes", opt.max_batch_bytes}}}};
+  return r;
+}
+
+std::vector<Lease> Hub::Impl::top_up_leases(const PointRecord& p, int64_t now) {
+  const std::string today = util::vn_day(now);
+  auto have = store.leases_of(p.name, today);
+  std::set<std::string> days;
+  for (const auto& l : have) days.insert(l.day);
+  bool added = false;
+  for (int d = 0; d < p.lease_days; ++d) {
+    std::string day = util::vn_day(now, d);
+    if (days.count(day)) continue;
+    auto l = store.lease(p.agency_code, day, p.name, static_cast<int>(p.daily_capacity));
+    if (!l.ok()) alert(p.name, "sequence_exhausted", l.error().message, now);
+    added = true;
+  }
+  return added ? store.leases_of(p.name, today) : have;
+}
+
+Json Hub::Impl::reference_data(std::string* hash) {
+  Json catalogue = node::export_catalogue(node);
+  Json holidays = node::export_holidays(node);
+  if (hash) *hash = to_hex(blake2b256(canonical_bytes(catalogue) + "\n" + canonical_bytes(holidays)));
+  return Json{{"catalogue", catalogue}, {"holidays", holidays}};
+}
+
+void Hub::Impl::account(const std::string& id, const std::function<void(SyncLogRow&)>& change) {
+  SyncLogRow copy;
+  {
+    std::lock_guard<std::mutex> g(live_mu);
+    auto it = live.find(id);
+    if (it == live.end()) {
+      auto stored = store.session(id);  // not cached (hub restarted, or after an earlier end)
+      if (!stored) return;
+      it = live.emplace(id, *stored).first;
+    }
+    change(it->second);
+    copy = it->second;
+    if (copy.result != "running") live.erase(it);
+  }
+  store.put_session(copy);
+}
+
+void Hub::Impl::alert(const std::string& point, const std::string& kind, const std::string& detail, int64_t now) {
+  store.add_alert(Alert{now, point, kind, detail});
+  if (kind == "equivocation")
+    std::cerr << "SECURITY: point '" << point << "': " << detail << "\n";
+  else
+    std::cerr << "motcua hub: " << kind << (point.empty() ? "" : " (" + point + ")") << ": " << detail << "\n";
+}
+
+}  // namespace motcua::sync

@@ -1,0 +1,398 @@
+// HubStore on the node's SQLite database. Every call takes the journal's
+// lock, which serialises all use of the node's shared connection.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <mutex>
+
+#include "motcua/node/node.hpp"
+#include "motcua/schema/database.hpp"
+#include "motcua/sync/hub_store.hpp"
+
+namespace motcua::sync {
+
+namespace {
+
+template <size_t N>
+std::array<uint8_t, N> blob_array(const SQLite::Column& c) {
+  std::array<uint8_t, N> a{};
+  if (static_cast<size_t>(c.getBytes()) == N) std::copy_n(static_cast<const uint8_t*>(c.getBlob()), N, a.begin());
+  return a;
+}
+template <size_t N>
+void bind_array(SQLite::Statement& st, int i, const std::array<uint8_t, N>& a) {
+  st.bind(i, a.data(), static_cast<int>(N));
+}
+
+const char* kPointCols =
+    "name, area, daily_capacity, lease_days, status, public_key, agency_code, created_ms, enrolled_ms, revoked_ms, "
+    "pull_cursor, last_seen_ms, last_success_ms, skew_ms";
+
+PointRecord read_point(SQLite::Statement& q) {
+  PointRecord p;
+  p.name = q.getColumn(0).getString();
+  p.area = q.getColumn(1).getString();
+  p.daily_capacity = q.getColumn(2).getInt64();
+  p.lease_days = q.getColumn(3).getInt64();
+  p.status = q.getColumn(4).getString();
+  if (q.getColumn(5).getBytes() == 32) p.key = blob_array<32>(q.getColumn(5));
+  p.agency_code = q.getColumn(6).getString();
+  p.created_ms = q.getColumn(7).getInt64();
+  p.enrolled_ms = q.getColumn(8).getInt64();
+  p.revoked_ms = q.getColumn(9).getInt64();
+  p.pull_cursor = q.getColumn(10).getInt64();
+  p.last_seen_ms = q.getColumn(11).getInt64();
+  p.last_success_ms = q.getColumn(12).getInt64();
+  p.skew_ms = q.getColumn(13).getInt64();
+  return p;
+}
+
+SyncLogRow read_log(SQLite::Statement& q) {
+  SyncLogRow r;
+  r.id = q.getColumn(0).getString();
+  r.point = q.getColumn(1).getString();
+  r.started_ms = q.getColumn(2).getInt64();
+  r.ended_ms = q.getColumn(3).getInt64();
+  r.entries_up = q.getColumn(4).getInt64();
+  r.entries_down = q.getColumn(5).getInt64();
+  r.bytes_up = q.getColumn(6).getInt64();
+  r.bytes_down = q.getColumn(7).getInt64();
+  r.receipts = q.getColumn(8).getInt64();
+  r.result = q.getColumn(9).getString();
+  r.error = q.getColumn(10).getString();
+  r.skew_ms = q.getColumn(11).getInt64();
+  return r;
+}
+
+class SqliteHubStore final : public HubStore {
+ public:
+  explicit SqliteHubStore(node::Node& n) : db_(n.db()), mu_(n.journal().mutex()) {}
+
+  Status add_point(const PointRecord& p) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_, "SELECT 1 FROM hub_points WHERE name = ?");
+    q.bind(1, p.name);
+    if (q.executeStep()) return make_error("conflict", "a point named '" + p.name + "' already exists", "name");
+    SQLite::Statement ins(*db_,
+                          "INSERT INTO hub_points (name, area, daily_capacity, lease_days, status, created_ms) "
+                          "VALUES (?,?,?,?,?,?)");
+    ins.bind(1, p.name);
+    ins.bind(2, p.area);
+    ins.bind(3, static_cast<int64_t>(p.daily_capacity));
+    ins.bind(4, static_cast<int64_t>(p.lease_days));
+    ins.bind(5, p.status.empty() ? std::string("pending") : p.status);
+    ins.bind(6, static_cast<int64_t>(p.created_ms));
+    ins.exec();
+    return ok_status();
+  }
+
+  std::optional<PointRecord> point(const std::string& name) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_, std::string("SELECT ") + kPointCols + " FROM hub_points WHERE name = ?");
+    q.bind(1, name);
+    if (!q.executeStep()) return std::nullopt;
+    return read_point(q);
+  }
+
+  std::optional<PointRecord> point_by_key(const PublicKey& key) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_, std::string("SELECT ") + kPointCols + " FROM hub_points WHERE public_key = ?");
+    bind_array(q, 1, key);
+    if (!q.executeStep()) return std::nullopt;
+    return read_point(q);
+  }
+
+  std::vector<PointRecord> points() override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_, std::string("SELECT ") + kPointCols + " FROM hub_points ORDER BY name");
+    std::vector<PointRecord> out;
+    while (q.executeStep()) out.push_back(read_point(q));
+    return out;
+  }
+
+  Status revoke_point(const std::string& name, int64_t now_ms) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_,
+                        "UPDATE hub_points SET status = 'revoked', revoked_ms = CASE WHEN status = 'revoked' "
+                        "THEN revoked_ms ELSE ? END WHERE name = ?");
+    q.bind(1, static_cast<int64_t>(now_ms));
+    q.bind(2, name);
+    if (q.exec() == 0) return make_error("not_found", "no point named '" + name + "'", "name");
+    return ok_status();
+  }
+
+  void note_contact(const std::string& name, int64_t now_ms, int64_t skew_ms) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_, "UPDATE hub_points SET last_seen_ms = ?, skew_ms = ? WHERE name = ?");
+    q.bind(1, static_cast<int64_t>(now_ms));
+    q.bind(2, static_cast<int64_t>(skew_ms));
+    q.bind(3, name);
+    q.exec();
+  }
+
+  void note_success(const std::string& name, int64_t now_ms) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_, "UPDATE hub_points SET last_success_ms = ? WHERE name = ?");
+    q.bind(1, static_cast<int64_t>(now_ms));
+    q.bind(2, name);
+    q.exec();
+  }
+
+  void set_pull_cursor(const std::string& name, int64_t pos) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_, "UPDATE hub_points SET pull_cursor = ? WHERE name = ?");
+    q.bind(1, static_cast<int64_t>(pos));
+    q.bind(2, name);
+    q.exec();
+  }
+
+  Status add_enrolment_code(const Hash32& code_hash, const std::string& point, int64_t expires_ms) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_, "INSERT INTO hub_enrolment_codes (code_hash, point, expires_ms) VALUES (?,?,?)");
+    bind_array(q, 1, code_hash);
+    q.bind(2, point);
+    q.bind(3, static_cast<int64_t>(expires_ms));
+    try {
+      q.exec();
+    } catch (const SQLite::Exception& e) {
+      return make_error("conflict", std::string("cannot store the enrolment code: ") + e.what());
+    }
+    return ok_status();
+  }
+
+  Result<PointRecord> enrol(const Hash32& code_hash, const PublicKey& key, const std::string& agency_code,
+                            int64_t now_ms) override {
+    Lock g(mu_);
+    std::string name;
+    Status s = schema::in_transaction(*db_, [&]() -> Status {
+      SQLite::Statement q(*db_,
+                          "SELECT c.point, c.expires_ms, c.used_ms, p.status FROM hub_enrolment_codes c "
+                          "JOIN hub_points p ON p.name = c.point WHERE c.code_hash = ?");
+      bind_array(q, 1, code_hash);
+      if (!q.executeStep()) return make_error("enrolment_refused", "unknown enrolment code", "code");
+      name = q.getColumn(0).getString();
+      if (q.getColumn(2).getInt64() != 0)
+        return make_error("enrolment_refused", "this enrolment code was already used", "code");
+      if (now_ms > q.getColumn(1).getInt64()) return make_error("enrolment_refused", "this enrolment code has expired", "code");
+      if (q.getColumn(3).getString() == "revoked")
+        return make_error("enrolment_refused", "point '" + name + "' is revoked", "code");
+      SQLite::Statement other(*db_, "SELECT name FROM hub_points WHERE public_key = ? AND name <> ?");
+      bind_array(other, 1, key);
+      other.bind(2, name);
+      if (other.executeStep())
+        return make_error("enrolment_refused", "this node key is already enrolled as '" + other.getColumn(0).getString() + "'");
+      SQLite::Statement use(*db_, "UPDATE hub_enrolment_codes SET used_ms = ? WHERE code_hash = ?");
+      use.bind(1, static_cast<int64_t>(now_ms));
+      bind_array(use, 2, code_hash);
+      use.exec();
+      SQLite::Statement up(*db_,
+                           "UPDATE hub_points SET public_key = ?, agency_code = ?, status = 'active', enrolled_ms = ?, "
+                           "pull_cursor = 0 WHERE name = ?");
+      bind_array(up, 1, key);
+      up.bind(2, agency_code);
+      up.bind(3, static_cast<int64_t>(now_ms));
+      up.bind(4, name);
+      up.exec();
+      return ok_status();
+    });
+    if (!s.ok()) return s.error();
+    SQLite::Statement q(*db_, std::string("SELECT ") + kPointCols + " FROM hub_points WHERE name = ?");
+    q.bind(1, name);
+    q.executeStep();
+    return read_point(q);
+  }
+
+  bool remember_nonce(const PublicKey& key, const std::string& nonce, int64_t keep_until_ms) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_, "INSERT OR IGNORE INTO hub_nonces (node, nonce, expires_ms) VALUES (?,?,?)");
+    bind_array(q, 1, key);
+    q.bind(2, nonce);
+    q.bind(3, static_cast<int64_t>(keep_until_ms));
+    return q.exec() == 1;
+  }
+
+  void open_session(const std::string& id, const PublicKey& key, int64_t expires_ms) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_, "INSERT OR REPLACE INTO hub_sessions (id, node, expires_ms) VALUES (?,?,?)");
+    q.bind(1, id);
+    bind_array(q, 2, key);
+    q.bind(3, static_cast<int64_t>(expires_ms));
+    q.exec();
+  }
+
+  bool session_valid(const std::string& id, const PublicKey& key, int64_t now_ms) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_, "SELECT node, expires_ms FROM hub_sessions WHERE id = ?");
+    q.bind(1, id);
+    if (!q.executeStep()) return false;
+    return blob_array<32>(q.getColumn(0)) == key && now_ms <= q.getColumn(1).getInt64();
+  }
+
+  void prune(int64_t now_ms) override {
+    Lock g(mu_);
+    SQLite::Statement a(*db_, "DELETE FROM hub_nonces WHERE expires_ms < ?");
+    a.bind(1, static_cast<int64_t>(now_ms));
+    a.exec();
+    SQLite::Statement b(*db_, "DELETE FROM hub_sessions WHERE expires_ms < ?");
+    b.bind(1, static_cast<int64_t>(now_ms));
+    b.exec();
+  }
+
+  Result<Lease> lease(const std::string& agency, const std::string& day, const std::string& point, int count) override {
+    Lock g(mu_);
+    Lease l{agency, day, 0, 0, point};
+    Status s = schema::in_transaction(*db_, [&]() -> Status {
+      SQLite::Statement q(*db_, "SELECT ifnull(max(last), 0) FROM hub_leases WHERE agency = ? AND day = ?");
+      q.bind(1, agency);
+      q.bind(2, day);
+      q.executeStep();
+      int next = q.getColumn(0).getInt() + 1;
+      if (next > 9999 || count <= 0)
+        return make_error("sequence_exhausted", "no dossier numbers left for " + agency + " on " + day);
+      l.first = next;
+      l.last = std::min(9999, next + count - 1);
+      SQLite::Statement ins(*db_, "INSERT INTO hub_leases (agency, day, first, last, point) VALUES (?,?,?,?,?)");
+      ins.bind(1, agency);
+      ins.bind(2, day);
+      ins.bind(3, l.first);
+      ins.bind(4, l.last);
+      ins.bind(5, point);
+      ins.exec();
+      return ok_status();
+    });
+    if (!s.ok()) return s.error();
+    return l;
+  }
+
+  std::vector<Lease> leases_of(const std::string& point, const std::string& from_day) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_,
+                        "SELECT agency, day, first, last, point FROM hub_leases WHERE point = ? AND day >= ? "
+                        "ORDER BY day, first");
+    q.bind(1, point);
+    q.bind(2, from_day);
+    std::vector<Lease> out;
+    while (q.executeStep())
+      out.push_back(Lease{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt(),
+                          q.getColumn(3).getInt(), q.getColumn(4).getString()});
+    return out;
+  }
+
+  void add_receipt(const ReceiptRecord& r) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_,
+                        "INSERT INTO sync_receipts (point, author, upto_seq, entry, hub_time_ms, body, sig) "
+                        "VALUES (?,?,?,?,?,?,?)");
+    q.bind(1, r.point);
+    bind_array(q, 2, r.author);
+    q.bind(3, static_cast<int64_t>(r.upto_seq));
+    bind_array(q, 4, r.entry);
+    q.bind(5, static_cast<int64_t>(r.hub_time_ms));
+    q.bind(6, r.body);
+    bind_array(q, 7, r.sig);
+    q.exec();
+  }
+
+  std::vector<ReceiptRecord> receipts(const std::string& point, size_t limit) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_,
+                        "SELECT point, author, upto_seq, entry, hub_time_ms, body, sig FROM sync_receipts "
+                        "WHERE (? = '' OR point = ?) ORDER BY n DESC LIMIT ?");
+    q.bind(1, point);
+    q.bind(2, point);
+    q.bind(3, static_cast<int64_t>(limit));
+    std::vector<ReceiptRecord> out;
+    while (q.executeStep()) {
+      ReceiptRecord r;
+      r.point = q.getColumn(0).getString();
+      r.author = blob_array<32>(q.getColumn(1));
+      r.upto_seq = q.getColumn(2).getInt64();
+      r.entry = blob_array<32>(q.getColumn(3));
+      r.hub_time_ms = q.getColumn(4).getInt64();
+      r.body = q.getColumn(5).getString();
+      r.sig = blob_array<64>(q.getColumn(6));
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  void put_session(const SyncLogRow& r) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_,
+                        "INSERT OR REPLACE INTO sync_log (id, point, started_ms, ended_ms, entries_up, entries_down, "
+                        "bytes_up, bytes_down, receipts, result, error, skew_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+    q.bind(1, r.id);
+    q.bind(2, r.point);
+    q.bind(3, static_cast<int64_t>(r.started_ms));
+    q.bind(4, static_cast<int64_t>(r.ended_ms));
+    q.bind(5, static_cast<int64_t>(r.entries_up));
+    q.bind(6, static_cast<int64_t>(r.entries_down));
+    q.bind(7, static_cast<int64_t>(r.bytes_up));
+    q.bind(8, static_cast<int64_t>(r.bytes_down));
+    q.bind(9, static_cast<int64_t>(r.receipts));
+    q.bind(10, r.result);
+    q.bind(11, r.error);
+    q.bind(12, static_cast<int64_t>(r.skew_ms));
+    q.exec();
+  }
+
+  std::vector<SyncLogRow> sessions(const std::string& point, int64_t since_ms, size_t limit) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_,
+                        "SELECT id, point, started_ms, ended_ms, entries_up, entries_down, bytes_up, bytes_down, "
+                        "receipts, result, error, skew_ms FROM sync_log WHERE (? = '' OR point = ?) AND started_ms >= ? "
+                        "ORDER BY started_ms DESC, id LIMIT ?");
+    q.bind(1, point);
+    q.bind(2, point);
+    q.bind(3, static_cast<int64_t>(since_ms));
+    q.bind(4, static_cast<int64_t>(limit));
+    std::vector<SyncLogRow> out;
+    while (q.executeStep()) out.push_back(read_log(q));
+    return out;
+  }
+
+  std::optional<SyncLogRow> session(const std::string& id) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_,
+                        "SELECT id, point, started_ms, ended_ms, entries_up, entries_down, bytes_up, bytes_down, "
+                        "receipts, result, error, skew_ms FROM sync_log WHERE id = ?");
+    q.bind(1, id);
+    if (!q.executeStep()) return std::nullopt;
+    return read_log(q);
+  }
+
+  void add_alert(const Alert& a) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_, "INSERT INTO sync_alerts (at_ms, point, kind, detail) VALUES (?,?,?,?)");
+    q.bind(1, static_cast<int64_t>(a.at_ms));
+    q.bind(2, a.point);
+    q.bind(3, a.kind);
+    q.bind(4, a.detail);
+    q.exec();
+  }
+
+  std::vector<Alert> alerts(const std::string& point, int64_t since_ms) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_,
+                        "SELECT at_ms, point, kind, detail FROM sync_alerts WHERE (? = '' OR point = ?) AND at_ms >= ? "
+                        "ORDER BY n DESC LIMIT 1000");
+    q.bind(1, point);
+    q.bind(2, point);
+    q.bind(3, static_cast<int64_t>(since_ms));
+    std::vector<Alert> out;
+    while (q.executeStep())
+      out.push_back(Alert{q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                          q.getColumn(3).getString()});
+    return out;
+  }
+
+ private:
+  using Lock = std::lock_guard<std::recursive_mutex>;
+  std::shared_ptr<SQLite::Database> db_;
+  std::recursive_mutex& mu_;
+};
+
+}  // namespace
+
+std::unique_ptr<HubStore> make_sqlite_hub_store(node::Node& node) { return std::make_unique<SqliteHubStore>(node); }
+
+}  // namespace motcua::sync

@@ -1,0 +1,228 @@
+// The point's sync session (docs/sync-protocol.md section 2).
+#include <set>
+
+#include "motcua/node/catalogue.hpp"
+#include "motcua/node/node.hpp"
+#include "motcua/sync/client.hpp"
+#include "motcua/sync/hub.hpp"
+#include "motcua/sync/hub_store.hpp"
+#include "sync_auth.hpp"
+#include "sync_client_internal.hpp"
+#include "sync_codec.hpp"
+#include "sync_util.hpp"
+
+namespace motcua::sync {
+
+namespace {
+
+constexpr size_t kMaxMessage = (8u << 20) + (64u << 10);
+
+}  // namespace
+
+Error error_from(const wire::Decoded& d, int status) {
+  const Json& e = d.header.value("error", Json::object());
+  if (!e.is_object()) return make_error("hub_error", "the hub answered HTTP " + std::to_string(status));
+  return make_error(e.value("code", std::string("hub_error")),
+                    "hub: " + e.value("message", "HTTP " + std::to_string(status)), e.value("field", std::string()));
+}
+
+Result<wire::Decoded> Exchange::call(const std::string& kind, Json header, const std::vector<wire::WireEntry>& entries,
+                                     size_t* bytes_up, size_t* bytes_down) {
+  header["type"] = kind;
+  auto body = wire::encode(header, entries);
+  if (!body.ok()) return body.error();
+  WireRequest req = auth::make_request("/sync/v1/" + kind, std::move(body.value()), node.keys(), session,
+                                       node.clock().now_ms(), node.random());
+  if (bytes_up) *bytes_up = req.body.size();
+  auto res = transport.exchange(req);
+  if (!res.ok()) return res.error();
+  if (hub_known) {
+    Status s = auth::check_response(res.value(), hub, req.headers[auth::kNonce]);
+    if (!s.ok()) return s.error();
+  }
+  last_response = res.value();
+  last_nonce = req.headers[auth::kNonce];
+  if (bytes_down) *bytes_down = res->body.size();
+  auto d = wire::decode(res->body, kMaxMessage);
+  if (!d.ok()) return make_error(d.error().code, "hub reply: " + d.error().message);
+  if (res->status != 200) return error_from(d.value(), res->status);
+  return d;
+}
+
+namespace {
+
+class Session {
+ public:
+  Session(node::Node& n, Transport& t, const ClientOptions& o)
+      : n_(n), o_(o), x_{n, t}, store_(make_sqlite_hub_store(n)) {}
+
+  Result<Json> run() {
+    std::string hub_hex = util::state_get(n_, "hub_key");
+    if (hub_hex.empty() || !from_hex(hub_hex, x_.hub))
+      return make_error("not_enrolled", "this point has not joined a hub (run: motcua join --hub URL --code CODE)");
+    x_.hub_known = true;
+    const int64_t t0 = n_.clock().now_ms();
+    row_.id = auth::random_hex(n_.random(), 16);
+    row_.point = n_.name();
+    row_.started_ms = t0;
+    row_.result = "running";
+    store_->put_session(row_);
+    util::state_set(n_, "last_attempt_ms", std::to_string(t0));
+    Status s = steps();
+    if (!s.ok() && s.error().code == "session_expired") s = steps();  // one fresh hello
+    row_.ended_ms = n_.clock().now_ms();
+    row_.result = s.ok() ? "ok" : "failed";
+    row_.error = s.ok() ? "" : s.error().code + ": " + s.error().message;
+    store_->put_session(row_);
+    util::state_set(n_, "last_error", row_.error);
+    if (s.ok()) util::state_set(n_, "last_success_ms", std::to_string(row_.ended_ms));
+    report("done");
+    if (!s.ok()) return s.error();
+    return Json{{"session", row_.id},          {"result", "ok"},
+                {"entries_up", row_.entries_up}, {"entries_down", row_.entries_down},
+                {"bytes_up", row_.bytes_up},     {"bytes_down", row_.bytes_down},
+                {"requests", progress_.requests}, {"receipts", row_.receipts},
+                {"skew_ms", row_.skew_ms},       {"duration_ms", row_.ended_ms - t0}};
+  }
+
+ private:
+  Result<wire::Decoded> call(const std::string& kind, Json header, const std::vector<wire::WireEntry>& entries = {}) {
+    size_t up = 0, down = 0;
+    auto r = x_.call(kind, std::move(header), entries, &up, &down);
+    row_.bytes_up += static_cast<int64_t>(up);
+    row_.bytes_down += static_cast<int64_t>(down);
+    progress_.bytes_up = row_.bytes_up;
+    progress_.bytes_down = row_.bytes_down;
+    progress_.requests++;
+    return r;
+  }
+
+  void report(const std::string& phase) {
+    progress_.phase = phase;
+    progress_.entries_up = row_.entries_up;
+    progress_.entries_down = row_.entries_down;
+    if (o_.progress) o_.progress(progress_);
+  }
+
+  Status steps() {
+    x_.session = "-";
+    Json heads = Json::object();
+    auto mine = n_.journal().heads();
+    for (const auto& [a, seq] : mine) heads[to_hex(a)] = seq;
+    int64_t cursor = util::state_get_int(n_, "pull_cursor");
+    auto w = call("hello", Json{{"heads", heads}, {"cursor", cursor}});
+    if (!w.ok()) return w.error();
+    const Json& h = w->header;
+    if (h.value("hub", std::string()) != to_hex(x_.hub))
+      return make_error("wrong_hub", "the hub answered with a different key than the one this point enrolled with");
+    x_.session = h.value("session", std::string("-"));
+    row_.skew_ms = h.value("skew_ms", int64_t{0});
+    util::state_set(n_, "skew_ms", std::to_string(row_.skew_ms));
+    util::state_set(n_, "pending_down", std::to_string(h.value("pending", int64_t{0})));
+    size_t batch = std::min<size_t>(o_.batch_entries, h["limits"].value("max_batch_entries", size_t{2000}));
+    size_t max_bytes = h["limits"].value("max_batch_bytes", size_t{8u << 20}) / 2;
+    Status s = apply_leases(n_, h.value("leases", Json::array()));
+    if (!s.ok()) return s;
+    report("hello");
+    // Push: every author where this node holds more than the hub.
+    const Json& hub_heads = h.value("heads", Json::object());
+    for (const auto& [author, my_seq] : mine) {
+      int64_t hub_seq = hub_heads.value(to_hex(author), int64_t{0});
+      if (author == n_.keys().pk && hub_seq > my_seq)
+        return make_error("stale_chain", "the hub holds this point's own chain up to seq " + std::to_string(hub_seq) +
+                                             " but this node only up to " + std::to_string(my_seq) +
+                                             ": restore from the hub instead of writing on");
+      while (hub_seq < my_seq) {
+        auto entries = util::author_entries(n_, author, hub_seq, batch, max_bytes);
+        if (entries.empty()) break;  // a gap in a foreign chain: nothing contiguous to send
+        const int64_t last_seq = hub_seq + static_cast<int64_t>(entries.size());
+        auto r = call("push", Json::object(), entries);
+        if (!r.ok()) return r.error();
+        auto upto = take_receipts(r->header, author);
+        if (!upto.ok()) return upto.error();
+        if (upto.value() < last_seq)
+          return make_error("bad_receipt", "the hub's receipt covers seq " + std::to_string(upto.value()) + " of " +
+                                               std::to_string(last_seq));
+        row_.entries_up += r->header.value("stored", int64_t{0});
+        hub_seq = upto.value();
+        if (author == n_.keys().pk) util::state_set(n_, "hub_has_self", std::to_string(hub_seq));
+        report("push");
+      }
+      if (author == n_.keys().pk) util::state_set(n_, "hub_has_self", std::to_string(hub_seq));
+    }
+    // Pull what is in scope after the cursor.
+    int64_t pulled = 0;
+    for (;;) {
+      auto r = call("pull", Json{{"after", cursor}, {"limit", batch}});
+      if (!r.ok()) return r.error();
+      if (!r->entries.empty()) {
+        auto given = wire::shells(r->entries);
+        if (!given.ok()) return given.error();
+        auto added = ingest_pulled(n_, given.value());
+        if (!added.ok()) return make_error(added.error().code, "entries from the hub refused: " + added.error().message);
+        row_.entries_down += added.value();
+        pulled += static_cast<int64_t>(r->entries.size());
+      }
+      int64_t next = r->header.value("next", cursor);
+      if (next < cursor) return make_error("bad_cursor", "the hub moved the cursor backwards");
+      cursor = next;
+      util::state_set(n_, "pull_cursor", std::to_string(cursor));
+      report("pull");
+      if (!r->header.value("more", false)) break;
+    }
+    util::state_set(n_, "pending_down", "0");
+    // Reference data when it changed.
+    std::string ref = h.value("reference_hash", std::string());
+    if (!ref.empty() && ref != util::state_get(n_, "reference_hash")) {
+      auto r = call("reference", Json::object());
+      if (!r.ok()) return r.error();
+      s = apply_reference(n_, r->header);
+      if (!s.ok()) return s;
+      report("reference");
+    }
+    return ok_status();
+  }
+
+  // Checks each receipt with the hub key, keeps it, returns upto_seq for `author`.
+  Result<int64_t> take_receipts(const Json& header, const PublicKey& author) {
+    int64_t upto = -1;
+    for (const auto& item : header.value("receipts", Json::array())) {
+      if (!item.is_object() || !item.contains("r") || !item.contains("sig") || !item["sig"].is_string())
+        return make_error("bad_receipt", "malformed receipt");
+      Signature sig;
+      if (!from_hex(item["sig"].get<std::string>(), sig)) return make_error("bad_receipt", "malformed receipt signature");
+      const Json& r = item["r"];
+      if (!check_canonical(r).ok()) return make_error("bad_receipt", "receipt is not canonical");
+      std::string bytes = canonical_bytes(r);
+      if (!verify(x_.hub, SignDomain::Receipt, bytes, sig))
+        return make_error("bad_receipt", "a receipt's signature does not verify with the hub key");
+      PublicKey a;
+      Hash32 entry;
+      if (!from_hex(r.value("author", std::string()), a) || !from_hex(r.value("entry", std::string()), entry))
+        return make_error("bad_receipt", "malformed receipt fields");
+      int64_t seq = r.value("upto_seq", int64_t{0});
+      store_->add_receipt(ReceiptRecord{n_.name(), a, seq, entry, r.value("hub_time_ms", int64_t{0}), bytes, sig});
+      row_.receipts++;
+      if (a == author) upto = seq;
+    }
+    if (upto < 0) return make_error("bad_receipt", "the hub sent no receipt for the pushed chain");
+    return upto;
+  }
+
+  node::Node& n_;
+  const ClientOptions& o_;
+  Exchange x_;
+  std::unique_ptr<HubStore> store_;
+  SyncLogRow row_;
+  SyncProgress progress_;
+};
+
+}  // namespace
+
+Result<Json> sync_once(node::Node& node, Transport& transport, const ClientOptions& options) {
+  if (node.role() != node::Role::Point) return make_error("not_a_point", "only a point syncs with a hub");
+  Session s(node, transport, options);
+  return s.run();
+}
+
+}  // namespace motcua::sync

@@ -1,0 +1,37 @@
+// Private helpers of the point side (sync_client.cpp, sync_join.cpp).
+#pragma once
+#include <string>
+
+#include "motcua/node/node.hpp"
+#include "motcua/sync/transport.hpp"
+#include "sync_codec.hpp"
+
+namespace motcua::sync {
+
+// One signed request/response with the hub, checked and decoded.
+struct Exchange {
+  Exchange(node::Node& n, Transport& t) : node(n), transport(t) {}
+  node::Node& node;
+  Transport& transport;
+  PublicKey hub{};
+  bool hub_known = false;  // false only during enrolment
+  std::string session = "-";
+  WireResponse last_response;
+  std::string last_nonce;
+
+  // Errors: the transport's ("link_down"), a bad response signature, or the
+  // hub's refusal (its code and message).
+  Result<wire::Decoded> call(const std::string& kind, Json header, const std::vector<wire::WireEntry>& entries,
+                             size_t* bytes_up, size_t* bytes_down);
+};
+
+Error error_from(const wire::Decoded& d, int status);
+
+// Adds the leased code blocks this node does not hold yet.
+Status apply_leases(node::Node& n, const Json& leases);
+// Imports catalogue and holidays from a reference/enrolled message; stores its hash.
+Status apply_reference(node::Node& n, const Json& header);
+// Stores entries pulled from the hub (foreign chains may be sparse).
+Result<int64_t> ingest_pulled(node::Node& n, const std::vector<node::Entry>& entries);
+
+}  // namespace motcua::sync

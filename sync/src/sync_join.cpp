@@ -1,0 +1,121 @@
+// Enrolment at a point, and the point's status and log.
+#include <set>
+
+#include "motcua/node/catalogue.hpp"
+#include "motcua/sync/client.hpp"
+#include "motcua/sync/hub.hpp"
+#include "motcua/sync/hub_store.hpp"
+#include "sync_auth.hpp"
+#include "sync_client_internal.hpp"
+#include "sync_util.hpp"
+
+namespace motcua::sync {
+
+Status apply_leases(node::Node& n, const Json& leases) {
+  if (!leases.is_array()) return make_error("malformed_message", "leases must be a list");
+  std::set<std::tuple<std::string, int, int>> held;
+  Json status = node::code_block_status(n);
+  for (const auto& b : status.value("blocks", Json::array()))
+    held.insert({b.value("day", std::string()), b.value("first", 0), b.value("last", 0)});
+  for (const auto& l : leases) {
+    std::string day = l.value("day", std::string());
+    int first = l.value("first", 0), last = l.value("last", 0);
+    if (held.count({day, first, last})) continue;
+    Status s = node::add_code_block(n, day, first, last);
+    if (!s.ok()) return make_error(s.error().code, "code block " + day + " " + std::to_string(first) + "-" +
+                                                       std::to_string(last) + " from the hub: " + s.error().message);
+  }
+  return ok_status();
+}
+
+Status apply_reference(node::Node& n, const Json& h) {
+  if (h.contains("catalogue") && h["catalogue"].is_array() && !h["catalogue"].empty()) {
+    Status s = node::import_catalogue(n, h["catalogue"]);
+    if (!s.ok()) return s;
+  }
+  if (h.contains("holidays") && h["holidays"].is_array()) {
+    Status s = node::import_holidays(n, h["holidays"]);
+    if (!s.ok()) return s;
+  }
+  std::string hash = h.value("reference_hash", h.value("hash", std::string()));
+  util::state_set(n, "reference_hash", hash);
+  return ok_status();
+}
+
+Result<int64_t> ingest_pulled(node::Node& n, const std::vector<node::Entry>& entries) {
+  return n.journal().ingest_sparse(entries);
+}
+
+Result<Json> join(node::Node& node, Transport& transport, const std::string& hub_url, const std::string& code) {
+  if (node.role() != node::Role::Point) return make_error("not_a_point", "only a point joins a hub");
+  if (!util::state_get(node, "hub_key").empty())
+    return make_error("already_enrolled", "this point already joined hub " + util::state_get(node, "hub_name"));
+  Exchange x{node, transport};
+  auto r = x.call("enrol",
+                  Json{{"code", code}, {"name", node.name()}, {"agency_code", node.meta("agency_code")},
+                       {"time_ms", node.clock().now_ms()}},
+                  {}, nullptr, nullptr);
+  if (!r.ok()) return r.error();
+  const Json& h = r->header;
+  if (h.value("type", std::string()) != "enrolled") return make_error("malformed_message", "unexpected answer to enrol");
+  PublicKey hub;
+  if (!from_hex(h.value("hub", std::string()), hub)) return make_error("malformed_message", "the hub sent no key");
+  if (auth::header(x.last_response.headers, auth::kCodeMac) != auth::code_mac(code, x.last_response.body))
+    return make_error("wrong_hub", "the hub's answer does not prove it knows the enrolment code");
+  Status s = auth::check_response(x.last_response, hub, x.last_nonce);
+  if (!s.ok()) return s.error();
+  const Json& p = h.value("point", Json::object());
+  std::string name = p.value("name", std::string()), area = p.value("area", std::string());
+  s = apply_leases(node, h.value("leases", Json::array()));
+  if (!s.ok()) return s.error();
+  s = apply_reference(node, h);
+  if (!s.ok()) return s.error();
+  node.set_meta("area", area);
+  if (!name.empty() && name != node.name()) node.set_meta("name", name);
+  s = node.config().set("hub_url", hub_url);
+  if (!s.ok()) return s.error();
+  // From now on the point mints only from blocks the hub leased to it, never
+  // from the stand-alone default range that another point might share.
+  s = node.config().set("code_block", "");
+  if (!s.ok()) return s.error();
+  util::state_set(node, "hub_name", h.value("hub_name", std::string()));
+  util::state_set(node, "pull_cursor", "0");
+  util::state_set(node, "hub_key", to_hex(hub));
+  return Json{{"hub", to_hex(hub)}, {"hub_name", h.value("hub_name", std::string())}, {"point", name}, {"area", area},
+              {"leases", h.value("leases", Json::array()).size()}};
+}
+
+Json point_status(node::Node& n) {
+  const int64_t now = n.clock().now_ms();
+  int64_t last_success = util::state_get_int(n, "last_success_ms");
+  int64_t last_attempt = util::state_get_int(n, "last_attempt_ms");
+  std::string last_error = util::state_get(n, "last_error");
+  auto [up_entries, up_bytes] = util::author_backlog(n, n.keys().pk, util::state_get_int(n, "hub_has_self"));
+  bool enrolled = !util::state_get(n, "hub_key").empty();
+  return Json{{"role", "point"},
+              {"enrolled", enrolled},
+              {"hub_url", n.config().get("hub_url")},
+              {"hub_name", util::state_get(n, "hub_name")},
+              {"area", n.meta("area")},
+              {"connected", enrolled && last_attempt > 0 && last_error.empty()},
+              {"last_success", last_success ? Json(util::iso_utc(last_success)) : Json(nullptr)},
+              {"last_attempt", last_attempt ? Json(util::iso_utc(last_attempt)) : Json(nullptr)},
+              {"last_error", last_error.empty() ? Json(nullptr) : Json(last_error)},
+              {"waiting_up", {{"entries", up_entries}, {"bytes", up_bytes}}},
+              {"waiting_down", {{"entries", util::state_get_int(n, "pending_down")}}},
+              {"lag_seconds", last_success ? Json((now - last_success) / 1000) : Json(nullptr)},
+              {"skew_ms", util::state_get_int(n, "skew_ms")},
+              {"pull_cursor", util::state_get_int(n, "pull_cursor")}};
+}
+
+Json point_sync_log(node::Node& n, const std::string& point, int64_t since_ms) {
+  auto store = make_sqlite_hub_store(n);
+  const int64_t now = n.clock().now_ms();
+  Json sessions = Json::array();
+  for (const auto& r : store->sessions(point, since_ms, 1000)) sessions.push_back(sync_log_row_json(r, now, 15 * 60 * 1000));
+  Json alerts = Json::array();
+  for (const auto& a : store->alerts(point, since_ms)) alerts.push_back(alert_json(a));
+  return Json{{"role", "point"}, {"sessions", sessions}, {"alerts", alerts}};
+}
+
+}  // namespace motcua::sync

@@ -1,0 +1,136 @@
+#include "sync_util.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <cstdio>
+#include <ctime>
+
+#include "motcua/node/node.hpp"
+
+namespace motcua::sync::util {
+
+namespace {
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+void civil_from_days(int64_t z, int& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t yy = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = static_cast<int>(yy + (m <= 2));
+}
+int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+template <size_t N>
+std::array<uint8_t, N> blob_array(const SQLite::Column& c) {
+  std::array<uint8_t, N> a{};
+  if (static_cast<size_t>(c.getBytes()) == N) std::copy_n(static_cast<const uint8_t*>(c.getBlob()), N, a.begin());
+  return a;
+}
+}  // namespace
+
+std::string iso_utc(int64_t ms) {
+  if (ms == 0) return "";
+  int64_t secs = floor_div(ms, 1000);
+  int64_t days = floor_div(secs, 86400);
+  int64_t rem = secs - days * 86400;
+  int y;
+  unsigned m, d;
+  civil_from_days(days, y, m, d);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", y, m, d, static_cast<int>(rem / 3600),
+                static_cast<int>(rem / 60 % 60), static_cast<int>(rem % 60));
+  return buf;
+}
+
+int64_t parse_iso(const std::string& s) {
+  int y = 0, hh = 0, mm = 0, ss = 0;
+  unsigned mo = 0, d = 0;
+  if (s.size() == 10) {
+    if (std::sscanf(s.c_str(), "%4d-%2u-%2u", &y, &mo, &d) != 3) return -1;
+  } else if (s.size() >= 19) {
+    if (std::sscanf(s.c_str(), "%4d-%2u-%2uT%2d:%2d:%2d", &y, &mo, &d, &hh, &mm, &ss) != 6) return -1;
+  } else {
+    return -1;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60) return -1;
+  return (days_from_civil(y, mo, d) * 86400 + hh * 3600 + mm * 60 + ss) * 1000;
+}
+
+std::string vn_day(int64_t ms, int days) {
+  int64_t local_days = floor_div(ms + 7 * 3600 * 1000LL, 86400 * 1000LL) + days;
+  int y;
+  unsigned m, d;
+  civil_from_days(local_days, y, m, d);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02d%02u%02u", y % 100, m, d);
+  return buf;
+}
+
+std::string state_get(node::Node& n, const std::string& key) {
+  std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
+  SQLite::Statement q(*n.db(), "SELECT value FROM sync_state WHERE key = ?");
+  q.bind(1, key);
+  return q.executeStep() ? q.getColumn(0).getString() : std::string();
+}
+
+int64_t state_get_int(node::Node& n, const std::string& key) {
+  std::string v = state_get(n, key);
+  return v.empty() ? 0 : std::stoll(v);
+}
+
+void state_set(node::Node& n, const std::string& key, const std::string& value) {
+  std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
+  SQLite::Statement q(*n.db(), "INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)");
+  q.bind(1, key);
+  q.bind(2, value);
+  q.exec();
+}
+
+std::vector<wire::WireEntry> author_entries(node::Node& n, const PublicKey& author, int64_t after_seq, size_t limit,
+                                            size_t max_bytes) {
+  std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
+  SQLite::Statement q(*n.db(),
+                      "SELECT id, seq, prev, canonical, sig FROM journal WHERE author = ? AND seq > ? ORDER BY seq LIMIT ?");
+  q.bind(1, author.data(), 32);
+  q.bind(2, static_cast<int64_t>(after_seq));
+  q.bind(3, static_cast<int64_t>(limit));
+  std::vector<wire::WireEntry> out;
+  size_t bytes = 0;
+  int64_t expect = after_seq + 1;
+  while (q.executeStep()) {
+    if (q.getColumn(1).getInt64() != expect++) break;
+    wire::WireEntry e;
+    e.id = blob_array<32>(q.getColumn(0));
+    e.author = author;
+    e.prev = blob_array<32>(q.getColumn(2));
+    const SQLite::Column c = q.getColumn(3);
+    e.canonical.assign(static_cast<const char*>(c.getBlob()), static_cast<size_t>(c.getBytes()));
+    e.sig = blob_array<64>(q.getColumn(4));
+    bytes += e.canonical.size();
+    if (!out.empty() && bytes > max_bytes) break;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::pair<int64_t, int64_t> author_backlog(node::Node& n, const PublicKey& author, int64_t after_seq) {
+  std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
+  SQLite::Statement q(*n.db(), "SELECT count(*), ifnull(sum(length(canonical)), 0) FROM journal WHERE author = ? AND seq > ?");
+  q.bind(1, author.data(), 32);
+  q.bind(2, static_cast<int64_t>(after_seq));
+  q.executeStep();
+  return {q.getColumn(0).getInt64(), q.getColumn(1).getInt64()};
+}
+
+}  // namespace motcua::sync::util

@@ -1,0 +1,40 @@
+// Small helpers shared by both ends of sync: times, the sync_state map,
+// raw journal reads for export.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "sync_codec.hpp"
+
+namespace SQLite {
+class Database;
+}
+namespace motcua::node {
+class Node;
+}
+
+namespace motcua::sync::util {
+
+// "2025-07-01T02:03:04Z" (UTC, second precision); "" for 0.
+std::string iso_utc(int64_t ms);
+// Parses "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS[Z]" (UTC); -1 if malformed.
+int64_t parse_iso(const std::string& s);
+// The calendar day (Asia/Ho_Chi_Minh, UTC+7) of `ms` plus `days`, as YYMMDD.
+std::string vn_day(int64_t ms, int days = 0);
+
+// The sync_state key/value map on the node's database (caller holds the journal lock or not: these lock).
+std::string state_get(node::Node& n, const std::string& key);
+int64_t state_get_int(node::Node& n, const std::string& key);
+void state_set(node::Node& n, const std::string& key, const std::string& value);
+
+// Stored entries of `author` with seq > after_seq, ascending and contiguous
+// (stops at the first gap), at most `limit` entries or `max_bytes` of canonical bytes.
+std::vector<wire::WireEntry> author_entries(node::Node& n, const PublicKey& author, int64_t after_seq, size_t limit,
+                                            size_t max_bytes);
+// Number and canonical bytes of the entries of `author` with seq > after_seq.
+std::pair<int64_t, int64_t> author_backlog(node::Node& n, const PublicKey& author, int64_t after_seq);
+
+}  // namespace motcua::sync::util

@@ -1,0 +1,162 @@
+// Enrolment and sync sessions between a hub and points, in process.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "motcua/node/catalogue.hpp"
+#include "sync_test_util.hpp"
+
+using namespace motcua;
+using namespace motcua::test;
+
+namespace {
+
+std::set<std::string> subjects_of(node::Node& n) {
+  auto v = n.journal().subjects();
+  return {v.begin(), v.end()};
+}
+
+}  // namespace
+
+TEST_CASE("a point joins with a one-time code and gets its scope, code blocks and reference data", "[sync]") {
+  SyncWorld w;
+  size_t a = w.add_point("xa-an-thi", "an-thi", 250);
+  auto& p = *w.points[a];
+  CHECK(p.meta("area") == "an-thi");
+  CHECK(p.config().get("hub_url") == "http://hub.test");
+  Json blocks = node::code_block_status(p)["blocks"];
+  REQUIRE(blocks.size() == 3);  // lease_days = 3 in SyncWorld
+  for (const auto& b : blocks) {
+    CHECK(b["first"] == 1);
+    CHECK(b["last"] == 250);
+  }
+  CHECK(node::export_catalogue(p) == node::export_catalogue(*w.hub_node));
+  Json pts = w.hub->points();
+  REQUIRE(pts.size() == 1);
+  CHECK(pts[0]["status"] == "active");
+  CHECK(pts[0]["key"] == to_hex(p.keys().pk));
+  CHECK(pts[0]["agency_code"] == "000.00.01.H22");
+}
+
+TEST_CASE("a sync pushes the point's entries, pulls its scope, and a second run transfers nothing", "[sync]") {
+  SyncWorld w;
+  size_t a = w.add_point("a", "area-x");
+  size_t b = w.add_point("b", "area-y");
+  for (int i = 0; i < 3; ++i) REQUIRE(w.points[a]->journal().append(intake_draft("X-" + std::to_string(i), "a", "area-x")).ok());
+  for (int i = 0; i < 2; ++i) REQUIRE(w.points[b]->journal().append(intake_draft("Y-" + std::to_string(i), "b", "area-y")).ok());
+
+  auto ra = w.sync(a);
+  REQUIRE(ra.ok());
+  w.clock.advance(1000);
+  CHECK(ra.value()["entries_up"] == 3);
+  CHECK(ra.value()["receipts"] == 1);
+  REQUIRE(w.sync(b).ok());
+  CHECK(w.hub_node->journal().count() == 5);
+
+  // The hub's officer acts on a dossier of area X: only point a receives it.
+  REQUIRE(w.hub_node->journal().append(event_draft("X-1", "dossier.accepted")).ok());
+  w.clock.advance(1000);
+  auto ra2 = w.sync(a);
+  REQUIRE(ra2.ok());
+  CHECK(ra2.value()["entries_down"] == 1);
+  CHECK(ra2.value()["entries_up"] == 0);
+  auto rb2 = w.sync(b);
+  REQUIRE(rb2.ok());
+  CHECK(rb2.value()["entries_down"] == 0);
+  CHECK(subjects_of(*w.points[b]) == std::set<std::string>{"Y-0", "Y-1"});
+  CHECK(w.points[a]->journal().subject_state("X-1") == w.hub_node->journal().subject_state("X-1"));
+
+  w.clock.advance(1000);
+  auto again = w.sync(a);
+  REQUIRE(again.ok());
+  CHECK(again.value()["entries_up"] == 0);
+  CHECK(again.value()["entries_down"] == 0);
+  for (auto* n : {w.points[a].get(), w.points[b].get(), w.hub_node.get()}) CHECK(n->journal().verify().ok());
+
+  Json st = sync::point_status(*w.points[a]);
+  CHECK(st["connected"] == true);
+  CHECK(st["waiting_up"]["entries"] == 0);
+  Json log = w.hub->sync_log("a", 0);
+  REQUIRE(log["sessions"].size() == 3);
+  CHECK(log["sessions"][0]["result"] == "ok");
+  Json plog = sync::point_sync_log(*w.points[a], "", 0);
+  REQUIRE(plog["sessions"].size() == 3);
+  CHECK(plog["sessions"][2]["entries_up"] == 3);
+}
+
+TEST_CASE("a dossier whose return point moves to another point reaches it with its whole history", "[sync]") {
+  SyncWorld w;
+  size_t a = w.add_point("a", "area-x");
+  size_t b = w.add_point("b", "area-y");
+  // Some unrelated traffic first, so b's cursor is past the dossier's start.
+  REQUIRE(w.points[a]->journal().append(intake_draft("D-1", "a", "area-x")).ok());
+  REQUIRE(w.points[a]->journal().append(event_draft("D-1", "dossier.updated", {{"note", "đã bổ sung"}})).ok());
+  REQUIRE(w.points[a]->journal().append(intake_draft("D-2", "a", "area-x")).ok());
+  REQUIRE(w.sync(a).ok());
+  REQUIRE(w.points[b]->journal().append(intake_draft("E-1", "b", "area-y")).ok());
+  REQUIRE(w.sync(b).ok());
+  CHECK(!w.points[b]->journal().subject_state("D-1"));
+
+  REQUIRE(w.points[a]->journal().append(event_draft("D-1", "dossier.updated", {{"return_point", "b"}})).ok());
+  REQUIRE(w.sync(a).ok());
+  auto rb = w.sync(b);
+  REQUIRE(rb.ok());
+  CHECK(rb.value()["entries_down"] == 3);
+  CHECK(w.points[b]->journal().subject_state("D-1") == w.hub_node->journal().subject_state("D-1"));
+  CHECK(!w.points[b]->journal().subject_state("D-2"));  // still outside b's scope
+  // b holds a sparse copy of a's chain (seq 1, 2 and 4): verify accepts the recorded gap.
+  auto rep = w.points[b]->journal().verify();
+  INFO((rep.problems.empty() ? "" : rep.problems[0].what));
+  CHECK(rep.ok());
+  // Later entries on D-1 keep flowing to b, and the gap can still be filled.
+  REQUIRE(w.points[a]->journal().append(event_draft("D-1", "dossier.result_ready")).ok());
+  REQUIRE(w.sync(a).ok());
+  auto rb2 = w.sync(b);
+  REQUIRE(rb2.ok());
+  CHECK(rb2.value()["entries_down"] == 1);
+  CHECK(w.points[b]->journal().verify().ok());
+}
+
+TEST_CASE("a point whose clock is days off still syncs and the hub records the skew", "[sync]") {
+  SyncWorld w;
+  ManualClock wrong(w.clock.now_ms() - 4LL * 24 * 3600 * 1000);
+  size_t a = w.add_point("a", "area-x", 100, &wrong);
+  REQUIRE(w.points[a]->journal().append(intake_draft("X-1", "a", "area-x")).ok());
+  auto r = w.sync(a);
+  REQUIRE(r.ok());
+  CHECK(r.value()["entries_up"] == 1);
+  CHECK(r.value()["skew_ms"].get<int64_t>() == 4LL * 24 * 3600 * 1000);
+  CHECK(w.hub->points()[0]["skew_ms"].get<int64_t>() == 4LL * 24 * 3600 * 1000);
+  CHECK(w.hub->sync_log("a", 0)["sessions"][0]["skew_ms"].get<int64_t>() == 4LL * 24 * 3600 * 1000);
+}
+
+TEST_CASE("a cut link loses at most the batch in flight and the next session resumes", "[sync]") {
+  SyncWorld w;
+  size_t a = w.add_point("a", "area-x");
+  std::vector<node::EntryDraft> drafts;
+  for (int i = 0; i < 50; ++i) drafts.push_back(intake_draft("X-" + std::to_string(i), "a", "area-x"));
+  REQUIRE(w.points[a]->journal().append_batch(drafts).ok());
+  // Deliver the first push, then cut the link before the hub's answer to the second one arrives.
+  struct Cutting : sync::Transport {
+    sync::Hub& hub;
+    int pushes = 0;
+    explicit Cutting(sync::Hub& h) : hub(h) {}
+    Result<sync::WireResponse> exchange(const sync::WireRequest& r) override {
+      auto res = hub.handle(r);
+      if (r.path == "/sync/v1/push" && ++pushes == 2) return make_error("link_down", "cut");
+      return res;
+    }
+  } cut(*w.hub);
+  sync::ClientOptions small;
+  small.batch_entries = 20;
+  auto r = sync::sync_once(*w.points[a], cut, small);
+  REQUIRE(!r.ok());
+  CHECK(r.error().code == "link_down");
+  CHECK(w.hub_node->journal().count() == 40);  // the second batch was stored though its receipt was lost
+  CHECK(sync::point_status(*w.points[a])["connected"] == false);
+  auto again = sync::sync_once(*w.points[a], *w.transports[a], small);
+  REQUIRE(again.ok());
+  CHECK(again.value()["entries_up"] == 10);
+  CHECK(w.hub_node->journal().count() == 50);
+  CHECK(w.hub->sync_log("a", 0)["sessions"].size() == 2);
+}

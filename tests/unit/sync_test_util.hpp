@@ -1,0 +1,113 @@
+// Helpers of the sync tests: a hub and points on temporary directories, an
+// in-process transport, and a projector with the scope fields of a dossier.
+#pragma once
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+
+#include "motcua/node/node.hpp"
+#include "motcua/sync/client.hpp"
+#include "motcua/sync/hub.hpp"
+#include "motcua/sync/transport.hpp"
+#include "test_util.hpp"
+
+namespace motcua::test {
+
+// Calls the hub directly; `tamper` may change each request before delivery.
+class DirectTransport final : public sync::Transport {
+ public:
+  explicit DirectTransport(sync::Hub& hub) : hub_(hub) {}
+  Result<sync::WireResponse> exchange(const sync::WireRequest& req) override {
+    sync::WireRequest r = req;
+    if (tamper) tamper(r);
+    sent.push_back(r);
+    return hub_.handle(r);
+  }
+  std::function<void(sync::WireRequest&)> tamper;
+  std::vector<sync::WireRequest> sent;
+
+ private:
+  sync::Hub& hub_;
+};
+
+// Pure projector with the scope fields of the dossier projection: area and
+// origin_point from the earliest entry carrying them, return_point from the
+// latest, plus every entry id so equal states mean equal entry sets.
+inline Json scope_projector(const std::string& subject, const std::vector<node::Entry>& entries) {
+  Json s{{"subject", subject}, {"area", ""}, {"origin_point", ""}, {"return_point", ""}};
+  bool have_area = false, have_origin = false;
+  std::vector<std::string> ids;
+  for (const auto& e : entries) {  // sorted by entry_order_less
+    if (!have_area && e.body.contains("area")) s["area"] = e.body["area"], have_area = true;
+    if (!have_origin && e.body.contains("origin_point")) s["origin_point"] = e.body["origin_point"], have_origin = true;
+    if (e.body.contains("return_point")) s["return_point"] = e.body["return_point"];
+    ids.push_back(to_hex(e.id));
+  }
+  std::sort(ids.begin(), ids.end());
+  s["entries"] = ids;
+  return s;
+}
+
+struct SyncWorld {
+  // `durable` false: the simulation's databases skip fsync (it tests logic, not power cuts).
+  explicit SyncWorld(uint64_t seed = 1, node::SubjectProjector projector = scope_projector, bool durable = true)
+      : clock(1751335200000), rng(seed), projector_(std::move(projector)), durable_(durable) {
+    hub_node = make_node(dir.sub("hub"), clock, rng, node::Role::Hub, "hub", projector_);
+    if (!durable_) hub_node->db()->exec("PRAGMA synchronous = OFF");
+    hub = std::make_unique<sync::Hub>(*hub_node, sync::make_sqlite_hub_store(*hub_node));
+  }
+
+  // Registers, creates and enrols a point; returns its index.
+  size_t add_point(const std::string& name, const std::string& area, int64_t capacity = 100, Clock* own_clock = nullptr) {
+    auto code = hub->add_point({name, area, capacity, 3, 3600 * 1000});
+    if (!code.ok()) throw std::runtime_error(code.error().message);
+    points.push_back(make_node(dir.sub(name), own_clock ? *own_clock : clock, rng, node::Role::Point, name, projector_));
+    if (!durable_) points.back()->db()->exec("PRAGMA synchronous = OFF");
+    transports.push_back(std::make_unique<DirectTransport>(*hub));
+    auto j = sync::join(*points.back(), *transports.back(), "http://hub.test", code->code);
+    if (!j.ok()) throw std::runtime_error("join: " + j.error().message);
+    return points.size() - 1;
+  }
+
+  Result<Json> sync(size_t i) { return sync::sync_once(*points[i], *transports[i]); }
+
+  TempDir dir{"sync"};
+  ManualClock clock;
+  SeededRandom rng;
+  node::SubjectProjector projector_;
+  bool durable_ = true;
+  std::unique_ptr<node::Node> hub_node;
+  std::unique_ptr<sync::Hub> hub;
+  std::vector<std::unique_ptr<node::Node>> points;
+  std::vector<std::unique_ptr<DirectTransport>> transports;
+};
+
+// A dossier-like first event for `subject` taken in at `point` of `area`.
+inline node::EntryDraft intake_draft(const std::string& subject, const std::string& point, const std::string& area,
+                                     const std::string& return_point = "") {
+  node::EntryDraft d;
+  d.user = "clerk";
+  d.type = "dossier.submitted";
+  d.subject = subject;
+  d.body = Json{{"area", area},
+                {"origin_point", point},
+                {"return_point", return_point.empty() ? point : return_point},
+                {"applicant", {{"full_name", "Nguyễn Văn An"}, {"cccd", "033095001234"}, {"phone", "0912345678"}}},
+                {"procedure_code", "1.001193"}};
+  return d;
+}
+
+inline node::EntryDraft event_draft(const std::string& subject, const std::string& type, Json body = Json::object()) {
+  node::EntryDraft d;
+  d.user = "officer";
+  d.type = type;
+  d.subject = subject;
+  d.body = std::move(body);
+  return d;
+}
+
+}  // namespace motcua::test
