@@ -190,7 +190,7 @@ class Builder {
         return;
       }
       submitted_ = static_cast<long>(i);
-      intake_ = b;
+      intake_ = &b;
       status_ = rules::kNew;
       edit_fields(Json{{"applicant", obj(b, "applicant")},
                        {"postal", obj(b, "postal")},
@@ -279,7 +279,8 @@ class Builder {
     Json s = Json::object();
     s["kind"] = "dossier";
     s["code"] = code_;
-    const Json& in = intake_;
+    static const Json none;
+    const Json& in = intake_ ? *intake_ : none;
     auto from_intake = [&](const char* k) { return in.is_object() && in.contains(k) ? in[k] : Json(nullptr); };
     for (const char* k : {"agency_code", "procedure_code", "procedure_name", "procedure_field", "processing_days",
                           "fee_vnd", "documents", "sets", "channel", "received_at", "origin_point", "area"})
@@ -370,7 +371,7 @@ class Builder {
   std::map<std::string, Register> regs_;
   std::vector<size_t> status_changers_, handover_entries_, resolutions_;
   long submitted_ = -1;
-  Json intake_ = nullptr;
+  const Json* intake_ = nullptr;  // body of the applied dossier.submitted
   int status_ = 0;
   bool accepted_ = false;
   std::string accepted_at_, result_ready_at_;
