@@ -1,9 +1,12 @@
 #include "validation.hpp"
 
 #include <cctype>
+#include <optional>
 #include <set>
+#include <vector>
 
 #include "calendar.hpp"
+#include "motcua/node/dossiers.hpp"
 #include "motcua/text.hpp"
 
 namespace motcua::node::valid {
@@ -483,3 +486,43 @@ Result<Json> resolution(const Json& body) {
 }
 
 }  // namespace motcua::node::valid
+
+namespace motcua::node {
+
+Result<Json> parse_cccd_qr(const std::string& raw) {
+  auto bad = [](const std::string& why) { return make_error("invalid_value", "not a CCCD QR text: " + why, "qr"); };
+  if (!is_valid_utf8(raw)) return bad("not valid UTF-8");
+  std::string text = to_nfc(raw);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t bar = text.find('|'); ; bar = text.find('|', start)) {
+    parts.push_back(text.substr(start, bar == std::string::npos ? std::string::npos : bar - start));
+    if (bar == std::string::npos) break;
+    start = bar + 1;
+  }
+  if (parts.size() < 6) return bad("expected 7 fields separated by |");
+  for (auto& p : parts) {
+    size_t b = p.find_first_not_of(' '), e = p.find_last_not_of(' ');
+    p = b == std::string::npos ? std::string() : p.substr(b, e - b + 1);
+  }
+  Status c = valid::check_cccd(Json(parts[0]), "qr");
+  if (!c.ok()) return bad(c.error().message);
+  auto date = [](const std::string& d) -> std::optional<std::string> {
+    if (d.size() != 8 || d.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    std::string iso = d.substr(4, 4) + "-" + d.substr(2, 2) + "-" + d.substr(0, 2);
+    if (!cal::parse_date(iso)) return std::nullopt;
+    return iso;
+  };
+  auto dob = date(parts[3]);
+  if (!dob) return bad("date of birth must be ddmmyyyy");
+  if (parts[2].empty()) return bad("the name is empty");
+  Json out{{"cccd", parts[0]}, {"old_id", parts[1].empty() ? Json(nullptr) : Json(parts[1])},
+           {"full_name", parts[2]}, {"date_of_birth", *dob}, {"sex", parts[4]}, {"address", parts[5]},
+           {"issued_on", nullptr}};
+  if (parts.size() > 6)
+    if (auto issued = date(parts[6])) out["issued_on"] = *issued;
+  return out;
+}
+
+}  // namespace motcua::node

@@ -146,3 +146,27 @@ TEST_CASE("bad updates name the field and change nothing", "[dossier][validation
   CHECK(ok["form"]["purpose"] == "Kết hôn");
   CHECK(ok["form"]["note"] == "thêm");
 }
+
+TEST_CASE("a scanned CCCD QR text prefills the applicant", "[dossier][validation]") {
+  auto r = node::parse_cccd_qr("033190001234|123456789|Nguyễn Thị Lan|12051990|Nữ|Thôn Trung, Ân Thi, Hưng Yên|01072021\r\n");
+  REQUIRE(r.ok());
+  CHECK(r.value()["cccd"] == "033190001234");
+  CHECK(r.value()["old_id"] == "123456789");
+  CHECK(r.value()["full_name"] == "Nguyễn Thị Lan");
+  CHECK(r.value()["date_of_birth"] == "1990-05-12");
+  CHECK(r.value()["sex"] == "Nữ");
+  CHECK(r.value()["address"] == "Thôn Trung, Ân Thi, Hưng Yên");
+  CHECK(r.value()["issued_on"] == "2021-07-01");
+  // The prefill is valid intake input as it is.
+  test::DossierFixture f;
+  Json req = test::DossierFixture::intake_request();
+  for (const char* k : {"cccd", "full_name", "date_of_birth", "address"}) req["applicant"][k] = r.value()[k];
+  CHECK(f.svc->intake(f.clerk, req).ok());
+  for (const std::string bad : {"", "033190001234|x|Lan", "12345|x|Lan|12051990|Nữ|addr|01072021",
+                                "033190001234|x|Lan|31021990|Nữ|addr|01072021", "033190001234||  |12051990|Nữ|a|"}) {
+    CAPTURE(bad);
+    auto b = node::parse_cccd_qr(bad);
+    REQUIRE_FALSE(b.ok());
+    CHECK(b.error().field == "qr");
+  }
+}

@@ -40,6 +40,12 @@ inline constexpr const char* kConflictResolved = "conflict.resolved";
 // conflict rules. Subjects that are not dossiers get summary_projector.
 Json dossier_projector(const std::string& subject, const std::vector<Entry>& entries);
 
+// Prefill for intake from the text of a chip CCCD card's QR code, as a hand
+// scanner types it: "ID|old ID|full name|ddmmyyyy|sex|address|issue ddmmyyyy".
+// Returns {"cccd", "full_name", "date_of_birth" (YYYY-MM-DD), "sex", "address",
+// "old_id", "issued_on"}; invalid_value (field "qr") if it is not such a text.
+Result<Json> parse_cccd_qr(const std::string& text);
+
 struct DossierListQuery {
   std::string status;         // "" or a status code 1..10
   std::string q;              // free text (code, applicant name), folded like search
