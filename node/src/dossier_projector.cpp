@@ -285,6 +285,7 @@ class Builder {
     for (const char* k : {"agency_code", "procedure_code", "procedure_name", "procedure_field", "processing_days",
                           "fee_vnd", "documents", "sets", "channel", "received_at", "origin_point", "area"})
       s[k] = from_intake(k);
+    s["fees"] = arr(in, "fees");  // as declared at intake; every payment is in fees_collected
     // Edited fields from their registers.
     Json applicant = Json::object(), postal = Json::object(), form = Json::object();
     for (const auto& [path, reg] : regs_) {
