@@ -11,7 +11,7 @@ int http_status(const Error& e) {
       {"unknown_procedure", 400},  {"bad_request", 400},         {"not_canonical", 400},
       {"unauthorized", 401},       {"forbidden", 403},           {"not_found", 404},
       {"invalid_transition", 409}, {"conflict", 409},            {"codes_exhausted", 409},
-      {"already_exists", 409},     {"too_large", 413},           {"too_many_attempts", 429},
+      {"already_exists", 409},     {"too_large", 413},           {"too_many_attempts", 429}, {"link_down", 503},
   };
   auto it = m.find(e.code);
   return it == m.end() ? 500 : it->second;
