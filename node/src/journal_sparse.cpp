@@ -1,7 +1,8 @@
-// Journal::ingest_sparse: storing the entries a point receives from its hub.
-// A point holds only the dossiers in its scope, so other authors' chains
-// arrive with gaps; each gap is recorded in journal_gaps and verify() accepts
-// exactly those. The node's own chain must stay contiguous.
+// Journal::ingest_batch / ingest_sparse: storing the batches sync moves.
+// Entries are parsed and verified on several threads before the journal lock
+// is taken. A point holds only the dossiers in its scope, so other authors'
+// chains arrive with gaps (sparse); each gap is recorded in journal_gaps and
+// verify() accepts exactly those. The node's own chain stays contiguous.
 #include <algorithm>
 #include <set>
 #include <thread>
@@ -49,7 +50,9 @@ std::vector<Result<Entry>> parse_entries_parallel(const std::vector<Entry>& give
   return out;
 }
 
-Result<int64_t> Journal::ingest_sparse(const std::vector<Entry>& entries) {
+Result<int64_t> Journal::ingest_sparse(const std::vector<Entry>& entries) { return ingest_batch(entries, true); }
+
+Result<int64_t> Journal::ingest_batch(const std::vector<Entry>& entries, bool sparse) {
   // Parsing and signature checks need no lock: do them first, in parallel.
   std::vector<Result<Entry>> parsed = parse_entries_parallel(entries);
   std::lock_guard<std::recursive_mutex> g(mu_);
@@ -99,7 +102,7 @@ Result<int64_t> Journal::ingest_sparse(const std::vector<Entry>& entries) {
       const Entry& e = parsed[i].value();
       if (e.id != given.id || e.author != given.author || e.seq != given.seq)
         return make_error("bad_signature", "entry " + where + ": id, author or seq does not match the signed content");
-      const bool foreign = e.author != self_.pk;
+      const bool foreign = sparse && e.author != self_.pk;  // only then may the chain have gaps
       auto [hseq, hid] = head_of(e.author);
       for (const auto& p : e.parents)
         if (!known(p))
@@ -114,7 +117,8 @@ Result<int64_t> Journal::ingest_sparse(const std::vector<Entry>& entries) {
         bind_arr(gap_q, 1, e.author);
         gap_q.bind(2, static_cast<int64_t>(e.seq));
         gap_q.bind(3, static_cast<int64_t>(e.seq));
-        if (!foreign || !gap_q.executeStep())
+        if (!foreign) return make_error("equivocation", "entry " + where + ": this author already signed different content at this seq");
+        if (!gap_q.executeStep())
           return make_error("broken_chain", "entry " + where + ": missing from a chain that has no gap there");
         int64_t gfirst = gap_q.getColumn(0).getInt64(), glast = gap_q.getColumn(1).getInt64();
         auto below = e.seq > 1 ? held(e.author, e.seq - 1) : std::nullopt;

@@ -47,5 +47,9 @@ int cmd_config(const std::vector<std::string>& args);
 int cmd_demo(const std::vector<std::string>& args);
 int cmd_user(const std::vector<std::string>& args);
 int cmd_serve(const std::vector<std::string>& args);
+int cmd_point(const std::vector<std::string>& args);
+int cmd_join(const std::vector<std::string>& args);
+int cmd_sync(const std::vector<std::string>& args);
+int cmd_audit(const std::vector<std::string>& args);
 
 }  // namespace motcua::cli

@@ -64,6 +64,10 @@ const char* kUsage =
     "  config    list or set the node's settings\n"
     "  serve     run the daemon: local HTTP API, metrics, background sync\n"
     "  user      add or list the node's users (clerk, postal, officer, admin)\n"
+    "  point     (hub) add, revoke or list service points; add prints a one-time enrolment code\n"
+    "  join      (point) enrol with a hub: keys, scope, code blocks, catalogue\n"
+    "  sync      (point) sync with the hub now and print a summary\n"
+    "  audit     print the sync log (sessions, bytes, errors) and security alerts\n"
     "  demo      run the demonstration in a temporary directory\n";
 }
 
@@ -71,7 +75,8 @@ int main(int argc, char** argv) {
   using namespace motcua::cli;
   static const std::map<std::string, Command> commands = {
       {"init", cmd_init}, {"verify", cmd_verify}, {"config", cmd_config}, {"demo", cmd_demo},
-      {"user", cmd_user}, {"serve", cmd_serve}};
+      {"user", cmd_user}, {"serve", cmd_serve},
+      {"point", cmd_point}, {"join", cmd_join}, {"sync", cmd_sync}, {"audit", cmd_audit}};
   if (argc < 2) {
     std::cerr << kUsage;
     return kExitUsage;

@@ -26,7 +26,7 @@ Result<Reply> Hub::Impl::push(Ctx& ctx) {
                                               "… : neither the sending point nor an author this hub holds");
   auto given = wire::shells(entries);
   if (!given.ok()) return given.error();
-  auto stored = node.journal().ingest(given.value());  // verifies every entry from its signed bytes
+  auto stored = node.journal().ingest_batch(given.value(), false);  // verifies every entry from its signed bytes
   if (!stored.ok()) {
     if (stored.error().code == "equivocation")
       alert(ctx.point.name, "equivocation", stored.error().message + " (batch refused, nothing stored)", ctx.now);
@@ -50,11 +50,8 @@ Result<Reply> Hub::Impl::push(Ctx& ctx) {
   }
   scope::catch_up(node);
   const int64_t n = stored.value();
-  const int64_t k = static_cast<int64_t>(receipts.size());
-  account(ctx.session, [&](SyncLogRow& row) {
-    row.entries_up += n;
-    row.receipts += k;
-  });
+  ctx.entries_up = n;
+  ctx.receipts = static_cast<int64_t>(receipts.size());
   Reply reply;
   reply.header = Json{{"type", "receipt"}, {"stored", n}, {"receipts", receipts}};
   return reply;
@@ -70,16 +67,9 @@ Result<Reply> Hub::Impl::pull(Ctx& ctx) {
   store.set_pull_cursor(ctx.point.name, after);
   scope::catch_up(node);
   auto batch = scope::read(node, ctx.point, after, static_cast<size_t>(limit), opt.max_batch_bytes / 2);
-  const int64_t n = static_cast<int64_t>(batch.entries.size());
-  const bool done = !batch.more;
-  account(ctx.session, [&](SyncLogRow& row) {
-    row.entries_down += n;
-    if (done) {
-      row.result = "ok";
-      row.error.clear();
-    }
-  });
-  if (done) store.note_success(ctx.point.name, ctx.now);
+  ctx.entries_down = static_cast<int64_t>(batch.entries.size());
+  ctx.done = !batch.more;
+  if (ctx.done) store.note_success(ctx.point.name, ctx.now);
   Reply reply;
   reply.header = Json{{"type", "entries"}, {"after", after}, {"next", batch.next}, {"more", batch.more}};
   reply.entries = std::move(batch.entries);

@@ -29,13 +29,20 @@ struct Hub::Impl {
     int64_t now = 0;
     std::string session;  // the session this request belongs to (new one for hello)
     wire::Decoded msg;
+    // What the handler moved, for the sync log (written once per request).
+    int64_t entries_up = 0, entries_down = 0, receipts = 0;
+    bool done = false;  // the session ended well (last pull)
   };
 
   node::Node& node;
   HubStore& store;
   const HubOptions& opt;
   std::mutex live_mu;
-  std::map<std::string, SyncLogRow> live;  // open sessions' log rows by id
+  struct LiveRow {
+    SyncLogRow row;
+    int64_t flushed_ms = 0;
+  };
+  std::map<std::string, LiveRow> live;  // open sessions' log rows by id
   std::mutex prune_mu;
   int64_t last_prune_ms = 0;
 
@@ -50,7 +57,9 @@ struct Hub::Impl {
   std::vector<Lease> top_up_leases(const PointRecord& p, int64_t now);
   Json reference_data(std::string* hash);
   // Sync log bookkeeping for session `id`.
-  void account(const std::string& id, const std::function<void(SyncLogRow&)>& change);
+  // The row is written through when the session ends, and otherwise at most
+  // every few seconds, so bookkeeping does not cost a disk sync per request.
+  void account(const std::string& id, int64_t now, const std::function<void(SyncLogRow&)>& change);
   void alert(const std::string& point, const std::string& kind, const std::string& detail, int64_t now);
 };
 

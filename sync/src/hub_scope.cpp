@@ -67,11 +67,20 @@ void catch_up(node::Node& n) {
     SQLite::Statement upd(db,
                           "UPDATE hub_subject_scope SET area = ?, return_point = ?, origin_point = ?, changed_pos = ? "
                           "WHERE subject = ?");
+    // The scope fields straight from the stored projection (no JSON parse here).
+    SQLite::Statement fields(db,
+                             "SELECT CASE WHEN json_type(state, '$.area') = 'text' THEN json_extract(state, '$.area') ELSE '' END, "
+                             "CASE WHEN json_type(state, '$.return_point') = 'text' THEN json_extract(state, '$.return_point') ELSE '' END, "
+                             "CASE WHEN json_type(state, '$.origin_point') = 'text' THEN json_extract(state, '$.origin_point') ELSE '' END "
+                             "FROM projection WHERE subject = ?");
     while (touched.executeStep()) {
       std::string subject = touched.getColumn(0).getString();
       int64_t first = touched.getColumn(1).getInt64();
-      auto state = n.journal().subject_state(subject);
-      Scope sc = scope_of(state ? *state : Json());
+      Scope sc;
+      fields.reset();
+      fields.bind(1, subject);
+      if (fields.executeStep())
+        sc = Scope{fields.getColumn(0).getString(), fields.getColumn(1).getString(), fields.getColumn(2).getString()};
       get.reset();
       get.bind(1, subject);
       if (!get.executeStep()) {
@@ -115,13 +124,14 @@ Batch read(node::Node& n, const PointRecord& p, int64_t after, size_t limit, siz
   {
     SQLite::Statement q(db, std::string("SELECT j.pos, j.id, j.author, j.prev, j.canonical, j.sig, j.subject FROM journal j "
                                         "JOIN hub_subject_scope s ON s.subject = j.subject "
-                                        "WHERE j.pos > :after AND j.pos <= :upto AND ") +
+                                        "WHERE j.pos > :after AND j.pos <= :upto AND j.author <> :self AND ") +
                                 kInScope + " ORDER BY j.pos LIMIT :limit");
     q.bind(":after", static_cast<int64_t>(after));
     q.bind(":upto", static_cast<int64_t>(upto));
     q.bind(":area", p.area);
     q.bind(":point", p.name);
     q.bind(":limit", static_cast<int64_t>(limit));
+    q.bind(":self", (p.key ? *p.key : PublicKey{}).data(), 32);
     while (q.executeStep()) {
       newer.push_back(read_raw(q, 1));
       newer_subjects.push_back(q.getColumn(6).getString());
@@ -148,13 +158,14 @@ Batch read(node::Node& n, const PointRecord& p, int64_t after, size_t limit, siz
     subj.bind(":point", p.name);
     SQLite::Statement old(db,
                           "SELECT pos, id, author, prev, canonical, sig FROM journal WHERE subject = ? AND pos <= ? "
-                          "ORDER BY pos");
+                          "AND author <> ? ORDER BY pos");
     while (subj.executeStep()) {
       std::string subject = subj.getColumn(0).getString();
       if (subj.getColumn(1).getInt64() > b.next && !in_batch.count(subject)) continue;
       old.reset();
       old.bind(1, subject);
       old.bind(2, static_cast<int64_t>(after));
+      old.bind(3, (p.key ? *p.key : PublicKey{}).data(), 32);
       while (old.executeStep()) older.emplace_back(old.getColumn(0).getInt64(), read_raw(old, 1));
     }
   }
@@ -172,11 +183,12 @@ Batch read(node::Node& n, const PointRecord& p, int64_t after, size_t limit, siz
 int64_t pending(node::Node& n, const PointRecord& p, int64_t after) {
   std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
   SQLite::Statement q(*n.db(), std::string("SELECT count(*) FROM journal j JOIN hub_subject_scope s ON s.subject = j.subject "
-                                           "WHERE j.pos > :after AND ") +
+                                           "WHERE j.pos > :after AND j.author <> :self AND ") +
                                    kInScope);
   q.bind(":after", static_cast<int64_t>(after));
   q.bind(":area", p.area);
   q.bind(":point", p.name);
+  q.bind(":self", (p.key ? *p.key : PublicKey{}).data(), 32);
   q.executeStep();
   return q.getColumn(0).getInt64();
 }

@@ -66,18 +66,22 @@ WireResponse Hub::handle(const WireRequest& req) {
     Json err{{"code", e.code}, {"message", e.message}};
     if (!e.field.empty()) err["field"] = e.field;
     res.body = wire::encode(Json{{"type", "error"}, {"error", err}}, {}).value();
-    if (!ctx.session.empty())
-      impl_->account(ctx.session, [&](SyncLogRow& row) {
-        row.result = res.status == 500 ? "failed" : "refused";
-        row.error = e.code + ": " + e.message;
-        row.ended_ms = ctx.now;
-      });
   }
   if (!ctx.session.empty())
-    impl_->account(ctx.session, [&](SyncLogRow& row) {
+    impl_->account(ctx.session, ctx.now, [&](SyncLogRow& row) {
       row.bytes_up += static_cast<int64_t>(req.body.size());
       row.bytes_down += static_cast<int64_t>(res.body.size());
+      row.entries_up += ctx.entries_up;
+      row.entries_down += ctx.entries_down;
+      row.receipts += ctx.receipts;
       if (row.ended_ms < ctx.now) row.ended_ms = ctx.now;
+      if (!r.ok()) {
+        row.result = res.status == 500 ? "failed" : "refused";
+        row.error = r.error().code + ": " + r.error().message;
+      } else if (ctx.done) {
+        row.result = "ok";
+        row.error.clear();
+      }
     });
   auth::sign_response(res, auth::header(req.headers, auth::kNonce), node_.keys(), ctx.now);
   return res;
@@ -112,8 +116,7 @@ Result<Reply> Hub::Impl::dispatch(const WireRequest& req, Ctx& ctx) {
       return make_error("session_expired", "unknown or expired sync session; start again with hello", auth::kSession);
     ctx.session = ctx.auth.session;
   }
-  const int64_t skew = ctx.now - ctx.auth.time_ms;
-  if (kind != "enrol") store.note_contact(ctx.point.name, ctx.now, skew);
+  if (kind == "hello") store.note_contact(ctx.point.name, ctx.now, ctx.now - ctx.auth.time_ms);
   auto m = wire::decode(req.body, opt.max_batch_bytes + 64 * 1024);
   if (!m.ok()) return m.error();
   ctx.msg = std::move(m.value());
@@ -186,7 +189,7 @@ Result<Reply> Hub::Impl::hello(Ctx& ctx) {
   row.skew_ms = skew;
   {
     std::lock_guard<std::mutex> g(live_mu);
-    live[row.id] = row;
+    live[row.id] = LiveRow{row, ctx.now};
   }
   store.put_session(row);
   if (std::llabs(skew) > 5 * 60 * 1000)
@@ -230,7 +233,7 @@ Json Hub::Impl::reference_data(std::string* hash) {
   return Json{{"catalogue", catalogue}, {"holidays", holidays}};
 }
 
-void Hub::Impl::account(const std::string& id, const std::function<void(SyncLogRow&)>& change) {
+void Hub::Impl::account(const std::string& id, int64_t now, const std::function<void(SyncLogRow&)>& change) {
   SyncLogRow copy;
   {
     std::lock_guard<std::mutex> g(live_mu);
@@ -238,11 +241,14 @@ void Hub::Impl::account(const std::string& id, const std::function<void(SyncLogR
     if (it == live.end()) {
       auto stored = store.session(id);  // not cached (hub restarted, or after an earlier end)
       if (!stored) return;
-      it = live.emplace(id, *stored).first;
+      it = live.emplace(id, LiveRow{*stored, 0}).first;
     }
-    change(it->second);
-    copy = it->second;
-    if (copy.result != "running") live.erase(it);
+    change(it->second.row);
+    bool ended = it->second.row.result != "running";
+    if (!ended && now - it->second.flushed_ms < 5000) return;
+    it->second.flushed_ms = now;
+    copy = it->second.row;
+    if (ended) live.erase(it);
   }
   store.put_session(copy);
 }

@@ -71,6 +71,10 @@ class Journal {
   // chain must stay contiguous. Entries are parsed and their signatures
   // checked in parallel before the lock is taken (journal_sparse.cpp).
   Result<int64_t> ingest_sparse(const std::vector<Entry>& entries);
+  // ingest() with the same checks and result, for large sync batches: the
+  // parsing and signature checks run on several threads before the lock is
+  // taken, so the lock is held only to store. `sparse` as ingest_sparse().
+  Result<int64_t> ingest_batch(const std::vector<Entry>& entries, bool sparse);
 
   // Reads.
   std::optional<Entry> get(const Hash32& id);

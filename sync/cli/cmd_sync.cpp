@@ -1,0 +1,221 @@
+// point, join, sync, audit: the hub role and sync from the command line.
+#include <chrono>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "cli.hpp"
+#include "motcua/sync/client.hpp"
+#include "motcua/sync/hub.hpp"
+
+namespace motcua::cli {
+
+namespace {
+
+std::string human_bytes(int64_t b) {
+  char buf[32];
+  if (b < 10 * 1024) std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(b));
+  else if (b < 10 * 1024 * 1024) std::snprintf(buf, sizeof buf, "%.1f KB", b / 1024.0);
+  else std::snprintf(buf, sizeof buf, "%.1f MB", b / 1048576.0);
+  return buf;
+}
+
+std::string when(const Json& v) { return v.is_string() ? v.get<std::string>() : std::string("-"); }
+
+std::unique_ptr<node::Node> open_role(const po::variables_map& vm, node::Role role, const char* command) {
+  auto n = open_node(vm);
+  if (n && n->role() != role) {
+    fail(make_error("wrong_role", std::string(command) + " runs on a " + node::role_name(role) + "; this node is a " +
+                                      node::role_name(n->role())));
+    return nullptr;
+  }
+  return n;
+}
+
+int point_list(sync::Hub& hub) {
+  Json pts = hub.points();
+  std::cout << std::left << std::setw(20) << "POINT" << std::setw(14) << "AREA" << std::setw(9) << "STATUS"
+            << std::setw(10) << "CAPACITY" << std::setw(22) << "LAST SUCCESS" << std::setw(12) << "LAG ENTRIES"
+            << "SKEW s\n";
+  for (const auto& p : pts)
+    std::cout << std::left << std::setw(20) << p["name"].get<std::string>() << std::setw(14)
+              << p["area"].get<std::string>() << std::setw(9) << p["status"].get<std::string>() << std::setw(10)
+              << p["daily_capacity"].get<int64_t>() << std::setw(22) << when(p["last_success"]) << std::setw(12)
+              << p["lag_entries"].get<int64_t>() << p["skew_ms"].get<int64_t>() / 1000 << "\n";
+  if (pts.empty()) std::cout << "(no points yet: motcua point add NAME --area AREA)\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int cmd_point(const std::vector<std::string>& args) {
+  po::options_description desc("options");
+  add_common(desc);
+  desc.add_options()("action", po::value<std::string>()->required(), "add | revoke | list")(
+      "name", po::value<std::string>(), "the point's name (add, revoke)")(
+      "area", po::value<std::string>(), "the area whose dossiers the point receives (add)")(
+      "daily-capacity", po::value<int64_t>()->default_value(500), "numbers of each day's dossier sequence leased to it")(
+      "lease-days", po::value<int64_t>()->default_value(30), "days ahead the point holds numbers for (offline horizon)")(
+      "expires-hours", po::value<int64_t>()->default_value(72), "lifetime of the enrolment code");
+  po::positional_options_description pos;
+  pos.add("action", 1).add("name", 1);
+  po::variables_map vm;
+  if (!parse("point", "add NAME --area AREA [--daily-capacity N] | revoke NAME | list   (on a hub)", desc, args, vm, &pos))
+    return kExitOk;
+  std::string action = vm["action"].as<std::string>();
+  if (action != "add" && action != "revoke" && action != "list")
+    throw UsageError("point: action must be add, revoke or list");
+  if (action != "list" && !vm.count("name")) throw UsageError("point " + action + " needs a NAME");
+  if (action == "add" && !vm.count("area")) throw UsageError("point add needs --area AREA");
+  auto n = open_role(vm, node::Role::Hub, "point");
+  if (!n) return kExitFailed;
+  sync::Hub hub(*n, sync::make_sqlite_hub_store(*n));
+  if (action == "list") return point_list(hub);
+  std::string name = vm["name"].as<std::string>();
+  if (action == "revoke") {
+    Status s = hub.revoke_point(name);
+    if (!s.ok()) return fail(s.error());
+    std::cout << "point '" << name << "' revoked: the hub refuses its key from now on\n";
+    return kExitOk;
+  }
+  sync::PointAddOptions o;
+  o.name = name;
+  o.area = vm["area"].as<std::string>();
+  o.daily_capacity = vm["daily-capacity"].as<int64_t>();
+  o.lease_days = vm["lease-days"].as<int64_t>();
+  o.code_ttl_ms = vm["expires-hours"].as<int64_t>() * 3600 * 1000;
+  auto code = hub.add_point(o);
+  if (!code.ok()) return fail(code.error(), code.error().code == "invalid_value" ? kExitUsage : kExitFailed);
+  time_t secs = static_cast<time_t>(code->expires_ms / 1000);
+  std::cout << "point '" << name << "' registered (area " << o.area << ", " << o.daily_capacity
+            << " numbers a day, " << o.lease_days << " days ahead)\n"
+            << "enrolment code: " << code->code << "\n"
+            << "valid once, until " << std::put_time(std::gmtime(&secs), "%Y-%m-%dT%H:%M:%SZ") << "\n"
+            << "at the point run: motcua join --hub URL --code " << code->code << "\n";
+  return kExitOk;
+}
+
+int cmd_join(const std::vector<std::string>& args) {
+  po::options_description desc("options");
+  add_common(desc);
+  desc.add_options()("hub", po::value<std::string>()->required(), "the hub's URL, e.g. https://hub.example:8443")(
+      "code", po::value<std::string>()->required(), "the one-time enrolment code from motcua point add");
+  po::variables_map vm;
+  if (!parse("join", "--hub URL --code CODE   (on a point)", desc, args, vm)) return kExitOk;
+  auto n = open_role(vm, node::Role::Point, "join");
+  if (!n) return kExitFailed;
+  sync::HttpOptions ho;
+  ho.url = vm["hub"].as<std::string>();
+  auto t = sync::make_http_transport(ho);
+  if (!t.ok()) return fail(t.error(), kExitUsage);
+  auto r = sync::join(*n, *t.value(), ho.url, vm["code"].as<std::string>());
+  if (!r.ok()) return fail(r.error());
+  const Json& j = r.value();
+  std::cout << "joined hub '" << j["hub_name"].get<std::string>() << "' (key " << j["hub"].get<std::string>().substr(0, 16)
+            << "…) as point '" << j["point"].get<std::string>() << "', area " << j["area"].get<std::string>() << "\n"
+            << j["leases"].get<size_t>() << " days of dossier numbers leased; catalogue and holidays received\n"
+            << "the daemon (motcua serve) now syncs by itself; sync now with: motcua sync\n";
+  return kExitOk;
+}
+
+int cmd_sync(const std::vector<std::string>& args) {
+  po::options_description desc("options");
+  add_common(desc);
+  desc.add_options()("once", "one attempt only (default: retry a failed link a few times with backoff)");
+  po::variables_map vm;
+  if (!parse("sync", "[--once]   (on a point)", desc, args, vm)) return kExitOk;
+  auto n = open_role(vm, node::Role::Point, "sync");
+  if (!n) return kExitFailed;
+  std::string url = n->config().get("hub_url");
+  if (url.empty()) return fail(make_error("no_hub", "no hub configured (run: motcua join --hub URL --code CODE)"));
+  sync::HttpOptions ho;
+  ho.url = url;
+  auto t = sync::make_http_transport(ho);
+  if (!t.ok()) return fail(t.error());
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  auto last_print = t0;
+  sync::ClientOptions o;
+  o.progress = [&](const sync::SyncProgress& p) {
+    auto now = Clock::now();
+    if (p.phase != "done" && now - last_print < std::chrono::milliseconds(500)) return;
+    last_print = now;
+    double secs = std::max(1e-3, std::chrono::duration<double>(now - t0).count());
+    std::cerr << std::left << std::setw(10) << p.phase << p.entries_up << " up, " << p.entries_down << " down, "
+              << human_bytes(p.bytes_up + p.bytes_down) << ", "
+              << static_cast<int64_t>((p.entries_up + p.entries_down) / secs) << " entries/s\n";
+  };
+  const int attempts = vm.count("once") ? 1 : 4;
+  Result<Json> r = make_error("no_attempt", "not run");
+  for (int i = 0; i < attempts; ++i) {
+    r = sync::sync_once(*n, *t.value(), o);
+    if (r.ok() || r.error().code != "link_down") break;
+    if (i + 1 < attempts) {
+      std::cerr << "motcua: " << r.error().message << "; retrying in " << (2 << i) << " s\n";
+      std::this_thread::sleep_for(std::chrono::seconds(2 << i));
+    }
+  }
+  if (!r.ok()) return fail(r.error());
+  const Json& s = r.value();
+  std::cout << "sync ok: " << s["entries_up"] << " entries up, " << s["entries_down"] << " down, "
+            << human_bytes(s["bytes_up"].get<int64_t>() + s["bytes_down"].get<int64_t>()) << " on the wire, "
+            << s["requests"] << " requests, " << s["receipts"] << " receipts, "
+            << s["duration_ms"].get<int64_t>() / 1000.0 << " s (clock skew seen by the hub: "
+            << s["skew_ms"].get<int64_t>() / 1000 << " s)\n";
+  return kExitOk;
+}
+
+int cmd_audit(const std::vector<std::string>& args) {
+  po::options_description desc("options");
+  add_common(desc);
+  desc.add_options()("point", po::value<std::string>()->default_value(""), "only this point's sessions")(
+      "since", po::value<std::string>()->default_value(""), "only sessions since this time (YYYY-MM-DD[THH:MM:SSZ])")(
+      "json", "print the JSON of GET /api/v1/audit/sync-log");
+  po::variables_map vm;
+  if (!parse("audit", "[--point NAME] [--since T] [--json]", desc, args, vm)) return kExitOk;
+  auto n = open_node(vm);
+  if (!n) return kExitFailed;
+  std::string since = vm["since"].as<std::string>();
+  int64_t since_ms = 0;
+  if (!since.empty()) {
+    int y, mo, d, hh = 0, mi = 0, ss = 0;
+    int got = std::sscanf(since.c_str(), "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &hh, &mi, &ss);
+    if (got != 3 && got != 6) throw UsageError("audit: --since must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+    std::tm tm{};
+    tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d, tm.tm_hour = hh, tm.tm_min = mi, tm.tm_sec = ss;
+    since_ms = static_cast<int64_t>(timegm(&tm)) * 1000;
+  }
+  std::string point = vm["point"].as<std::string>();
+  Json log;
+  if (n->role() == node::Role::Hub) log = sync::Hub(*n, sync::make_sqlite_hub_store(*n)).sync_log(point, since_ms);
+  else log = sync::point_sync_log(*n, point, since_ms);
+  if (vm.count("json")) {
+    std::cout << log.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::cout << std::left << std::setw(22) << "START" << std::setw(16) << "POINT" << std::setw(12) << "RESULT"
+            << std::setw(18) << "UP entries/bytes" << std::setw(20) << "DOWN entries/bytes" << std::setw(9)
+            << "RECEIPTS" << std::setw(8) << "SKEW s" << "ERROR\n";
+  for (const auto& s : log["sessions"]) {
+    std::ostringstream up, down;
+    up << s["entries_up"].get<int64_t>() << "/" << human_bytes(s["bytes_up"].get<int64_t>());
+    down << s["entries_down"].get<int64_t>() << "/" << human_bytes(s["bytes_down"].get<int64_t>());
+    std::cout << std::left << std::setw(22) << when(s["start"]) << std::setw(16) << s["point"].get<std::string>()
+              << std::setw(12) << s["result"].get<std::string>() << std::setw(18) << up.str() << std::setw(20)
+              << down.str() << std::setw(9) << s["receipts"].get<int64_t>() << std::setw(8)
+              << s["skew_ms"].get<int64_t>() / 1000 << (s["error"].is_string() ? s["error"].get<std::string>() : "")
+              << "\n";
+  }
+  if (log["sessions"].empty()) std::cout << "(no sync sessions recorded)\n";
+  if (!log["alerts"].empty()) {
+    std::cout << "\nALERTS\n";
+    for (const auto& a : log["alerts"])
+      std::cout << a["at"].get<std::string>() << "  " << a["kind"].get<std::string>() << "  "
+                << a["point"].get<std::string>() << "  " << a["detail"].get<std::string>() << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace motcua::cli

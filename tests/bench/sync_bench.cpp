@@ -1,0 +1,310 @@
+// sync_bench: a point with 10,000 dossiers x 5 events (50,000 entries of
+// ~340-byte bodies) catches up to an empty hub over HTTP on loopback, with
+// full verification at the hub; then a fresh point pulls all 50,000; then 500
+// new entries go across incrementally. The hub is the real `motcua serve`;
+// each point runs in its own process so peak RSS is measured per side.
+//
+//   sync_bench [WORKDIR]      (default: a fresh directory under the temp dir)
+#include <signal.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "motcua/node/node.hpp"
+#include "motcua/sync/client.hpp"
+#include "motcua/sync/hub.hpp"
+#include "motcua/sync/transport.hpp"
+
+using namespace motcua;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kFamily[] = {"Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"};
+const char* kMiddle[] = {"Văn", "Thị", "Hữu", "Đức", "Minh", "Ngọc", "Thanh", "Quang", "Thu", "Xuân"};
+const char* kGiven[] = {"An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hùng", "Lan", "Linh", "Mai",
+                        "Nam", "Phương", "Quân", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Vy", "Yến"};
+const char* kVillage[] = {"Thôn Trung", "Thôn Đông", "Thôn Bắc", "Xóm Mới", "Thôn Hạ", "Khu phố 3", "Thôn Cao"};
+const char* kCommune[] = {"xã Ân Thi", "xã Phạm Ngũ Lão", "xã Nguyễn Trãi", "xã Xuân Trúc", "xã Quảng Lãng"};
+const char* kProcs[] = {"1.004873", "1.001193", "1.000656", "2.000908", "1.003583", "1.001022"};
+const char* kNotes[] = {"Hồ sơ đầy đủ thành phần theo quy định",
+                        "Công dân nộp bản sao có chứng thực giấy khai sinh",
+                        "Đã kiểm tra thông tin trên cơ sở dữ liệu quốc gia về dân cư",
+                        "Chuyển phòng chuyên môn thẩm định theo thẩm quyền",
+                        "Kết quả đã ký số, chờ trả tại bộ phận một cửa",
+                        "Công dân đề nghị nhận kết quả qua dịch vụ bưu chính công ích"};
+
+struct Gen {
+  uint64_t s;
+  uint64_t next() {
+    s += 0x9e3779b97f4a7c15ULL;
+    uint64_t z = s;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  template <size_t N>
+  const char* of(const char* (&a)[N]) { return a[next() % N]; }
+  std::string digits(int n) {
+    std::string d;
+    for (int i = 0; i < n; ++i) d.push_back(static_cast<char>('0' + next() % 10));
+    return d;
+  }
+};
+
+std::string iso(int64_t ms) {
+  time_t t = static_cast<time_t>(ms / 1000);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+// The five events of one dossier, bodies of about 340 bytes.
+std::vector<node::EntryDraft> dossier_events(Gen& g, int i, int event, const std::string& point, int64_t now) {
+  char code[64];
+  std::snprintf(code, sizeof code, "000.00.01.H22-25%02d%02d-%04d", 7 + (i / 9999) % 5, 1 + (i / 400) % 28, 1 + i % 9999);
+  std::string name = std::string(g.of(kFamily)) + " " + g.of(kMiddle) + " " + g.of(kGiven);
+  std::string address = std::string(g.of(kVillage)) + ", " + g.of(kCommune) + ", tỉnh Hưng Yên";
+  node::EntryDraft d;
+  d.subject = code;
+  d.user = event == 0 ? "lan" : "minh";
+  static const char* types[] = {"dossier.submitted", "dossier.updated", "dossier.accepted", "dossier.processing_started",
+                                "dossier.result_ready"};
+  d.type = types[event];
+  if (event == 0) {
+    d.body = Json{{"procedure_code", g.of(kProcs)},
+                  {"applicant", {{"full_name", name}, {"cccd", "033" + g.digits(9)}, {"phone", "09" + g.digits(8)},
+                                 {"address", address}, {"date_of_birth", "19" + g.digits(2) + "-05-1" + g.digits(1)}}},
+                  {"channel", "counter"},
+                  {"area", "bench"},
+                  {"origin_point", point},
+                  {"return_point", point},
+                  {"agency_code", "000.00.01.H22"},
+                  {"received_at", iso(now)},
+                  {"form", {{"purpose", g.of(kNotes)}}}};
+  } else {
+    d.body = Json{{"note", std::string(g.of(kNotes)) + " (" + g.digits(4) + ")"},
+                  {"officer", std::string(g.of(kFamily)) + " " + g.of(kGiven)},
+                  {"at", iso(now + event * 3600 * 1000)},
+                  {"ref", "VB-" + g.digits(6) + "/UBND"},
+                  {"applicant", {{"address", address}, {"phone", "09" + g.digits(8)}}},
+                  {"reason", g.of(kNotes)}};
+  }
+  return {d};
+}
+
+int64_t ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::unique_ptr<node::Node> open(const std::string& dir) {
+  node::OpenOptions o;
+  o.data_dir = dir;
+  auto n = node::Node::open(o);
+  if (!n.ok()) throw std::runtime_error(n.error().message);
+  return std::move(n.value());
+}
+
+// Runs `fn` in a child process; returns its stdout line and peak RSS (KB).
+std::pair<std::string, long> in_child(const std::function<std::string()>& fn) {
+  int p[2];
+  if (pipe(p) != 0) throw std::runtime_error("pipe");
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(p[0]);
+    std::string out;
+    try {
+      out = fn();
+    } catch (const std::exception& e) {
+      out = std::string("ERROR ") + e.what();
+    }
+    out += "\n";
+    (void)!write(p[1], out.data(), out.size());
+    _exit(0);
+  }
+  close(p[1]);
+  std::string got;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(p[0], buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
+  close(p[0]);
+  int status = 0;
+  struct rusage ru {};
+  wait4(pid, &status, 0, &ru);
+  if (!got.empty() && got.back() == '\n') got.pop_back();
+  return {got, ru.ru_maxrss};
+}
+
+long vm_hwm_kb(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+int free_port() {
+  for (int port = 28000 + static_cast<int>(getpid() % 1000);; ++port) {
+    std::string cmd = "ss -ltn 2>/dev/null | grep -q ':" + std::to_string(port) + " '";
+    if (std::system(cmd.c_str()) != 0) return port;
+  }
+}
+
+// One timed sync at the point in `dir`; result line "ms entries_up entries_down bytes requests".
+std::string timed_sync(const std::string& dir, const std::string& url) {
+  auto n = open(dir);
+  sync::HttpOptions ho;
+  ho.url = url;
+  auto t = sync::make_http_transport(ho);
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = sync::sync_once(*n, *t.value());
+  int64_t us = ms_since(t0);
+  if (!r.ok()) return "ERROR " + r.error().code + ": " + r.error().message;
+  std::ostringstream o;
+  o << us << " " << r.value()["entries_up"] << " " << r.value()["entries_down"] << " "
+    << (r.value()["bytes_up"].get<int64_t>() + r.value()["bytes_down"].get<int64_t>()) << " " << r.value()["requests"];
+  return o.str();
+}
+
+struct Row {
+  std::string what;
+  int64_t us = 0, entries = 0, bytes = 0, requests = 0;
+  long point_rss_kb = 0;
+};
+
+Row parse_row(const std::string& what, const std::pair<std::string, long>& res) {
+  if (res.first.rfind("ERROR", 0) == 0) throw std::runtime_error(what + ": " + res.first);
+  Row r;
+  r.what = what;
+  std::istringstream in(res.first);
+  int64_t up = 0, down = 0;
+  in >> r.us >> up >> down >> r.bytes >> r.requests;
+  r.entries = up + down;
+  r.point_rss_kb = res.second;
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  crypto_init();
+  std::string work = argc > 1 ? argv[1] : (fs::temp_directory_path() / ("motcua-sync-bench-" + std::to_string(getpid()))).string();
+  fs::remove_all(work);
+  fs::create_directories(work);
+  const std::string hub_dir = work + "/hub", p1 = work + "/p1", p2 = work + "/p2";
+  const int port = free_port();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  std::string code1, code2;
+  {
+    auto make = [&](const std::string& dir, node::Role role, const std::string& name) {
+      node::InitOptions io;
+      io.data_dir = dir;
+      io.role = role;
+      io.name = name;
+      io.agency_code = "000.00.01.H22";
+      Status s = node::Node::init(io, system_random());
+      if (!s.ok()) throw std::runtime_error(s.error().message);
+    };
+    make(hub_dir, node::Role::Hub, "hub");
+    make(p1, node::Role::Point, "p1");
+    make(p2, node::Role::Point, "p2");
+    auto hub = open(hub_dir);
+    (void)hub->config().set("listen", "127.0.0.1:" + std::to_string(port));
+    sync::Hub h(*hub, sync::make_sqlite_hub_store(*hub));
+    code1 = h.add_point({"p1", "bench", 500, 30, 3600 * 1000}).value().code;
+    code2 = h.add_point({"p2", "bench", 500, 30, 3600 * 1000}).value().code;
+  }
+  std::cerr << "generating 10,000 dossiers x 5 events at p1 ...\n";
+  auto gen = in_child([&] {
+    auto n = open(p1);
+    Gen g{42};
+    int64_t now = 1751335200000;
+    // Dossiers go through their five events in groups of 100, as a busy day would.
+    for (int block = 0; block < 100; ++block)
+      for (int ev = 0; ev < 5; ++ev) {
+        std::vector<node::EntryDraft> drafts;
+        for (int i = block * 100; i < block * 100 + 100; ++i) {
+          auto d = dossier_events(g, i, ev, "p1", now);
+          drafts.insert(drafts.end(), d.begin(), d.end());
+        }
+        auto r = n->journal().append_batch(drafts);
+        if (!r.ok()) return "ERROR " + r.error().message;
+      }
+    int64_t body = 0;
+    for (const auto& e : n->journal().author_entries(n->keys().pk, 0, 1000)) body += static_cast<int64_t>(canonical_bytes(e.body).size());
+    return std::to_string(n->journal().count()) + " " + std::to_string(body / 1000);
+  });
+  std::cerr << "generated: " << gen.first << " (entries, mean body bytes)\n";
+
+  pid_t hub_pid = fork();
+  if (hub_pid == 0) {
+    int devnull = ::open("/dev/null", O_WRONLY);
+    dup2(devnull, 2);
+    dup2(devnull, 1);
+    execl(MOTCUA_BINARY, MOTCUA_BINARY, "serve", "--data-dir", hub_dir.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  for (int i = 0; i < 100; ++i) {  // wait for the listener
+    if (std::system(("ss -ltn 2>/dev/null | grep -q ':" + std::to_string(port) + " '").c_str()) == 0) break;
+    usleep(100 * 1000);
+  }
+  auto join = [&](const std::string& dir, const std::string& code) {
+    return in_child([&] {
+      auto n = open(dir);
+      sync::HttpOptions ho;
+      ho.url = url;
+      auto t = sync::make_http_transport(ho);
+      auto r = sync::join(*n, *t.value(), url, code);
+      return r.ok() ? std::string("ok") : "ERROR " + r.error().message;
+    });
+  };
+  if (join(p1, code1).first != "ok" || join(p2, code2).first != "ok") {
+    std::cerr << "join failed\n";
+    kill(hub_pid, SIGTERM);
+    return 1;
+  }
+  std::vector<Row> rows;
+  rows.push_back(parse_row("push 50,000 (p1 -> empty hub)", in_child([&] { return timed_sync(p1, url); })));
+  rows.push_back(parse_row("fresh pull 50,000 (hub -> p2)", in_child([&] { return timed_sync(p2, url); })));
+  auto add = in_child([&] {
+    auto n = open(p1);
+    Gen g{7};
+    std::vector<node::EntryDraft> drafts;
+    for (int i = 20000; i < 20100; ++i)
+      for (int ev = 0; ev < 5; ++ev) {
+        auto d = dossier_events(g, i, ev, "p1", 1751335200000);
+        drafts.insert(drafts.end(), d.begin(), d.end());
+      }
+    auto r = n->journal().append_batch(drafts);
+    return r.ok() ? std::string("ok") : "ERROR " + r.error().message;
+  });
+  if (add.first != "ok") std::cerr << add.first << "\n";
+  rows.push_back(parse_row("incremental push 500 (p1)", in_child([&] { return timed_sync(p1, url); })));
+  rows.push_back(parse_row("incremental pull 500 (p2)", in_child([&] { return timed_sync(p2, url); })));
+  long hub_rss = vm_hwm_kb(hub_pid);
+  kill(hub_pid, SIGTERM);
+  waitpid(hub_pid, nullptr, 0);
+
+  std::printf("\n%-32s %9s %10s %12s %9s %9s %13s\n", "phase", "wall ms", "entries/s", "wire bytes", "B/entry",
+              "requests", "point RSS MB");
+  for (const auto& r : rows)
+    std::printf("%-32s %9.1f %10.0f %12lld %9.1f %9lld %13.1f\n", r.what.c_str(), r.us / 1000.0,
+                r.entries * 1e6 / std::max<int64_t>(1, r.us), static_cast<long long>(r.bytes),
+                static_cast<double>(r.bytes) / std::max<int64_t>(1, r.entries), static_cast<long long>(r.requests),
+                r.point_rss_kb / 1024.0);
+  std::printf("hub (motcua serve) peak RSS: %.1f MB\n", hub_rss / 1024.0);
+  std::printf("targets: push <= 1500 ms, fresh pull <= 1500 ms, <= 200 B/entry, incremental 500 <= 50 ms, RSS <= 64 MB\n");
+  if (argc <= 1) fs::remove_all(work);
+  return 0;
+}
