@@ -146,6 +146,8 @@ Result<Json> DossierService::act(const Actor& who, const std::string& code, cons
     if (rule->acceptance == rules::Acceptance::BeforeOnly && s.value("accepted", false))
       why += "; it was accepted, so it can no longer be " + std::string(action == "update" ? "updated" : action == "cancel" ? "cancelled" : "changed this way") +
              " (the citizen may ask to withdraw)";
+    if (rule->acceptance == rules::Acceptance::AfterOnly && !s.value("accepted", false) && !cancelled)
+      why += "; it has not been accepted yet, so the citizen may simply cancel it";
     return make_error("invalid_transition", "cannot " + action + ": " + why, "status");
   }
   auto blob = [&](const std::string& id) { return impl_->blob_exists(id); };
