@@ -5,6 +5,8 @@
 #include <unicode/unistr.h>
 #include <unicode/utf8.h>
 
+#include <algorithm>
+
 namespace motcua {
 
 bool is_valid_utf8(std::string_view s) {
@@ -26,10 +28,11 @@ static const icu::Normalizer2* nfc() {
 }
 
 bool is_nfc(std::string_view s) {
+  // Fast path: ASCII text (keys, hex, codes, most field names) is always NFC.
+  if (std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) return true;
   if (!is_valid_utf8(s)) return false;
   UErrorCode st = U_ZERO_ERROR;
-  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
-  bool r = nfc()->isNormalized(u, st);
+  bool r = nfc()->isNormalizedUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())), st);
   return U_SUCCESS(st) && r;
 }
 

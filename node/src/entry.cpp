@@ -57,7 +57,9 @@ bool lower_hex(const Json& v, std::array<uint8_t, N>& out) {
   return from_hex(s, out);
 }
 
-Result<Entry> from_signed_json(const Json& j) {
+// Takes the parsed object by value: the body is moved out, not copied.
+Result<Entry> from_signed_json(Json owned) {
+  const Json& j = owned;
   if (!j.is_object()) return bad("entry", "entry is not an object");
   static const char* keys[] = {"v", "author", "seq", "prev", "hlc", "wall_ms", "user", "type", "subject", "parents", "body"};
   if (j.size() != std::size(keys)) return bad("entry", "entry has unknown or missing fields");
@@ -92,7 +94,7 @@ Result<Entry> from_signed_json(const Json& j) {
       std::adjacent_find(e.parents.begin(), e.parents.end()) != e.parents.end())
     return bad("parents", "parents must be sorted and unique");
   if (!j["body"].is_object()) return bad("body", "must be an object");
-  e.body = j["body"];
+  e.body = std::move(owned["body"]);
   return e;
 }
 }  // namespace
@@ -110,7 +112,7 @@ static Result<Entry> finish(Entry e, std::string canonical, const Signature& sig
 Result<Entry> parse_entry(const std::string& canonical, const Signature& sig) {
   auto j = parse_canonical(canonical);
   if (!j.ok()) return j.error();
-  auto e = from_signed_json(*j);
+  auto e = from_signed_json(std::move(j.value()));
   if (!e.ok()) return e.error();
   return finish(std::move(e.value()), canonical, sig);
 }
@@ -118,7 +120,7 @@ Result<Entry> parse_entry(const std::string& canonical, const Signature& sig) {
 Result<Entry> parse_entry_unverified(const std::string& canonical, const Signature& sig) {
   Json j = Json::parse(canonical, nullptr, false);
   if (j.is_discarded()) return make_error("not_canonical", "stored bytes are not JSON");
-  auto e = from_signed_json(j);
+  auto e = from_signed_json(std::move(j));
   if (!e.ok()) return e.error();
   return finish(std::move(e.value()), canonical, sig, false);
 }

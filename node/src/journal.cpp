@@ -38,11 +38,68 @@ Json summary_projector(const std::string& subject, const std::vector<Entry>& ent
               {"latest_hlc", Json::array({latest.ms, latest.c})}};
 }
 
+// Statements prepared once per Journal (preparing them per call cost as much
+// as the inserts), and the per-transaction subject memo. Every cached
+// statement is reset after use (Use), so none holds a read snapshot open.
+struct Journal::Cache {
+  explicit Cache(SQLite::Database& db)
+      : insert(db,
+               "INSERT INTO journal (id, author, seq, prev, hlc_ms, hlc_c, type, subject, canonical, sig, "
+               "received_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?)"),
+        upsert_head(db,
+                    "INSERT INTO authors (author, head_seq, head_id) VALUES (?,?,?) ON CONFLICT(author) DO UPDATE "
+                    "SET head_seq = excluded.head_seq, head_id = excluded.head_id"),
+        upsert_projection(db, "INSERT OR REPLACE INTO projection (subject, state, state_hash) VALUES (?,?,?)"),
+        select_subject(db, std::string(kSelect) + "WHERE subject = ? ORDER BY hlc_ms, hlc_c, author, seq"),
+        select_head(db, "SELECT head_seq, head_id FROM authors WHERE author = ?") {}
+
+  // Resets a statement before and after use.
+  struct Use {
+    explicit Use(SQLite::Statement& st) : q(st) {
+      q.reset();
+      q.clearBindings();
+    }
+    ~Use() {
+      try {
+        q.reset();
+      } catch (...) {
+      }
+    }
+    SQLite::Statement& q;
+  };
+
+  SQLite::Statement insert, upsert_head, upsert_projection, select_subject, select_head;
+  // While `memo_on` (inside append_batch), the full entry list of
+  // each subject read by subject_heads, kept in step with store().
+  bool memo_on = false;
+  std::unordered_map<std::string, std::vector<Entry>> memo;
+};
+
+// Turns the subject memo on for one write transaction and always clears it,
+// so a rolled-back transaction leaves nothing behind.
+class Journal::SubjectMemo {
+ public:
+  explicit SubjectMemo(Cache& c) : c_(c) {
+    c_.memo.clear();
+    c_.memo_on = true;
+  }
+  ~SubjectMemo() {
+    c_.memo_on = false;
+    c_.memo.clear();
+  }
+
+ private:
+  Cache& c_;
+};
+
 Journal::Journal(std::shared_ptr<SQLite::Database> db, KeyPair self, Clock& clock, SubjectProjector projector)
     : db_(std::move(db)), self_(self), clock_(clock), hlc_(clock), projector_(std::move(projector)) {
+  cache_ = std::make_unique<Cache>(*db_);
   SQLite::Statement q(*db_, "SELECT hlc_ms, hlc_c FROM journal ORDER BY hlc_ms DESC, hlc_c DESC LIMIT 1");
   if (q.executeStep()) hlc_.restore(Hlc{q.getColumn(0).getInt64(), q.getColumn(1).getInt64()});
 }
+
+Journal::~Journal() = default;
 
 Entry Journal::load_row(void* stmt) {
   auto& q = *static_cast<SQLite::Statement*>(stmt);
@@ -54,15 +111,24 @@ Entry Journal::load_row(void* stmt) {
 
 std::vector<Entry> Journal::subject_entries(const std::string& subject) {
   std::lock_guard<std::recursive_mutex> g(mu_);
-  SQLite::Statement q(*db_, std::string(kSelect) + "WHERE subject = ? ORDER BY hlc_ms, hlc_c, author, seq");
-  q.bind(1, subject);
+  Cache::Use use(cache_->select_subject);
+  use.q.bind(1, subject);
   std::vector<Entry> out;
-  while (q.executeStep()) out.push_back(load_row(&q));
+  while (use.q.executeStep()) out.push_back(load_row(&use.q));
   return out;
 }
 
 std::vector<Hash32> Journal::subject_heads(const std::string& subject) {
-  auto entries = subject_entries(subject);
+  std::vector<Entry> loaded;
+  const std::vector<Entry>* list = &loaded;
+  if (cache_->memo_on) {
+    auto it = cache_->memo.find(subject);
+    if (it == cache_->memo.end()) it = cache_->memo.emplace(subject, subject_entries(subject)).first;
+    list = &it->second;
+  } else {
+    loaded = subject_entries(subject);
+  }
+  const std::vector<Entry>& entries = *list;
   std::set<Hash32> referenced;
   for (const auto& e : entries) referenced.insert(e.parents.begin(), e.parents.end());
   std::vector<Hash32> heads;
@@ -73,9 +139,8 @@ std::vector<Hash32> Journal::subject_heads(const std::string& subject) {
 }
 
 void Journal::store(const Entry& e, int64_t now_ms) {
-  SQLite::Statement ins(*db_,
-                        "INSERT INTO journal (id, author, seq, prev, hlc_ms, hlc_c, type, subject, canonical, sig, "
-                        "received_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+  Cache::Use use_ins(cache_->insert);
+  SQLite::Statement& ins = use_ins.q;
   bind_array(ins, 1, e.id);
   bind_array(ins, 2, e.author);
   ins.bind(3, static_cast<int64_t>(e.seq));
@@ -88,23 +153,30 @@ void Journal::store(const Entry& e, int64_t now_ms) {
   bind_array(ins, 10, e.sig);
   ins.bind(11, static_cast<int64_t>(now_ms));
   ins.exec();
-  SQLite::Statement head(*db_,
-                         "INSERT INTO authors (author, head_seq, head_id) VALUES (?,?,?) "
-                         "ON CONFLICT(author) DO UPDATE SET head_seq = excluded.head_seq, head_id = excluded.head_id");
+  Cache::Use use_head(cache_->upsert_head);
+  SQLite::Statement& head = use_head.q;
   bind_array(head, 1, e.author);
   head.bind(2, static_cast<int64_t>(e.seq));
   bind_array(head, 3, e.id);
   head.exec();
+  if (cache_->memo_on) {
+    auto it = cache_->memo.find(e.subject);
+    if (it != cache_->memo.end()) it->second.push_back(e);
+  }
 }
 
 void Journal::project(const std::vector<std::string>& subjects) {
   for (const auto& s : subjects) {
     step("projection");
-    auto entries = subject_entries(s);
-    Json state = projector_(s, entries);
+    std::vector<Entry> loaded;
+    auto memo = cache_->memo_on ? cache_->memo.find(s) : cache_->memo.end();
+    if (memo != cache_->memo.end()) std::stable_sort(memo->second.begin(), memo->second.end(), entry_order_less);
+    else loaded = subject_entries(s);
+    Json state = projector_(s, memo != cache_->memo.end() ? memo->second : loaded);
     std::string bytes = canonical_bytes(state);
     Hash32 h = blake2b256(bytes);
-    SQLite::Statement up(*db_, "INSERT OR REPLACE INTO projection (subject, state, state_hash) VALUES (?,?,?)");
+    Cache::Use use(cache_->upsert_projection);
+    SQLite::Statement& up = use.q;
     up.bind(1, s);
     up.bind(2, bytes);
     bind_array(up, 3, h);
@@ -116,15 +188,16 @@ Result<std::vector<Entry>> Journal::append_batch(const std::vector<EntryDraft>& 
   std::lock_guard<std::recursive_mutex> g(mu_);
   std::vector<Entry> out;
   out.reserve(drafts.size());
+  SubjectMemo memo(*cache_);
   Status s = schema::in_transaction(*db_, [&]() -> Status {
     int64_t seq = 0;
     Hash32 prev{};
     {
-      SQLite::Statement q(*db_, "SELECT head_seq, head_id FROM authors WHERE author = ?");
-      bind_array(q, 1, self_.pk);
-      if (q.executeStep()) {
-        seq = q.getColumn(0).getInt64();
-        prev = blob_array<32>(q.getColumn(1));
+      Cache::Use use(cache_->select_head);
+      bind_array(use.q, 1, self_.pk);
+      if (use.q.executeStep()) {
+        seq = use.q.getColumn(0).getInt64();
+        prev = blob_array<32>(use.q.getColumn(1));
       }
     }
     std::unordered_map<std::string, std::vector<Hash32>> heads;
@@ -405,36 +478,61 @@ VerifyReport Journal::verify(size_t max_problems) {
     for (const auto& [a, l] : last)
       if (!with_head.count(a)) problem(hexs(a), l.first, "", "entries of an author with no recorded chain head");
   }
-  // 3. Projection equals a rebuild from the journal.
+  // 3. Projection equals a rebuild from the journal. Journal and projection
+  // are both read in subject order, side by side, one subject in memory.
   {
-    std::map<std::string, std::string> stored;
-    std::set<std::string> bad_hash;
-    SQLite::Statement p(*db_, "SELECT subject, state, state_hash FROM projection");
-    while (p.executeStep()) {
-      std::string subject = p.getColumn(0).getString(), state = p.getColumn(1).getString();
-      if (blake2b256(state) != blob_array<32>(p.getColumn(2))) bad_hash.insert(subject);
-      stored[subject] = std::move(state);
-    }
-    SQLite::Statement q(*db_, "SELECT DISTINCT subject FROM journal ORDER BY subject");
-    std::set<std::string> seen;
-    while (q.executeStep()) {
-      std::string s = q.getColumn(0).getString();
-      seen.insert(s);
+    SQLite::Statement p(*db_, "SELECT subject, state, state_hash FROM projection ORDER BY subject");
+    bool p_has = p.executeStep();
+    auto orphans_before = [&](const std::string* s) {
+      while (p_has && (!s || p.getColumn(0).getString() < *s)) {
+        problem("", 0, p.getColumn(0).getString(), "projection has a subject with no journal entries");
+        p_has = p.executeStep();
+      }
+    };
+    auto check_subject = [&](const std::string& s, const std::vector<Entry>& entries, const std::string& damaged) {
+      orphans_before(&s);
+      const bool have = p_has && p.getColumn(0).getString() == s;
       ++rep.subjects_checked;
       std::string want;
       try {
-        want = canonical_bytes(projector_(s, subject_entries(s)));
+        if (!damaged.empty()) throw std::runtime_error(damaged);
+        want = canonical_bytes(projector_(s, entries));
       } catch (const std::exception& ex) {
         problem("", 0, s, std::string("cannot rebuild projection: ") + ex.what());
-        continue;
+        want.clear();
       }
-      auto it = stored.find(s);
-      if (it == stored.end()) problem("", 0, s, "projection missing for subject");
-      else if (it->second != want) problem("", 0, s, "stored projection differs from a rebuild from the journal");
-      else if (bad_hash.count(s)) problem("", 0, s, "stored state hash is not the hash of the stored state");
+      if (!want.empty()) {
+        if (!have) {
+          problem("", 0, s, "projection missing for subject");
+        } else {
+          std::string state = p.getColumn(1).getString();
+          if (state != want) problem("", 0, s, "stored projection differs from a rebuild from the journal");
+          else if (blake2b256(state) != blob_array<32>(p.getColumn(2)))
+            problem("", 0, s, "stored state hash is not the hash of the stored state");
+        }
+      }
+      if (have) p_has = p.executeStep();
+    };
+    SQLite::Statement q(*db_, "SELECT canonical, sig, subject FROM journal ORDER BY subject, hlc_ms, hlc_c, author, seq");
+    std::string current, damaged;
+    std::vector<Entry> group;
+    bool any = false;
+    while (q.executeStep()) {
+      std::string s = q.getColumn(2).getString();
+      if (any && s != current) {
+        check_subject(current, group, damaged);
+        group.clear();
+        damaged.clear();
+      }
+      current = std::move(s);
+      any = true;
+      if (!damaged.empty()) continue;
+      auto e = parse_entry_unverified(blob_string(q.getColumn(0)), blob_array<64>(q.getColumn(1)));
+      if (!e.ok()) damaged = "journal row is damaged: " + e.error().message + " (run motcua verify)";
+      else group.push_back(std::move(e.value()));
     }
-    for (const auto& [s, _] : stored)
-      if (!seen.count(s)) problem("", 0, s, "projection has a subject with no journal entries");
+    if (any) check_subject(current, group, damaged);
+    orphans_before(nullptr);
   }
   return rep;
 }

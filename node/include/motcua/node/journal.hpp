@@ -49,6 +49,9 @@ class Journal {
  public:
   // REQUIRES: `db` opened by schema::open_database. `self` signs own entries.
   Journal(std::shared_ptr<SQLite::Database> db, KeyPair self, Clock& clock, SubjectProjector projector);
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
 
   const PublicKey& self() const { return self_.pk; }
 
@@ -110,7 +113,13 @@ class Journal {
     if (hook_) hook_(name);
   }
 
+  // Prepared statements of the hot paths, and the entries of the subjects an
+  // append is working on, so each is read and parsed once per transaction.
+  struct Cache;
+  class SubjectMemo;
+
   std::shared_ptr<SQLite::Database> db_;
+  std::unique_ptr<Cache> cache_;
   KeyPair self_;
   Clock& clock_;
   HybridClock hlc_;
