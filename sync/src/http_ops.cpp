@@ -78,7 +78,15 @@ void mount_ops_routes(Router& r) {
       return send_error(c.res, make_error("unknown_field", "unknown field '" + body->begin().key() + "'",
                                           body->begin().key()));
     auto summary = ctx.agent.sync_now();
-    if (!summary.ok()) return send_error(c.res, summary.error());
+    if (!summary.ok()) {
+      // Errors the shared table does not know are about this node's setup
+      // (409) or about the hub and the link to it (502), not our own fault.
+      const Error& e = summary.error();
+      int status = node::http_status(e);
+      if (status == 500)
+        status = (e.code == "no_hub" || e.code == "not_a_point" || e.code == "not_enrolled") ? 409 : 502;
+      return send_json(c.res, status, node::error_json(e));
+    }
     send_json(c.res, 200, *summary);
   });
 

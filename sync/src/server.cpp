@@ -110,7 +110,7 @@ struct Daemon::Impl {
     server.set_payload_max_length(static_cast<size_t>(std::max(opt.max_body_bytes, opt.max_blob_bytes)));
     server.set_tcp_nodelay(true);
     server.set_keep_alive_max_count(1000);
-    server.set_keep_alive_timeout(5);
+    server.set_keep_alive_timeout(2);  // bounds how long stop() waits for idle connections
     server.set_read_timeout(30);
     server.set_write_timeout(30);
 
