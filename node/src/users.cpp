@@ -1,6 +1,7 @@
 #include "motcua/node/users.hpp"
 
 #include <algorithm>
+#include <semaphore>
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -34,6 +35,16 @@ size_t utf8_chars(const std::string& s) {
 }
 
 Hash32 token_hash(const std::string& token) { return blake2b256(token); }
+
+// Each Argon2id verification takes 64 MiB for a moment; at most two run at
+// once, so a burst of logins cannot balloon the daemon's memory.
+bool verify_bounded(const std::string& hash, const std::string& password) {
+  static std::counting_semaphore<2> slots(2);
+  slots.acquire();
+  bool ok = password_verify(hash, password);
+  slots.release();
+  return ok;
+}
 
 const char* kUnauthorized = "tên đăng nhập hoặc mật khẩu không đúng / wrong username or password";
 
@@ -133,7 +144,7 @@ Result<LoginResult> UserStore::login(const std::string& username, const std::str
   }
   // The slow part runs without the connection lock.
   std::string pw = is_valid_utf8(password) ? to_nfc(password) : password;
-  bool good = stored ? password_verify(*stored, pw) : (password_verify(dummy_hash(), pw), false);
+  bool good = stored ? verify_bounded(*stored, pw) : (verify_bounded(dummy_hash(), pw), false);
   std::lock_guard<std::recursive_mutex> g(*mu_);
   now = clock_.now_ms();
   if (!good) {
