@@ -185,22 +185,18 @@ Json code_block_status(Node& node) {
   const std::string today = cal::vn_yymmdd(node.clock().now_ms());
   Json blocks = Json::array();
   SQLite::Statement q(db, "SELECT day, first, last FROM code_blocks ORDER BY day, first");
-  auto add = [&](const codes::Block& b, bool configured) {
+  auto describe = [&](const codes::Block& b) {
     // For '*' blocks, "used" counts today's numbers.
     std::string day = b.day == "*" ? today : b.day;
     int high = codes::highest_used(db, pattern, agency, day, b);
-    Json j{{"day", b.day}, {"first", b.first}, {"last", b.last}, {"used", high == 0 ? 0 : high - b.first + 1}};
-    if (configured) j["source"] = "config code_block";
-    blocks.push_back(std::move(j));
+    return Json{{"day", b.day}, {"first", b.first}, {"last", b.last}, {"used", high == 0 ? 0 : high - b.first + 1}};
   };
-  bool any = false;
-  while (q.executeStep()) {
-    any = true;
-    add(codes::Block{q.getColumn(0).getString(), q.getColumn(1).getInt(), q.getColumn(2).getInt()}, false);
-  }
-  if (!any)
-    if (auto b = codes::parse_block_spec(node.config().get("code_block"))) add(*b, true);
-  return Json{{"blocks", blocks}};
+  while (q.executeStep())
+    blocks.push_back(describe(codes::Block{q.getColumn(0).getString(), q.getColumn(1).getInt(), q.getColumn(2).getInt()}));
+  // The configured fallback is not a held block: it is reported apart.
+  Json fallback = nullptr;
+  if (auto b = codes::parse_block_spec(node.config().get("code_block"))) fallback = describe(*b);
+  return Json{{"blocks", blocks}, {"default_block", fallback}};
 }
 
 }  // namespace motcua::node

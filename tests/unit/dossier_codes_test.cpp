@@ -39,6 +39,9 @@ TEST_CASE("leased blocks are used first and running out is a plain error that wr
   REQUIRE(node::add_code_block(*f.node, "*", 100, 199).ok());
   CHECK(f.take_in() == "000.00.01.H22-250702-0100");
   Json st = node::code_block_status(*f.node);
+  // The configured fallback is reported apart from the held blocks.
+  CHECK(st["default_block"]["first"] == 1);
+  CHECK(st["default_block"]["last"] == 9999);
   REQUIRE(st["blocks"].size() == 2);
   CHECK(st["blocks"][0]["day"] == "*");
   CHECK(st["blocks"][0]["used"] == 1);
@@ -60,6 +63,7 @@ TEST_CASE("blocks may not overlap and must be within 1..9999", "[dossier][codes]
 TEST_CASE("without any block a point says so instead of inventing numbers", "[dossier][codes]") {
   test::DossierFixture f;
   REQUIRE(f.node->config().set("code_block", "").ok());
+  CHECK(node::code_block_status(*f.node) == Json{{"blocks", Json::array()}, {"default_block", nullptr}});
   auto r = f.svc->intake(f.clerk, test::DossierFixture::intake_request());
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().code == "codes_exhausted");

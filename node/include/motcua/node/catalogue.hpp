@@ -21,7 +21,8 @@ Status import_holidays(Node& node, const Json& holidays);
 // `day` is "YYMMDD" for one day or "*" for every day; first..last within 1..9999.
 // Blocks may not overlap ones already held ("conflict").
 Status add_code_block(Node& node, const std::string& day, int first, int last);
-// {"blocks": [{"day","first","last","used"}...]}
+// {"blocks": [{"day","first","last","used"}...], "default_block": {...}|null}
+// (default_block: config code_block, used only on days no held block covers).
 Json code_block_status(Node& node);
 
 }  // namespace motcua::node
