@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli.hpp"
+#include "motcua/sync/bundle.hpp"
 #include "motcua/sync/client.hpp"
 #include "motcua/sync/hub.hpp"
 
@@ -215,6 +216,49 @@ int cmd_audit(const std::vector<std::string>& args) {
       std::cout << a["at"].get<std::string>() << "  " << a["kind"].get<std::string>() << "  "
                 << a["point"].get<std::string>() << "  " << a["detail"].get<std::string>() << "\n";
   }
+  return kExitOk;
+}
+
+}  // namespace motcua::cli
+
+namespace motcua::cli {
+
+int cmd_bundle(const std::vector<std::string>& args) {
+  po::options_description desc("options");
+  add_common(desc);
+  desc.add_options()("action", po::value<std::string>()->required(), "export | import")(
+      "file", po::value<std::string>()->required(), "the bundle file (e.g. on a USB stick)")(
+      "point", po::value<std::string>(), "(hub, export) the point the bundle is for");
+  po::positional_options_description pos;
+  pos.add("action", 1).add("file", 1);
+  po::variables_map vm;
+  if (!parse("bundle", "export FILE [--point NAME] | import FILE", desc, args, vm, &pos)) return kExitOk;
+  std::string action = vm["action"].as<std::string>(), file = vm["file"].as<std::string>();
+  if (action != "export" && action != "import") throw UsageError("bundle: action must be 'export' or 'import'");
+  auto n = open_node(vm);
+  if (!n) return kExitFailed;
+  Result<Json> r = make_error("none", "none");
+  if (n->role() == node::Role::Hub) {
+    sync::Hub hub(*n, sync::make_sqlite_hub_store(*n));
+    if (action == "export") {
+      if (!vm.count("point")) throw UsageError("bundle export at a hub needs --point NAME");
+      r = sync::export_hub_bundle(hub, *n, vm["point"].as<std::string>(), file);
+    } else {
+      r = sync::import_point_bundle(hub, *n, file);
+    }
+  } else {
+    r = action == "export" ? sync::export_point_bundle(*n, file) : sync::import_hub_bundle(*n, file);
+  }
+  if (!r.ok()) return fail(r.error());
+  const Json& j = r.value();
+  if (action == "export")
+    std::cout << "wrote " << file << ": " << j["messages"] << " messages, " << j["entries"] << " entries, "
+              << human_bytes(j["bytes"].get<int64_t>()) << "\n";
+  else if (n->role() == node::Role::Hub)
+    std::cout << "imported bundle of point '" << j["point"].get<std::string>() << "': " << j["stored"]
+              << " new entries stored (receipts in motcua audit)\n";
+  else
+    std::cout << "imported hub bundle: " << j["entries"] << " new entries, " << j["leases"] << " days of numbers\n";
   return kExitOk;
 }
 

@@ -68,6 +68,7 @@ const char* kUsage =
     "  join      (point) enrol with a hub: keys, scope, code blocks, catalogue\n"
     "  sync      (point) sync with the hub now and print a summary\n"
     "  audit     print the sync log (sessions, bytes, errors) and security alerts\n"
+    "  bundle    export or import a sync exchange as a file (USB stick)\n"
     "  demo      run the demonstration in a temporary directory\n";
 }
 
@@ -76,7 +77,8 @@ int main(int argc, char** argv) {
   static const std::map<std::string, Command> commands = {
       {"init", cmd_init}, {"verify", cmd_verify}, {"config", cmd_config}, {"demo", cmd_demo},
       {"user", cmd_user}, {"serve", cmd_serve},
-      {"point", cmd_point}, {"join", cmd_join}, {"sync", cmd_sync}, {"audit", cmd_audit}};
+      {"point", cmd_point}, {"join", cmd_join}, {"sync", cmd_sync}, {"audit", cmd_audit},
+      {"bundle", cmd_bundle}};
   if (argc < 2) {
     std::cerr << kUsage;
     return kExitUsage;

@@ -32,6 +32,7 @@ struct Hub::Impl {
     // What the handler moved, for the sync log (written once per request).
     int64_t entries_up = 0, entries_down = 0, receipts = 0;
     bool done = false;  // the session ended well (last pull)
+    bool offline = false;  // from a bundle file: no session, hello and push only
   };
 
   node::Node& node;

@@ -40,8 +40,13 @@ Hub::Hub(node::Node& node, std::unique_ptr<HubStore> store, HubOptions options)
 
 Hub::~Hub() = default;
 
-WireResponse Hub::handle(const WireRequest& req) {
+WireResponse Hub::handle(const WireRequest& req) { return handle_request(req, false); }
+
+WireResponse Hub::handle_offline(const WireRequest& req) { return handle_request(req, true); }
+
+WireResponse Hub::handle_request(const WireRequest& req, bool offline) {
   Impl::Ctx ctx;
+  ctx.offline = offline;
   ctx.now = node_.clock().now_ms();
   Result<Reply> r = make_error("internal", "not handled");
   try {
@@ -111,7 +116,9 @@ Result<Reply> Hub::Impl::dispatch(const WireRequest& req, Ctx& ctx) {
   }
   if (!store.remember_nonce(ctx.auth.node, ctx.auth.nonce, ctx.now + opt.nonce_window_ms))
     return make_error("replayed_request", "this request was already received (nonce reused)", auth::kNonce);
-  if (kind != "enrol" && kind != "hello") {
+  if (ctx.offline && kind != "hello" && kind != "push")
+    return make_error("malformed_message", "a bundle carries only hello and push messages");
+  if (kind != "enrol" && kind != "hello" && !ctx.offline) {
     if (ctx.auth.session == "-" || !store.session_valid(ctx.auth.session, ctx.auth.node, ctx.now))
       return make_error("session_expired", "unknown or expired sync session; start again with hello", auth::kSession);
     ctx.session = ctx.auth.session;
@@ -173,9 +180,14 @@ Result<Reply> Hub::Impl::hello(Ctx& ctx) {
     auto f = hub_heads.find(a);
     heads[it.key()] = f == hub_heads.end() ? 0 : f->second;
   }
+  store.set_pull_cursor(ctx.point.name, cursor);
+  if (ctx.offline) {  // a bundle: note what the point has, open nothing
+    Reply r;
+    r.header = Json{{"type", "welcome"}, {"hub", to_hex(node.keys().pk)}, {"hub_time_ms", ctx.now}, {"heads", heads}};
+    return r;
+  }
   ctx.session = auth::random_hex(node.random(), 16);
   store.open_session(ctx.session, ctx.auth.node, ctx.now + opt.session_ttl_ms);
-  store.set_pull_cursor(ctx.point.name, cursor);
   scope::catch_up(node);
   std::string hash;
   reference_data(&hash);

@@ -54,6 +54,14 @@ class Hub {
 
   // Handles one sync request; the response is always signed by the hub.
   WireResponse handle(const WireRequest& request);
+  // A request read from a point's bundle file: hello and push only, with no
+  // session (the file was written offline); otherwise checked as handle().
+  WireResponse handle_offline(const WireRequest& request);
+  // The hub's side of a USB exchange for `point`: a welcome (leases, the
+  // hub's mark of the point's chain, reference data) and every entry in its
+  // scope after the cursor it last reported, as "entries" messages. Each
+  // message is signed like a response, bound to `bundle_id` instead of a nonce.
+  Result<std::vector<WireResponse>> export_for(const std::string& point, const std::string& bundle_id);
 
   HubStore& store() { return *store_; }
   const HubOptions& options() const { return opt_; }
@@ -64,6 +72,7 @@ class Hub {
   std::string metrics();
 
  private:
+  WireResponse handle_request(const WireRequest& request, bool offline);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   node::Node& node_;

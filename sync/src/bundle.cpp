@@ -1,0 +1,241 @@
+// Bundle files: "MOTCUA-BUNDLE 1" LF, a JSON header line, then per message a
+// JSON line {"path", "status", "headers", "length"} LF and `length` body bytes.
+#include "motcua/sync/bundle.hpp"
+
+#include "motcua/durable_file.hpp"
+#include "motcua/node/node.hpp"
+#include "motcua/sync/hub.hpp"
+#include "sync_auth.hpp"
+#include "sync_client_internal.hpp"
+#include "sync_util.hpp"
+
+namespace motcua::sync {
+
+namespace {
+
+constexpr const char* kMagic = "MOTCUA-BUNDLE 1\n";
+constexpr size_t kMaxBundle = size_t{1} << 30;
+constexpr size_t kMaxMessage = (8u << 20) + (64u << 10);
+
+struct Message {
+  std::string path;
+  int status = 0;
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+struct Bundle {
+  Json header;
+  std::vector<Message> messages;
+};
+
+std::string write_bundle(const Json& header, const std::vector<Message>& msgs) {
+  std::string out = kMagic;
+  Json h = header;
+  h["messages"] = msgs.size();
+  out += h.dump() + "\n";
+  for (const auto& m : msgs) {
+    Json line{{"path", m.path}, {"status", m.status}, {"headers", m.headers}, {"length", m.body.size()}};
+    out += line.dump() + "\n";
+    out += m.body;
+  }
+  return out;
+}
+
+Error bad(const std::string& why) { return make_error("malformed_bundle", why, "file"); }
+
+Result<Bundle> read_bundle(const std::string& file) {
+  auto data = read_small_file(file, kMaxBundle);
+  if (!data.ok()) return data.error();
+  const std::string& s = data.value();
+  if (s.compare(0, std::string(kMagic).size(), kMagic) != 0) return bad("not a motcua bundle (bad first line)");
+  size_t p = std::string(kMagic).size();
+  auto line = [&](Json& out) -> bool {
+    size_t nl = s.find('\n', p);
+    if (nl == std::string::npos) return false;
+    out = Json::parse(s.substr(p, nl - p), nullptr, false);
+    p = nl + 1;
+    return out.is_object();
+  };
+  Bundle b;
+  if (!line(b.header)) return bad("bundle header is not a JSON object");
+  size_t n = b.header.value("messages", size_t{0});
+  for (size_t i = 0; i < n; ++i) {
+    Json m;
+    if (!line(m)) return bad("message " + std::to_string(i) + ": bad header line");
+    Message msg;
+    msg.path = m.value("path", std::string());
+    msg.status = m.value("status", 0);
+    if (m.contains("headers") && m["headers"].is_object())
+      for (auto it = m["headers"].begin(); it != m["headers"].end(); ++it)
+        if (it.value().is_string()) msg.headers[it.key()] = it.value().get<std::string>();
+    size_t len = m.value("length", size_t{0});
+    if (len > kMaxMessage || s.size() - p < len) return bad("message " + std::to_string(i) + ": truncated");
+    msg.body = s.substr(p, len);
+    p += len;
+    b.messages.push_back(std::move(msg));
+  }
+  if (p != s.size()) return bad("bytes after the last message");
+  return b;
+}
+
+Status save(const std::string& file, const std::string& bytes) { return write_file_durably(file, bytes, 0600); }
+
+}  // namespace
+
+Result<Json> export_point_bundle(node::Node& n, const std::string& file) {
+  std::string hub_hex = util::state_get(n, "hub_key");
+  if (hub_hex.empty()) return make_error("not_enrolled", "this point has not joined a hub (run: motcua join)");
+  const int64_t now = n.clock().now_ms();
+  std::vector<Message> msgs;
+  auto add = [&](const std::string& kind, Json header, const std::vector<wire::WireEntry>& entries) -> Status {
+    header["type"] = kind;
+    auto body = wire::encode(header, entries);
+    if (!body.ok()) return body.error();
+    auto req = auth::make_request("/sync/v1/" + kind, std::move(body.value()), n.keys(), "-", now, n.random());
+    msgs.push_back(Message{req.path, 0, req.headers, std::move(req.body)});
+    return ok_status();
+  };
+  Json heads = Json::object();
+  for (const auto& [a, seq] : n.journal().heads()) heads[to_hex(a)] = seq;
+  Status s = add("hello", Json{{"heads", heads}, {"cursor", util::state_get_int(n, "pull_cursor")}}, {});
+  if (!s.ok()) return s.error();
+  int64_t seq = util::state_get_int(n, "hub_has_self"), entries = 0;
+  for (;;) {
+    auto batch = util::author_entries(n, n.keys().pk, seq, 2000, 4u << 20);
+    if (batch.empty()) break;
+    seq += static_cast<int64_t>(batch.size());
+    entries += static_cast<int64_t>(batch.size());
+    s = add("push", Json::object(), batch);
+    if (!s.ok()) return s.error();
+  }
+  std::string bytes = write_bundle(Json{{"kind", "point-to-hub"}, {"id", auth::random_hex(n.random(), 16)},
+                                        {"from", to_hex(n.keys().pk)}, {"to", hub_hex}, {"created_ms", now}},
+                                   msgs);
+  s = save(file, bytes);
+  if (!s.ok()) return s.error();
+  return Json{{"file", file}, {"messages", msgs.size()}, {"entries", entries}, {"bytes", bytes.size()}};
+}
+
+Result<Json> import_point_bundle(Hub& hub, node::Node& hub_node, const std::string& file) {
+  auto b = read_bundle(file);
+  if (!b.ok()) return b.error();
+  const Json& h = b->header;
+  if (h.value("kind", std::string()) != "point-to-hub") return bad("this bundle is not from a point to a hub");
+  if (h.value("to", std::string()) != to_hex(hub_node.keys().pk)) return bad("this bundle is addressed to another hub");
+  PublicKey from;
+  if (!from_hex(h.value("from", std::string()), from)) return bad("bundle sender is not a node key");
+  auto p = hub.store().point_by_key(from);
+  SyncLogRow row;
+  row.id = h.value("id", auth::random_hex(hub_node.random(), 16));
+  row.point = p ? p->name : to_hex(from).substr(0, 16);
+  row.started_ms = hub_node.clock().now_ms();
+  row.result = "running";
+  int64_t stored = 0, skipped = 0;
+  Error failure;
+  bool failed = false;
+  for (const auto& m : b->messages) {
+    WireResponse res = hub.handle_offline(WireRequest{m.path, m.headers, m.body});
+    row.bytes_up += static_cast<int64_t>(m.body.size());
+    auto d = wire::decode(res.body, kMaxMessage);
+    if (res.status != 200) {
+      Error e = d.ok() ? error_from(d.value(), res.status) : make_error("hub_error", "refused");
+      // An authentic message already handled (the bundle, or part of it, was
+      // imported before): its content is idempotent, so it is skipped.
+      if (e.code == "replayed_request") {
+        ++skipped;
+        continue;
+      }
+      failed = true;
+      failure = e;
+      break;
+    }
+    if (d.ok() && d->header.value("type", std::string()) == "receipt") {
+      stored += d->header.value("stored", int64_t{0});
+      row.receipts += static_cast<int64_t>(d->header.value("receipts", Json::array()).size());
+    }
+  }
+  row.entries_up = stored;
+  row.ended_ms = hub_node.clock().now_ms();
+  row.result = failed ? "refused" : "ok";
+  if (failed) row.error = "bundle: " + failure.code + ": " + failure.message;
+  hub.store().put_session(row);
+  if (failed) return failure;
+  return Json{{"point", row.point}, {"stored", stored}, {"messages", b->messages.size()}, {"skipped", skipped}};
+}
+
+Result<Json> export_hub_bundle(Hub& hub, node::Node& hub_node, const std::string& point, const std::string& file) {
+  auto p = hub.store().point(point);
+  if (!p || !p->key) return make_error("not_found", "no enrolled point named '" + point + "'", "point");
+  std::string id = auth::random_hex(hub_node.random(), 16);
+  auto res = hub.export_for(point, id);
+  if (!res.ok()) return res.error();
+  std::vector<Message> msgs;
+  int64_t entries = 0;
+  for (auto& r : res.value()) {
+    auto d = wire::decode(r.body, kMaxMessage);
+    if (d.ok()) entries += static_cast<int64_t>(d->entries.size());
+    msgs.push_back(Message{"/sync/v1/bundle", r.status, r.headers, std::move(r.body)});
+  }
+  std::string bytes = write_bundle(Json{{"kind", "hub-to-point"}, {"id", id}, {"from", to_hex(hub_node.keys().pk)},
+                                        {"to", to_hex(*p->key)}, {"created_ms", hub_node.clock().now_ms()}},
+                                   msgs);
+  Status s = save(file, bytes);
+  if (!s.ok()) return s.error();
+  return Json{{"file", file}, {"messages", msgs.size()}, {"entries", entries}, {"bytes", bytes.size()}};
+}
+
+Result<Json> import_hub_bundle(node::Node& n, const std::string& file) {
+  PublicKey hub;
+  if (!from_hex(util::state_get(n, "hub_key"), hub))
+    return make_error("not_enrolled", "this point has not joined a hub (run: motcua join)");
+  auto b = read_bundle(file);
+  if (!b.ok()) return b.error();
+  const Json& h = b->header;
+  if (h.value("kind", std::string()) != "hub-to-point") return bad("this bundle is not from a hub to a point");
+  if (h.value("from", std::string()) != to_hex(hub)) return bad("this bundle was not written by this point's hub");
+  if (h.value("to", std::string()) != to_hex(n.keys().pk)) return bad("this bundle is for another point");
+  const std::string id = h.value("id", std::string());
+  SyncLogRow row;
+  row.id = id;
+  row.point = n.name();
+  row.started_ms = n.clock().now_ms();
+  int64_t cursor = util::state_get_int(n, "pull_cursor"), leases = 0;
+  for (const auto& m : b->messages) {
+    WireResponse r{m.status, m.headers, m.body};
+    Status s = auth::check_response(r, hub, id);
+    if (!s.ok()) return s.error();
+    auto d = wire::decode(m.body, kMaxMessage);
+    if (!d.ok()) return d.error();
+    row.bytes_down += static_cast<int64_t>(m.body.size());
+    const Json& mh = d->header;
+    const std::string type = mh.value("type", std::string());
+    if (type == "welcome") {
+      s = apply_leases(n, mh.value("leases", Json::array()));
+      if (!s.ok()) return s.error();
+      leases = static_cast<int64_t>(mh.value("leases", Json::array()).size());
+      int64_t has = mh.value("heads", Json::object()).value(to_hex(n.keys().pk), int64_t{0});
+      if (has > util::state_get_int(n, "hub_has_self")) util::state_set(n, "hub_has_self", std::to_string(has));
+      if (mh.value("reference_hash", std::string()) != util::state_get(n, "reference_hash")) {
+        s = apply_reference(n, mh);
+        if (!s.ok()) return s.error();
+      }
+    } else if (type == "entries") {
+      auto given = wire::shells(d->entries);
+      if (!given.ok()) return given.error();
+      auto added = ingest_pulled(n, given.value());
+      if (!added.ok()) return added.error();
+      row.entries_down += added.value();
+      if (mh.value("after", int64_t{-1}) <= cursor) cursor = std::max(cursor, mh.value("next", cursor));
+    } else {
+      return bad("unexpected message '" + type + "' in a hub bundle");
+    }
+  }
+  util::state_set(n, "pull_cursor", std::to_string(cursor));
+  row.ended_ms = n.clock().now_ms();
+  row.result = "ok";
+  make_sqlite_hub_store(n)->put_session(row);
+  return Json{{"entries", row.entries_down}, {"messages", b->messages.size()}, {"leases", leases}};
+}
+
+}  // namespace motcua::sync
