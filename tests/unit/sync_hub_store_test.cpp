@@ -1,0 +1,168 @@
+// The HubStore contract. Every implementation (SQLite now; another database
+// later) must pass check_hub_store(); add a TEST_CASE that calls it with the
+// new implementation's factory.
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <set>
+
+#include "motcua/sync/hub_store.hpp"
+#include "sync_test_util.hpp"
+
+using namespace motcua;
+using namespace motcua::test;
+
+namespace {
+
+PublicKey key(uint8_t b) {
+  PublicKey k{};
+  k.fill(b);
+  return k;
+}
+
+sync::PointRecord point(const std::string& name, const std::string& area, int64_t capacity = 100) {
+  sync::PointRecord p;
+  p.name = name;
+  p.area = area;
+  p.daily_capacity = capacity;
+  p.lease_days = 30;
+  p.status = "pending";
+  p.created_ms = 1000;
+  return p;
+}
+
+void check_hub_store(const std::function<std::unique_ptr<sync::HubStore>()>& make) {
+  SECTION("points: unique names, lookup by name and key, revocation") {
+    auto s = make();
+    REQUIRE(s->add_point(point("b", "area-y")).ok());
+    REQUIRE(s->add_point(point("a", "area-x")).ok());
+    CHECK(s->add_point(point("a", "area-z")).error().code == "conflict");
+    CHECK(s->point("a")->area == "area-x");
+    CHECK(!s->point("zz"));
+    auto all = s->points();
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].name == "a");
+    CHECK(all[0].status == "pending");
+    CHECK(!all[0].key);
+    CHECK(s->revoke_point("zz", 1).error().code == "not_found");
+    REQUIRE(s->revoke_point("b", 5000).ok());
+    REQUIRE(s->revoke_point("b", 9000).ok());  // idempotent, keeps the first time
+    CHECK(s->point("b")->status == "revoked");
+    CHECK(s->point("b")->revoked_ms == 5000);
+    s->set_pull_cursor("a", 42);
+    s->note_contact("a", 7000, -300);
+    s->note_success("a", 7100);
+    auto a = s->point("a");
+    CHECK(a->pull_cursor == 42);
+    CHECK(a->last_seen_ms == 7000);
+    CHECK(a->skew_ms == -300);
+    CHECK(a->last_success_ms == 7100);
+  }
+  SECTION("enrolment codes are one-time, expire, and bind exactly one key") {
+    auto s = make();
+    REQUIRE(s->add_point(point("a", "area-x")).ok());
+    REQUIRE(s->add_point(point("b", "area-x")).ok());
+    Hash32 ca = blake2b256("code-a"), cb = blake2b256("code-b"), cc = blake2b256("code-c");
+    REQUIRE(s->add_enrolment_code(ca, "a", 10000).ok());
+    REQUIRE(s->add_enrolment_code(cb, "b", 10000).ok());
+    CHECK(s->enrol(blake2b256("unknown"), key(1), "AG", 500).error().code == "enrolment_refused");
+    auto p = s->enrol(ca, key(1), "AG", 500);
+    REQUIRE(p.ok());
+    CHECK(p->status == "active");
+    CHECK(*p->key == key(1));
+    CHECK(p->agency_code == "AG");
+    CHECK(s->point_by_key(key(1))->name == "a");
+    CHECK(s->enrol(ca, key(2), "AG", 600).error().code == "enrolment_refused");  // used
+    CHECK(s->enrol(cb, key(1), "AG", 600).error().code == "enrolment_refused");  // key already enrolled as a
+    CHECK(s->enrol(cb, key(2), "AG", 10001).error().code == "enrolment_refused");  // expired
+    CHECK(!s->point_by_key(key(2)));
+    REQUIRE(s->add_enrolment_code(cc, "b", 20000).ok());
+    REQUIRE(s->revoke_point("b", 700).ok());
+    CHECK(s->enrol(cc, key(2), "AG", 800).error().code == "enrolment_refused");  // revoked point
+  }
+  SECTION("nonces are remembered until they expire; sessions belong to one key") {
+    auto s = make();
+    CHECK(s->remember_nonce(key(1), "n1", 1000));
+    CHECK(!s->remember_nonce(key(1), "n1", 1000));
+    CHECK(s->remember_nonce(key(2), "n1", 1000));  // per key
+    s->prune(1001);
+    CHECK(s->remember_nonce(key(1), "n1", 3000));
+    s->open_session("s1", key(1), 2000);
+    CHECK(s->session_valid("s1", key(1), 1999));
+    CHECK(!s->session_valid("s1", key(2), 1999));
+    CHECK(!s->session_valid("s1", key(1), 2001));
+    CHECK(!s->session_valid("nope", key(1), 10));
+    s->prune(2500);
+    CHECK(!s->session_valid("s1", key(1), 1500));
+  }
+  SECTION("leases of a day never overlap and are never reused") {
+    auto s = make();
+    std::set<int> used;
+    for (int i = 0; i < 5; ++i) {
+      auto l = s->lease("AG", "250701", "p" + std::to_string(i % 2), 2000);
+      REQUIRE(l.ok());
+      for (int n = l->first; n <= l->last; ++n) CHECK(used.insert(n).second);
+    }
+    auto last = s->lease("AG", "250701", "p0", 2000);  // only 9999 - 10000 < 0 left: nothing
+    CHECK(!last.ok());
+    CHECK(last.error().code == "sequence_exhausted");
+    auto other_agency = s->lease("AG2", "250701", "p0", 10);
+    REQUIRE(other_agency.ok());
+    CHECK(other_agency->first == 1);
+    auto other_day = s->lease("AG", "250702", "p1", 10);
+    REQUIRE(other_day.ok());
+    CHECK(other_day->first == 1);
+    auto mine = s->leases_of("p1", "250701");
+    REQUIRE(mine.size() == 3);
+    CHECK(mine.back().day == "250702");
+    CHECK(s->leases_of("p1", "250702").size() == 1);
+  }
+  SECTION("receipts, the sync log and alerts are kept and filtered") {
+    auto s = make();
+    s->add_receipt(sync::ReceiptRecord{"a", key(1), 5, blake2b256("e5"), 100, "{}", Signature{}});
+    s->add_receipt(sync::ReceiptRecord{"b", key(2), 7, blake2b256("e7"), 200, "{}", Signature{}});
+    REQUIRE(s->receipts("a", 10).size() == 1);
+    CHECK(s->receipts("a", 10)[0].upto_seq == 5);
+    CHECK(s->receipts("", 10).size() == 2);
+    sync::SyncLogRow r;
+    r.id = "s1";
+    r.point = "a";
+    r.started_ms = 1000;
+    r.result = "running";
+    s->put_session(r);
+    r.result = "ok";
+    r.entries_up = 9;
+    s->put_session(r);  // replaces
+    sync::SyncLogRow r2 = r;
+    r2.id = "s2";
+    r2.point = "b";
+    r2.started_ms = 5000;
+    s->put_session(r2);
+    auto all = s->sessions("", 0, 10);
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].id == "s2");  // newest first
+    CHECK(s->sessions("a", 0, 10).at(0).entries_up == 9);
+    CHECK(s->sessions("", 2000, 10).size() == 1);
+    CHECK(s->session("s1")->result == "ok");
+    CHECK(!s->session("none"));
+    s->add_alert(sync::Alert{100, "a", "equivocation", "seq 3"});
+    s->add_alert(sync::Alert{300, "b", "revoked", "x"});
+    CHECK(s->alerts("", 0).size() == 2);
+    CHECK(s->alerts("a", 0).size() == 1);
+    CHECK(s->alerts("", 200).size() == 1);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the SQLite hub store keeps the HubStore contract", "[sync][hubstore]") {
+  TempDir dir("hubstore");
+  ManualClock clock(1000);
+  SeededRandom rng(5);
+  int n = 0;
+  std::vector<std::unique_ptr<node::Node>> nodes;
+  check_hub_store([&]() {
+    nodes.push_back(make_node(dir.sub("hub" + std::to_string(n++)), clock, rng, node::Role::Hub, "hub"));
+    return sync::make_sqlite_hub_store(*nodes.back());
+  });
+}
