@@ -101,6 +101,19 @@ Journal::Journal(std::shared_ptr<SQLite::Database> db, KeyPair self, Clock& cloc
 
 Journal::~Journal() = default;
 
+// The subject memo for ingest_batch (journal_sparse.cpp), which cannot see Cache.
+void Journal::memo_begin() {
+  cache_->memo.clear();
+  cache_->memo_on = true;
+}
+void Journal::memo_end() {
+  cache_->memo_on = false;
+  cache_->memo.clear();
+}
+void Journal::memo_load(const std::string& subject) {
+  if (cache_->memo_on && !cache_->memo.count(subject)) cache_->memo.emplace(subject, subject_entries(subject));
+}
+
 Entry Journal::load_row(void* stmt) {
   auto& q = *static_cast<SQLite::Statement*>(stmt);
   Signature sig = blob_array<64>(q.getColumn(1));

@@ -56,6 +56,13 @@ Result<int64_t> Journal::ingest_batch(const std::vector<Entry>& entries, bool sp
   // Parsing and signature checks need no lock: do them first, in parallel.
   std::vector<Result<Entry>> parsed = parse_entries_parallel(entries);
   std::lock_guard<std::recursive_mutex> g(mu_);
+  // Each touched subject's entries are read once and the batch's parsed
+  // entries added to them, so projecting does not parse the batch again.
+  struct MemoScope {
+    Journal& j;
+    explicit MemoScope(Journal& jj) : j(jj) { j.memo_begin(); }
+    ~MemoScope() { j.memo_end(); }
+  } memo(*this);
   int64_t added = 0;
   Status s = schema::in_transaction(*db_, [&]() -> Status {
     std::map<PublicKey, std::pair<int64_t, Hash32>> head;
@@ -154,6 +161,7 @@ Result<int64_t> Journal::ingest_batch(const std::vector<Entry>& entries, bool sp
         head[e.author] = {e.seq, e.id};
       }
       step("insert");
+      memo_load(e.subject);
       store(e, now);
       if (e.seq <= hseq) {  // a filled gap must not move the chain head back
         SQLite::Statement keep(*db_, "UPDATE authors SET head_seq = ?, head_id = ? WHERE author = ?");

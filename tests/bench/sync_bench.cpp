@@ -116,6 +116,24 @@ std::unique_ptr<node::Node> open(const std::string& dir) {
   return std::move(n.value());
 }
 
+int64_t g_last_child_cpu_us = 0;  // user + system time of the last in_child()
+
+// CPU time (user + system, microseconds) a process has used so far.
+int64_t proc_cpu_us(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  size_t close = s.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream in(s.substr(close + 2));
+  std::string field;
+  int64_t utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14) utime = std::stoll(field);
+    if (i == 15) stime = std::stoll(field);
+  }
+  return (utime + stime) * 1000000 / sysconf(_SC_CLK_TCK);
+}
+
 // Runs `fn` in a child process; returns its stdout line and peak RSS (KB).
 std::pair<std::string, long> in_child(const std::function<std::string()>& fn) {
   int p[2];
@@ -142,6 +160,7 @@ std::pair<std::string, long> in_child(const std::function<std::string()>& fn) {
   int status = 0;
   struct rusage ru {};
   wait4(pid, &status, 0, &ru);
+  g_last_child_cpu_us = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000LL + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
   if (!got.empty() && got.back() == '\n') got.pop_back();
   return {got, ru.ru_maxrss};
 }
@@ -181,6 +200,7 @@ struct Row {
   std::string what;
   int64_t us = 0, entries = 0, bytes = 0, requests = 0;
   long point_rss_kb = 0;
+  int64_t point_cpu_us = 0, hub_cpu_us = 0;
 };
 
 Row parse_row(const std::string& what, const std::pair<std::string, long>& res) {
@@ -192,6 +212,7 @@ Row parse_row(const std::string& what, const std::pair<std::string, long>& res) 
   in >> r.us >> up >> down >> r.bytes >> r.requests;
   r.entries = up + down;
   r.point_rss_kb = res.second;
+  r.point_cpu_us = g_last_child_cpu_us;
   return r;
 }
 
@@ -275,8 +296,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::vector<Row> rows;
-  rows.push_back(parse_row("push 50,000 (p1 -> empty hub)", in_child([&] { return timed_sync(p1, url); })));
-  rows.push_back(parse_row("fresh pull 50,000 (hub -> p2)", in_child([&] { return timed_sync(p2, url); })));
+  auto phase = [&](const std::string& what, const std::string& dir) {
+    int64_t hub0 = proc_cpu_us(hub_pid);
+    Row r = parse_row(what, in_child([&] { return timed_sync(dir, url); }));
+    r.hub_cpu_us = proc_cpu_us(hub_pid) - hub0;
+    rows.push_back(r);
+  };
+  phase("push 50,000 (p1 -> empty hub)", p1);
+  phase("fresh pull 50,000 (hub -> p2)", p2);
   auto add = in_child([&] {
     auto n = open(p1);
     Gen g{7};
@@ -290,19 +317,21 @@ int main(int argc, char** argv) {
     return r.ok() ? std::string("ok") : "ERROR " + r.error().message;
   });
   if (add.first != "ok") std::cerr << add.first << "\n";
-  rows.push_back(parse_row("incremental push 500 (p1)", in_child([&] { return timed_sync(p1, url); })));
-  rows.push_back(parse_row("incremental pull 500 (p2)", in_child([&] { return timed_sync(p2, url); })));
+  phase("incremental push 500 (p1)", p1);
+  phase("incremental pull 500 (p2)", p2);
   long hub_rss = vm_hwm_kb(hub_pid);
   kill(hub_pid, SIGTERM);
   waitpid(hub_pid, nullptr, 0);
 
-  std::printf("\n%-32s %9s %10s %12s %9s %9s %13s\n", "phase", "wall ms", "entries/s", "wire bytes", "B/entry",
-              "requests", "point RSS MB");
+  std::printf("\n%-32s %9s %10s %12s %8s %9s %12s %12s %13s\n", "phase", "wall ms", "entries/s", "wire bytes",
+              "B/entry", "requests", "point CPU ms", "hub CPU ms", "point RSS MB");
   for (const auto& r : rows)
-    std::printf("%-32s %9.1f %10.0f %12lld %9.1f %9lld %13.1f\n", r.what.c_str(), r.us / 1000.0,
+    std::printf("%-32s %9.1f %10.0f %12lld %8.1f %9lld %12.0f %12.0f %13.1f\n", r.what.c_str(), r.us / 1000.0,
                 r.entries * 1e6 / std::max<int64_t>(1, r.us), static_cast<long long>(r.bytes),
                 static_cast<double>(r.bytes) / std::max<int64_t>(1, r.entries), static_cast<long long>(r.requests),
-                r.point_rss_kb / 1024.0);
+                r.point_cpu_us / 1000.0, r.hub_cpu_us / 1000.0, r.point_rss_kb / 1024.0);
+  double load[3] = {0, 0, 0};
+  if (getloadavg(load, 3) > 0) std::printf("machine load average during the run: %.1f\n", load[0]);
   std::printf("hub (motcua serve) peak RSS: %.1f MB\n", hub_rss / 1024.0);
   std::printf("targets: push <= 1500 ms, fresh pull <= 1500 ms, <= 200 B/entry, incremental 500 <= 50 ms, RSS <= 64 MB\n");
   if (argc <= 1) fs::remove_all(work);

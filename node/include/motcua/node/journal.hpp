@@ -117,6 +117,11 @@ class Journal {
   // append is working on, so each is read and parsed once per transaction.
   struct Cache;
   class SubjectMemo;
+  // The same memo for ingest_batch (journal_sparse.cpp): memo_load before
+  // the first store() of a subject in the transaction.
+  void memo_begin();
+  void memo_end();
+  void memo_load(const std::string& subject);
 
   std::shared_ptr<SQLite::Database> db_;
   std::unique_ptr<Cache> cache_;
