@@ -1,7 +1,11 @@
 // Real processes: a hub and two points, each `motcua serve`, syncing over
 // loopback while one side or the other is killed mid-session. Afterwards
 // nothing is lost or duplicated and `motcua verify` passes everywhere.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -10,6 +14,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <regex>
@@ -198,4 +203,132 @@ TEST_CASE("hub and points as real processes resume after being killed mid-sessio
   std::string audit = run("audit --data-dir '" + hub + "'", &st);
   CHECK(st == 0);
   CHECK(audit.find(" ok ") != std::string::npos);
+}
+
+namespace {
+
+// A loopback TCP proxy that forwards to `port` and cuts every connection
+// after `budget` bytes have passed (both directions together).
+class CuttingProxy {
+ public:
+  CuttingProxy(int upstream, int64_t budget) : upstream_(upstream), budget_(budget) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listen_fd_, 8) != 0)
+      throw std::runtime_error("proxy: cannot listen");
+    socklen_t len = sizeof a;
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~CuttingProxy() {
+    stop_ = true;
+    ::shutdown(listen_fd_, SHUT_RDWR);
+    ::close(listen_fd_);
+    thread_.join();
+  }
+  int port() const { return port_; }
+  void set_budget(int64_t b) { budget_ = b; }
+  int cuts() const { return cuts_; }
+
+ private:
+  void serve() {
+    while (!stop_) {
+      int c = ::accept(listen_fd_, nullptr, nullptr);
+      if (c < 0) return;
+      int u = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      a.sin_port = htons(static_cast<uint16_t>(upstream_));
+      if (::connect(u, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(c);
+        ::close(u);
+        continue;
+      }
+      pump(c, u);
+      ::close(c);
+      ::close(u);
+    }
+  }
+  void pump(int c, int u) {
+    int64_t passed = 0;
+    char buf[16384];
+    for (;;) {
+      pollfd p[2] = {{c, POLLIN, 0}, {u, POLLIN, 0}};
+      if (::poll(p, 2, 200) < 0 || stop_) return;
+      for (int i = 0; i < 2; ++i) {
+        if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        ssize_t n = ::read(p[i].fd, buf, sizeof buf);
+        if (n <= 0) return;
+        int64_t allowed = std::min<int64_t>(n, budget_ - passed);
+        if (allowed > 0) (void)!::write(i == 0 ? u : c, buf, static_cast<size_t>(allowed));
+        passed += n;
+        if (passed >= budget_) {
+          ++cuts_;
+          return;
+        }
+      }
+    }
+  }
+  int upstream_;
+  std::atomic<int64_t> budget_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> cuts_{0};
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST_CASE("a link cut after N bytes, again and again, still ends with everything synced once", "[sync][process]") {
+  TempDir dir("synccut");
+  const std::string hub = dir.sub("hub"), a = dir.sub("a"), log = dir.sub("log.txt");
+  int st = 0;
+  run("init --role hub --name tinh --data-dir '" + hub + "'", &st);
+  REQUIRE(st == 0);
+  std::string out = run("point add a --area an-thi --data-dir '" + hub + "'", &st);
+  std::smatch m;
+  REQUIRE(std::regex_search(out, m, std::regex(R"(enrolment code: (\S+))")));
+  std::string code = m[1];
+  Serve hub_proc(hub, "127.0.0.1:0", log);
+  CuttingProxy proxy(hub_proc.port, int64_t{1} << 40);
+  const std::string url = "http://127.0.0.1:" + std::to_string(proxy.port());
+  run("init --role point --name a --agency-code 000.00.01.H22 --data-dir '" + a + "'", &st);
+  REQUIRE(st == 0);
+  REQUIRE(run("join --hub " + url + " --code " + code + " --data-dir '" + a + "'", &st).find("joined") != std::string::npos);
+  fill(a, "a", 2500);  // 5,000 entries, a few push batches
+  {
+    auto n = open_node(a);
+    sync::HttpOptions ho;
+    ho.url = url;
+    ho.read_timeout_s = 5;
+    auto t = sync::make_http_transport(ho);
+    REQUIRE(t.ok());
+    sync::ClientOptions small;
+    small.batch_entries = 700;
+    int failures = 0;
+    for (int64_t budget : {3000, 40000, 90000, 150000, 250000, 400000}) {
+      proxy.set_budget(budget);
+      auto r = sync::sync_once(*n, *t.value(), small);
+      if (!r.ok()) ++failures;
+    }
+    CHECK(failures >= 3);
+    CHECK(proxy.cuts() >= 3);
+    proxy.set_budget(int64_t{1} << 40);
+    auto r = sync::sync_once(*n, *t.value(), small);
+    INFO((r.ok() ? "" : r.error().message));
+    REQUIRE(r.ok());
+  }
+  hub_proc.kill_now(SIGTERM);
+  auto h = open_node(hub);
+  auto na = open_node(a);
+  CHECK(h->journal().count() == 5000);
+  CHECK(h->journal().heads()[na->keys().pk] == 5000);
+  run("verify --data-dir '" + hub + "'", &st);
+  CHECK(st == 0);
 }
