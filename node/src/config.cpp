@@ -65,8 +65,8 @@ Status Config::set(const std::string& key, const std::string& value) {
     const char* end = value.data() + value.size();
     auto [p, ec] = colon == std::string::npos ? std::from_chars(end, end, port)
                                               : std::from_chars(value.data() + colon + 1, end, port);
-    if (colon == std::string::npos || colon == 0 || ec != std::errc() || p != end || port < 1 || port > 65535)
-      return make_error("invalid_value", "listen must be HOST:PORT with a port 1..65535, e.g. 127.0.0.1:8080", key);
+    if (colon == std::string::npos || colon == 0 || ec != std::errc() || p != end || port < 0 || port > 65535)
+      return make_error("invalid_value", "listen must be HOST:PORT with a port 0..65535 (0: any free port), e.g. 127.0.0.1:8080", key);
   }
   if (key == "code_pattern" && value.find("{seq4}") == std::string::npos)
     return make_error("invalid_value", "code_pattern must contain {seq4}", key);
