@@ -118,7 +118,9 @@ TEST_CASE("every intake acknowledged before a SIGKILL is there after restart", "
         }
       });
     }
-    while (ok_count < 60) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (ok_count < 60 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     int rc = serve.signal_and_wait(SIGKILL);  // mid-stream: clients are still posting
     CHECK(rc == 128 + SIGKILL);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

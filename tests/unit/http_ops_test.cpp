@@ -144,7 +144,10 @@ TEST_CASE("stop lets an in-flight request finish before run returns", "[http][op
         "application/pdf");
     if (r) status = r->status;
   });
-  while (!first_chunk_sent) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!first_chunk_sent && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  CHECK(first_chunk_sent);
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
   f->daemon->stop();
   f->runner.join();  // run() has returned...
