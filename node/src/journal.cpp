@@ -5,25 +5,16 @@
 #include <unordered_map>
 
 #include "motcua/schema/database.hpp"
+#include "motcua/schema/columns.hpp"
 
 namespace motcua::node {
 
 namespace {
+using schema::blob_array;
+using schema::bind_array;
+using schema::blob_string;
 const char* kSelect = "SELECT canonical, sig, pos FROM journal ";
 
-std::string blob_string(const SQLite::Column& c) {
-  return std::string(static_cast<const char*>(c.getBlob()), static_cast<size_t>(c.getBytes()));
-}
-template <size_t N>
-std::array<uint8_t, N> blob_array(const SQLite::Column& c) {
-  std::array<uint8_t, N> a{};
-  if (static_cast<size_t>(c.getBytes()) == N) std::copy_n(static_cast<const uint8_t*>(c.getBlob()), N, a.begin());
-  return a;
-}
-template <size_t N>
-void bind_array(SQLite::Statement& st, int i, const std::array<uint8_t, N>& a) {
-  st.bind(i, a.data(), static_cast<int>(N));
-}
 std::string hexs(const PublicKey& k) { return to_hex(k); }
 }  // namespace
 

@@ -9,19 +9,17 @@
 #include "motcua/node/node.hpp"
 #include "motcua/schema/database.hpp"
 #include "sync_util.hpp"
+#include "motcua/schema/columns.hpp"
 
 namespace motcua::sync::scope {
 
 namespace {
+using schema::blob_array;
+using schema::bind_array;
+using schema::blob_string;
 
 constexpr int64_t kScanWindow = 100000;  // journal positions examined per pull at most
 
-template <size_t N>
-std::array<uint8_t, N> blob_array(const SQLite::Column& c) {
-  std::array<uint8_t, N> a{};
-  if (static_cast<size_t>(c.getBytes()) == N) std::copy_n(static_cast<const uint8_t*>(c.getBlob()), N, a.begin());
-  return a;
-}
 
 wire::WireEntry read_raw(SQLite::Statement& q, int first_col) {
   wire::WireEntry e;

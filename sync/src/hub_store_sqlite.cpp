@@ -7,21 +7,15 @@
 #include "motcua/node/node.hpp"
 #include "motcua/schema/database.hpp"
 #include "motcua/sync/hub_store.hpp"
+#include "motcua/schema/columns.hpp"
 
 namespace motcua::sync {
 
 namespace {
+using schema::blob_array;
+using schema::bind_array;
+using schema::blob_string;
 
-template <size_t N>
-std::array<uint8_t, N> blob_array(const SQLite::Column& c) {
-  std::array<uint8_t, N> a{};
-  if (static_cast<size_t>(c.getBytes()) == N) std::copy_n(static_cast<const uint8_t*>(c.getBlob()), N, a.begin());
-  return a;
-}
-template <size_t N>
-void bind_array(SQLite::Statement& st, int i, const std::array<uint8_t, N>& a) {
-  st.bind(i, a.data(), static_cast<int>(N));
-}
 
 const char* kPointCols =
     "name, area, daily_capacity, lease_days, status, public_key, agency_code, created_ms, enrolled_ms, revoked_ms, "

@@ -6,10 +6,14 @@
 #include <ctime>
 
 #include "motcua/node/node.hpp"
+#include "motcua/schema/columns.hpp"
 
 namespace motcua::sync::util {
 
 namespace {
+using schema::blob_array;
+using schema::bind_array;
+using schema::blob_string;
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -31,12 +35,6 @@ void civil_from_days(int64_t z, int& y, unsigned& m, unsigned& d) {
   y = static_cast<int>(yy + (m <= 2));
 }
 int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-template <size_t N>
-std::array<uint8_t, N> blob_array(const SQLite::Column& c) {
-  std::array<uint8_t, N> a{};
-  if (static_cast<size_t>(c.getBytes()) == N) std::copy_n(static_cast<const uint8_t*>(c.getBlob()), N, a.begin());
-  return a;
-}
 }  // namespace
 
 std::string iso_utc(int64_t ms) {
