@@ -8,24 +8,13 @@
 #include <thread>
 
 #include "motcua/node/journal.hpp"
+#include "motcua/schema/columns.hpp"
 #include "motcua/schema/database.hpp"
 
 namespace motcua::node {
 
-namespace {
-
-template <size_t N>
-void bind_arr(SQLite::Statement& st, int i, const std::array<uint8_t, N>& a) {
-  st.bind(i, a.data(), static_cast<int>(N));
-}
-template <size_t N>
-std::array<uint8_t, N> arr(const SQLite::Column& c) {
-  std::array<uint8_t, N> a{};
-  if (static_cast<size_t>(c.getBytes()) == N) std::copy_n(static_cast<const uint8_t*>(c.getBlob()), N, a.begin());
-  return a;
-}
-
-}  // namespace
+using schema::bind_array;
+using schema::blob_array;
 
 std::vector<Result<Entry>> parse_entries_parallel(const std::vector<Entry>& given) {
   std::vector<std::optional<Result<Entry>>> tmp(given.size());
@@ -79,23 +68,23 @@ Result<int64_t> Journal::ingest_batch(const std::vector<Entry>& entries, bool sp
       auto it = head.find(a);
       if (it != head.end()) return it->second;
       head_q.reset();
-      bind_arr(head_q, 1, a);
+      bind_array(head_q, 1, a);
       std::pair<int64_t, Hash32> h{0, Hash32{}};
-      if (head_q.executeStep()) h = {head_q.getColumn(0).getInt64(), arr<32>(head_q.getColumn(1))};
+      if (head_q.executeStep()) h = {head_q.getColumn(0).getInt64(), blob_array<32>(head_q.getColumn(1))};
       head[a] = h;
       return h;
     };
     // (id, prev) of a held entry.
     auto held = [&](const PublicKey& a, int64_t seq) -> std::optional<std::pair<Hash32, Hash32>> {
       id_q.reset();
-      bind_arr(id_q, 1, a);
+      bind_array(id_q, 1, a);
       id_q.bind(2, static_cast<int64_t>(seq));
       if (!id_q.executeStep()) return std::nullopt;
-      return std::make_pair(arr<32>(id_q.getColumn(0)), arr<32>(id_q.getColumn(1)));
+      return std::make_pair(blob_array<32>(id_q.getColumn(0)), blob_array<32>(id_q.getColumn(1)));
     };
     auto known = [&](const Hash32& id) {
       known_q.reset();
-      bind_arr(known_q, 1, id);
+      bind_array(known_q, 1, id);
       return known_q.executeStep();
     };
     for (size_t i = 0; i < entries.size(); ++i) {
@@ -121,7 +110,7 @@ Result<int64_t> Journal::ingest_batch(const std::vector<Entry>& entries, bool sp
           return make_error("equivocation", "entry " + where + ": this author already signed different content at this seq");
         // Filling a recorded gap of a foreign chain.
         gap_q.reset();
-        bind_arr(gap_q, 1, e.author);
+        bind_array(gap_q, 1, e.author);
         gap_q.bind(2, static_cast<int64_t>(e.seq));
         gap_q.bind(3, static_cast<int64_t>(e.seq));
         if (!foreign) return make_error("equivocation", "entry " + where + ": this author already signed different content at this seq");
@@ -135,14 +124,14 @@ Result<int64_t> Journal::ingest_batch(const std::vector<Entry>& entries, bool sp
         if (above && above->second != e.id)
           return make_error("broken_chain", "entry " + where + ": the author's next entry does not link to it");
         SQLite::Statement del(*db_, "DELETE FROM journal_gaps WHERE author = ? AND first_seq = ?");
-        bind_arr(del, 1, e.author);
+        bind_array(del, 1, e.author);
         del.bind(2, static_cast<int64_t>(gfirst));
         del.exec();
         SQLite::Statement ins(*db_, "INSERT INTO journal_gaps (author, first_seq, last_seq) VALUES (?,?,?)");
         for (auto [a, b] : {std::pair{gfirst, e.seq - 1}, std::pair{e.seq + 1, glast}}) {
           if (a > b) continue;
           ins.reset();
-          bind_arr(ins, 1, e.author);
+          bind_array(ins, 1, e.author);
           ins.bind(2, static_cast<int64_t>(a));
           ins.bind(3, static_cast<int64_t>(b));
           ins.exec();
@@ -150,7 +139,7 @@ Result<int64_t> Journal::ingest_batch(const std::vector<Entry>& entries, bool sp
       } else if (e.seq > hseq + 1) {
         if (!foreign) return make_error("seq_gap", "entry " + where + ": expected seq " + std::to_string(hseq + 1));
         SQLite::Statement ins(*db_, "INSERT INTO journal_gaps (author, first_seq, last_seq) VALUES (?,?,?)");
-        bind_arr(ins, 1, e.author);
+        bind_array(ins, 1, e.author);
         ins.bind(2, static_cast<int64_t>(hseq + 1));
         ins.bind(3, static_cast<int64_t>(e.seq - 1));
         ins.exec();
@@ -166,8 +155,8 @@ Result<int64_t> Journal::ingest_batch(const std::vector<Entry>& entries, bool sp
       if (e.seq <= hseq) {  // a filled gap must not move the chain head back
         SQLite::Statement keep(*db_, "UPDATE authors SET head_seq = ?, head_id = ? WHERE author = ?");
         keep.bind(1, static_cast<int64_t>(hseq));
-        bind_arr(keep, 2, hid);
-        bind_arr(keep, 3, e.author);
+        bind_array(keep, 2, hid);
+        bind_array(keep, 3, e.author);
         keep.exec();
       }
       if (touched_set.insert(e.subject).second) touched.push_back(e.subject);
