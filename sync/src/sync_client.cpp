@@ -101,6 +101,9 @@ class Session {
     progress_.phase = phase;
     progress_.entries_up = row_.entries_up;
     progress_.entries_down = row_.entries_down;
+    // A session cut short (killed, power lost) keeps the counts of the batches
+    // it finished, so the audit of an interrupted session tells the truth.
+    if (phase == "push" || phase == "pull") store_->put_session(row_);
     if (o_.progress) o_.progress(progress_);
   }
 
