@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli.hpp"
+#include "motcua/durable_file.hpp"
 #include "motcua/sync/bundle.hpp"
 #include "motcua/sync/client.hpp"
 #include "motcua/sync/hub.hpp"
@@ -102,17 +103,32 @@ int cmd_join(const std::vector<std::string>& args) {
   po::options_description desc("options");
   add_common(desc);
   desc.add_options()("hub", po::value<std::string>()->required(), "the hub's URL, e.g. https://hub.example:8443")(
-      "code", po::value<std::string>()->required(), "the one-time enrolment code from motcua point add");
+      "code", po::value<std::string>()->required(), "the one-time enrolment code from motcua point add")(
+      "ca", po::value<std::string>(),
+      "PEM certificate(s) to check an https hub against instead of the system CAs (kept as hub-ca.pem)");
   po::variables_map vm;
-  if (!parse("join", "--hub URL --code CODE   (on a point)", desc, args, vm)) return kExitOk;
+  if (!parse("join", "--hub URL --code CODE [--ca HUB-CA.pem]   (on a point)", desc, args, vm)) return kExitOk;
   auto n = open_role(vm, node::Role::Point, "join");
   if (!n) return kExitFailed;
-  sync::HttpOptions ho;
-  ho.url = vm["hub"].as<std::string>();
-  auto t = sync::make_http_transport(ho);
+  const std::string url = vm["hub"].as<std::string>();
+  const std::string ca_path = n->data_dir() + "/" + sync::kHubCaFile;
+  bool wrote_ca = false;
+  if (vm.count("ca")) {
+    auto pem = read_small_file(vm["ca"].as<std::string>());
+    if (!pem.ok()) return fail(make_error("invalid_value", "cannot read --ca: " + pem.error().message, "ca"), kExitUsage);
+    if (pem->find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+      return fail(make_error("invalid_value", "--ca must be a PEM certificate file", "ca"), kExitUsage);
+    Status w = write_file_durably(ca_path, pem.value());
+    if (!w.ok()) return fail(w.error());
+    wrote_ca = true;
+  }
+  auto t = sync::hub_transport(*n, url);
   if (!t.ok()) return fail(t.error(), kExitUsage);
-  auto r = sync::join(*n, *t.value(), ho.url, vm["code"].as<std::string>());
-  if (!r.ok()) return fail(r.error());
+  auto r = sync::join(*n, *t.value(), url, vm["code"].as<std::string>());
+  if (!r.ok()) {
+    if (wrote_ca) std::remove(ca_path.c_str());  // a failed join leaves nothing behind
+    return fail(r.error());
+  }
   const Json& j = r.value();
   std::cout << "joined hub '" << j["hub_name"].get<std::string>() << "' (key " << j["hub"].get<std::string>().substr(0, 16)
             << "…) as point '" << j["point"].get<std::string>() << "', area " << j["area"].get<std::string>() << "\n"
@@ -129,11 +145,7 @@ int cmd_sync(const std::vector<std::string>& args) {
   if (!parse("sync", "[--once]   (on a point)", desc, args, vm)) return kExitOk;
   auto n = open_role(vm, node::Role::Point, "sync");
   if (!n) return kExitFailed;
-  std::string url = n->config().get("hub_url");
-  if (url.empty()) return fail(make_error("no_hub", "no hub configured (run: motcua join --hub URL --code CODE)"));
-  sync::HttpOptions ho;
-  ho.url = url;
-  auto t = sync::make_http_transport(ho);
+  auto t = sync::hub_transport(*n);
   if (!t.ok()) return fail(t.error());
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();

@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -115,11 +114,7 @@ class PointAgent final : public SyncAgent {
     std::string url = node_.config().get("hub_url");
     if (url.empty()) return make_error("no_hub", "no hub configured (run: motcua join --hub URL --code CODE)", "hub_url");
     if (!transport_ || url != url_) {
-      HttpOptions o;
-      o.url = url;
-      std::string ca = (std::filesystem::path(node_.data_dir()) / "hub-ca.pem").string();
-      if (std::filesystem::exists(ca)) o.ca_file = ca;
-      auto t = make_http_transport(o);
+      auto t = hub_transport(node_, url);
       if (!t.ok()) return t.error();
       transport_ = std::move(t.value());
       url_ = url;

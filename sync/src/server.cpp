@@ -78,7 +78,9 @@ struct Daemon::Impl {
   std::unique_ptr<SyncAgent> agent;
   http::HttpMetrics metrics;
   std::unique_ptr<http::HttpContext> ctx;
-  httplib::Server server;
+  std::string tls_cert, tls_key;  // both set: HTTPS
+  std::unique_ptr<httplib::Server> server_ptr;
+  httplib::Server& server;
 
   std::mutex run_mu;
   std::atomic<bool> bound{false};
@@ -86,7 +88,7 @@ struct Daemon::Impl {
   std::atomic<bool> stop_requested{false};
   std::atomic<bool> listening{false};
 
-  Impl(node::Node& n, DaemonOptions o) : node(n), opt(std::move(o)) {
+  Impl(node::Node& n, DaemonOptions o) : node(n), opt(std::move(o)), server_ptr(make_server()), server(*server_ptr) {
     if (!opt.log) opt.log = stderr_log;
     auto& cfg = node.config();
     if (opt.max_body_bytes <= 0) opt.max_body_bytes = cfg.get_int("max_body_bytes");
@@ -100,6 +102,35 @@ struct Daemon::Impl {
     ctx = std::make_unique<http::HttpContext>(http::HttpContext{
         node, *users, *blobs, *dossiers, *agent, metrics, opt.max_body_bytes, opt.session_ttl_s * 1000});
     configure();
+  }
+
+  // HTTPS when tls_cert and tls_key are configured (paths relative to the
+  // data directory unless absolute); a certificate that does not load is
+  // reported by bind(), so the daemon never falls back to plain HTTP.
+  std::unique_ptr<httplib::Server> make_server() {
+    auto& cfg = node.config();
+    tls_cert = opt.tls_cert.empty() ? cfg.get("tls_cert") : opt.tls_cert;
+    tls_key = opt.tls_key.empty() ? cfg.get("tls_key") : opt.tls_key;
+    if (tls_cert.empty() && tls_key.empty()) return std::make_unique<httplib::Server>();
+    auto resolve = [&](std::string& p) {
+      if (!p.empty() && p.front() != '/') p = node.data_dir() + "/" + p;
+    };
+    resolve(tls_cert);
+    resolve(tls_key);
+    if (tls_cert.empty() || tls_key.empty()) return std::make_unique<httplib::Server>();
+    return std::make_unique<httplib::SSLServer>(tls_cert.c_str(), tls_key.c_str());
+  }
+
+  Status check_tls() {
+    if (tls_cert.empty() != tls_key.empty())
+      return make_error("invalid_value", "HTTPS needs both tls_cert and tls_key (motcua config set ...)",
+                        tls_cert.empty() ? "tls_cert" : "tls_key");
+    if (!server.is_valid())
+      return make_error("tls_failed",
+                        "cannot load the HTTPS certificate '" + tls_cert + "' with key '" + tls_key +
+                            "' (PEM files, readable, key matching the certificate)",
+                        "tls_cert");
+    return ok_status();
   }
 
   void log(const std::string& fields) { opt.log("ts=" + http::iso8601_utc(node.clock().now_ms()) + " " + fields); }
@@ -183,6 +214,8 @@ Daemon::~Daemon() {
 Status Daemon::bind() {
   auto& d = *impl_;
   if (d.bound) return ok_status();
+  Status tls = d.check_tls();
+  if (!tls.ok()) return tls;
   int port = d.opt.port;
   bool ok = false;
   if (port == 0) {
@@ -215,7 +248,8 @@ Status Daemon::run() {
   bool syncing = d.node.role() == node::Role::Point && d.opt.background_sync &&
                  !d.node.config().get("hub_url").empty();
   if (syncing) d.agent->start();
-  d.log("event=listening addr=" + d.opt.host + ":" + std::to_string(d.port.load()) + " role=" +
+  d.log("event=listening addr=" + d.opt.host + ":" + std::to_string(d.port.load()) +
+        " scheme=" + (d.tls_cert.empty() ? "http" : "https") + " role=" +
         node::role_name(d.node.role()) + " background_sync=" + (syncing ? "on" : "off"));
   d.server.listen_after_bind();  // returns after stop(), once every worker has finished
   d.listening = false;

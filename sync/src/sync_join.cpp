@@ -1,4 +1,5 @@
 // Enrolment at a point, and the point's status and log.
+#include <filesystem>
 #include <set>
 
 #include "motcua/node/catalogue.hpp"
@@ -40,6 +41,15 @@ Status apply_reference(node::Node& n, const Json& h) {
   std::string hash = h.value("reference_hash", h.value("hash", std::string()));
   util::state_set(n, "reference_hash", hash);
   return ok_status();
+}
+
+Result<std::unique_ptr<Transport>> hub_transport(node::Node& node, const std::string& url) {
+  HttpOptions o;
+  o.url = url.empty() ? node.config().get("hub_url") : url;
+  if (o.url.empty()) return make_error("no_hub", "no hub configured (run: motcua join --hub URL --code CODE)", "hub_url");
+  std::string ca = (std::filesystem::path(node.data_dir()) / kHubCaFile).string();
+  if (std::filesystem::exists(ca)) o.ca_file = ca;
+  return make_http_transport(o);
 }
 
 Result<int64_t> ingest_pulled(node::Node& n, const std::vector<node::Entry>& entries) {

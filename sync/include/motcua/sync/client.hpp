@@ -27,6 +27,13 @@ struct ClientOptions {
   std::function<void(const SyncProgress&)> progress;  // called after each request
 };
 
+// The point's HTTP(S) transport to `url` (config hub_url when empty). For
+// https, the hub's certificate is checked against <data-dir>/hub-ca.pem when
+// that file exists (a hub with its own CA or a self-signed certificate),
+// otherwise against the system's CAs.
+Result<std::unique_ptr<Transport>> hub_transport(node::Node& node, const std::string& url = "");
+inline constexpr const char* kHubCaFile = "hub-ca.pem";
+
 // `motcua join`: sends the one-time code, checks the hub's answer with it,
 // then stores the hub key, area, point name, hub_url, code blocks, catalogue
 // and holidays. Returns {"hub", "hub_name", "point", "area", "leases"}.

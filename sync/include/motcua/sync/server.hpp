@@ -24,6 +24,10 @@ struct DaemonOptions {
   int threads = 8;              // request worker threads
   bool background_sync = true;  // start the sync agent's thread (point with hub_url)
   bool fast_password_hash = false;  // tests only: minimal Argon2id cost
+  // HTTPS: PEM certificate and key; empty: config tls_cert / tls_key; all
+  // empty: plain HTTP. A certificate that does not load makes bind() fail
+  // ("tls_failed", field tls_cert), never a fallback to HTTP.
+  std::string tls_cert, tls_key;
   // Receives one line per request (and a few lifecycle lines), without the
   // trailing newline. Default: written to stderr.
   std::function<void(const std::string& line)> log;
