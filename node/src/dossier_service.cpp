@@ -89,40 +89,48 @@ Result<Json> DossierService::intake(const Actor& who, const Json& request) {
   if (!v.ok()) return v.error();
   Json body = std::move(v.value());
   Node& node = impl_->node;
-  // One intake at a time: the number minted below is used by the append.
-  std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
-  auto proc = procs::find(*node.db(), body["procedure_code"].get<std::string>());
-  if (!proc)
-    return make_error("unknown_procedure", "no procedure with code " + body["procedure_code"].get<std::string>() +
-                                               " in the catalogue", "procedure_code");
-  const int64_t now = impl_->now();
-  auto code = codes::mint(node, now);
-  if (!code.ok()) return code.error();
-  body["procedure_name"] = (*proc)["name"];
-  body["procedure_field"] = (*proc)["field"];
-  body["processing_days"] = (*proc)["processing_days"];
-  body["fee_vnd"] = (*proc)["fee_vnd"];
-  body["documents"] = (*proc)["documents"];
-  body["sets"] = sets;
-  body["agency_code"] = node.meta("agency_code");
-  body["origin_point"] = node.name();
-  body["area"] = node.meta("area");
-  if (body["return_point"].is_null()) body["return_point"] = node.name();
-  body["received_at"] = cal::iso_utc(now);
-  body["due_at"] = nullptr;
-  if ((*proc)["processing_days"].is_number_integer()) {
-    auto calendar = cal::load_calendar(*node.db());
-    body["due_at"] = cal::iso_utc(calendar.due(now, (*proc)["processing_days"].get<int>(), due_rule(node)));
-  }
-  body["role"] = user_role_name(who.role);
-  auto e = node.journal().append(EntryDraft{who.username, events::kSubmitted, code.value(), body});
-  if (!e.ok()) return e.error();
-  return Json{{"code", code.value()},
-              {"status", rules::kNew},
-              {"status_name", rules::status_name(rules::kNew)},
-              {"received_at", body["received_at"]},
-              {"due_at", body["due_at"]},
-              {"receipt_url", "/api/v1/dossiers/" + code.value() + "/receipt"}};
+  auto recorded = [&]() -> Result<Json> {
+    // One intake at a time: the number minted below is used by the append.
+    std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
+    auto proc = procs::find(*node.db(), body["procedure_code"].get<std::string>());
+    if (!proc)
+      return make_error("unknown_procedure", "no procedure with code " + body["procedure_code"].get<std::string>() +
+                                                 " in the catalogue", "procedure_code");
+    const int64_t now = impl_->now();
+    auto code = codes::mint(node, now);
+    if (!code.ok()) return code.error();
+    body["procedure_name"] = (*proc)["name"];
+    body["procedure_field"] = (*proc)["field"];
+    body["processing_days"] = (*proc)["processing_days"];
+    body["fee_vnd"] = (*proc)["fee_vnd"];
+    body["documents"] = (*proc)["documents"];
+    body["sets"] = sets;
+    body["agency_code"] = node.meta("agency_code");
+    body["origin_point"] = node.name();
+    body["area"] = node.meta("area");
+    if (body["return_point"].is_null()) body["return_point"] = node.name();
+    body["received_at"] = cal::iso_utc(now);
+    body["due_at"] = nullptr;
+    if ((*proc)["processing_days"].is_number_integer()) {
+      auto calendar = cal::load_calendar(*node.db());
+      body["due_at"] = cal::iso_utc(calendar.due(now, (*proc)["processing_days"].get<int>(), due_rule(node)));
+    }
+    body["role"] = user_role_name(who.role);
+    auto e = node.journal().append(EntryDraft{who.username, events::kSubmitted, code.value(), body},
+                                   Journal::Commit::Deferred);
+    if (!e.ok()) return e.error();
+    return Json{{"code", code.value()},
+                {"status", rules::kNew},
+                {"status_name", rules::status_name(rules::kNew)},
+                {"received_at", body["received_at"]},
+                {"due_at", body["due_at"]},
+                {"receipt_url", "/api/v1/dossiers/" + code.value() + "/receipt"}};
+  }();
+  if (!recorded.ok()) return recorded;
+  // On disk before the clerk sees the code: concurrent intakes share the flush.
+  Status durable = node.journal().make_durable();
+  if (!durable.ok()) return durable.error();
+  return recorded;
 }
 
 Result<Json> DossierService::update(const Actor& who, const std::string& code, const Json& patch) {
@@ -135,55 +143,61 @@ Result<Json> DossierService::act(const Actor& who, const std::string& code, cons
   if (!rules::role_allowed(*rule, who.role))
     return make_error("forbidden", "a " + user_role_name(who.role) + " may not " + action + " a dossier");
   Node& node = impl_->node;
-  std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
-  auto st = impl_->state(code);
-  if (!st.ok()) return st.error();
-  const Json& s = st.value();
-  const int status = s.value("status", 0);
-  const bool cancelled = !s["cancelled"].is_null();
-  if (!rules::status_allows(*rule, status, s.value("accepted", false), cancelled)) {
-    std::string why = rules::describe_status(status, cancelled);
-    if (rule->acceptance == rules::Acceptance::BeforeOnly && s.value("accepted", false))
-      why += "; it was accepted, so it can no longer be " + std::string(action == "update" ? "updated" : action == "cancel" ? "cancelled" : "changed this way") +
-             " (the citizen may ask to withdraw)";
-    if (rule->acceptance == rules::Acceptance::AfterOnly && !s.value("accepted", false) && !cancelled)
-      why += "; it has not been accepted yet, so the citizen may simply cancel it";
-    return make_error("invalid_transition", "cannot " + action + ": " + why, "status");
-  }
-  auto blob = [&](const std::string& id) { return impl_->blob_exists(id); };
-  Json out;
-  if (action == "update") {
-    auto p = valid::patch(body, blob);
-    if (!p.ok()) return p.error();
-    out = Json{{"changes", p.value()}};
-  } else {
-    auto b = valid::act_body(action, body, blob);
-    if (!b.ok()) return b.error();
-    out = std::move(b.value());
-  }
-  const int64_t now = impl_->now();
-  if (action == "apologize") {
-    auto new_due = cal::parse_iso(out["new_due_at"].get<std::string>());
-    auto old_due = s["due_at"].is_string() ? cal::parse_iso(s["due_at"].get<std::string>()) : std::nullopt;
-    if (old_due && new_due && *new_due <= *old_due)
-      return make_error("invalid_value", "new_due_at must be later than the current due date " + s["due_at"].get<std::string>(), "new_due_at");
-    if (new_due && *new_due <= now)
-      return make_error("invalid_value", "new_due_at must be in the future", "new_due_at");
-  }
-  // The citizen's act ends a wait: the due date moves by the working days spent waiting.
-  bool resumes = (action == "supplement" && status == rules::kSupplement) || (action == "fees" && status == rules::kFees);
-  if (resumes && s["paused"].is_object()) {
-    auto calendar = cal::load_calendar(*node.db());
-    int waited = calendar.working_days_between(s["paused"].value("since_ms", now), now);
-    out["waited_working_days"] = waited;
-    if (s["due_at"].is_string()) {
-      auto due = cal::parse_iso(s["due_at"].get<std::string>());
-      if (due) out["due_at"] = cal::iso_utc(calendar.add_working_days(*due, waited));
+  Status recorded = [&]() -> Status {
+    std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
+    auto st = impl_->state(code);
+    if (!st.ok()) return st.error();
+    const Json& s = st.value();
+    const int status = s.value("status", 0);
+    const bool cancelled = !s["cancelled"].is_null();
+    if (!rules::status_allows(*rule, status, s.value("accepted", false), cancelled)) {
+      std::string why = rules::describe_status(status, cancelled);
+      if (rule->acceptance == rules::Acceptance::BeforeOnly && s.value("accepted", false))
+        why += "; it was accepted, so it can no longer be " + std::string(action == "update" ? "updated" : action == "cancel" ? "cancelled" : "changed this way") +
+               " (the citizen may ask to withdraw)";
+      if (rule->acceptance == rules::Acceptance::AfterOnly && !s.value("accepted", false) && !cancelled)
+        why += "; it has not been accepted yet, so the citizen may simply cancel it";
+      return make_error("invalid_transition", "cannot " + action + ": " + why, "status");
     }
-  }
-  out["role"] = user_role_name(who.role);
-  auto e = node.journal().append(EntryDraft{who.username, rule->event, code, out});
-  if (!e.ok()) return e.error();
+    auto blob = [&](const std::string& id) { return impl_->blob_exists(id); };
+    Json out;
+    if (action == "update") {
+      auto p = valid::patch(body, blob);
+      if (!p.ok()) return p.error();
+      out = Json{{"changes", p.value()}};
+    } else {
+      auto b = valid::act_body(action, body, blob);
+      if (!b.ok()) return b.error();
+      out = std::move(b.value());
+    }
+    const int64_t now = impl_->now();
+    if (action == "apologize") {
+      auto new_due = cal::parse_iso(out["new_due_at"].get<std::string>());
+      auto old_due = s["due_at"].is_string() ? cal::parse_iso(s["due_at"].get<std::string>()) : std::nullopt;
+      if (old_due && new_due && *new_due <= *old_due)
+        return make_error("invalid_value", "new_due_at must be later than the current due date " + s["due_at"].get<std::string>(), "new_due_at");
+      if (new_due && *new_due <= now)
+        return make_error("invalid_value", "new_due_at must be in the future", "new_due_at");
+    }
+    // The citizen's act ends a wait: the due date moves by the working days spent waiting.
+    bool resumes = (action == "supplement" && status == rules::kSupplement) || (action == "fees" && status == rules::kFees);
+    if (resumes && s["paused"].is_object()) {
+      auto calendar = cal::load_calendar(*node.db());
+      int waited = calendar.working_days_between(s["paused"].value("since_ms", now), now);
+      out["waited_working_days"] = waited;
+      if (s["due_at"].is_string()) {
+        auto due = cal::parse_iso(s["due_at"].get<std::string>());
+        if (due) out["due_at"] = cal::iso_utc(calendar.add_working_days(*due, waited));
+      }
+    }
+    out["role"] = user_role_name(who.role);
+    auto e = node.journal().append(EntryDraft{who.username, rule->event, code, out}, Journal::Commit::Deferred);
+    if (!e.ok()) return e.error();
+    return ok_status();
+  }();
+  if (!recorded.ok()) return recorded.error();
+  Status durable = node.journal().make_durable();
+  if (!durable.ok()) return durable.error();
   return get(code);
 }
 

@@ -63,6 +63,12 @@ void mount_ops_routes(Router& r) {
     o << "# HELP motcua_journal_entries Signed entries in this node's journal (own and received).\n"
       << "# TYPE motcua_journal_entries gauge\n"
       << "motcua_journal_entries " << ctx.node.journal().count() << "\n"
+      << "# HELP motcua_journal_group_commits_total Counter writes committed by group commit.\n"
+      << "# TYPE motcua_journal_group_commits_total counter\n"
+      << "motcua_journal_group_commits_total " << ctx.node.journal().deferred_commits() << "\n"
+      << "# HELP motcua_journal_group_flushes_total Disk flushes that made those writes durable (shared).\n"
+      << "# TYPE motcua_journal_group_flushes_total counter\n"
+      << "motcua_journal_group_flushes_total " << ctx.node.journal().group_flushes() << "\n"
       << "# HELP motcua_blob_bytes Bytes of stored attachments.\n"
       << "# TYPE motcua_blob_bytes gauge\n"
       << "motcua_blob_bytes " << ctx.blobs.total_bytes() << "\n";

@@ -127,7 +127,11 @@ class Session {
     Status s = apply_leases(n_, h.value("leases", Json::array()));
     if (!s.ok()) return s;
     report("hello");
-    // Push: every author where this node holds more than the hub.
+    // Push: every author where this node holds more than the hub. Entries of
+    // a group commit still on their way to disk are flushed first, so the hub
+    // never holds an entry this node could lose in a power cut.
+    Status flushed = n_.journal().make_durable();
+    if (!flushed.ok()) return flushed;
     const Json& hub_heads = h.value("heads", Json::object());
     for (const auto& [author, my_seq] : mine) {
       int64_t hub_seq = hub_heads.value(to_hex(author), int64_t{0});

@@ -190,6 +190,12 @@ void fill(const std::string& dir, int count) {
   }
 }
 
+// The value of an unlabelled sample in Prometheus text, 0 if absent.
+double metric(const std::string& text, const std::string& name) {
+  size_t at = text.find("\n" + name + " ");
+  return at == std::string::npos ? 0 : std::atof(text.c_str() + at + name.size() + 2);
+}
+
 void row(const std::string& what, const std::string& value, const std::string& target) {
   std::printf("| %-44s | %14s | %-10s |\n", what.c_str(), value.c_str(), target.c_str());
 }
@@ -224,12 +230,18 @@ int main(int argc, char** argv) {
   make_node(hot);
   LoadResult load;
   long rss_after_load = 0;
+  double commits = 0, flushes = 0;  // group commit, whole run incl. warm-up
   {
     Server s(hot, base + "/hot-serve.log");
     std::string token = login(s.port);
     post_intakes(s.port, token, clients, 200);  // warm-up (not counted)
     load = post_intakes(s.port, token, clients, dossiers);
     rss_after_load = s.rss_kb();
+    httplib::Client mc("127.0.0.1", s.port);
+    if (auto m = mc.Get("/metrics")) {
+      commits = metric(m->body, "motcua_journal_group_commits_total");
+      flushes = metric(m->body, "motcua_journal_group_flushes_total");
+    }
     if (s.stop() != 0) std::cerr << "serve did not exit 0\n";
   }
 
@@ -269,6 +281,7 @@ int main(int argc, char** argv) {
   row("latency p90 (ms)", fmt(pct(load.lat_ms, 0.90)), "");
   row("latency p99 (ms)", fmt(pct(load.lat_ms, 0.99)), "<= 5");
   row("latency max (ms)", fmt(load.lat_ms.empty() ? 0 : load.lat_ms.back()), "");
+  row("group commit: intakes per disk flush", fmt(flushes > 0 ? commits / flushes : 0), "");
   row("RSS of serve after the load (MB)", fmt(rss_after_load / 1024.0, "%.1f"), "");
   row("journal filled in-process (dossiers)", std::to_string(filled) + " in " + fmt(fill_s, "%.0f") + " s", "");
   row("RSS of serve, started on it (MB)", fmt(rss_start / 1024.0, "%.1f"), "");

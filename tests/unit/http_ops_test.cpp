@@ -48,6 +48,9 @@ TEST_CASE("metrics are Prometheus text with requests by route and status", "[htt
         std::string::npos);
   CHECK(m.find("route=\"/api/v1/dossiers\",status=\"201\",le=\"+Inf\"} 1") != std::string::npos);
   CHECK(m.find("motcua_journal_entries 1") != std::string::npos);
+  // The intake went through group commit and was flushed before its 201.
+  CHECK(m.find("motcua_journal_group_commits_total 1") != std::string::npos);
+  CHECK(m.find("motcua_journal_group_flushes_total 1") != std::string::npos);
   CHECK(m.find("motcua_blob_bytes 0") != std::string::npos);
   CHECK(m.find("0777") == std::string::npos);  // route patterns, never raw paths
   // Every line is a comment or "name{labels} value".

@@ -55,11 +55,27 @@ class Journal {
 
   const PublicKey& self() const { return self_.pk; }
 
+  // How an append reaches the disk. Durable: the commit waits for the disk
+  // (fsync) before append returns. Deferred (group commit): the transaction
+  // is committed to the WAL without waiting; the caller must call
+  // make_durable() before it acknowledges the write to anyone, and should do
+  // so after releasing mutex(), so that writers arriving meanwhile share one
+  // fsync (docs/design/0004-group-commit.md).
+  enum class Commit { Durable, Deferred };
+
   // Appends own entries in one transaction: all or none. Fills author, seq,
   // prev, hlc, wall_ms and parents (the subject's current heads). Returns the
-  // sealed entries once durably committed.
-  Result<std::vector<Entry>> append_batch(const std::vector<EntryDraft>& drafts);
-  Result<Entry> append(const EntryDraft& draft);
+  // sealed entries once committed (on disk unless `commit` is Deferred).
+  Result<std::vector<Entry>> append_batch(const std::vector<EntryDraft>& drafts, Commit commit = Commit::Durable);
+  Result<Entry> append(const EntryDraft& draft, Commit commit = Commit::Durable);
+  // Returns once every transaction committed before the call is on disk. One
+  // caller flushes the WAL while the others wait for it and reuse its flush.
+  // Error "disk_error" if the flush fails (the write must not be acknowledged).
+  Status make_durable();
+  // Flushes done by make_durable() since the journal was opened, and the
+  // deferred commits they covered (for /metrics and the benchmarks).
+  int64_t group_flushes() const;
+  int64_t deferred_commits() const;
 
   // Stores foreign entries (any author) after checking each: signature, id,
   // seq continuity and prev link against the stored chain (or earlier entries
@@ -117,6 +133,7 @@ class Journal {
   // append is working on, so each is read and parsed once per transaction.
   struct Cache;
   class SubjectMemo;
+  struct GroupSync;
   // The same memo for ingest_batch (journal_sparse.cpp): memo_load before
   // the first store() of a subject in the transaction.
   void memo_begin();
@@ -125,6 +142,7 @@ class Journal {
 
   std::shared_ptr<SQLite::Database> db_;
   std::unique_ptr<Cache> cache_;
+  std::unique_ptr<GroupSync> group_;
   KeyPair self_;
   Clock& clock_;
   HybridClock hlc_;
