@@ -111,29 +111,40 @@ int cmd_join(const std::vector<std::string>& args) {
   auto n = open_role(vm, node::Role::Point, "join");
   if (!n) return kExitFailed;
   const std::string url = vm["hub"].as<std::string>();
-  const std::string ca_path = n->data_dir() + "/" + sync::kHubCaFile;
-  bool wrote_ca = false;
+  // With --ca the enrolment checks the hub against that file, and only a
+  // successful join keeps a copy (hub-ca.pem): a refused or failed join
+  // leaves the data directory as it was.
+  std::string pem;
+  Result<std::unique_ptr<sync::Transport>> t = make_error("invalid_value", "no transport", "hub");
   if (vm.count("ca")) {
-    auto pem = read_small_file(vm["ca"].as<std::string>());
-    if (!pem.ok()) return fail(make_error("invalid_value", "cannot read --ca: " + pem.error().message, "ca"), kExitUsage);
-    if (pem->find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+    const std::string given = vm["ca"].as<std::string>();
+    auto read = read_small_file(given);
+    if (!read.ok()) return fail(make_error("invalid_value", "cannot read --ca: " + read.error().message, "ca"), kExitUsage);
+    if (read->find("-----BEGIN CERTIFICATE-----") == std::string::npos)
       return fail(make_error("invalid_value", "--ca must be a PEM certificate file", "ca"), kExitUsage);
-    Status w = write_file_durably(ca_path, pem.value());
-    if (!w.ok()) return fail(w.error());
-    wrote_ca = true;
+    pem = std::move(read.value());
+    sync::HttpOptions ho;
+    ho.url = url;
+    ho.ca_file = given;
+    t = sync::make_http_transport(ho);
+  } else {
+    t = sync::hub_transport(*n, url);
   }
-  auto t = sync::hub_transport(*n, url);
   if (!t.ok()) return fail(t.error(), kExitUsage);
   auto r = sync::join(*n, *t.value(), url, vm["code"].as<std::string>());
-  if (!r.ok()) {
-    if (wrote_ca) std::remove(ca_path.c_str());  // a failed join leaves nothing behind
-    return fail(r.error());
+  if (!r.ok()) return fail(r.error());
+  if (!pem.empty()) {
+    Status w = write_file_durably(n->data_dir() + "/" + sync::kHubCaFile, pem);
+    if (!w.ok())
+      return fail(make_error(w.error().code, "joined, but the hub's certificate could not be kept: " + w.error().message +
+                                                 " (copy it to " + n->data_dir() + "/" + sync::kHubCaFile + ")"));
   }
   const Json& j = r.value();
   std::cout << "joined hub '" << j["hub_name"].get<std::string>() << "' (key " << j["hub"].get<std::string>().substr(0, 16)
             << "…) as point '" << j["point"].get<std::string>() << "', area " << j["area"].get<std::string>() << "\n"
             << j["leases"].get<size_t>() << " days of dossier numbers leased; catalogue and holidays received\n"
-            << "the daemon (motcua serve) now syncs by itself; sync now with: motcua sync\n";
+            << "motcua serve syncs by itself from now on (a running one within sync_interval_s); sync now with: "
+               "motcua sync\n";
   return kExitOk;
 }
 

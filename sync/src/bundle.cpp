@@ -117,6 +117,21 @@ Result<Json> export_point_bundle(node::Node& n, const std::string& file) {
   return Json{{"file", file}, {"messages", msgs.size()}, {"entries", entries}, {"bytes", bytes.size()}};
 }
 
+namespace {
+
+// The sync log id of one import of bundle `id`: the bundle id the first
+// time, then id-2, id-3 …, so importing a file again (or after a refusal)
+// adds a row instead of overwriting what the first import recorded.
+std::string import_log_id(HubStore& store, const std::string& id) {
+  if (!store.session(id)) return id;
+  for (int k = 2;; ++k) {
+    std::string next = id + "-" + std::to_string(k);
+    if (!store.session(next)) return next;
+  }
+}
+
+}  // namespace
+
 Result<Json> import_point_bundle(Hub& hub, node::Node& hub_node, const std::string& file) {
   auto b = read_bundle(file);
   if (!b.ok()) return b.error();
@@ -127,7 +142,7 @@ Result<Json> import_point_bundle(Hub& hub, node::Node& hub_node, const std::stri
   if (!from_hex(h.value("from", std::string()), from)) return bad("bundle sender is not a node key");
   auto p = hub.store().point_by_key(from);
   SyncLogRow row;
-  row.id = h.value("id", auth::random_hex(hub_node.random(), 16));
+  row.id = import_log_id(hub.store(), h.value("id", auth::random_hex(hub_node.random(), 16)));
   row.point = p ? p->name : to_hex(from).substr(0, 16);
   row.started_ms = hub_node.clock().now_ms();
   row.result = "running";
@@ -197,7 +212,7 @@ Result<Json> import_hub_bundle(node::Node& n, const std::string& file) {
   if (h.value("to", std::string()) != to_hex(n.keys().pk)) return bad("this bundle is for another point");
   const std::string id = h.value("id", std::string());
   SyncLogRow row;
-  row.id = id;
+  row.id = import_log_id(*make_sqlite_hub_store(n), id);
   row.point = n.name();
   row.started_ms = n.clock().now_ms();
   int64_t cursor = util::state_get_int(n, "pull_cursor"), leases = 0;

@@ -3,10 +3,14 @@
 #include "motcua/sync/server.hpp"
 
 #include <httplib.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -83,6 +87,7 @@ struct Daemon::Impl {
   httplib::Server& server;
 
   std::mutex run_mu;
+  int lock_fd = -1;  // flock on <data-dir>/serve.lock while bound
   std::atomic<bool> bound{false};
   std::atomic<int> port{0};
   std::atomic<bool> stop_requested{false};
@@ -121,6 +126,35 @@ struct Daemon::Impl {
     return std::make_unique<httplib::SSLServer>(tls_cert.c_str(), tls_key.c_str());
   }
 
+  // One daemon per data directory: a second `motcua serve` on the same node
+  // would keep its own sessions and sync agent over the same journal.
+  Status lock_data_dir() {
+    const std::string path = node.data_dir() + "/serve.lock";
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return make_error("io_error", "cannot create " + path + ": " + std::strerror(errno));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      char buf[32] = {};
+      ssize_t got = ::pread(fd, buf, sizeof buf - 1, 0);
+      ::close(fd);
+      std::string pid = got > 0 ? std::string(buf, static_cast<size_t>(got)) : "?";
+      while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+      return make_error("already_running",
+                        "another motcua serve (pid " + pid + ") is already running on " + node.data_dir() +
+                            "; stop it first",
+                        "data_dir");
+    }
+    std::string me = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, me.data(), me.size(), 0) < 0) {
+      // The lock is what matters; the pid is only for the message above.
+    }
+    lock_fd = fd;
+    return ok_status();
+  }
+
+  ~Impl() {
+    if (lock_fd >= 0) ::close(lock_fd);
+  }
+
   Status check_tls() {
     if (tls_cert.empty() != tls_key.empty())
       return make_error("invalid_value", "HTTPS needs both tls_cert and tls_key (motcua config set ...)",
@@ -140,6 +174,13 @@ struct Daemon::Impl {
     server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server.set_payload_max_length(static_cast<size_t>(std::max(opt.max_body_bytes, opt.max_blob_bytes)));
     server.set_tcp_nodelay(true);
+    // SO_REUSEADDR (a restart may take the port back at once) but not
+    // httplib's default SO_REUSEPORT, with which a second daemon could
+    // listen on the same port and silently share its connections.
+    server.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     server.set_keep_alive_max_count(1000);
     server.set_keep_alive_timeout(2);  // bounds how long stop() waits for idle connections
     server.set_read_timeout(30);
@@ -216,6 +257,10 @@ Status Daemon::bind() {
   if (d.bound) return ok_status();
   Status tls = d.check_tls();
   if (!tls.ok()) return tls;
+  if (d.lock_fd < 0) {
+    Status locked = d.lock_data_dir();
+    if (!locked.ok()) return locked;
+  }
   int port = d.opt.port;
   bool ok = false;
   if (port == 0) {
@@ -245,8 +290,10 @@ Status Daemon::run() {
     d.listening = false;
     return ok_status();
   }
-  bool syncing = d.node.role() == node::Role::Point && d.opt.background_sync &&
-                 !d.node.config().get("hub_url").empty();
+  // On a point the agent runs even before `motcua join`: it skips its turns
+  // until hub_url is set, so a daemon already running starts syncing by
+  // itself once the point has joined.
+  bool syncing = d.node.role() == node::Role::Point && d.opt.background_sync;
   if (syncing) d.agent->start();
   d.log("event=listening addr=" + d.opt.host + ":" + std::to_string(d.port.load()) +
         " scheme=" + (d.tls_cert.empty() ? "http" : "https") + " role=" +

@@ -163,3 +163,36 @@ TEST_CASE("stop lets an in-flight request finish before run returns", "[http][op
   CHECK_FALSE(late.Get("/healthz"));
   f->runner = std::thread([] {});
 }
+
+TEST_CASE("one daemon per data directory, and none on a port another daemon holds", "[http][ops]") {
+  DaemonFixture f;
+  sync::DaemonOptions o;
+  o.port = 0;
+  o.background_sync = false;
+  o.log = [](const std::string&) {};
+  {
+    sync::Daemon second(*f.node, o);
+    auto b = second.bind();
+    REQUIRE_FALSE(b.ok());
+    CHECK(b.error().code == "already_running");
+    CHECK(b.error().field == "data_dir");
+    CHECK(b.error().message.find(std::to_string(::getpid())) != std::string::npos);
+  }
+  ManualClock clock(test::kTuesdayMorningMs);
+  SeededRandom rng(9);
+  auto other = test::make_node(f.dir.sub("other"), clock, rng);
+  o.port = f.port;
+  {
+    sync::Daemon same_port(*other, o);
+    auto b = same_port.bind();
+    REQUIRE_FALSE(b.ok());
+    CHECK(b.error().code == "listen_failed");
+    CHECK(b.error().field == "listen");
+  }
+  // The first daemon still answers, and its lock outlived the refusals.
+  auto r = f.client()->Get("/healthz");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  sync::Daemon again(*f.node, o);
+  CHECK(again.bind().error().code == "already_running");
+}

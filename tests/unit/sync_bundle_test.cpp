@@ -1,5 +1,6 @@
 // A sync carried on a USB stick both ways: same checks as over the network.
 #include <catch2/catch.hpp>
+#include <algorithm>
 
 #include <fstream>
 #include <sstream>
@@ -79,6 +80,14 @@ TEST_CASE("a tampered, replayed or misaddressed bundle is refused and stores not
   CHECK(replay.value()["stored"] == 0);
   CHECK(replay.value()["skipped"] == 2);
   CHECK(w.hub_node->journal().count() == 3);
+  // The hub's log keeps all three imports: refused, stored 3, stored 0.
+  std::vector<std::pair<std::string, int64_t>> imports;
+  for (const auto& row : w.hub->store().sessions("a", 0, 100)) imports.emplace_back(row.result, row.entries_up);
+  std::sort(imports.begin(), imports.end());
+  REQUIRE(imports.size() == 3);
+  CHECK(imports[0] == std::pair<std::string, int64_t>{"ok", 0});
+  CHECK(imports[1] == std::pair<std::string, int64_t>{"ok", 3});
+  CHECK(imports[2].first == "refused");
 
   const std::string for_b = w.dir.sub("for-b.bundle");
   REQUIRE(sync::export_hub_bundle(*w.hub, *w.hub_node, "b", for_b).ok());

@@ -165,6 +165,19 @@ TEST_CASE("motcua join --ca keeps the hub's certificate and motcua sync uses it"
     out = run("sync --once --data-dir '" + d + "'", &st);
     INFO(out);
     CHECK(st == 0);
+    // A second join is refused and leaves the kept certificate alone.
+    out = run("join --hub " + hub.url() + " --code " + code + " --ca '" + kTls + "other-cert.pem' --data-dir '" + d + "'",
+              &st);
+    CHECK(st == 1);
+    CHECK(out.find("already_enrolled") != std::string::npos);
+    CHECK(read_small_file(d + "/hub-ca.pem").value() == read_small_file(kTls + "hub-cert.pem").value());
+    out = run("sync --once --data-dir '" + d + "'", &st);
+    CHECK(st == 0);
+  }
+  SECTION("a malformed hub URL with --ca is refused and keeps nothing") {
+    run("join --hub ftp://nowhere --code " + code + " --ca '" + kTls + "hub-cert.pem' --data-dir '" + d + "'", &st);
+    CHECK(st == 2);
+    CHECK_FALSE(std::filesystem::exists(d + "/hub-ca.pem"));
   }
 }
 
