@@ -239,6 +239,21 @@ CREATE TABLE journal_gaps (
   PRIMARY KEY (author, first_seq)
 );
 )SQL",
+      // 5: attachments over sync (docs/sync-protocol.md section 12): which
+      // subjects reference which attachment ids (both roles, derived from the
+      // journal up to sync_state.blob_refs_pos), and on a point the ids the
+      // hub has confirmed it holds.
+      R"SQL(
+CREATE TABLE blob_refs (
+  blob    TEXT NOT NULL,                  -- attachment id, 64 lowercase hex
+  subject TEXT NOT NULL,                  -- subject of an entry whose body references it
+  PRIMARY KEY (blob, subject)
+) WITHOUT ROWID;
+CREATE TABLE blob_confirmed (
+  blob  TEXT PRIMARY KEY,                 -- the hub holds it (and so does this point)
+  at_ms INTEGER NOT NULL
+);
+)SQL",
   };
   return m;
 }
