@@ -11,11 +11,12 @@
 
 namespace motcua::sync {
 
-// What a handler answers: a message (header + entries) with a status, or an Error.
+// What a handler answers: a message (header + entries or data) with a status, or an Error.
 struct Reply {
   int status = 200;
   Json header;
   std::vector<wire::WireEntry> entries;
+  std::string data;  // an attachment chunk (blob_get)
   std::map<std::string, std::string> extra_headers;
 };
 
@@ -53,6 +54,11 @@ struct Hub::Impl {
   Result<Reply> push(Ctx& ctx);
   Result<Reply> pull(Ctx& ctx);
   Result<Reply> reference(Ctx& ctx);
+  // Attachments (docs/sync-protocol.md section 12), in hub_blobs.cpp.
+  Result<Reply> blob_check(Ctx& ctx);
+  Result<Reply> blob_put(Ctx& ctx);
+  Result<Reply> blob_get(Ctx& ctx);
+  std::mutex blob_mu;  // serialises the partial files of uploads
 
   // Leases for today (hub time) and the next lease_days-1 days, topped up.
   std::vector<Lease> top_up_leases(const PointRecord& p, int64_t now);

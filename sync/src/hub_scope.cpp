@@ -191,4 +191,19 @@ int64_t pending(node::Node& n, const PointRecord& p, int64_t after) {
   return q.getColumn(0).getInt64();
 }
 
+bool blob_in_scope(node::Node& n, const PointRecord& p, const std::string& blob_id) {
+  std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
+  static const std::string sql = [] {
+    std::string q = "SELECT 1 FROM blob_refs r JOIN hub_subject_scope s ON s.subject = r.subject WHERE r.blob = :blob AND ";
+    q.append(kInScope);
+    q.append(" LIMIT 1");
+    return q;
+  }();
+  SQLite::Statement q(*n.db(), sql);
+  q.bind(":blob", blob_id);
+  q.bind(":area", p.area);
+  q.bind(":point", p.name);
+  return q.executeStep();
+}
+
 }  // namespace motcua::sync::scope

@@ -38,4 +38,9 @@ Batch read(node::Node& n, const PointRecord& p, int64_t after, size_t limit, siz
 // Number of entries in `p`'s scope after `after`.
 int64_t pending(node::Node& n, const PointRecord& p, int64_t after);
 
+// Whether attachment `blob_id` is referenced (table blob_refs) by a subject in
+// `p`'s scope (docs/sync-protocol.md 12.2). REQUIRES catch_up() and
+// blobs::catch_up_refs() first.
+bool blob_in_scope(node::Node& n, const PointRecord& p, const std::string& blob_id);
+
 }  // namespace motcua::sync::scope

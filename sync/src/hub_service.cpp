@@ -3,6 +3,7 @@
 #include <iostream>
 #include <set>
 
+#include "blob_sync.hpp"
 #include "hub_internal.hpp"
 #include "hub_scope.hpp"
 #include "motcua/node/catalogue.hpp"
@@ -18,6 +19,8 @@ int status_for(const std::string& code) {
       {"bad_signature", 422},         {"seq_gap", 422},               {"broken_chain", 422},
       {"unknown_parent", 422},        {"unknown_author", 422},        {"not_canonical", 422},
       {"malformed_entry", 422},       {"equivocation", 409},          {"not_found", 404},
+      {"blob_not_in_scope", 403},     {"blob_not_held", 404},         {"blob_too_large", 413},
+      {"blob_mismatch", 422},         {"validation_failed", 422},     {"too_large", 413},
   };
   auto it = m.find(code);
   return it == m.end() ? 500 : it->second;
@@ -56,7 +59,7 @@ WireResponse Hub::handle_request(const WireRequest& req, bool offline) {
   }
   WireResponse res;
   if (r.ok()) {
-    auto body = wire::encode(r->header, r->entries);
+    auto body = wire::encode(r->header, r->entries, r->data);
     if (body.ok()) {
       res.status = r->status;
       res.body = std::move(body.value());
@@ -96,8 +99,9 @@ Result<Reply> Hub::Impl::dispatch(const WireRequest& req, Ctx& ctx) {
   static const std::string prefix = "/sync/v1/";
   if (req.path.rfind(prefix, 0) != 0) return make_error("not_found", "no such sync endpoint: " + req.path);
   const std::string kind = req.path.substr(prefix.size());
-  if (kind != "enrol" && kind != "hello" && kind != "push" && kind != "pull" && kind != "reference")
-    return make_error("not_found", "no such sync endpoint: " + req.path);
+  static const std::set<std::string> kinds = {"enrol", "hello",     "push",     "pull",
+                                              "reference", "blob_check", "blob_put", "blob_get"};
+  if (!kinds.count(kind)) return make_error("not_found", "no such sync endpoint: " + req.path);
   auto a = auth::check_request(req);
   if (!a.ok()) return a.error();
   ctx.auth = a.value();
@@ -134,6 +138,9 @@ Result<Reply> Hub::Impl::dispatch(const WireRequest& req, Ctx& ctx) {
   if (kind == "hello") return hello(ctx);
   if (kind == "push") return push(ctx);
   if (kind == "pull") return pull(ctx);
+  if (kind == "blob_check") return blob_check(ctx);
+  if (kind == "blob_put") return blob_put(ctx);
+  if (kind == "blob_get") return blob_get(ctx);
   return reference(ctx);
 }
 
@@ -218,7 +225,11 @@ Result<Reply> Hub::Impl::hello(Ctx& ctx) {
                   {"leases", leases_json(top_up_leases(ctx.point, ctx.now))},
                   {"reference_hash", hash},
                   {"pending", scope::pending(node, ctx.point, cursor)},
-                  {"limits", {{"max_batch_entries", opt.max_batch_entries}, {"max_batch_bytes", opt.max_batch_bytes}}}};
+                  {"limits",
+                   {{"max_batch_entries", opt.max_batch_entries},
+                    {"max_batch_bytes", opt.max_batch_bytes},
+                    {"max_blob_bytes", node.config().get_int("max_blob_bytes")},
+                    {"blob_chunk_bytes", blobs::kChunkBytes}}}};
   return r;
 }
 

@@ -167,11 +167,17 @@ Result<std::string> rebuild(const PublicKey& author, const Hash32& prev, const s
   return c;
 }
 
-Result<std::string> encode(Json header, const std::vector<WireEntry>& entries) {
+Result<std::string> encode(Json header, const std::vector<WireEntry>& entries, std::string_view data) {
+  if (!entries.empty() && !data.empty()) return malformed("a message carries entries or data, not both");
   header["v"] = 1;
   if (!entries.empty()) header["entries"] = entries.size();
+  if (!data.empty()) header["data"] = data.size();
   std::string msg = header.dump();
   msg.push_back('\n');
+  if (!data.empty()) {
+    msg.append(data);
+    return gzip(msg);
+  }
   std::map<Hash32, size_t, HashLess> index;
   std::vector<Hash32> parents;
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -213,6 +219,14 @@ Result<Decoded> decode(std::string_view body, size_t max_bytes) {
   if (d.header.is_discarded() || !d.header.is_object()) return malformed("message header is not a JSON object");
   if (!d.header.contains("type") || !d.header["type"].is_string()) return malformed("message header has no type");
   if (d.header.value("v", Json()) != Json(1)) return malformed("unsupported message version");
+  if (d.header.contains("data")) {
+    if (!d.header["data"].is_number_unsigned()) return malformed("data must be a byte count");
+    if (d.header.contains("entries")) return malformed("a message carries entries or data, not both");
+    if (d.header["data"].get<uint64_t>() != m.size() - nl - 1)
+      return malformed("the data after the header is not header.data bytes long");
+    d.data = m.substr(nl + 1);
+    return d;
+  }
   uint64_t n = 0;
   if (d.header.contains("entries")) {
     if (!d.header["entries"].is_number_unsigned()) return malformed("entries must be a count");

@@ -35,12 +35,14 @@ Result<std::string> gunzip(std::string_view data, size_t max_out);
 struct Decoded {
   Json header;
   std::vector<WireEntry> entries;
+  std::string data;  // raw bytes after the header when it has "data": n (an attachment chunk)
 };
 
 // Builds the compressed body of a message. `header` gets "v": 1 and, when
-// `entries` is not empty, "entries": n. Errors if a canonical entry is not
-// in the expected shape.
-Result<std::string> encode(Json header, const std::vector<WireEntry>& entries);
+// `entries` is not empty, "entries": n; when `data` is not empty, "data": n
+// and the bytes follow the header (never both). Errors if a canonical entry
+// is not in the expected shape.
+Result<std::string> encode(Json header, const std::vector<WireEntry>& entries, std::string_view data = {});
 // Reverses encode(): inflate (bounded by `max_bytes`), header, records.
 Result<Decoded> decode(std::string_view body, size_t max_bytes);
 
