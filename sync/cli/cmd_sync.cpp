@@ -188,6 +188,15 @@ int cmd_sync(const std::vector<std::string>& args) {
             << s["requests"] << " requests, " << s["receipts"] << " receipts, "
             << s["duration_ms"].get<int64_t>() / 1000.0 << " s (clock skew seen by the hub: "
             << s["skew_ms"].get<int64_t>() / 1000 << " s)\n";
+  const int64_t blobs_moved = s.value("blobs_up", int64_t{0}) + s.value("blobs_down", int64_t{0});
+  if (blobs_moved > 0 || s.value("blobs_waiting", int64_t{0}) > 0) {
+    std::cout << "attachments: " << s.value("blobs_up", int64_t{0}) << " up, " << s.value("blobs_down", int64_t{0})
+              << " down (" << human_bytes(s.value("blob_bytes_up", int64_t{0}) + s.value("blob_bytes_down", int64_t{0}))
+              << "), " << s.value("blobs_waiting", int64_t{0}) << " waiting\n";
+    for (const auto& e : s.value("blob_errors", Json::array()))
+      std::cout << "  attachment " << e.value("id", std::string()).substr(0, 16) << "…: " << e.value("message", std::string())
+                << " (" << e.value("code", std::string()) << ")\n";
+  }
   return kExitOk;
 }
 

@@ -6,6 +6,7 @@
 #include "motcua/sync/client.hpp"
 #include "motcua/sync/hub.hpp"
 #include "motcua/sync/hub_store.hpp"
+#include "blob_sync.hpp"
 #include "sync_auth.hpp"
 #include "sync_client_internal.hpp"
 #include "sync_codec.hpp"
@@ -27,9 +28,9 @@ Error error_from(const wire::Decoded& d, int status) {
 }
 
 Result<wire::Decoded> Exchange::call(const std::string& kind, Json header, const std::vector<wire::WireEntry>& entries,
-                                     size_t* bytes_up, size_t* bytes_down) {
+                                     size_t* bytes_up, size_t* bytes_down, std::string_view data) {
   header["type"] = kind;
-  auto body = wire::encode(header, entries);
+  auto body = wire::encode(header, entries, data);
   if (!body.ok()) return body.error();
   WireRequest req = auth::make_request("/sync/v1/" + kind, std::move(body.value()), node.keys(), session,
                                        node.clock().now_ms(), node.random());
@@ -78,17 +79,29 @@ class Session {
     if (s.ok()) util::state_set(n_, "last_success_ms", std::to_string(row_.ended_ms));
     report("done");
     if (!s.ok()) return s.error();
-    return Json{{"session", row_.id},          {"result", "ok"},
-                {"entries_up", row_.entries_up}, {"entries_down", row_.entries_down},
-                {"bytes_up", row_.bytes_up},     {"bytes_down", row_.bytes_down},
-                {"requests", progress_.requests}, {"receipts", row_.receipts},
-                {"skew_ms", row_.skew_ms},       {"duration_ms", row_.ended_ms - t0}};
+    return Json{{"session", row_.id},
+                {"result", "ok"},
+                {"entries_up", row_.entries_up},
+                {"entries_down", row_.entries_down},
+                {"bytes_up", row_.bytes_up},
+                {"bytes_down", row_.bytes_down},
+                {"requests", progress_.requests},
+                {"receipts", row_.receipts},
+                {"skew_ms", row_.skew_ms},
+                {"duration_ms", row_.ended_ms - t0},
+                {"blobs_up", blobs_.blobs_up},
+                {"blobs_down", blobs_.blobs_down},
+                {"blob_bytes_up", blobs_.bytes_up},
+                {"blob_bytes_down", blobs_.bytes_down},
+                {"blobs_waiting", blobs::waiting(n_)},
+                {"blob_errors", blobs_.errors}};
   }
 
  private:
-  Result<wire::Decoded> call(const std::string& kind, Json header, const std::vector<wire::WireEntry>& entries = {}) {
+  Result<wire::Decoded> call(const std::string& kind, Json header, const std::vector<wire::WireEntry>& entries = {},
+                             std::string_view data = {}) {
     size_t up = 0, down = 0;
-    auto r = x_.call(kind, std::move(header), entries, &up, &down);
+    auto r = x_.call(kind, std::move(header), entries, &up, &down, data);
     row_.bytes_up += static_cast<int64_t>(up);
     row_.bytes_down += static_cast<int64_t>(down);
     progress_.bytes_up = row_.bytes_up;
@@ -103,7 +116,7 @@ class Session {
     progress_.entries_down = row_.entries_down;
     // A session cut short (killed, power lost) keeps the counts of the batches
     // it finished, so the audit of an interrupted session tells the truth.
-    if (phase == "push" || phase == "pull") store_->put_session(row_);
+    if (phase == "push" || phase == "pull" || phase == "blobs_up" || phase == "blobs_down") store_->put_session(row_);
     if (o_.progress) o_.progress(progress_);
   }
 
@@ -157,6 +170,16 @@ class Session {
       }
       if (author == n_.keys().pk) util::state_set(n_, "hub_has_self", std::to_string(hub_seq));
     }
+    // Attachments of the pushed entries that the hub lacks. A cut here does
+    // not hold back the pull; the session still ends failed, and the next one
+    // resumes from the bytes the hub holds.
+    const Json limits = h.value("limits", Json::object());
+    blobs::StepOptions bo;
+    bo.chunk_bytes = std::max<size_t>(1, std::min(o_.blob_chunk_bytes, limits.value("blob_chunk_bytes", blobs::kChunkBytes)));
+    bo.hub_max_bytes = limits.value("max_blob_bytes", int64_t{0});
+    Status up = blobs::upload(n_, blob_call(), bo, blobs_);
+    report("blobs_up");
+    if (!up.ok() && up.error().code == "session_expired") return up;
     // Pull what is in scope after the cursor.
     int64_t pulled = 0;
     for (;;) {
@@ -187,7 +210,17 @@ class Session {
       if (!s.ok()) return s;
       report("reference");
     }
-    return ok_status();
+    if (!up.ok()) return up;
+    // Attachments of the dossiers this point holds that it lacks.
+    Status down = blobs::download(n_, blob_call(), bo, blobs_);
+    report("blobs_down");
+    return down;
+  }
+
+  blobs::Call blob_call() {
+    return [this](const std::string& kind, Json header, std::string_view data) {
+      return call(kind, std::move(header), {}, data);
+    };
   }
 
   // Checks each receipt with the hub key, keeps it, returns upto_seq for `author`.
@@ -222,6 +255,7 @@ class Session {
   std::unique_ptr<HubStore> store_;
   SyncLogRow row_;
   SyncProgress progress_;
+  blobs::Stats blobs_;
 };
 
 }  // namespace

@@ -21,8 +21,9 @@ struct Exchange {
 
   // Errors: the transport's ("link_down"), a bad response signature, or the
   // hub's refusal (its code and message).
+  // `data`: an attachment chunk carried after the header (blob_put).
   Result<wire::Decoded> call(const std::string& kind, Json header, const std::vector<wire::WireEntry>& entries,
-                             size_t* bytes_up, size_t* bytes_down);
+                             size_t* bytes_up, size_t* bytes_down, std::string_view data = {});
 };
 
 Error error_from(const wire::Decoded& d, int status);

@@ -6,6 +6,7 @@
 #include "motcua/sync/client.hpp"
 #include "motcua/sync/hub.hpp"
 #include "motcua/sync/hub_store.hpp"
+#include "blob_sync.hpp"
 #include "sync_auth.hpp"
 #include "sync_client_internal.hpp"
 #include "sync_util.hpp"
@@ -115,7 +116,8 @@ Json point_status(node::Node& n) {
               {"waiting_down", {{"entries", util::state_get_int(n, "pending_down")}}},
               {"lag_seconds", last_success ? Json((now - last_success) / 1000) : Json(nullptr)},
               {"skew_ms", util::state_get_int(n, "skew_ms")},
-              {"pull_cursor", util::state_get_int(n, "pull_cursor")}};
+              {"pull_cursor", util::state_get_int(n, "pull_cursor")},
+              {"blobs_waiting", blobs::waiting(n)}};
 }
 
 Json point_sync_log(node::Node& n, const std::string& point, int64_t since_ms) {

@@ -14,7 +14,7 @@ class Node;
 namespace motcua::sync {
 
 struct SyncProgress {
-  std::string phase;  // "hello", "push", "pull", "reference", "done"
+  std::string phase;  // "hello", "push", "blobs_up", "pull", "reference", "blobs_down", "done"
   int64_t entries_up = 0;
   int64_t entries_down = 0;
   int64_t bytes_up = 0;
@@ -25,6 +25,7 @@ struct SyncProgress {
 struct ClientOptions {
   size_t batch_entries = 2000;  // per push/pull request (the hub may lower it)
   std::function<void(const SyncProgress&)> progress;  // called after each request
+  size_t blob_chunk_bytes = 1u << 20;  // per attachment chunk (the hub may lower it)
 };
 
 // The point's HTTP(S) transport to `url` (config hub_url when empty). For
@@ -39,10 +40,14 @@ inline constexpr const char* kHubCaFile = "hub-ca.pem";
 // and holidays. Returns {"hub", "hub_name", "point", "area", "leases"}.
 Result<Json> join(node::Node& node, Transport& transport, const std::string& hub_url, const std::string& code);
 
-// One full session: hello, push what the hub lacks, pull what is in scope,
-// reference data if it changed. Resumes from the stored positions. Returns
-// the summary {"session", "result", "entries_up", "entries_down",
-// "bytes_up", "bytes_down", "requests", "receipts", "skew_ms", "duration_ms"}.
+// One full session: hello, push what the hub lacks, upload the attachments
+// it lacks, pull what is in scope, reference data if it changed, download the
+// attachments of held dossiers this node lacks. Resumes from the stored
+// positions (and attachments from the bytes the receiver holds). Returns the
+// summary {"session", "result", "entries_up", "entries_down", "bytes_up",
+// "bytes_down", "requests", "receipts", "skew_ms", "duration_ms", "blobs_up",
+// "blobs_down", "blob_bytes_up", "blob_bytes_down", "blobs_waiting",
+// "blob_errors"}.
 // On failure the Error says why; the sync log has the row either way.
 Result<Json> sync_once(node::Node& node, Transport& transport, const ClientOptions& options = {});
 
