@@ -86,7 +86,7 @@ const std::string& UserStore::dummy_hash() {
 
 Status UserStore::add_user(const std::string& username, UserRole role, const std::string& password) {
   if (!valid_username(username))
-    return make_error("invalid_value", "a username is 1 to 64 letters, digits, '.', '_' or '-'", "username");
+    return make_error("invalid_value", "a username is 1 to 64 ASCII letters (a-z, A-Z, no diacritics), digits, '.', '_' or '-'", "username");
   if (!is_valid_utf8(password)) return make_error("invalid_value", "the password is not valid UTF-8", "password");
   std::string pw = to_nfc(password);
   if (utf8_chars(pw) < kMinPasswordChars)

@@ -10,7 +10,7 @@ int cmd_user(const std::vector<std::string>& args) {
   po::options_description desc("options");
   add_common(desc);
   desc.add_options()("action", po::value<std::string>()->required(), "add | list")(
-      "name", po::value<std::string>(), "login name (add): letters, digits, '.', '_' or '-'")(
+      "name", po::value<std::string>(), "login name (add): ASCII letters without diacritics, digits, '.', '_' or '-'")(
       "role", po::value<std::string>(), "clerk | postal | officer | admin (add)");
   po::positional_options_description pos;
   pos.add("action", 1).add("name", 1);

@@ -68,10 +68,23 @@ Result<EnrolmentCode> Hub::add_point(const PointAddOptions& o) {
   if (o.daily_capacity < 1 || o.daily_capacity > 9999)
     return make_error("invalid_value", "daily capacity must be 1..9999", "daily_capacity");
   if (o.lease_days < 1 || o.lease_days > 366) return make_error("invalid_value", "lease days must be 1..366", "lease_days");
+  if (o.code_ttl_ms < 3600 * 1000 || o.code_ttl_ms > 30LL * 24 * 3600 * 1000)
+    return make_error("invalid_value", "an enrolment code lives 1 to 720 hours", "expires_hours");
   const int64_t now = node_.clock().now_ms();
   auto existing = store_->point(o.name);
   if (existing && existing->status != "pending")
     return make_error("conflict", "point '" + o.name + "' is already " + existing->status, "name");
+  // A point not joined yet may get another code, but only for what it was
+  // registered with: the new code must not seem to change its area or size.
+  if (existing && (existing->area != o.area || existing->daily_capacity != o.daily_capacity ||
+                   existing->lease_days != o.lease_days))
+    return make_error("conflict",
+                      "point '" + o.name + "' is registered (not joined yet) with area " + existing->area + ", " +
+                          std::to_string(existing->daily_capacity) + " numbers a day, " +
+                          std::to_string(existing->lease_days) +
+                          " days ahead; give the same values for another code (earlier codes stay valid until they "
+                          "expire)",
+                      "name");
   if (!existing) {
     PointRecord p;
     p.name = o.name;
@@ -90,6 +103,9 @@ Result<EnrolmentCode> Hub::add_point(const PointAddOptions& o) {
 }
 
 Status Hub::revoke_point(const std::string& name) {
+  auto existing = store_->point(name);
+  if (existing && existing->status == "revoked")
+    return make_error("conflict", "point '" + name + "' was revoked already", "name");
   Status s = store_->revoke_point(name, node_.clock().now_ms());
   if (s.ok()) impl_->alert(name, "revoked", "point key revoked by an admin", node_.clock().now_ms());
   return s;

@@ -38,6 +38,11 @@ std::string str_field(const Json& s, const char* k) {
 }
 
 // The scope condition on alias s with parameters area (?A) and point (?P).
+// Queries over journal positions join it with CROSS JOIN, which keeps the
+// journal's position range as the outer loop: otherwise SQLite prefers the
+// OR over the scope indexes and walks every in-scope dossier's entries on
+// each request (35 ms per hello/pull on a 10,000-dossier hub instead of
+// well under 1 ms for an incremental sync).
 const char* kInScope = "((s.area <> '' AND s.area = :area) OR s.return_point = :point OR s.origin_point = :point)";
 
 }  // namespace
@@ -121,7 +126,7 @@ Batch read(node::Node& n, const PointRecord& p, int64_t after, size_t limit, siz
   size_t bytes = 0;
   {
     SQLite::Statement q(db, std::string("SELECT j.pos, j.id, j.author, j.prev, j.canonical, j.sig, j.subject FROM journal j "
-                                        "JOIN hub_subject_scope s ON s.subject = j.subject "
+                                        "CROSS JOIN hub_subject_scope s ON s.subject = j.subject "
                                         "WHERE j.pos > :after AND j.pos <= :upto AND j.author <> :self AND ") +
                                 kInScope + " ORDER BY j.pos LIMIT :limit");
     q.bind(":after", static_cast<int64_t>(after));
@@ -180,7 +185,7 @@ Batch read(node::Node& n, const PointRecord& p, int64_t after, size_t limit, siz
 
 int64_t pending(node::Node& n, const PointRecord& p, int64_t after) {
   std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
-  SQLite::Statement q(*n.db(), std::string("SELECT count(*) FROM journal j JOIN hub_subject_scope s ON s.subject = j.subject "
+  SQLite::Statement q(*n.db(), std::string("SELECT count(*) FROM journal j CROSS JOIN hub_subject_scope s ON s.subject = j.subject "
                                            "WHERE j.pos > :after AND j.author <> :self AND ") +
                                    kInScope);
   q.bind(":after", static_cast<int64_t>(after));

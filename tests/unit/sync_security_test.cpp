@@ -137,6 +137,12 @@ TEST_CASE("a revoked point and an unknown key are refused", "[sync][security]") 
   CHECK(r.error().code == "revoked_key");
   CHECK(w.hub_node->journal().count() == 0);
   CHECK(w.hub->points()[0]["status"] == "revoked");
+  // Revoking again is refused and raises no second alert.
+  const size_t alerts = w.hub->sync_log("", 0)["alerts"].size();
+  auto again = w.hub->revoke_point("a");
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().code == "conflict");
+  CHECK(w.hub->sync_log("", 0)["alerts"].size() == alerts);
 
   auto stranger = make_node(w.dir.sub("stranger"), w.clock, w.rng, node::Role::Point, "stranger", scope_projector);
   RawClient s{*stranger, *w.hub};
@@ -160,6 +166,13 @@ TEST_CASE("an enrolment code works once and not after it expires", "[sync][secur
 
   auto code2 = w.hub->add_point({"b", "area-y", 100, 3, 3600 * 1000});
   REQUIRE(code2.ok());
+  // Another code for a point not joined yet: same values only; a code's
+  // lifetime is 1 to 720 hours.
+  auto other_area = w.hub->add_point({"b", "area-z", 100, 3, 3600 * 1000});
+  REQUIRE_FALSE(other_area.ok());
+  CHECK(other_area.error().code == "conflict");
+  CHECK(w.hub->add_point({"b", "area-y", 100, 3, 0}).error().field == "expires_hours");
+  CHECK(w.hub->add_point({"b", "area-y", 100, 3, 7200 * 1000}).ok());
   w.clock.advance(3601 * 1000);
   auto expired = sync::join(*p2, t, "http://hub.test", code2->code);
   REQUIRE(!expired.ok());
