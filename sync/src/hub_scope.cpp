@@ -199,7 +199,8 @@ int64_t pending(node::Node& n, const PointRecord& p, int64_t after) {
 bool blob_in_scope(node::Node& n, const PointRecord& p, const std::string& blob_id) {
   std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
   static const std::string sql = [] {
-    std::string q = "SELECT 1 FROM blob_refs r JOIN hub_subject_scope s ON s.subject = r.subject WHERE r.blob = :blob AND ";
+    std::string q = "SELECT 1 FROM blob_refs r CROSS JOIN hub_subject_scope s ON s.subject = r.subject "
+                    "WHERE r.blob = :blob AND ";  // the id's few references first, then each one's scope
     q.append(kInScope);
     q.append(" LIMIT 1");
     return q;

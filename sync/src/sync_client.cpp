@@ -177,7 +177,12 @@ class Session {
     blobs::StepOptions bo;
     bo.chunk_bytes = std::max<size_t>(1, std::min(o_.blob_chunk_bytes, limits.value("blob_chunk_bytes", blobs::kChunkBytes)));
     bo.hub_max_bytes = limits.value("max_blob_bytes", int64_t{0});
-    Status up = blobs::upload(n_, blob_call(), bo, blobs_);
+    // A hub of a version without attachments does not announce a chunk size.
+    const bool hub_takes_blobs = limits.contains("blob_chunk_bytes");
+    if (!hub_takes_blobs && blobs::waiting(n_) > 0)
+      blobs_.note("", make_error("not_found", "trung tâm chưa hỗ trợ tệp đính kèm / the hub does not take "
+                                              "attachments (an older version): they wait for its upgrade"));
+    Status up = hub_takes_blobs ? blobs::upload(n_, blob_call(), bo, blobs_) : ok_status();
     report("blobs_up");
     if (!up.ok() && up.error().code == "session_expired") return up;
     // Pull what is in scope after the cursor.
@@ -212,7 +217,7 @@ class Session {
     }
     if (!up.ok()) return up;
     // Attachments of the dossiers this point holds that it lacks.
-    Status down = blobs::download(n_, blob_call(), bo, blobs_);
+    Status down = hub_takes_blobs ? blobs::download(n_, blob_call(), bo, blobs_) : ok_status();
     report("blobs_down");
     return down;
   }

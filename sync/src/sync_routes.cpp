@@ -10,7 +10,7 @@ namespace motcua::sync {
 void mount_sync_routes(httplib::Server& server, node::Node& node) {
   if (node.role() != node::Role::Hub) return;
   auto hub = std::make_shared<Hub>(node, make_sqlite_hub_store(node));
-  server.Post(R"(/sync/v1/([a-z]+))", [hub](const httplib::Request& req, httplib::Response& res) {
+  server.Post(R"(/sync/v1/([a-z_]+))", [hub](const httplib::Request& req, httplib::Response& res) {
     WireRequest w;
     w.path = req.path;
     for (const auto& [k, v] : req.headers)

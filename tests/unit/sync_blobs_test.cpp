@@ -2,17 +2,21 @@
 // hub and the points whose scope references them, resume after a cut, are
 // checked against their id before anyone sees them, and stay within scope.
 #include <catch2/catch.hpp>
+#include <httplib.h>
 
 #include <fstream>
 #include <optional>
 #include <random>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "../../sync/src/blob_sync.hpp"
 #include "../../sync/src/sync_auth.hpp"
 #include "../../sync/src/sync_codec.hpp"
 #include "motcua/node/blobs.hpp"
+#include "motcua/node/users.hpp"
+#include "motcua/sync/server.hpp"
 #include "sync_test_util.hpp"
 
 using namespace motcua;
@@ -140,6 +144,29 @@ struct BlobWorld : SyncWorld {
 
   size_t a = 0, b = 0, c = 0;
   std::string bytes, id;
+};
+
+// A hub with its daemon (local API and sync endpoints) on a loopback port.
+struct HubDaemon {
+  explicit HubDaemon(node::Node& hub) {
+    sync::DaemonOptions o;
+    o.port = 0;
+    o.background_sync = false;
+    o.threads = 2;
+    o.fast_password_hash = true;
+    o.log = [](const std::string&) {};
+    daemon = std::make_unique<sync::Daemon>(hub, o);
+    auto b = daemon->bind();
+    if (!b.ok()) throw std::runtime_error(b.error().message);
+    runner = std::thread([this] { (void)daemon->run(); });
+  }
+  ~HubDaemon() {
+    daemon->stop();
+    runner.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(daemon->port()); }
+  std::unique_ptr<sync::Daemon> daemon;
+  std::thread runner;
 };
 
 }  // namespace
@@ -407,4 +434,44 @@ TEST_CASE("an attachment over max_blob_bytes is refused and nothing is stored", 
   CHECK(rb.value()["blob_errors"][0]["code"] == "blob_too_large");
   CHECK_FALSE(held_bytes(*w.points[w.b], w.id));
   CHECK(partial_bytes(*w.points[w.b], w.id) == 0);
+}
+
+TEST_CASE("over HTTP, an attachment taken in at a point is served to an officer at the hub", "[sync][blobs]") {
+  TempDir dir{"blobs-http"};
+  ManualClock clock{1751335200000};
+  SeededRandom rng{5};
+  auto hub = make_node(dir.sub("hub"), clock, rng, node::Role::Hub, "hub", scope_projector);
+  node::UserStore users(hub->db(), clock, rng, true);
+  REQUIRE(users.add_user("officer1", node::UserRole::Officer, "officer1-password").ok());
+  sync::Hub admin(*hub, sync::make_sqlite_hub_store(*hub));
+  auto code = admin.add_point({"a", "area-x", 100, 3, 3600 * 1000});
+  REQUIRE(code.ok());
+  HubDaemon d(*hub);
+
+  auto point = make_node(dir.sub("a"), clock, rng, node::Role::Point, "a", scope_projector);
+  sync::HttpOptions ho;
+  ho.url = d.url();
+  auto t = sync::make_http_transport(ho);
+  REQUIRE(t.ok());
+  REQUIRE(sync::join(*point, *t.value(), d.url(), code->code).ok());
+  std::string bytes = pdf_bytes(3 * kChunk + 99, 21);
+  std::string id = store_blob(*point, bytes);
+  REQUIRE(point->journal().append(intake_with("X-9", "a", "area-x", "", {id})).ok());
+  auto r = sync::sync_once(*point, *t.value(), small_chunks());
+  REQUIRE(r.ok());
+  CHECK(r.value()["blobs_up"] == 1);
+  CHECK(r.value()["blob_errors"].empty());
+
+  httplib::Client c("127.0.0.1", d.daemon->port());
+  c.set_read_timeout(20);
+  auto login = c.Post("/api/v1/sessions", Json{{"username", "officer1"}, {"password", "officer1-password"}}.dump(),
+                      "application/json");
+  REQUIRE(login);
+  REQUIRE(login->status == 200);
+  std::string token = Json::parse(login->body)["token"].get<std::string>();
+  auto got = c.Get("/api/v1/blobs/" + id, httplib::Headers{{"Authorization", "Bearer " + token}});
+  REQUIRE(got);
+  CHECK(got->status == 200);
+  CHECK(got->get_header_value("Content-Type") == "application/pdf");
+  CHECK(got->body == bytes);
 }
