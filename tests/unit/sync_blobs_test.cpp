@@ -475,3 +475,26 @@ TEST_CASE("over HTTP, an attachment taken in at a point is served to an officer 
   CHECK(got->get_header_value("Content-Type") == "application/pdf");
   CHECK(got->body == bytes);
 }
+
+TEST_CASE("a chunk travels as raw bytes after the message header, exactly header.data long", "[sync][blobs]") {
+  std::string chunk = pdf_bytes(5000, 4);
+  chunk[100] = '\n';  // any byte, newlines included
+  auto body = wire::encode(Json{{"type", "blob_put"}, {"id", std::string(64, 'a')}}, {}, chunk);
+  REQUIRE(body.ok());
+  auto d = wire::decode(body.value(), 1 << 20);
+  REQUIRE(d.ok());
+  CHECK(d->header["data"] == 5000);
+  CHECK(d->data == chunk);
+  CHECK(d->entries.empty());
+  // A message whose data is not header.data bytes long is refused.
+  auto raw = wire::gunzip(body.value(), 1 << 20).value();
+  auto shorter = wire::decode(wire::gzip(raw.substr(0, raw.size() - 1)), 1 << 20);
+  REQUIRE_FALSE(shorter.ok());
+  CHECK(shorter.error().code == "malformed_message");
+  auto longer = wire::decode(wire::gzip(raw + "x"), 1 << 20);
+  REQUIRE_FALSE(longer.ok());
+  CHECK(longer.error().code == "malformed_message");
+  // Without "data", bytes after the header are still refused.
+  auto stray = wire::decode(wire::gzip(std::string("{\"type\":\"pull\",\"v\":1}\nxyz")), 1 << 20);
+  CHECK_FALSE(stray.ok());
+}
