@@ -102,6 +102,7 @@ Json point_status(node::Node& n) {
   int64_t last_attempt = util::state_get_int(n, "last_attempt_ms");
   std::string last_error = util::state_get(n, "last_error");
   auto [up_entries, up_bytes] = util::author_backlog(n, n.keys().pk, util::state_get_int(n, "hub_has_self"));
+  (void)blobs::catch_up_refs(n);  // new intakes' attachments count as waiting before the next session
   bool enrolled = !util::state_get(n, "hub_key").empty();
   return Json{{"role", "point"},
               {"enrolled", enrolled},

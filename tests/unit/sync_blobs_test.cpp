@@ -174,6 +174,7 @@ struct HubDaemon {
 TEST_CASE("an attachment taken in at a point reaches the hub and the point that hands the result back, byte for byte",
           "[sync][blobs]") {
   BlobWorld w;
+  CHECK(sync::point_status(*w.points[w.a])["blobs_waiting"] == 1);
   auto ra = w.sync_small(w.a);
   REQUIRE(ra.ok());
   CHECK(ra.value()["entries_up"] == 1);
