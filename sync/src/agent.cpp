@@ -83,7 +83,8 @@ class PointAgent final : public SyncAgent {
     const int64_t now = node_.clock().now_ms();
     int64_t last = util::state_get_int(node_, "last_success_ms");
     int64_t up = 0, down = 0, eup = 0, edown = 0;
-    for (const auto& r : point_sync_log(node_, "", 0)["sessions"]) {
+    const Json log = point_sync_log(node_, "", 0);  // named: a temporary's member would dangle in the loop
+    for (const auto& r : log["sessions"]) {
       up += r["bytes_up"].get<int64_t>();
       down += r["bytes_down"].get<int64_t>();
       eup += r["entries_up"].get<int64_t>();
