@@ -8,7 +8,7 @@ deploy/build.sh
 echo "== tests (build/)"
 (cd build && ctest --output-on-failure -j 2 --timeout 600)
 echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DMOTCUA_SANITIZE=ON >/dev/null
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g1" -DMOTCUA_SANITIZE=ON >/dev/null
 cmake --build build-asan -j "$(nproc)" --target unit_tests motcua
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
