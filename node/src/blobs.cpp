@@ -184,6 +184,22 @@ std::optional<std::string> BlobStore::path(const std::string& id) {
   return p.string();
 }
 
+int64_t BlobStore::sweep_stale(fs::file_time_type tmp_before, fs::file_time_type partial_before) {
+  int64_t removed = 0;
+  auto sweep = [&](const fs::path& dir, fs::file_time_type before) {
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      std::error_code e2;
+      if (!it->is_regular_file(e2)) continue;
+      auto t = fs::last_write_time(it->path(), e2);
+      if (!e2 && t < before && fs::remove(it->path(), e2)) ++removed;
+    }
+  };
+  sweep(fs::path(dir_) / "tmp", tmp_before);
+  sweep(fs::path(dir_) / "partial", partial_before);
+  return removed;
+}
+
 int64_t BlobStore::total_bytes() {
   std::lock_guard<std::recursive_mutex> g(*mu_);
   return db_->execAndGet("SELECT COALESCE(SUM(size), 0) FROM blobs").getInt64();

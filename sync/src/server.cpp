@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -294,6 +295,13 @@ Status Daemon::run() {
   // until hub_url is set, so a daemon already running starts syncing by
   // itself once the point has joined.
   bool syncing = d.node.role() == node::Role::Point && d.opt.background_sync;
+  {
+    // Leftovers of uploads cut by a crash (a day old) and of sync transfers
+    // of attachments that never finished (30 days without progress).
+    const auto now = std::filesystem::file_time_type::clock::now();
+    const int64_t swept = d.blobs->sweep_stale(now - std::chrono::hours(24), now - std::chrono::hours(24 * 30));
+    if (swept > 0) d.log("event=swept_stale_files count=" + std::to_string(swept));
+  }
   if (syncing) d.agent->start();
   d.log("event=listening addr=" + d.opt.host + ":" + std::to_string(d.port.load()) +
         " scheme=" + (d.tls_cert.empty() ? "http" : "https") + " role=" +

@@ -121,3 +121,31 @@ TEST_CASE("a file left by a crash before its row is adopted by the next upload",
   CHECK(r->id == id);
   CHECK(f.store.path(id).has_value());
 }
+
+TEST_CASE("leftovers of cut uploads and stale sync transfers are swept, fresh ones and stored blobs stay",
+          "[blobs]") {
+  Fixture f;
+  namespace fs = std::filesystem;
+  auto stored = f.put(kPdf);
+  REQUIRE(stored.ok());
+  const fs::path blobs = fs::path(f.dir.path()) / "blobs";
+  fs::create_directories(blobs / "tmp");
+  fs::create_directories(blobs / "partial");
+  auto touch = [](const fs::path& p, fs::file_time_type t) {
+    std::ofstream(p) << "part";
+    fs::last_write_time(p, t);
+  };
+  const auto now = fs::file_time_type::clock::now();
+  touch(blobs / "tmp" / "upload-old", now - std::chrono::hours(48));
+  touch(blobs / "tmp" / "upload-new", now - std::chrono::minutes(5));
+  touch(blobs / "partial" / std::string(64, 'a'), now - std::chrono::hours(24 * 40));
+  touch(blobs / "partial" / std::string(64, 'b'), now - std::chrono::hours(48));
+  CHECK(f.store.sweep_stale(now - std::chrono::hours(24), now - std::chrono::hours(24 * 30)) == 2);
+  CHECK_FALSE(fs::exists(blobs / "tmp" / "upload-old"));
+  CHECK(fs::exists(blobs / "tmp" / "upload-new"));
+  CHECK_FALSE(fs::exists(blobs / "partial" / std::string(64, 'a')));
+  CHECK(fs::exists(blobs / "partial" / std::string(64, 'b')));
+  REQUIRE(f.store.path(stored->id));
+  CHECK(fs::exists(*f.store.path(stored->id)));
+  CHECK(f.store.sweep_stale(now - std::chrono::hours(24), now - std::chrono::hours(24 * 30)) == 0);
+}

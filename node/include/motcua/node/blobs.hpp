@@ -1,6 +1,7 @@
 // Content-addressed attachment store: id = BLAKE2b-256 of the bytes, stored
 // once under <data_dir>/blobs/ab/cdef..., streamed to disk, size-limited.
 #pragma once
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -54,6 +55,12 @@ class BlobStore {
   std::optional<std::string> path(const std::string& id);
   int64_t total_bytes();
   int64_t max_bytes() const { return max_bytes_; }
+  // Removes what interrupted work left behind: upload temporaries in
+  // blobs/tmp last written before `tmp_before`, and resumable sync transfers
+  // in blobs/partial last written before `partial_before` (a later transfer
+  // of that attachment starts from its first byte). Returns the number of
+  // files removed. The daemon calls it at start (see sync/src/server.cpp).
+  int64_t sweep_stale(std::filesystem::file_time_type tmp_before, std::filesystem::file_time_type partial_before);
 
  private:
   friend class FileBlobWriter;
