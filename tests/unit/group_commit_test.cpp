@@ -22,13 +22,21 @@ EntryDraft draft(int i) {
                     Json{{"n", i}}};
 }
 
+// A point node on a fresh directory, with a manual clock.
+struct Fixture {
+  test::TempDir dir{"group"};
+  ManualClock clock{1'751'328'000'000};
+  SeededRandom rng;
+  std::unique_ptr<node::Node> n;
+  explicit Fixture(uint64_t seed)
+      : rng(seed), n(test::make_node(dir.sub("n"), clock, rng, node::Role::Point, "n", node::summary_projector)) {}
+};
+
 }  // namespace
 
 TEST_CASE("deferred appends are made durable by one flush, and a second call has nothing to flush", "[journal][group]") {
-  test::TempDir dir("group");
-  ManualClock clock(1'751'328'000'000);
-  SeededRandom rng(3);
-  auto n = test::make_node(dir.sub("n"), clock, rng, node::Role::Point, "n", node::summary_projector);
+  Fixture f(3);
+  auto& n = f.n;
   auto& j = n->journal();
   CHECK(j.make_durable().ok());  // nothing deferred yet: no flush
   CHECK(j.group_flushes() == 0);
@@ -50,10 +58,8 @@ TEST_CASE("deferred appends are made durable by one flush, and a second call has
 }
 
 TEST_CASE("writers that commit while a flush is being prepared share it", "[journal][group]") {
-  test::TempDir dir("group");
-  ManualClock clock(1'751'328'000'000);
-  SeededRandom rng(4);
-  auto n = test::make_node(dir.sub("n"), clock, rng, node::Role::Point, "n", node::summary_projector);
+  Fixture f(4);
+  auto& n = f.n;
   auto& j = n->journal();
   constexpr int kWriters = 8;
   // The first leader waits at the flush until all writers have committed.
@@ -78,10 +84,8 @@ TEST_CASE("writers that commit while a flush is being prepared share it", "[jour
 }
 
 TEST_CASE("a failed flush is reported and the next call tries again", "[journal][group]") {
-  test::TempDir dir("group");
-  ManualClock clock(1'751'328'000'000);
-  SeededRandom rng(5);
-  auto n = test::make_node(dir.sub("n"), clock, rng, node::Role::Point, "n", node::summary_projector);
+  Fixture f(5);
+  auto& n = f.n;
   auto& j = n->journal();
   REQUIRE(j.append(draft(0), Commit::Deferred).ok());
   j.set_write_hook([](const char* step) {

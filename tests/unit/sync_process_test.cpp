@@ -32,16 +32,6 @@ namespace {
 
 const std::string kBin = MOTCUA_BINARY;
 
-std::string run(const std::string& args, int* status = nullptr) {
-  std::string cmd = "'" + kBin + "' " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[512];
-  while (p && std::fgets(buf, sizeof buf, p)) out += buf;
-  int st = p ? ::pclose(p) : -1;
-  if (status) *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return out;
-}
 
 struct Serve {
   pid_t pid = -1;
@@ -115,11 +105,11 @@ TEST_CASE("hub and points as real processes resume after being killed mid-sessio
   TempDir dir("syncproc");
   const std::string hub = dir.sub("hub"), a = dir.sub("a"), b = dir.sub("b"), log = dir.sub("log.txt");
   int st = 0;
-  run("init --role hub --name tinh --data-dir '" + hub + "'", &st);
+  run_motcua("init --role hub --name tinh --data-dir '" + hub + "'", &st);
   REQUIRE(st == 0);
-  std::string out_a = run("point add a --area an-thi --daily-capacity 300 --data-dir '" + hub + "'", &st);
+  std::string out_a = run_motcua("point add a --area an-thi --daily-capacity 300 --data-dir '" + hub + "'", &st);
   REQUIRE(st == 0);
-  std::string out_b = run("point add b --area an-thi --daily-capacity 300 --data-dir '" + hub + "'", &st);
+  std::string out_b = run_motcua("point add b --area an-thi --daily-capacity 300 --data-dir '" + hub + "'", &st);
   REQUIRE(st == 0);
   std::smatch m;
   std::regex code_re(R"(enrolment code: (\S+))");
@@ -133,12 +123,12 @@ TEST_CASE("hub and points as real processes resume after being killed mid-sessio
   const std::string url = "http://" + listen;
   for (auto [d, code] : {std::pair{a, code_a}, std::pair{b, code_b}}) {
     std::string name = d == a ? "a" : "b";
-    run("init --role point --name " + name + " --agency-code 000.00.01.H22 --data-dir '" + d + "'", &st);
+    run_motcua("init --role point --name " + name + " --agency-code 000.00.01.H22 --data-dir '" + d + "'", &st);
     REQUIRE(st == 0);
-    std::string j = run("join --hub " + url + " --code " + code + " --data-dir '" + d + "'", &st);
+    std::string j = run_motcua("join --hub " + url + " --code " + code + " --data-dir '" + d + "'", &st);
     INFO(j);
     REQUIRE(st == 0);
-    run("config set sync_interval_s 1 --data-dir '" + d + "'", &st);
+    run_motcua("config set sync_interval_s 1 --data-dir '" + d + "'", &st);
     REQUIRE(st == 0);
   }
   const int kDossiers = 3000;  // 6,000 entries a point
@@ -177,7 +167,7 @@ TEST_CASE("hub and points as real processes resume after being killed mid-sessio
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
       ca = count(a), cb = count(b), ch = count(hub);
       if (ca < 4 * kDossiers || cb < 4 * kDossiers || ch < 4 * kDossiers) continue;
-      last_a = run("audit --json --data-dir '" + a + "'"), last_b = run("audit --json --data-dir '" + b + "'");
+      last_a = run_motcua("audit --json --data-dir '" + a + "'"), last_b = run_motcua("audit --json --data-dir '" + b + "'");
       auto ja = Json::parse(last_a, nullptr, false), jb = Json::parse(last_b, nullptr, false);
       if (ja.is_discarded() || jb.is_discarded() || ja["sessions"].empty() || jb["sessions"].empty()) continue;
       done = ja["sessions"][0]["result"] == "ok" && jb["sessions"][0]["result"] == "ok";
@@ -211,7 +201,7 @@ TEST_CASE("hub and points as real processes resume after being killed mid-sessio
   CHECK(na->journal().state_hash() == h->journal().state_hash());
   CHECK(nb->journal().state_hash() == h->journal().state_hash());
   for (const auto& d : {hub, a, b}) {
-    std::string v = run("verify --data-dir '" + d + "'", &st);
+    std::string v = run_motcua("verify --data-dir '" + d + "'", &st);
     INFO(v);
     CHECK(st == 0);
   }
@@ -219,12 +209,12 @@ TEST_CASE("hub and points as real processes resume after being killed mid-sessio
   // "running"/"interrupted", one cut by the hub's death is "failed").
   int not_ok = 0;
   for (const auto& d : {a, b}) {
-    auto j = Json::parse(run("audit --json --data-dir '" + d + "'", &st), nullptr, false);
+    auto j = Json::parse(run_motcua("audit --json --data-dir '" + d + "'", &st), nullptr, false);
     REQUIRE(!j.is_discarded());
     for (const auto& s : j["sessions"]) not_ok += s["result"] != "ok";
   }
   CHECK(not_ok > 0);
-  std::string audit = run("audit --data-dir '" + hub + "'", &st);
+  std::string audit = run_motcua("audit --data-dir '" + hub + "'", &st);
   CHECK(st == 0);
   CHECK(audit.find(" ok ") != std::string::npos);
 }
@@ -313,18 +303,18 @@ TEST_CASE("a link cut after N bytes, again and again, still ends with everything
   TempDir dir("synccut");
   const std::string hub = dir.sub("hub"), a = dir.sub("a"), log = dir.sub("log.txt");
   int st = 0;
-  run("init --role hub --name tinh --data-dir '" + hub + "'", &st);
+  run_motcua("init --role hub --name tinh --data-dir '" + hub + "'", &st);
   REQUIRE(st == 0);
-  std::string out = run("point add a --area an-thi --data-dir '" + hub + "'", &st);
+  std::string out = run_motcua("point add a --area an-thi --data-dir '" + hub + "'", &st);
   std::smatch m;
   REQUIRE(std::regex_search(out, m, std::regex(R"(enrolment code: (\S+))")));
   std::string code = m[1];
   Serve hub_proc(hub, "127.0.0.1:0", log);
   CuttingProxy proxy(hub_proc.port, int64_t{1} << 40);
   const std::string url = "http://127.0.0.1:" + std::to_string(proxy.port());
-  run("init --role point --name a --agency-code 000.00.01.H22 --data-dir '" + a + "'", &st);
+  run_motcua("init --role point --name a --agency-code 000.00.01.H22 --data-dir '" + a + "'", &st);
   REQUIRE(st == 0);
-  REQUIRE(run("join --hub " + url + " --code " + code + " --data-dir '" + a + "'", &st).find("joined") != std::string::npos);
+  REQUIRE(run_motcua("join --hub " + url + " --code " + code + " --data-dir '" + a + "'", &st).find("joined") != std::string::npos);
   fill(a, "a", 2500);  // 5,000 entries, a few push batches
   {
     auto n = open_node(a);
@@ -353,6 +343,6 @@ TEST_CASE("a link cut after N bytes, again and again, still ends with everything
   auto na = open_node(a);
   CHECK(h->journal().count() == 5000);
   CHECK(h->journal().heads()[na->keys().pk] == 5000);
-  run("verify --data-dir '" + hub + "'", &st);
+  run_motcua("verify --data-dir '" + hub + "'", &st);
   CHECK(st == 0);
 }

@@ -19,18 +19,7 @@ using namespace motcua::test;
 namespace {
 
 const std::string kTls = std::string(MOTCUA_SOURCE_DIR) + "/tests/data/tls/";
-const std::string kBin = MOTCUA_BINARY;
 
-std::string run(const std::string& args, int* status) {
-  std::string cmd = "'" + kBin + "' " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[512];
-  while (p && std::fgets(buf, sizeof buf, p)) out += buf;
-  int st = p ? ::pclose(p) : -1;
-  *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return out;
-}
 
 // A hub node with its daemon on an ephemeral loopback port, serving HTTPS
 // with the test certificate. Real clock: the CLI processes below use theirs.
@@ -139,11 +128,11 @@ TEST_CASE("motcua join --ca keeps the hub's certificate and motcua sync uses it"
   const std::string code = hub.code("p2");
   const std::string d = hub.dir.sub("p2");
   int st = -1;
-  run("init --role point --name p2 --agency-code 000.00.01.H22 --data-dir '" + d + "'", &st);
+  run_motcua("init --role point --name p2 --agency-code 000.00.01.H22 --data-dir '" + d + "'", &st);
   REQUIRE(st == 0);
 
   SECTION("a --ca that is not a certificate is refused, nothing kept") {
-    std::string out = run("join --hub " + hub.url() + " --code " + code + " --ca '" + kTls + "hub-key.pem' --data-dir '" +
+    std::string out = run_motcua("join --hub " + hub.url() + " --code " + code + " --ca '" + kTls + "hub-key.pem' --data-dir '" +
                               d + "'",
                           &st);
     CHECK(st == 2);
@@ -151,31 +140,31 @@ TEST_CASE("motcua join --ca keeps the hub's certificate and motcua sync uses it"
     CHECK_FALSE(std::filesystem::exists(d + "/hub-ca.pem"));
   }
   SECTION("without --ca the join fails and leaves nothing behind") {
-    std::string out = run("join --hub " + hub.url() + " --code " + code + " --data-dir '" + d + "'", &st);
+    std::string out = run_motcua("join --hub " + hub.url() + " --code " + code + " --data-dir '" + d + "'", &st);
     CHECK(st == 1);
     CHECK_FALSE(std::filesystem::exists(d + "/hub-ca.pem"));
   }
   SECTION("with --ca the join and a sync succeed") {
-    std::string out = run("join --hub " + hub.url() + " --code " + code + " --ca '" + kTls + "hub-cert.pem' --data-dir '" +
+    std::string out = run_motcua("join --hub " + hub.url() + " --code " + code + " --ca '" + kTls + "hub-cert.pem' --data-dir '" +
                               d + "'",
                           &st);
     INFO(out);
     REQUIRE(st == 0);
     CHECK(std::filesystem::exists(d + "/hub-ca.pem"));
-    out = run("sync --once --data-dir '" + d + "'", &st);
+    out = run_motcua("sync --once --data-dir '" + d + "'", &st);
     INFO(out);
     CHECK(st == 0);
     // A second join is refused and leaves the kept certificate alone.
-    out = run("join --hub " + hub.url() + " --code " + code + " --ca '" + kTls + "other-cert.pem' --data-dir '" + d + "'",
+    out = run_motcua("join --hub " + hub.url() + " --code " + code + " --ca '" + kTls + "other-cert.pem' --data-dir '" + d + "'",
               &st);
     CHECK(st == 1);
     CHECK(out.find("already_enrolled") != std::string::npos);
     CHECK(read_small_file(d + "/hub-ca.pem").value() == read_small_file(kTls + "hub-cert.pem").value());
-    out = run("sync --once --data-dir '" + d + "'", &st);
+    out = run_motcua("sync --once --data-dir '" + d + "'", &st);
     CHECK(st == 0);
   }
   SECTION("a malformed hub URL with --ca is refused and keeps nothing") {
-    run("join --hub ftp://nowhere --code " + code + " --ca '" + kTls + "hub-cert.pem' --data-dir '" + d + "'", &st);
+    run_motcua("join --hub ftp://nowhere --code " + code + " --ca '" + kTls + "hub-cert.pem' --data-dir '" + d + "'", &st);
     CHECK(st == 2);
     CHECK_FALSE(std::filesystem::exists(d + "/hub-ca.pem"));
   }

@@ -1,7 +1,9 @@
 // Helpers shared by the unit tests: temporary directories and test nodes.
 #pragma once
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -55,5 +57,21 @@ inline std::unique_ptr<node::Node> make_node(const std::string& dir, Clock& cloc
   if (!n.ok()) throw std::runtime_error(n.error().message);
   return std::move(n.value());
 }
+
+#ifdef MOTCUA_BINARY
+// Runs `motcua ARGS` (the binary of this build) through the shell and returns
+// what it printed on stdout and stderr; `status` gets its exit code (-1 if it
+// did not exit normally). ARGS is shell text: quote paths.
+inline std::string run_motcua(const std::string& args, int* status = nullptr) {
+  std::string cmd = std::string("'") + MOTCUA_BINARY + "' " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[512];
+  while (p && std::fgets(buf, sizeof buf, p)) out += buf;
+  int st = p ? ::pclose(p) : -1;
+  if (status) *status = st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return out;
+}
+#endif
 
 }  // namespace motcua::test
