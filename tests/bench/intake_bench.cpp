@@ -31,6 +31,7 @@
 #include "motcua/node/node.hpp"
 #include "motcua/node/users.hpp"
 #include "motcua/schema/database.hpp"
+#include "../unit/serve_process.hpp"
 
 extern char** environ;
 
@@ -74,46 +75,10 @@ void make_node(const std::string& dir) {
 }
 
 // `motcua serve` as a child; its stderr (the access log) goes to a file.
-struct Server {
-  pid_t pid = -1;
-  int port = 0;
-  Server(const std::string& dir, const std::string& log) {
-    std::vector<std::string> args = {MOTCUA_BINARY, "serve", "--data-dir", dir, "--listen", "127.0.0.1:0",
-                                     "--threads", "8"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (posix_spawn(&pid, MOTCUA_BINARY, &fa, nullptr, argv.data(), environ) != 0)
-      throw std::runtime_error("cannot start motcua serve");
-    posix_spawn_file_actions_destroy(&fa);
-    std::regex re(R"(event=listening addr=127\.0\.0\.1:(\d+))");
-    for (int i = 0; i < 3000 && port == 0; ++i) {
-      std::ifstream in(log);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      std::string text = ss.str();
-      std::smatch m;
-      if (std::regex_search(text, m, re)) port = std::stoi(m[1]);
-      else std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    if (port == 0) throw std::runtime_error("motcua serve did not start");
-  }
-  long rss_kb() const {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line))
-      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    return -1;
-  }
-  int stop() {
-    ::kill(pid, SIGTERM);
-    int st = 0;
-    ::waitpid(pid, &st, 0);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  }
+struct Server : test::ServeProcess {
+  Server(const std::string& dir, const std::string& log)
+      : ServeProcess(MOTCUA_BINARY, dir, log, "127.0.0.1:0", {"--threads", "8"}, 60000) {}
+  int stop() { return signal_and_wait(SIGTERM); }
 };
 
 std::string login(int port) {

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "http_test_util.hpp"
+#include "serve_process.hpp"
 
 extern char** environ;
 
@@ -28,54 +29,7 @@ int run_cmd(const std::string& cmd, const std::string& stdin_text = "") {
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-// `motcua serve` on an ephemeral port, stderr to a file; learns the port
-// from its "event=listening" line.
-struct ServeProcess {
-  pid_t pid = -1;
-  int port = 0;
-  std::string log_path;
-
-  ServeProcess(const std::string& data_dir, const std::string& log) : log_path(log) {
-    std::vector<std::string> args = {kBin, "serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    int rc = posix_spawn(&pid, kBin.c_str(), &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) throw std::runtime_error("cannot start motcua serve");
-    std::regex listening(R"(event=listening addr=127\.0\.0\.1:(\d+))");
-    for (int i = 0; i < 500 && port == 0; ++i) {
-      std::ifstream in(log);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      std::smatch m;
-      std::string text = ss.str();
-      if (std::regex_search(text, m, listening)) port = std::stoi(m[1]);
-      else std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    if (port == 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-      throw std::runtime_error("motcua serve did not start listening");
-    }
-  }
-  // Sends `sig` and returns the exit status (128 + signal number if killed).
-  int signal_and_wait(int sig) {
-    ::kill(pid, sig);
-    int st = 0;
-    ::waitpid(pid, &st, 0);
-    pid = -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  }
-  ~ServeProcess() {
-    if (pid > 0) signal_and_wait(SIGKILL);
-  }
-};
+using test::ServeProcess;
 
 std::string login(int port, const std::string& user, const std::string& pw) {
   httplib::Client c("127.0.0.1", port);
@@ -95,7 +49,7 @@ TEST_CASE("every intake acknowledged before a SIGKILL is there after restart", "
 
   std::vector<std::string> acknowledged;
   {
-    ServeProcess serve(data, dir.sub("serve1.log"));
+    ServeProcess serve(kBin, data, dir.sub("serve1.log"));
     const std::string token = login(serve.port, "clerk1", "clerk1-password");
     std::mutex mu;
     std::atomic<bool> stop{false};
@@ -129,7 +83,7 @@ TEST_CASE("every intake acknowledged before a SIGKILL is there after restart", "
   }
   REQUIRE(acknowledged.size() >= 60);
 
-  ServeProcess again(data, dir.sub("serve2.log"));
+  ServeProcess again(kBin, data, dir.sub("serve2.log"));
   const std::string token = login(again.port, "clerk1", "clerk1-password");
   httplib::Client c("127.0.0.1", again.port);
   size_t found = 0;
@@ -147,7 +101,7 @@ TEST_CASE("SIGTERM and SIGINT stop the daemon cleanly with exit 0", "[http][cras
   const std::string data = dir.sub("node");
   REQUIRE(run_cmd(kBin + " init --role point --name p --agency-code 000.00.01.H22 --data-dir '" + data + "'") == 0);
   for (int sig : {SIGTERM, SIGINT}) {
-    ServeProcess serve(data, dir.sub("serve.log"));
+    ServeProcess serve(kBin, data, dir.sub("serve.log"));
     httplib::Client c("127.0.0.1", serve.port);
     REQUIRE(c.Get("/healthz")->status == 200);
     CHECK(serve.signal_and_wait(sig) == 0);

@@ -21,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include "serve_process.hpp"
 #include "sync_test_util.hpp"
 
 extern char** environ;
@@ -33,45 +34,14 @@ namespace {
 const std::string kBin = MOTCUA_BINARY;
 
 
-struct Serve {
-  pid_t pid = -1;
-  int port = 0;
-  // Each start logs to its own file (log + a counter).
-  Serve(const std::string& dir, const std::string& listen, const std::string& log_base) {
+// Each start logs to its own file (log + a counter).
+struct Serve : test::ServeProcess {
+  static std::string next_log(const std::string& base) {
     static int started = 0;
-    const std::string log = log_base + "." + std::to_string(++started);
-    std::vector<std::string> args = {kBin, "serve", "--data-dir", dir, "--listen", listen};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    if (posix_spawn(&pid, kBin.c_str(), &fa, nullptr, argv.data(), environ) != 0) throw std::runtime_error("spawn");
-    posix_spawn_file_actions_destroy(&fa);
-    std::regex listening(R"(event=listening addr=127\.0\.0\.1:(\d+))");
-    for (int i = 0; i < 500 && port == 0; ++i) {
-      std::ifstream in(log);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      std::string text = ss.str();
-      std::smatch m;
-      for (auto it = std::sregex_iterator(text.begin(), text.end(), listening); it != std::sregex_iterator(); ++it)
-        m = *it;
-      if (!m.empty()) port = std::stoi(m[1]);
-      if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    if (port == 0) throw std::runtime_error("motcua serve did not start: see " + log);
+    return base + "." + std::to_string(++started);
   }
-  void kill_now(int sig = SIGKILL) {
-    if (pid <= 0) return;
-    ::kill(pid, sig);
-    ::waitpid(pid, nullptr, 0);
-    pid = -1;
-  }
-  ~Serve() { kill_now(); }
+  Serve(const std::string& dir, const std::string& listen, const std::string& log_base)
+      : ServeProcess(kBin, dir, next_log(log_base), listen) {}
 };
 
 std::unique_ptr<node::Node> open_node(const std::string& dir) {
