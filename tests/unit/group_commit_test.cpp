@@ -110,15 +110,15 @@ TEST_CASE("deferred entries made durable survive the process dying without closi
   REQUIRE(pid >= 0);
   if (pid == 0) {
     ManualClock clock(1'751'328'000'000);
-    node::OpenOptions o;
-    o.data_dir = d;
-    o.clock = &clock;
-    o.projector = node::summary_projector;
-    auto n = node::Node::open(o);
-    if (!n.ok()) ::_exit(3);
+    std::unique_ptr<node::Node> n;
+    try {
+      n = test::open_existing(d, clock, node::summary_projector);
+    } catch (...) {
+      ::_exit(3);
+    }
     for (int i = 0; i < 20; ++i)
-      if (!n.value()->journal().append(draft(i), Commit::Deferred).ok()) ::_exit(4);
-    if (!n.value()->journal().make_durable().ok()) ::_exit(5);
+      if (!n->journal().append(draft(i), Commit::Deferred).ok()) ::_exit(4);
+    if (!n->journal().make_durable().ok()) ::_exit(5);
     ::_exit(0);  // no destructor, no close, no checkpoint
   }
   int status = 0;
@@ -126,12 +126,7 @@ TEST_CASE("deferred entries made durable survive the process dying without closi
   REQUIRE(WIFEXITED(status));
   REQUIRE(WEXITSTATUS(status) == 0);
   ManualClock clock(1'751'328'000'000);
-  node::OpenOptions o;
-  o.data_dir = d;
-  o.clock = &clock;
-  o.projector = node::summary_projector;
-  auto n = node::Node::open(o);
-  REQUIRE(n.ok());
-  CHECK(n.value()->journal().count() == 20);
-  CHECK(n.value()->journal().verify().ok());
+  auto n = test::open_existing(d, clock, node::summary_projector);
+  CHECK(n->journal().count() == 20);
+  CHECK(n->journal().verify().ok());
 }

@@ -44,13 +44,7 @@ struct Serve : test::ServeProcess {
       : ServeProcess(kBin, dir, next_log(log_base), listen) {}
 };
 
-std::unique_ptr<node::Node> open_node(const std::string& dir) {
-  node::OpenOptions o;
-  o.data_dir = dir;
-  auto n = node::Node::open(o);
-  if (!n.ok()) throw std::runtime_error(n.error().message);
-  return std::move(n.value());
-}
+std::unique_ptr<node::Node> open_node(const std::string& dir) { return test::open_existing(dir, system_clock()); }
 
 void fill(const std::string& dir, const std::string& point, int dossiers) {
   auto n = open_node(dir);

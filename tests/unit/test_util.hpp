@@ -58,6 +58,18 @@ inline std::unique_ptr<node::Node> make_node(const std::string& dir, Clock& cloc
   return std::move(n.value());
 }
 
+// Opens a node that already exists in `dir` (for reopening after a crash).
+inline std::unique_ptr<node::Node> open_existing(const std::string& dir, Clock& clock,
+                                                 node::SubjectProjector projector = {}) {
+  node::OpenOptions oo;
+  oo.data_dir = dir;
+  oo.clock = &clock;
+  oo.projector = std::move(projector);
+  auto n = node::Node::open(oo);
+  if (!n.ok()) throw std::runtime_error(n.error().message);
+  return std::move(n.value());
+}
+
 #ifdef MOTCUA_BINARY
 // Runs `motcua ARGS` (the binary of this build) through the shell and returns
 // what it printed on stdout and stderr; `status` gets its exit code (-1 if it
