@@ -50,7 +50,11 @@ Status check(const Json& j, const std::string& path) {
 }
 }  // namespace
 
-Status check_canonical(const Json& j) { return check(j, ""); }
+Status check_canonical(const Json& j) {
+  if (json_too_deep(j, kMaxSignedDepth))
+    return make_error("too_deep", "signed data nests deeper than " + std::to_string(kMaxSignedDepth) + " levels");
+  return check(j, "");
+}
 
 std::string canonical_bytes(const Json& j) {
   // nlohmann::json objects are std::map<std::string, ...>: keys iterate in
@@ -60,8 +64,12 @@ std::string canonical_bytes(const Json& j) {
 }
 
 Result<Json> parse_canonical(const std::string& text) {
-  Json j = Json::parse(text, nullptr, false);
-  if (j.is_discarded()) return make_error("not_canonical", "stored bytes are not JSON");
+  auto parsed = read_json(text, JsonLimits{text.size(), kMaxSignedDepth});
+  if (!parsed.ok()) {
+    if (parsed.error().code == "too_deep") return make_error("not_canonical", parsed.error().message);
+    return make_error("not_canonical", "stored bytes are not JSON");
+  }
+  Json& j = parsed.value();
   auto s = check_canonical(j);
   if (!s.ok()) return s.error();
   if (canonical_bytes(j) != text) return make_error("not_canonical", "stored bytes are not in canonical form");

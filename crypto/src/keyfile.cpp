@@ -1,5 +1,7 @@
 #include "motcua/keyfile.hpp"
 
+#include "motcua/json_read.hpp"
+
 #include <sodium.h>
 #include <sys/stat.h>
 
@@ -45,8 +47,9 @@ Result<KeyPair> load_key_file(const std::string& path, const std::optional<std::
   auto text = read_small_file(path, 64 * 1024);
   if (!text.ok()) return text.error();
   auto corrupt = [&](const std::string& why) { return make_error("corrupt_key_file", "key file " + path + " is damaged: " + why); };
-  Json j = Json::parse(*text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return corrupt("not JSON");
+  auto parsed = read_json(*text, JsonLimits{64 * 1024, kMaxJsonDepth});
+  if (!parsed.ok() || !parsed->is_object()) return corrupt("not JSON");
+  const Json& j = parsed.value();
   auto text_field = [&](const char* k) -> std::string {
     auto it = j.find(k);
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();

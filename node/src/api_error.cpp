@@ -12,6 +12,7 @@ int http_status(const Error& e) {
       {"unauthorized", 401},       {"forbidden", 403},           {"not_found", 404},
       {"invalid_transition", 409}, {"conflict", 409},            {"codes_exhausted", 409},
       {"already_exists", 409},     {"too_large", 413},           {"too_many_attempts", 429}, {"link_down", 503},
+      {"too_deep", 400},           {"unsupported_encoding", 415}, {"busy", 503},
   };
   auto it = m.find(e.code);
   return it == m.end() ? 500 : it->second;

@@ -118,9 +118,9 @@ Result<Entry> parse_entry(const std::string& canonical, const Signature& sig) {
 }
 
 Result<Entry> parse_entry_unverified(const std::string& canonical, const Signature& sig) {
-  Json j = Json::parse(canonical, nullptr, false);
-  if (j.is_discarded()) return make_error("not_canonical", "stored bytes are not JSON");
-  auto e = from_signed_json(std::move(j));
+  auto j = read_json(canonical, JsonLimits{canonical.size(), kMaxSignedDepth});
+  if (!j.ok()) return make_error("not_canonical", "stored bytes are not JSON within limits: " + j.error().message);
+  auto e = from_signed_json(std::move(j.value()));
   if (!e.ok()) return e.error();
   return finish(std::move(e.value()), canonical, sig, false);
 }

@@ -3,6 +3,7 @@
 #include "motcua/sync/bundle.hpp"
 
 #include "motcua/durable_file.hpp"
+#include "motcua/json_read.hpp"
 #include "motcua/node/node.hpp"
 #include "motcua/sync/hub.hpp"
 #include "sync_auth.hpp"
@@ -53,8 +54,10 @@ Result<Bundle> read_bundle(const std::string& file) {
   auto line = [&](Json& out) -> bool {
     size_t nl = s.find('\n', p);
     if (nl == std::string::npos) return false;
-    out = Json::parse(s.substr(p, nl - p), nullptr, false);
+    auto parsed = read_json(std::string_view(s).substr(p, nl - p), JsonLimits{nl - p, kMaxJsonDepth}, "file");
     p = nl + 1;
+    if (!parsed.ok()) return false;
+    out = std::move(parsed.value());
     return out.is_object();
   };
   Bundle b;
@@ -150,7 +153,7 @@ Result<Json> import_point_bundle(Hub& hub, node::Node& hub_node, const std::stri
   Error failure;
   bool failed = false;
   for (const auto& m : b->messages) {
-    WireResponse res = hub.handle_offline(WireRequest{m.path, m.headers, m.body});
+    WireResponse res = hub.handle_offline(WireRequest{m.path, m.headers, m.body, "bundle"});
     row.bytes_up += static_cast<int64_t>(m.body.size());
     auto d = wire::decode(res.body, kMaxMessage);
     if (res.status != 200) {

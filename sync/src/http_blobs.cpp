@@ -2,6 +2,7 @@
 #include <fstream>
 #include <memory>
 
+#include "guarded_server.hpp"
 #include "http_router.hpp"
 #include "http_util.hpp"
 
@@ -20,7 +21,11 @@ void mount_blob_routes(Router& r) {
                     Status s = writer->write(reinterpret_cast<const uint8_t*>(p), n);
                     if (!s.ok()) failed = s.error();
                   }, multipart);
-                  if (!read && c.res.status == 413)
+                  if (!read && (c.res.status == 413 || connection_body_over_budget())) {
+                    connection_close_after_response();
+                    c.res.set_header("Connection", "close");
+                  }
+                  if (!read && (c.res.status == 413 || connection_body_over_budget()))
                     failed = make_error("too_large", "the attachment is larger than the limit of " +
                                                          std::to_string(ctx.blobs.max_bytes()) +
                                                          " bytes (max_blob_bytes)",

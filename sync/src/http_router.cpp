@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "guarded_server.hpp"
 #include "http_util.hpp"
 
 namespace motcua::sync::http {
@@ -29,7 +30,8 @@ std::string roles_text(const Roles& roles) {
 
 Error too_large(int64_t limit) {
   return make_error("too_large", "the request body is larger than the limit of " + std::to_string(limit) +
-                                     " bytes (max_body_bytes)");
+                                     " bytes (max_body_bytes)",
+                    "body");
 }
 
 }  // namespace
@@ -119,7 +121,11 @@ void Router::with_body(const std::string& pattern, bool is_patch, Access access,
         call.body.append(p, n);
       }
     }, multipart);
-    if (!read && res.status == 413) over = true;
+    if (!read && (res.status == 413 || connection_body_over_budget())) {
+      over = true;
+      connection_close_after_response();
+      res.set_header("Connection", "close");
+    }
     if (!read && !over) return send_error(res, make_error("bad_request", "the request body could not be read"));
     if (!admit(ctx, call, access, roles)) return;
     if (over) return send_error(res, too_large(ctx.max_body_bytes));

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "motcua/json_read.hpp"
 #include "motcua/node/api_error.hpp"
 
 namespace motcua::sync::http {
@@ -28,19 +29,17 @@ void send_error(httplib::Response& res, const Error& e, const Json& extra) {
 
 Result<Json> parse_object(const std::string& body, bool empty_ok) {
   if (body.empty() && empty_ok) return Json::object();
-  Json j = Json::parse(body, nullptr, false);
-  if (j.is_discarded()) {
-    // Parse again with exceptions for the position of the fault.
-    std::string where;
-    try {
-      Json again = Json::parse(body);
-    } catch (const Json::parse_error& e) {
-      where = " (byte " + std::to_string(e.byte) + ")";
-    }
-    return make_error("invalid_json", "the request body is not valid JSON" + where);
+  // The router has already capped the body's size; this caps its nesting.
+  auto j = read_json(body, JsonLimits{body.size(), kMaxJsonDepth});
+  if (!j.ok()) {
+    Error e = j.error();
+    if (e.code == "invalid_json") e.message = "the request body is not valid JSON (" + e.message + ")";
+    else if (e.code == "too_deep")
+      e.message = "the request body nests deeper than " + std::to_string(kMaxJsonDepth) + " levels";
+    return e;
   }
-  if (!j.is_object()) return make_error("wrong_type", "the request body must be a JSON object");
-  return j;
+  if (!j->is_object()) return make_error("wrong_type", "the request body must be a JSON object");
+  return std::move(j.value());
 }
 
 Status expect_string_fields(const Json& obj, std::initializer_list<const char*> required,

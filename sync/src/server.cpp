@@ -11,15 +11,18 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <strings.h>
 #include <filesystem>
 #include <mutex>
 #include <thread>
 
+#include "guarded_server.hpp"
 #include "http_router.hpp"
 #include "http_util.hpp"
 #include "motcua/node/api_error.hpp"
 #include "motcua/node/node.hpp"
 #include "motcua/sync/agent.hpp"
+#include "motcua/sync/hub.hpp"
 #include "sync_routes.hpp"
 
 namespace motcua::sync {
@@ -84,6 +87,8 @@ struct Daemon::Impl {
   http::HttpMetrics metrics;
   std::unique_ptr<http::HttpContext> ctx;
   std::string tls_cert, tls_key;  // both set: HTTPS
+  std::shared_ptr<http::ConnectionGuard> guard;
+  int64_t sync_body_limit = 0;  // a sync message on the wire (hub)
   std::unique_ptr<httplib::Server> server_ptr;
   httplib::Server& server;
 
@@ -94,12 +99,14 @@ struct Daemon::Impl {
   std::atomic<bool> stop_requested{false};
   std::atomic<bool> listening{false};
 
-  Impl(node::Node& n, DaemonOptions o) : node(n), opt(std::move(o)), server_ptr(make_server()), server(*server_ptr) {
+  Impl(node::Node& n, DaemonOptions o)
+      : node(n), opt(std::move(o)), guard(make_guard()), server_ptr(make_server()), server(*server_ptr) {
     if (!opt.log) opt.log = stderr_log;
     auto& cfg = node.config();
     if (opt.max_body_bytes <= 0) opt.max_body_bytes = cfg.get_int("max_body_bytes");
     if (opt.max_blob_bytes <= 0) opt.max_blob_bytes = cfg.get_int("max_blob_bytes");
     if (opt.session_ttl_s <= 0) opt.session_ttl_s = cfg.get_int("session_ttl_s");
+    sync_body_limit = static_cast<int64_t>(HubOptions{}.max_batch_bytes) + (2 << 20);
     auto* conn = &node.journal().mutex();
     users = std::make_unique<node::UserStore>(node.db(), node.clock(), node.random(), opt.fast_password_hash, conn);
     blobs = std::make_unique<node::BlobStore>(node.data_dir(), node.db(), opt.max_blob_bytes, conn);
@@ -110,6 +117,21 @@ struct Daemon::Impl {
     configure();
   }
 
+  std::shared_ptr<http::ConnectionGuard> make_guard() {
+    auto& cfg = node.config();
+    http::ConnectionLimits lim;
+    auto positive = [&](const char* key, int dflt) {
+      int64_t v = cfg.get_int(key);
+      return v > 0 ? static_cast<int>(std::min<int64_t>(v, 1 << 20)) : dflt;
+    };
+    lim.max_connections = opt.max_connections > 0 ? opt.max_connections : positive("max_connections", 256);
+    lim.max_per_client =
+        opt.max_connections_per_client > 0 ? opt.max_connections_per_client : positive("max_connections_per_client", 32);
+    lim.head_timeout_ms = opt.head_timeout_ms > 0 ? opt.head_timeout_ms : positive("request_head_timeout_s", 10) * 1000;
+    lim.min_workers = std::max(1, opt.threads);
+    return std::make_shared<http::ConnectionGuard>(lim);
+  }
+
   // HTTPS when tls_cert and tls_key are configured (paths relative to the
   // data directory unless absolute); a certificate that does not load is
   // reported by bind(), so the daemon never falls back to plain HTTP.
@@ -117,14 +139,14 @@ struct Daemon::Impl {
     auto& cfg = node.config();
     tls_cert = opt.tls_cert.empty() ? cfg.get("tls_cert") : opt.tls_cert;
     tls_key = opt.tls_key.empty() ? cfg.get("tls_key") : opt.tls_key;
-    if (tls_cert.empty() && tls_key.empty()) return std::make_unique<httplib::Server>();
+    if (tls_cert.empty() && tls_key.empty()) return http::make_guarded_server(guard);
     auto resolve = [&](std::string& p) {
       if (!p.empty() && p.front() != '/') p = node.data_dir() + "/" + p;
     };
     resolve(tls_cert);
     resolve(tls_key);
-    if (tls_cert.empty() || tls_key.empty()) return std::make_unique<httplib::Server>();
-    return std::make_unique<httplib::SSLServer>(tls_cert.c_str(), tls_key.c_str());
+    if (tls_cert.empty() || tls_key.empty()) return http::make_guarded_server(guard);
+    return http::make_guarded_tls_server(guard, tls_cert, tls_key);
   }
 
   // One daemon per data directory: a second `motcua serve` on the same node
@@ -170,9 +192,67 @@ struct Daemon::Impl {
 
   void log(const std::string& fields) { opt.log("ts=" + http::iso8601_utc(node.clock().now_ms()) + " " + fields); }
 
+  // Decides, from the head alone, how much body this request may send: its
+  // route's limit. Refuses what no route accepts (any Content-Encoding, odd
+  // Transfer-Encoding, a declared length over the limit) before one byte of
+  // the body is read, and closes the connection when the body stays unread.
+  httplib::Server::HandlerResponse admit_body(const httplib::Request& req, httplib::Response& res) {
+    using HR = httplib::Server::HandlerResponse;
+    const bool has_length = req.has_header("Content-Length");
+    const std::string te = req.get_header_value("Transfer-Encoding");
+    const bool chunked = strcasecmp(te.c_str(), "chunked") == 0;
+    uint64_t length = 0;
+    if (has_length) {
+      const std::string v = req.get_header_value("Content-Length");
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), length);
+      if (ec != std::errc() || p != v.data() + v.size() || req.get_header_value_count("Content-Length") != 1)
+        return refuse(res, make_error("bad_request", "Content-Length must be one whole number", "Content-Length"));
+    }
+    int64_t limit = opt.max_body_bytes;
+    if (req.path == "/api/v1/blobs") limit = opt.max_blob_bytes;
+    else if (req.path.rfind("/sync/v1/", 0) == 0 && node.role() == node::Role::Hub) limit = sync_body_limit;
+    constexpr uint64_t kDrain = 1 << 20;  // over-limit bodies up to this much more are read and dropped
+    const uint64_t budget_cap = static_cast<uint64_t>(limit) + kDrain;
+    if (!te.empty() && !chunked)
+      return refuse(res, make_error("bad_request", "Transfer-Encoding '" + te + "' is not accepted (only chunked)",
+                                    "Transfer-Encoding"));
+    if (chunked && has_length)
+      return refuse(res, make_error("bad_request", "send Content-Length or chunked Transfer-Encoding, not both",
+                                    "Transfer-Encoding"));
+    const std::string enc = req.get_header_value("Content-Encoding");
+    if (!enc.empty() && strcasecmp(enc.c_str(), "identity") != 0)
+      return refuse(res, make_error("unsupported_encoding",
+                                    "Content-Encoding '" + one_line(enc).substr(0, 40) +
+                                        "' is not accepted: send the body uncompressed",
+                                    "Content-Encoding"),
+                    has_length ? length : UINT64_MAX);
+    if (has_length && length > budget_cap)
+      return refuse(res, make_error("too_large", "the request body of " + std::to_string(length) +
+                                                     " bytes is larger than the limit of " + std::to_string(limit) +
+                                                     " bytes for " + req.path,
+                                    "body"));
+    http::connection_head_done(has_length ? length : chunked ? budget_cap : 0);
+    (void)res;
+    return HR::Unhandled;
+  }
+
+  // Answers `e` without reading the body; a small declared body is read and
+  // dropped so the connection stays usable, anything else closes it.
+  httplib::Server::HandlerResponse refuse(httplib::Response& res, const Error& e, uint64_t drain = UINT64_MAX) {
+    if (drain <= (64u << 10)) {
+      http::connection_head_done(drain);
+      if (!http::connection_drain_body(drain)) http::connection_close_after_response();
+    } else {
+      http::connection_head_done(0);
+      http::connection_close_after_response();
+      res.set_header("Connection", "close");
+    }
+    http::send_error(res, e);
+    return httplib::Server::HandlerResponse::Handled;
+  }
+
   void configure() {
-    const size_t threads = static_cast<size_t>(std::max(1, opt.threads));
-    server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    // Workers, timeouts and connection caps: the guarded server (guarded_server.hpp).
     server.set_payload_max_length(static_cast<size_t>(std::max(opt.max_body_bytes, opt.max_blob_bytes)));
     server.set_tcp_nodelay(true);
     // SO_REUSEADDR (a restart may take the port back at once) but not
@@ -187,12 +267,12 @@ struct Daemon::Impl {
     server.set_read_timeout(30);
     server.set_write_timeout(30);
 
-    server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       auto& st = http::current_request();
       st.start = steady_clock::now();
       st.route.clear();
       st.user.clear();
-      return httplib::Server::HandlerResponse::Unhandled;
+      return admit_body(req, res);
     });
 
     server.set_error_handler(httplib::Server::HandlerWithResponse(

@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include "motcua/json_read.hpp"
+
 #include <algorithm>
 #include <map>
 #include <thread>
@@ -11,6 +13,10 @@ namespace motcua::sync::wire {
 namespace {
 
 Error malformed(const std::string& why) { return make_error("malformed_message", why); }
+
+// The JSON header line of a message: the catalogue of a province travels in
+// one (docs/sync-protocol.md), entries never do.
+constexpr size_t kMaxHeaderBytes = 4 << 20;
 
 const std::string kAuthorKey = "{\"author\":\"";
 const std::string kParentsKey = "\"parents\":[";
@@ -215,8 +221,12 @@ Result<Decoded> decode(std::string_view body, size_t max_bytes) {
   size_t nl = m.find('\n');
   if (nl == std::string::npos) return malformed("message has no header line");
   Decoded d;
-  d.header = Json::parse(std::string_view(m).substr(0, nl), nullptr, false);
-  if (d.header.is_discarded() || !d.header.is_object()) return malformed("message header is not a JSON object");
+  if (nl > kMaxHeaderBytes)
+    return malformed("message header is longer than " + std::to_string(kMaxHeaderBytes) + " bytes");
+  auto header = read_json(std::string_view(m).substr(0, nl), JsonLimits{kMaxHeaderBytes, kMaxJsonDepth}, "header");
+  if (!header.ok()) return malformed("message header: " + header.error().message);
+  d.header = std::move(header.value());
+  if (!d.header.is_object()) return malformed("message header is not a JSON object");
   if (!d.header.contains("type") || !d.header["type"].is_string()) return malformed("message header has no type");
   if (d.header.value("v", Json()) != Json(1)) return malformed("unsupported message version");
   if (d.header.contains("data")) {

@@ -66,7 +66,7 @@ TEST_CASE("bad intakes are refused with the field at fault and change nothing", 
       {"malformed JSON", [] { return std::string(R"({"procedure_code": "1.001193",)"); }, 400, "invalid_json", ""},
       {"body that is not an object", [] { return std::string("[1,2,3]"); }, 400, "wrong_type", ""},
       {"body over max_body_bytes",
-       [] { return with([](Json& j) { j["form"]["note"] = std::string(20 * 1024, 'x'); }); }, 413, "too_large", ""},
+       [] { return with([](Json& j) { j["form"]["note"] = std::string(20 * 1024, 'x'); }); }, 413, "too_large", "body"},
   };
 
   for (const auto& bad : cases) {

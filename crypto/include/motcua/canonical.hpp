@@ -5,14 +5,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include "motcua/json_read.hpp"
 #include "motcua/result.hpp"
 
 namespace motcua {
 
 using Json = nlohmann::json;
 
+// Signed data nests at most this deep: an API body (kMaxJsonDepth) wrapped in
+// an entry's envelope always fits; anything deeper is never signed or stored.
+inline constexpr int kMaxSignedDepth = kMaxJsonDepth + 8;
+
 // Checks that `j` may be signed: no floating-point numbers, integers within
-// [-2^53+1, 2^53-1], every string (keys too) valid UTF-8 in NFC.
+// [-2^53+1, 2^53-1], every string (keys too) valid UTF-8 in NFC, nesting at
+// most kMaxSignedDepth levels.
 // On failure the Error's field is the JSON path of the first offending value.
 Status check_canonical(const Json& j);
 

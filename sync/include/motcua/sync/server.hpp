@@ -21,7 +21,10 @@ struct DaemonOptions {
   int64_t max_body_bytes = 0;   // 0: config max_body_bytes (JSON bodies)
   int64_t max_blob_bytes = 0;   // 0: config max_blob_bytes (attachments)
   int64_t session_ttl_s = 0;    // 0: config session_ttl_s
-  int threads = 8;              // request worker threads
+  int threads = 8;              // request workers kept when idle (more start with the connections)
+  int max_connections = 0;      // 0: config max_connections
+  int max_connections_per_client = 0;  // 0: config max_connections_per_client
+  int head_timeout_ms = 0;      // 0: config request_head_timeout_s
   bool background_sync = true;  // start the sync agent's thread (point with hub_url)
   bool fast_password_hash = false;  // tests only: minimal Argon2id cost
   // HTTPS: PEM certificate and key; empty: config tls_cert / tls_key; all

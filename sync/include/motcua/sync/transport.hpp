@@ -15,6 +15,7 @@ struct WireRequest {
   std::string path;  // e.g. "/sync/v1/push"; the method is always POST
   std::map<std::string, std::string> headers;
   std::string body;  // gzip-compressed message
+  std::string remote_addr;  // hub side: the client's address (not signed; throttling and alerts only)
 };
 
 struct WireResponse {
