@@ -7,6 +7,9 @@ namespace motcua::sync {
 
 namespace {
 
+// The largest sync message (8 MiB uncompressed) or attachment chunk, with room.
+constexpr size_t kMaxResponseBytes = 10u << 20;
+
 class HttpTransport final : public Transport {
  public:
   explicit HttpTransport(const HttpOptions& o) : client_(o.url) {
@@ -14,6 +17,10 @@ class HttpTransport final : public Transport {
     client_.set_read_timeout(o.read_timeout_s, 0);
     client_.set_write_timeout(o.read_timeout_s, 0);
     client_.set_keep_alive(true);
+    // A hub's answer is a signed, already-compressed message: no HTTP-level
+    // inflation (a 1 MB gzip answer could inflate to gigabytes), and the body
+    // is read only up to the largest message (see exchange()).
+    client_.set_decompress(false);
     client_.set_tcp_nodelay(true);
     if (!o.ca_file.empty()) client_.set_ca_cert_path(o.ca_file.c_str());
     client_.enable_server_certificate_verification(o.verify_tls);
@@ -22,7 +29,28 @@ class HttpTransport final : public Transport {
   Result<WireResponse> exchange(const WireRequest& request) override {
     httplib::Headers headers;
     for (const auto& [k, v] : request.headers) headers.emplace(k, v);
-    auto res = client_.Post(request.path.c_str(), headers, request.body, "application/x-motcua-sync");
+    httplib::Request req;
+    req.method = "POST";
+    req.path = request.path;
+    req.headers = std::move(headers);
+    req.headers.emplace("Content-Type", "application/x-motcua-sync");
+    req.body = request.body;
+    std::string body;
+    bool over = false;
+    req.content_receiver = [&](const char* p, size_t n, uint64_t, uint64_t) {
+      if (body.size() + n > kMaxResponseBytes) {
+        over = true;
+        return false;
+      }
+      body.append(p, n);
+      return true;
+    };
+    auto res = client_.send(req);
+    if (over) {
+      client_.stop();
+      return make_error("malformed_message", "the hub's answer is larger than " +
+                                                 std::to_string(kMaxResponseBytes) + " bytes");
+    }
     if (!res) {
       client_.stop();  // drop a half-open connection; the next call reconnects
       return make_error("link_down", "cannot reach the hub: " + httplib::to_string(res.error()));
@@ -31,7 +59,7 @@ class HttpTransport final : public Transport {
     out.status = res->status;
     for (const auto& [k, v] : res->headers)
       if (k.rfind("X-Motcua-", 0) == 0 || k.rfind("x-motcua-", 0) == 0) out.headers[k] = v;
-    out.body = std::move(res->body);
+    out.body = std::move(body);
     return out;
   }
 
