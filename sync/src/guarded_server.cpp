@@ -388,6 +388,26 @@ class Guarded final : public Base {
 
 }  // namespace
 
+std::string connection_metrics(const ConnectionCounters& c) {
+  std::string o;
+  auto counter = [&](const char* name, const char* help, const std::string& labels, uint64_t v, bool first) {
+    if (first)
+      o += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n";
+    o += std::string(name) + labels + " " + std::to_string(v) + "\n";
+  };
+  o += "# HELP motcua_http_connections_open Open HTTP connections.\n# TYPE motcua_http_connections_open gauge\n";
+  o += "motcua_http_connections_open " + std::to_string(c.open.load()) + "\n";
+  counter("motcua_http_connections_total", "HTTP connections accepted and served.", "", c.accepted, true);
+  counter("motcua_http_connections_refused_total", "Connections refused with 503 busy, by cap.", "{cap=\"total\"}",
+          c.refused_busy, true);
+  counter("motcua_http_connections_refused_total", "", "{cap=\"client\"}", c.refused_client, false);
+  counter("motcua_http_requests_cut_total", "Requests cut off by the connection guard, by reason.",
+          "{reason=\"head_timeout\"}", c.head_timeouts, true);
+  counter("motcua_http_requests_cut_total", "", "{reason=\"head_too_large\"}", c.head_too_large, false);
+  counter("motcua_http_requests_cut_total", "", "{reason=\"body_over_budget\"}", c.body_over_budget, false);
+  return o;
+}
+
 bool ConnectionGuard::admit(const std::string& addr) {
   std::lock_guard<std::mutex> g(mu_);
   if (total_ >= limits_.max_connections) {

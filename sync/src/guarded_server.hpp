@@ -37,6 +37,9 @@ struct ConnectionCounters {
   std::atomic<int64_t> open{0};
 };
 
+// The counters in Prometheus text format.
+std::string connection_metrics(const ConnectionCounters& c);
+
 class ConnectionGuard {
  public:
   explicit ConnectionGuard(ConnectionLimits limits) : limits_(limits) {}

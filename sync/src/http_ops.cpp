@@ -73,6 +73,7 @@ void mount_ops_routes(Router& r) {
       << "# TYPE motcua_blob_bytes gauge\n"
       << "motcua_blob_bytes " << ctx.blobs.total_bytes() << "\n";
     o << ctx.agent.metrics();
+    if (ctx.connections) o << connection_metrics(*ctx.connections);
     c.res.status = 200;
     c.res.set_content(o.str(), "text/plain; version=0.0.4; charset=utf-8");
   });

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "guarded_server.hpp"
 #include "http_metrics.hpp"
 #include "motcua/node/blobs.hpp"
 #include "motcua/node/dossiers.hpp"
@@ -36,6 +37,7 @@ struct HttpContext {
   HttpMetrics& metrics;
   int64_t max_body_bytes = 0;
   int64_t session_ttl_ms = 0;
+  ConnectionCounters* connections = nullptr;  // the guarded server's, for /metrics
 };
 
 enum class Access {

@@ -113,7 +113,8 @@ struct Daemon::Impl {
     dossiers = std::make_unique<node::DossierService>(node);
     agent = make_sync_agent(node);
     ctx = std::make_unique<http::HttpContext>(http::HttpContext{
-        node, *users, *blobs, *dossiers, *agent, metrics, opt.max_body_bytes, opt.session_ttl_s * 1000});
+        node, *users, *blobs, *dossiers, *agent, metrics, opt.max_body_bytes, opt.session_ttl_s * 1000,
+        &guard->counters()});
     configure();
   }
 
