@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/install-deps.sh
-deploy/build.sh
+deploy/build.sh motcua   # the binary only: the tests are built by deploy/test.sh
 exec build/motcua demo "$@"

@@ -96,7 +96,7 @@ TEST_CASE("one procedure comes with its documents list", "[dossier][catalogue]")
 
 TEST_CASE("the built-in catalogue and holidays are the repository's data files", "[dossier][catalogue]") {
   test::DossierFixture f;
-  Json shared = read_json(MOTCUA_SOURCE_DIR "/../shared/procedures-sample.json");
+  Json shared = read_json(MOTCUA_SOURCE_DIR "/data/procedures.json");
   Json exported = node::export_catalogue(*f.node);
   REQUIRE(exported.size() == shared.size());
   CHECK(exported[0]["code"] == shared[0]["code"]);
