@@ -57,8 +57,11 @@ int wait_fd(int fd, short events, int64_t timeout_ms) {
 // Enforces the head deadline and byte cap, and the body budget.
 class GuardedStream final : public httplib::Stream {
  public:
-  GuardedStream(int fd, SSL* ssl, const ConnectionLimits& lim, ConnectionCounters& counters)
-      : fd_(fd), ssl_(ssl), lim_(lim), counters_(counters) {}
+  // `listening`: the server's socket; once it is closed (stop()), waits for
+  // a request head end at once, while a request already read is finished.
+  GuardedStream(int fd, SSL* ssl, const ConnectionLimits& lim, ConnectionCounters& counters,
+                const std::atomic<socket_t>& listening)
+      : fd_(fd), ssl_(ssl), lim_(lim), counters_(counters), listening_(listening) {}
 
   void begin_head(int64_t deadline_ms) {
     head_ = true;
@@ -80,7 +83,14 @@ class GuardedStream final : public httplib::Stream {
   // For the next request on a kept-alive connection.
   bool wait_next_request(int64_t timeout_ms) {
     if (off_ < len_ || (ssl_ && SSL_pending(ssl_) > 0)) return true;
-    return wait_fd(fd_, POLLIN, timeout_ms) == 1;
+    const int64_t until = now_ms() + timeout_ms;
+    for (;;) {
+      if (listening_ == INVALID_SOCKET) return false;
+      int64_t left = until - now_ms();
+      if (left <= 0) return false;
+      int w = wait_fd(fd_, POLLIN, std::min<int64_t>(left, kStopCheckMs));
+      if (w != 0) return w == 1;
+    }
   }
 
   bool is_readable() const override {
@@ -203,7 +213,8 @@ class GuardedStream final : public httplib::Stream {
         if (head_) counters_.head_timeouts++;
         return fail_read();
       }
-      int w = wait_fd(fd_, want, left);
+      if (head_ && listening_ == INVALID_SOCKET) return fail_read();  // stopping: no new request
+      int w = wait_fd(fd_, want, head_ ? std::min<int64_t>(left, kStopCheckMs) : left);
       if (w < 0) return fail_read();
       if (w == 0 && !head_) return fail_read();  // body: one read_timeout without a byte
     }
@@ -215,8 +226,10 @@ class GuardedStream final : public httplib::Stream {
 
   int fd_;
   SSL* ssl_;
+  static constexpr int64_t kStopCheckMs = 200;
   const ConnectionLimits& lim_;
   ConnectionCounters& counters_;
+  const std::atomic<socket_t>& listening_;
   char buf_[16384];
   size_t off_ = 0, len_ = 0;
   bool head_ = true;
@@ -359,7 +372,7 @@ class Guarded final : public Base {
     }
     bool ret = false;
     {
-      GuardedStream strm(sock, ssl, lim, guard_->counters());
+      GuardedStream strm(sock, ssl, lim, guard_->counters(), this->svr_sock_);
       t_stream = &strm;
       std::function<void(httplib::Request&)> setup;
       if (ssl) setup = [ssl](httplib::Request& req) { req.ssl = ssl; };
