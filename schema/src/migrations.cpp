@@ -254,6 +254,38 @@ CREATE TABLE blob_confirmed (
   at_ms INTEGER NOT NULL
 );
 )SQL",
+      // 6: honest sync bookkeeping (docs/operations.md, "Metrics" and
+      // "Retention"): cumulative counters kept in the same transaction as the
+      // rows they count, so pruning old rows never lowers a /metrics counter
+      // (seeded here from the rows already kept); alerts that repeat (e.g.
+      // refused enrolments from one address) are one row with a count; an
+      // index to find the latest receipt per point and author.
+      R"SQL(
+CREATE TABLE sync_counters (
+  name  TEXT NOT NULL,                    -- e.g. 'bytes', 'entries', 'sessions', 'alerts', 'receipts'
+  label TEXT NOT NULL,                    -- e.g. 'up', 'down', a session result, an alert kind, or ''
+  value INTEGER NOT NULL,
+  PRIMARY KEY (name, label)
+) WITHOUT ROWID;
+ALTER TABLE sync_alerts ADD COLUMN source TEXT NOT NULL DEFAULT '';   -- client address, when known
+ALTER TABLE sync_alerts ADD COLUMN count INTEGER NOT NULL DEFAULT 1;  -- occurrences folded into this row
+ALTER TABLE sync_alerts ADD COLUMN last_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE sync_alerts SET last_ms = at_ms;
+CREATE INDEX sync_alerts_last ON sync_alerts (last_ms);
+CREATE INDEX sync_alerts_fold ON sync_alerts (kind, source, point, at_ms);
+CREATE INDEX sync_receipts_latest ON sync_receipts (point, author, n);
+CREATE INDEX sync_log_running ON sync_log (result) WHERE result = 'running';
+INSERT INTO sync_counters (name, label, value)
+  SELECT 'bytes', 'up', ifnull(sum(bytes_up), 0) FROM sync_log
+  UNION ALL SELECT 'bytes', 'down', ifnull(sum(bytes_down), 0) FROM sync_log
+  UNION ALL SELECT 'entries', 'up', ifnull(sum(entries_up), 0) FROM sync_log
+  UNION ALL SELECT 'entries', 'down', ifnull(sum(entries_down), 0) FROM sync_log
+  UNION ALL SELECT 'receipts', '', count(*) FROM sync_receipts;
+INSERT INTO sync_counters (name, label, value)
+  SELECT 'sessions', result, count(*) FROM sync_log WHERE result <> 'running' GROUP BY result;
+INSERT INTO sync_counters (name, label, value)
+  SELECT 'alerts', kind, count(*) FROM sync_alerts GROUP BY kind;
+)SQL",
   };
   return m;
 }

@@ -82,14 +82,6 @@ class PointAgent final : public SyncAgent {
     Json s = point_status(node_);
     const int64_t now = node_.clock().now_ms();
     int64_t last = util::state_get_int(node_, "last_success_ms");
-    int64_t up = 0, down = 0, eup = 0, edown = 0;
-    const Json log = point_sync_log(node_, "", 0);  // named: a temporary's member would dangle in the loop
-    for (const auto& r : log["sessions"]) {
-      up += r["bytes_up"].get<int64_t>();
-      down += r["bytes_down"].get<int64_t>();
-      eup += r["entries_up"].get<int64_t>();
-      edown += r["entries_down"].get<int64_t>();
-    }
     std::ostringstream m;
     m << "# HELP motcua_sync_lag_seconds Seconds since the last successful sync with the hub.\n"
          "# TYPE motcua_sync_lag_seconds gauge\n"
@@ -103,13 +95,7 @@ class PointAgent final : public SyncAgent {
       << "motcua_sync_waiting_blobs " << s.value("blobs_waiting", int64_t{0}) << "\n"
       << "# HELP motcua_sync_connected 1 when the last sync attempt succeeded.\n# TYPE motcua_sync_connected gauge\n"
       << "motcua_sync_connected " << (s["connected"].get<bool>() ? 1 : 0) << "\n"
-      << "# HELP motcua_sync_bytes_total Sync bytes on the wire (compressed), by direction.\n"
-         "# TYPE motcua_sync_bytes_total counter\n"
-      << "motcua_sync_bytes_total{direction=\"up\"} " << up << "\nmotcua_sync_bytes_total{direction=\"down\"} " << down
-      << "\n# HELP motcua_sync_entries_total Journal entries synced, by direction.\n"
-         "# TYPE motcua_sync_entries_total counter\n"
-      << "motcua_sync_entries_total{direction=\"up\"} " << eup << "\nmotcua_sync_entries_total{direction=\"down\"} "
-      << edown << "\n";
+      << sync_counters_metrics(make_sqlite_hub_store(node_)->counters(), false);
     return m.str();
   }
 

@@ -42,7 +42,7 @@ std::string label(const std::string& s) {
 
 Json sync_log_row_json(const SyncLogRow& r, int64_t now_ms, int64_t session_ttl_ms) {
   std::string result = r.result;
-  if (result == "running" && now_ms - r.ended_ms > session_ttl_ms) result = "interrupted";
+  if (result == "running" && now_ms - std::max(r.started_ms, r.ended_ms) > session_ttl_ms) result = "interrupted";
   return Json{{"id", r.id},
               {"point", r.point},
               {"start", util::iso_utc(r.started_ms)},
@@ -58,7 +58,40 @@ Json sync_log_row_json(const SyncLogRow& r, int64_t now_ms, int64_t session_ttl_
 }
 
 Json alert_json(const Alert& a) {
-  return Json{{"at", util::iso_utc(a.at_ms)}, {"point", a.point}, {"kind", a.kind}, {"detail", a.detail}};
+  return Json{{"at", util::iso_utc(a.at_ms)},
+              {"last_at", util::iso_utc(a.last_ms ? a.last_ms : a.at_ms)},
+              {"count", a.count},
+              {"point", a.point},
+              {"source", a.source},
+              {"kind", a.kind},
+              {"detail", a.detail}};
+}
+
+std::string sync_counters_metrics(const SyncCounters& c, bool hub) {
+  std::ostringstream m;
+  const char* from = hub ? " by direction from the point" : " by direction";
+  m << "# HELP motcua_sync_bytes_total Sync bytes on the wire (compressed)," << from << ".\n"
+    << "# TYPE motcua_sync_bytes_total counter\n"
+    << "motcua_sync_bytes_total{direction=\"up\"} " << c.bytes_up << "\n"
+    << "motcua_sync_bytes_total{direction=\"down\"} " << c.bytes_down << "\n"
+    << "# HELP motcua_sync_entries_total Journal entries synced," << from << ".\n"
+    << "# TYPE motcua_sync_entries_total counter\n"
+    << "motcua_sync_entries_total{direction=\"up\"} " << c.entries_up << "\n"
+    << "motcua_sync_entries_total{direction=\"down\"} " << c.entries_down << "\n"
+    << "# HELP motcua_sync_receipts_total Signed receipts stored" << (hub ? " (issued to points)" : " (from the hub)")
+    << ".\n# TYPE motcua_sync_receipts_total counter\n"
+    << "motcua_sync_receipts_total " << c.receipts << "\n"
+    << "# HELP motcua_sync_sessions_total Sync sessions by result, counted when a session's result becomes it.\n"
+       "# TYPE motcua_sync_sessions_total counter\n";
+  for (const auto& [k, v] : c.sessions) m << "motcua_sync_sessions_total{result=\"" << label(k) << "\"} " << v << "\n";
+  if (hub) {
+    int64_t alerts = 0;
+    for (const auto& [k, v] : c.alerts) alerts += v;
+    m << "# HELP motcua_sync_alerts_total Security and sync alert occurrences (a folded alert counts each).\n"
+         "# TYPE motcua_sync_alerts_total counter\n"
+      << "motcua_sync_alerts_total " << alerts << "\n";
+  }
+  return m.str();
 }
 
 Result<EnrolmentCode> Hub::add_point(const PointAddOptions& o) {
@@ -163,25 +196,7 @@ std::string Hub::metrics() {
   for (const auto& p : pts)
     if (p.status == "active" && p.last_seen_ms)
       m << "motcua_sync_point_skew_seconds{point=\"" << label(p.name) << "\"} " << p.skew_ms / 1000 << "\n";
-  int64_t up = 0, down = 0, eup = 0, edown = 0;
-  std::map<std::string, int64_t> results;
-  for (const auto& r : store_->sessions("", 0, 1000000)) {
-    up += r.bytes_up;
-    down += r.bytes_down;
-    eup += r.entries_up;
-    edown += r.entries_down;
-    results[sync_log_row_json(r, now, opt_.session_ttl_ms)["result"].get<std::string>()]++;
-  }
-  m << "# HELP motcua_sync_bytes_total Sync bytes on the wire (compressed), by direction from the point.\n"
-       "# TYPE motcua_sync_bytes_total counter\n"
-    << "motcua_sync_bytes_total{direction=\"up\"} " << up << "\nmotcua_sync_bytes_total{direction=\"down\"} " << down
-    << "\n# HELP motcua_sync_entries_total Journal entries synced, by direction from the point.\n"
-       "# TYPE motcua_sync_entries_total counter\n"
-    << "motcua_sync_entries_total{direction=\"up\"} " << eup << "\nmotcua_sync_entries_total{direction=\"down\"} "
-    << edown << "\n# HELP motcua_sync_sessions_total Sync sessions by result.\n# TYPE motcua_sync_sessions_total counter\n";
-  for (const auto& [k, v] : results) m << "motcua_sync_sessions_total{result=\"" << label(k) << "\"} " << v << "\n";
-  m << "# HELP motcua_sync_alerts_total Security and sync alerts raised.\n# TYPE motcua_sync_alerts_total counter\n"
-    << "motcua_sync_alerts_total " << store_->alerts("", 0).size() << "\n";
+  m << sync_counters_metrics(store_->counters(), true);
   return m.str();
 }
 

@@ -277,7 +277,12 @@ void Hub::Impl::account(const std::string& id, int64_t now, const std::function<
 }
 
 void Hub::Impl::alert(const std::string& point, const std::string& kind, const std::string& detail, int64_t now) {
-  store.add_alert(Alert{now, point, kind, detail});
+  Alert a;
+  a.at_ms = now;
+  a.point = point;
+  a.kind = kind;
+  a.detail = detail;
+  store.add_alert(a);
   if (kind == "equivocation")
     std::cerr << "SECURITY: point '" << point << "': " << detail << "\n";
   else

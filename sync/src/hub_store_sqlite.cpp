@@ -1,7 +1,9 @@
 // HubStore on the node's SQLite database. Every call takes the journal's
 // lock, which serialises all use of the node's shared connection.
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
+#include <functional>
 #include <mutex>
 
 #include "motcua/node/node.hpp"
@@ -55,6 +57,71 @@ SyncLogRow read_log(SQLite::Statement& q) {
   r.error = q.getColumn(10).getString();
   r.skew_ms = q.getColumn(11).getInt64();
   return r;
+}
+
+// Runs `fn` atomically: its own IMMEDIATE transaction, or a savepoint when the
+// caller already has one open on the shared connection.
+void atomically(SQLite::Database& db, const std::function<void()>& fn) {
+  if (sqlite3_get_autocommit(db.getHandle()) != 0) {
+    Status s = schema::in_transaction(db, [&]() -> Status {
+      fn();
+      return ok_status();
+    });
+    (void)s;  // fn reports failure only by throwing
+    return;
+  }
+  db.exec("SAVEPOINT hub_store");
+  try {
+    fn();
+    db.exec("RELEASE hub_store");
+  } catch (...) {
+    try {
+      db.exec("ROLLBACK TO hub_store");
+      db.exec("RELEASE hub_store");
+    } catch (...) {
+    }
+    throw;
+  }
+}
+
+void bump(SQLite::Database& db, const std::string& name, const std::string& label, int64_t by) {
+  if (by <= 0) return;  // counters never go down
+  SQLite::Statement q(db,
+                      "INSERT INTO sync_counters (name, label, value) VALUES (?,?,?) "
+                      "ON CONFLICT (name, label) DO UPDATE SET value = value + excluded.value");
+  q.bind(1, name);
+  q.bind(2, label);
+  q.bind(3, static_cast<int64_t>(by));
+  q.exec();
+}
+
+const char* kLogCols =
+    "id, point, started_ms, ended_ms, entries_up, entries_down, bytes_up, bytes_down, receipts, result, error, skew_ms";
+const char* kAlertCols = "at_ms, point, kind, detail, source, count, last_ms";
+
+Alert read_alert(SQLite::Statement& q) {
+  Alert a;
+  a.at_ms = q.getColumn(0).getInt64();
+  a.point = q.getColumn(1).getString();
+  a.kind = q.getColumn(2).getString();
+  a.detail = q.getColumn(3).getString();
+  a.source = q.getColumn(4).getString();
+  a.count = q.getColumn(5).getInt64();
+  a.last_ms = q.getColumn(6).getInt64();
+  return a;
+}
+
+void insert_alert(SQLite::Database& db, const Alert& a) {
+  SQLite::Statement q(db, "INSERT INTO sync_alerts (at_ms, point, kind, detail, source, count, last_ms) VALUES (?,?,?,?,?,?,?)");
+  q.bind(1, static_cast<int64_t>(a.at_ms));
+  q.bind(2, a.point);
+  q.bind(3, a.kind);
+  q.bind(4, a.detail);
+  q.bind(5, a.source);
+  q.bind(6, static_cast<int64_t>(std::max<int64_t>(1, a.count)));
+  q.bind(7, static_cast<int64_t>(a.last_ms ? a.last_ms : a.at_ms));
+  q.exec();
+  bump(db, "alerts", a.kind, std::max<int64_t>(1, a.count));
 }
 
 class SqliteHubStore final : public HubStore {
@@ -273,17 +340,20 @@ class SqliteHubStore final : public HubStore {
 
   void add_receipt(const ReceiptRecord& r) override {
     Lock g(mu_);
-    SQLite::Statement q(*db_,
-                        "INSERT INTO sync_receipts (point, author, upto_seq, entry, hub_time_ms, body, sig) "
-                        "VALUES (?,?,?,?,?,?,?)");
-    q.bind(1, r.point);
-    bind_array(q, 2, r.author);
-    q.bind(3, static_cast<int64_t>(r.upto_seq));
-    bind_array(q, 4, r.entry);
-    q.bind(5, static_cast<int64_t>(r.hub_time_ms));
-    q.bind(6, r.body);
-    bind_array(q, 7, r.sig);
-    q.exec();
+    atomically(*db_, [&] {
+      SQLite::Statement q(*db_,
+                          "INSERT INTO sync_receipts (point, author, upto_seq, entry, hub_time_ms, body, sig) "
+                          "VALUES (?,?,?,?,?,?,?)");
+      q.bind(1, r.point);
+      bind_array(q, 2, r.author);
+      q.bind(3, static_cast<int64_t>(r.upto_seq));
+      bind_array(q, 4, r.entry);
+      q.bind(5, static_cast<int64_t>(r.hub_time_ms));
+      q.bind(6, r.body);
+      bind_array(q, 7, r.sig);
+      q.exec();
+      bump(*db_, "receipts", "", 1);
+    });
   }
 
   std::vector<ReceiptRecord> receipts(const std::string& point, size_t limit) override {
@@ -309,32 +379,49 @@ class SqliteHubStore final : public HubStore {
     return out;
   }
 
-  void put_session(const SyncLogRow& r) override {
+  // The counters move by what changed since the stored row: a row written
+  // again with the same numbers counts nothing twice.
+  void put_session(const SyncLogRow& given) override {
     Lock g(mu_);
-    SQLite::Statement q(*db_,
-                        "INSERT OR REPLACE INTO sync_log (id, point, started_ms, ended_ms, entries_up, entries_down, "
-                        "bytes_up, bytes_down, receipts, result, error, skew_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
-    q.bind(1, r.id);
-    q.bind(2, r.point);
-    q.bind(3, static_cast<int64_t>(r.started_ms));
-    q.bind(4, static_cast<int64_t>(r.ended_ms));
-    q.bind(5, static_cast<int64_t>(r.entries_up));
-    q.bind(6, static_cast<int64_t>(r.entries_down));
-    q.bind(7, static_cast<int64_t>(r.bytes_up));
-    q.bind(8, static_cast<int64_t>(r.bytes_down));
-    q.bind(9, static_cast<int64_t>(r.receipts));
-    q.bind(10, r.result);
-    q.bind(11, r.error);
-    q.bind(12, static_cast<int64_t>(r.skew_ms));
-    q.exec();
+    atomically(*db_, [&] {
+      SyncLogRow r = given;
+      SQLite::Statement old(*db_, std::string("SELECT ") + kLogCols + " FROM sync_log WHERE id = ?");
+      old.bind(1, r.id);
+      std::optional<SyncLogRow> before;
+      if (old.executeStep()) before = read_log(old);
+      // A session settled as interrupted stays so if a late write of its
+      // last request arrives (it is counted once).
+      if (before && before->result == "interrupted" && r.result == "running") r.result = "interrupted";
+      SyncLogRow base = before.value_or(SyncLogRow{});
+      bump(*db_, "bytes", "up", r.bytes_up - base.bytes_up);
+      bump(*db_, "bytes", "down", r.bytes_down - base.bytes_down);
+      bump(*db_, "entries", "up", r.entries_up - base.entries_up);
+      bump(*db_, "entries", "down", r.entries_down - base.entries_down);
+      if (r.result != "running" && (!before || before->result != r.result)) bump(*db_, "sessions", r.result, 1);
+      SQLite::Statement q(*db_,
+                          "INSERT OR REPLACE INTO sync_log (id, point, started_ms, ended_ms, entries_up, entries_down, "
+                          "bytes_up, bytes_down, receipts, result, error, skew_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+      q.bind(1, r.id);
+      q.bind(2, r.point);
+      q.bind(3, static_cast<int64_t>(r.started_ms));
+      q.bind(4, static_cast<int64_t>(r.ended_ms));
+      q.bind(5, static_cast<int64_t>(r.entries_up));
+      q.bind(6, static_cast<int64_t>(r.entries_down));
+      q.bind(7, static_cast<int64_t>(r.bytes_up));
+      q.bind(8, static_cast<int64_t>(r.bytes_down));
+      q.bind(9, static_cast<int64_t>(r.receipts));
+      q.bind(10, r.result);
+      q.bind(11, r.error);
+      q.bind(12, static_cast<int64_t>(r.skew_ms));
+      q.exec();
+    });
   }
 
   std::vector<SyncLogRow> sessions(const std::string& point, int64_t since_ms, size_t limit) override {
     Lock g(mu_);
-    SQLite::Statement q(*db_,
-                        "SELECT id, point, started_ms, ended_ms, entries_up, entries_down, bytes_up, bytes_down, "
-                        "receipts, result, error, skew_ms FROM sync_log WHERE (? = '' OR point = ?) AND started_ms >= ? "
-                        "ORDER BY started_ms DESC, id LIMIT ?");
+    SQLite::Statement q(*db_, std::string("SELECT ") + kLogCols +
+                                  " FROM sync_log WHERE (? = '' OR point = ?) AND started_ms >= ? "
+                                  "ORDER BY started_ms DESC, id LIMIT ?");
     q.bind(1, point);
     q.bind(2, point);
     q.bind(3, static_cast<int64_t>(since_ms));
@@ -346,9 +433,7 @@ class SqliteHubStore final : public HubStore {
 
   std::optional<SyncLogRow> session(const std::string& id) override {
     Lock g(mu_);
-    SQLite::Statement q(*db_,
-                        "SELECT id, point, started_ms, ended_ms, entries_up, entries_down, bytes_up, bytes_down, "
-                        "receipts, result, error, skew_ms FROM sync_log WHERE id = ?");
+    SQLite::Statement q(*db_, std::string("SELECT ") + kLogCols + " FROM sync_log WHERE id = ?");
     q.bind(1, id);
     if (!q.executeStep()) return std::nullopt;
     return read_log(q);
@@ -356,27 +441,95 @@ class SqliteHubStore final : public HubStore {
 
   void add_alert(const Alert& a) override {
     Lock g(mu_);
-    SQLite::Statement q(*db_, "INSERT INTO sync_alerts (at_ms, point, kind, detail) VALUES (?,?,?,?)");
-    q.bind(1, static_cast<int64_t>(a.at_ms));
-    q.bind(2, a.point);
-    q.bind(3, a.kind);
-    q.bind(4, a.detail);
-    q.exec();
+    atomically(*db_, [&] { insert_alert(*db_, a); });
+  }
+
+  int64_t fold_alert(const Alert& a, int64_t since_ms) override {
+    Lock g(mu_);
+    int64_t count = 1;
+    atomically(*db_, [&] {
+      SQLite::Statement f(*db_,
+                          "SELECT n, count FROM sync_alerts WHERE kind = ? AND source = ? AND point = ? AND at_ms >= ? "
+                          "ORDER BY at_ms DESC LIMIT 1");
+      f.bind(1, a.kind);
+      f.bind(2, a.source);
+      f.bind(3, a.point);
+      f.bind(4, static_cast<int64_t>(since_ms));
+      if (!f.executeStep()) {
+        Alert one = a;
+        one.count = 1;
+        insert_alert(*db_, one);
+        return;
+      }
+      const int64_t n = f.getColumn(0).getInt64();
+      count = f.getColumn(1).getInt64() + 1;
+      SQLite::Statement up(*db_, "UPDATE sync_alerts SET count = count + 1, last_ms = max(last_ms, ?) WHERE n = ?");
+      up.bind(1, static_cast<int64_t>(a.at_ms));
+      up.bind(2, n);
+      up.exec();
+      bump(*db_, "alerts", a.kind, 1);
+    });
+    return count;
   }
 
   std::vector<Alert> alerts(const std::string& point, int64_t since_ms) override {
     Lock g(mu_);
-    SQLite::Statement q(*db_,
-                        "SELECT at_ms, point, kind, detail FROM sync_alerts WHERE (? = '' OR point = ?) AND at_ms >= ? "
-                        "ORDER BY n DESC LIMIT 1000");
+    SQLite::Statement q(*db_, std::string("SELECT ") + kAlertCols +
+                                  " FROM sync_alerts WHERE (? = '' OR point = ?) AND last_ms >= ? ORDER BY n DESC LIMIT 1000");
     q.bind(1, point);
     q.bind(2, point);
     q.bind(3, static_cast<int64_t>(since_ms));
     std::vector<Alert> out;
-    while (q.executeStep())
-      out.push_back(Alert{q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(),
-                          q.getColumn(3).getString()});
+    while (q.executeStep()) out.push_back(read_alert(q));
     return out;
+  }
+
+  SyncCounters counters() override {
+    Lock g(mu_);
+    SyncCounters c;
+    SQLite::Statement q(*db_, "SELECT name, label, value FROM sync_counters");
+    while (q.executeStep()) {
+      const std::string name = q.getColumn(0).getString(), label = q.getColumn(1).getString();
+      const int64_t v = q.getColumn(2).getInt64();
+      if (name == "bytes" && label == "up") c.bytes_up = v;
+      else if (name == "bytes" && label == "down") c.bytes_down = v;
+      else if (name == "entries" && label == "up") c.entries_up = v;
+      else if (name == "entries" && label == "down") c.entries_down = v;
+      else if (name == "receipts") c.receipts = v;
+      else if (name == "sessions") c.sessions[label] = v;
+      else if (name == "alerts") c.alerts[label] = v;
+    }
+    return c;
+  }
+
+  RetentionReport apply_retention(const RetentionPolicy& p) override {
+    Lock g(mu_);
+    RetentionReport rep;
+    atomically(*db_, [&] {
+      auto run = [&](const char* sql, int64_t cutoff) -> int64_t {
+        if (cutoff <= 0) return 0;
+        SQLite::Statement q(*db_, sql);
+        q.bind(1, static_cast<int64_t>(cutoff));
+        return q.exec();
+      };
+      if (p.interrupted_before_ms > 0) {
+        SQLite::Statement q(*db_,
+                            "UPDATE sync_log SET result = 'interrupted' "
+                            "WHERE result = 'running' AND max(started_ms, ended_ms) < ?");
+        q.bind(1, static_cast<int64_t>(p.interrupted_before_ms));
+        rep.interrupted = q.exec();
+        bump(*db_, "sessions", "interrupted", rep.interrupted);
+      }
+      rep.sessions = run("DELETE FROM sync_log WHERE started_ms < ? AND result <> 'running'", p.sync_log_before_ms);
+      rep.receipts = run(
+          "DELETE FROM sync_receipts WHERE hub_time_ms < ? AND n <> (SELECT max(l.n) FROM sync_receipts l "
+          "WHERE l.point = sync_receipts.point AND l.author = sync_receipts.author)",
+          p.receipts_before_ms);
+      rep.alerts = run("DELETE FROM sync_alerts WHERE last_ms < ?", p.alerts_before_ms);
+      rep.nonces = run("DELETE FROM hub_nonces WHERE expires_ms < ?", p.now_ms);
+      run("DELETE FROM hub_sessions WHERE expires_ms < ?", p.now_ms);
+    });
+    return rep;
   }
 
  private:

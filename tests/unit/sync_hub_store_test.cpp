@@ -20,6 +20,16 @@ PublicKey key(uint8_t b) {
   return k;
 }
 
+sync::Alert alert(int64_t at_ms, const std::string& point, const std::string& kind, const std::string& source = "") {
+  sync::Alert a;
+  a.at_ms = at_ms;
+  a.point = point;
+  a.kind = kind;
+  a.detail = "detail";
+  a.source = source;
+  return a;
+}
+
 sync::PointRecord point(const std::string& name, const std::string& area, int64_t capacity = 100) {
   sync::PointRecord p;
   p.name = name;
@@ -145,11 +155,104 @@ void check_hub_store(const std::function<std::unique_ptr<sync::HubStore>()>& mak
     CHECK(s->sessions("", 2000, 10).size() == 1);
     CHECK(s->session("s1")->result == "ok");
     CHECK(!s->session("none"));
-    s->add_alert(sync::Alert{100, "a", "equivocation", "seq 3"});
-    s->add_alert(sync::Alert{300, "b", "revoked", "x"});
+    s->add_alert(alert(100, "a", "equivocation"));
+    s->add_alert(alert(300, "b", "revoked"));
     CHECK(s->alerts("", 0).size() == 2);
     CHECK(s->alerts("a", 0).size() == 1);
     CHECK(s->alerts("", 200).size() == 1);
+  }
+  SECTION("counters grow with what they count and only with that") {
+    auto s = make();
+    sync::SyncLogRow r;
+    r.id = "s1";
+    r.point = "a";
+    r.started_ms = 1000;
+    r.result = "running";
+    r.bytes_up = 40;
+    s->put_session(r);
+    r.bytes_up = 100;
+    r.bytes_down = 7;
+    r.entries_down = 3;
+    s->put_session(r);
+    s->put_session(r);  // unchanged: counts nothing
+    r.result = "ok";
+    s->put_session(r);
+    s->put_session(r);  // still ok: one session
+    auto c = s->counters();
+    CHECK(c.bytes_up == 100);
+    CHECK(c.bytes_down == 7);
+    CHECK(c.entries_down == 3);
+    CHECK(c.entries_up == 0);
+    CHECK(c.sessions == std::map<std::string, int64_t>{{"ok", 1}});
+    s->add_receipt(sync::ReceiptRecord{"a", key(1), 5, Hash32{}, 100, "{}", Signature{}});
+    s->add_alert(alert(100, "a", "equivocation"));
+    CHECK(s->counters().receipts == 1);
+    CHECK(s->counters().alerts == std::map<std::string, int64_t>{{"equivocation", 1}});
+  }
+  SECTION("fold_alert adds to one alert per kind, point and source from since_ms on") {
+    auto s = make();
+    CHECK(s->fold_alert(alert(1000, "", "enrolment_refused", "10.0.0.1"), 0) == 1);
+    CHECK(s->fold_alert(alert(2000, "", "enrolment_refused", "10.0.0.1"), 0) == 2);
+    CHECK(s->fold_alert(alert(2500, "", "enrolment_refused", "10.0.0.2"), 0) == 1);
+    CHECK(s->fold_alert(alert(3000, "", "enrolment_refused", "10.0.0.1"), 2600) == 1);  // a new window
+    auto all = s->alerts("", 0);
+    REQUIRE(all.size() == 3);
+    CHECK(all[2].source == "10.0.0.1");
+    CHECK(all[2].count == 2);
+    CHECK(all[2].at_ms == 1000);
+    CHECK(all[2].last_ms == 2000);
+    CHECK(s->alerts("", 1500).size() == 3);  // by last occurrence
+    CHECK(s->counters().alerts["enrolment_refused"] == 4);
+  }
+  SECTION("retention drops old rows, keeps the latest receipt per point and author, and no counter") {
+    auto s = make();
+    for (int i = 1; i <= 3; ++i) {
+      s->add_receipt(sync::ReceiptRecord{"a", key(1), i, Hash32{}, 100 * i, "{}", Signature{}});
+      s->add_receipt(sync::ReceiptRecord{"a", key(2), i, Hash32{}, 100 * i, "{}", Signature{}});
+    }
+    s->add_receipt(sync::ReceiptRecord{"b", key(1), 1, Hash32{}, 100, "{}", Signature{}});
+    sync::SyncLogRow r;
+    r.point = "a";
+    for (int i = 0; i < 4; ++i) {
+      r.id = "s" + std::to_string(i);
+      r.started_ms = r.ended_ms = 1000 * (i + 1);
+      r.result = i == 3 ? "running" : "ok";
+      r.bytes_up = 10;
+      s->put_session(r);
+    }
+    r.id = "old-running";
+    r.started_ms = r.ended_ms = 500;
+    r.result = "running";
+    s->put_session(r);
+    s->add_alert(alert(100, "a", "equivocation"));
+    s->add_alert(alert(5000, "a", "revoked"));
+    REQUIRE(s->remember_nonce(key(1), "n1", 2000));
+    REQUIRE(s->remember_nonce(key(1), "n2", 9000));
+    auto before = s->counters();
+    sync::RetentionPolicy p;
+    p.sync_log_before_ms = 2500;
+    p.receipts_before_ms = 250;
+    p.alerts_before_ms = 1000;
+    p.interrupted_before_ms = 3500;
+    p.now_ms = 3000;
+    auto rep = s->apply_retention(p);
+    CHECK(rep.interrupted == 1);  // old-running (s3 was active at 4000)
+    CHECK(rep.sessions == 3);     // s0, s1 and old-running, now settled; s2 and s3 stay
+    CHECK(rep.receipts == 4);     // seq 1 and 2 of both authors at a; b keeps its only (latest) one
+    CHECK(rep.alerts == 1);
+    CHECK(rep.nonces == 1);
+    auto left = s->sessions("", 0, 10);
+    REQUIRE(left.size() == 2);
+    CHECK(left[0].id == "s3");
+    CHECK(left[0].result == "running");
+    auto after = s->counters();
+    CHECK(after.bytes_up == before.bytes_up);
+    CHECK(after.receipts == before.receipts);
+    CHECK(after.alerts == before.alerts);
+    CHECK(after.sessions["interrupted"] == 1);
+    CHECK(after.sessions["ok"] == before.sessions["ok"]);
+    CHECK(s->remember_nonce(key(1), "n2", 9000) == false);  // still within its window
+    CHECK(s->remember_nonce(key(1), "n1", 9000) == true);   // forgotten after it
   }
 }
 

@@ -83,5 +83,8 @@ class Hub {
 // JSON of one sync log row as the audit endpoint and CLI show it.
 Json sync_log_row_json(const SyncLogRow& row, int64_t now_ms, int64_t session_ttl_ms);
 Json alert_json(const Alert& a);
+// The motcua_sync_*_total counter lines of /metrics from `c` (hub: with the
+// alert count and "from the point" wording).
+std::string sync_counters_metrics(const SyncCounters& c, bool hub);
 
 }  // namespace motcua::sync

