@@ -204,22 +204,19 @@ int cmd_audit(const std::vector<std::string>& args) {
   po::options_description desc("options");
   add_common(desc);
   desc.add_options()("point", po::value<std::string>()->default_value(""), "only this point's sessions")(
-      "since", po::value<std::string>()->default_value(""), "only sessions since this time (YYYY-MM-DD[THH:MM:SSZ])")(
+      "since", po::value<std::string>()->default_value(""), "only sessions since this time: YYYY-MM-DD (UTC) or YYYY-MM-DDTHH:MM[:SS]Z or ...+07:00")(
       "json", "print the JSON of GET /api/v1/audit/sync-log");
   po::variables_map vm;
   if (!parse("audit", "[--point NAME] [--since T] [--json]", desc, args, vm)) return kExitOk;
-  auto n = open_node(vm);
-  if (!n) return kExitFailed;
   std::string since = vm["since"].as<std::string>();
   int64_t since_ms = 0;
   if (!since.empty()) {
-    int y, mo, d, hh = 0, mi = 0, ss = 0;
-    int got = std::sscanf(since.c_str(), "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &hh, &mi, &ss);
-    if (got != 3 && got != 6) throw UsageError("audit: --since must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
-    std::tm tm{};
-    tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d, tm.tm_hour = hh, tm.tm_min = mi, tm.tm_sec = ss;
-    since_ms = static_cast<int64_t>(timegm(&tm)) * 1000;
+    auto ms = sync::parse_audit_since(since);
+    if (!ms.ok()) return fail(ms.error(), kExitUsage);
+    since_ms = ms.value();
   }
+  auto n = open_node(vm);
+  if (!n) return kExitFailed;
   std::string point = vm["point"].as<std::string>();
   Json log;
   if (n->role() == node::Role::Hub) log = sync::Hub(*n, sync::make_sqlite_hub_store(*n)).sync_log(point, since_ms);

@@ -20,6 +20,12 @@ namespace motcua::sync {
 
 namespace {
 
+// The route and the CLI refuse a malformed `since` before asking (400 / exit 2).
+int64_t since_ms(const std::string& since) {
+  auto ms = since.empty() ? Result<int64_t>(int64_t{0}) : parse_audit_since(since);
+  return ms.ok() ? ms.value() : 0;
+}
+
 class HubAgent final : public SyncAgent {
  public:
   explicit HubAgent(node::Node& node) : hub_(node, make_sqlite_hub_store(node)) {}
@@ -30,7 +36,7 @@ class HubAgent final : public SyncAgent {
   }
   Json status() override { return Json{{"role", "hub"}, {"points", hub_.points()}}; }
   Json sync_log(const std::string& point, const std::string& since) override {
-    return hub_.sync_log(point, since.empty() ? 0 : std::max<int64_t>(0, util::parse_iso(since)));
+    return hub_.sync_log(point, since_ms(since));
   }
   std::string metrics() override { return hub_.metrics(); }
 
@@ -75,7 +81,7 @@ class PointAgent final : public SyncAgent {
   }
 
   Json sync_log(const std::string& point, const std::string& since) override {
-    return point_sync_log(node_, point, since.empty() ? 0 : std::max<int64_t>(0, util::parse_iso(since)));
+    return point_sync_log(node_, point, since_ms(since));
   }
 
   std::string metrics() override {

@@ -9,6 +9,7 @@
 #include "motcua/node/api_error.hpp"
 #include "motcua/node/node.hpp"
 #include "motcua/sync/agent.hpp"
+#include "motcua/sync/hub.hpp"
 
 namespace motcua::sync::http {
 
@@ -100,7 +101,12 @@ void mount_ops_routes(Router& r) {
   r.get("/api/v1/sync/status", Access::User, {}, [&ctx](Call& c) { send_json(c.res, 200, ctx.agent.status()); });
 
   r.get("/api/v1/audit/sync-log", Access::User, {UserRole::Admin}, [&ctx](Call& c) {
-    send_json(c.res, 200, ctx.agent.sync_log(str_param(c.req, "point"), str_param(c.req, "since")));
+    const std::string since = str_param(c.req, "since");
+    if (!since.empty()) {
+      auto ms = parse_audit_since(since);
+      if (!ms.ok()) return send_error(c.res, ms.error());
+    }
+    send_json(c.res, 200, ctx.agent.sync_log(str_param(c.req, "point"), since));
   });
 
   r.get("/api/v1/journal/verify", Access::User, {UserRole::Admin},

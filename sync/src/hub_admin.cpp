@@ -1,5 +1,7 @@
 // Hub administration: points, enrolment codes, revocation, audit and metrics.
+#include <chrono>
 #include <sstream>
+#include <string_view>
 
 #include "hub_internal.hpp"
 #include "hub_scope.hpp"
@@ -39,6 +41,85 @@ std::string label(const std::string& s) {
 }
 
 }  // namespace
+
+namespace {
+
+// `n` decimal digits of s at i (advances i).
+bool digits(std::string_view s, size_t& i, size_t n, int& out) {
+  if (i + n > s.size()) return false;
+  out = 0;
+  for (size_t k = 0; k < n; ++k) {
+    char c = s[i + k];
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + (c - '0');
+  }
+  i += n;
+  return true;
+}
+
+}  // namespace
+
+Result<int64_t> parse_audit_since(const std::string& text) {
+  using namespace std::chrono;
+  const std::string_view s = text;
+  auto bad = [&](const std::string& why) {
+    return make_error("invalid_value",
+                      "since must be YYYY-MM-DD (UTC) or YYYY-MM-DDTHH:MM[:SS[.fff]] with Z or an offset like "
+                      "+07:00; '" + text.substr(0, 40) + "' " + why,
+                      "since");
+  };
+  size_t i = 0;
+  int y = 0, mo = 0, d = 0;
+  if (!digits(s, i, 4, y) || i >= s.size() || s[i++] != '-' || !digits(s, i, 2, mo) || i >= s.size() ||
+      s[i++] != '-' || !digits(s, i, 2, d))
+    return bad("is not of that form");
+  const year_month_day day{year{y}, month{static_cast<unsigned>(mo)}, std::chrono::day{static_cast<unsigned>(d)}};
+  if (!day.ok()) return bad("is not a date of the calendar");
+  if (y < 1970) return bad("is before 1970");
+  sys_time<milliseconds> t = sys_days{day};
+  if (i == s.size()) return static_cast<int64_t>(t.time_since_epoch().count());
+  if (s[i] != 'T' && s[i] != 't' && s[i] != ' ') return bad("is not of that form");
+  ++i;
+  int hh = 0, mi = 0, ss = 0;
+  if (!digits(s, i, 2, hh) || i >= s.size() || s[i++] != ':' || !digits(s, i, 2, mi)) return bad("is not of that form");
+  bool have_seconds = false;
+  if (i < s.size() && s[i] == ':') {
+    ++i;
+    if (!digits(s, i, 2, ss)) return bad("is not of that form");
+    have_seconds = true;
+  }
+  if (hh > 23 || mi > 59 || ss > 59) return bad("is not a time of day");
+  t += hours{hh} + minutes{mi} + seconds{ss};
+  if (have_seconds && i < s.size() && s[i] == '.') {
+    ++i;
+    size_t first = i;
+    int64_t ms = 0, scale = 100;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+      ms += (s[i] - '0') * scale;
+      scale /= 10;
+      ++i;
+    }
+    if (i == first || i - first > 9) return bad("has a malformed fraction of a second");
+    t += milliseconds{ms};
+  }
+  if (i == s.size()) return bad("has no time zone: add Z (UTC) or an offset like +07:00");
+  if (s[i] == 'Z' || s[i] == 'z') {
+    ++i;
+  } else if (s[i] == '+' || s[i] == '-') {
+    const bool east = s[i++] == '+';
+    int oh = 0, om = 0;
+    if (!digits(s, i, 2, oh)) return bad("has a malformed offset");
+    if (i < s.size() && s[i] == ':') ++i;
+    if (!digits(s, i, 2, om)) return bad("has a malformed offset");
+    if (oh > 23 || om > 59) return bad("has an impossible offset");
+    const minutes off = hours{oh} + minutes{om};
+    t -= east ? off : -off;
+  } else {
+    return bad("has a malformed time zone");
+  }
+  if (i != s.size()) return bad("has extra characters at the end");
+  return static_cast<int64_t>(std::max<int64_t>(0, t.time_since_epoch().count()));
+}
 
 Json sync_log_row_json(const SyncLogRow& r, int64_t now_ms, int64_t session_ttl_ms) {
   std::string result = r.result;

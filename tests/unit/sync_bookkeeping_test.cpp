@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "http_test_util.hpp"
 #include "motcua/sync/hub_store.hpp"
 #include "sync_test_util.hpp"
 
@@ -137,4 +138,106 @@ TEST_CASE("sync counters survive a real session, and a point's /metrics counts i
   CHECK(point_counters.bytes_down == point_log[0]["bytes_down"].get<int64_t>());
   CHECK(point_counters.sessions["ok"] == 1);
   CHECK(point_counters.receipts == 1);
+}
+
+namespace {
+
+int64_t since(const std::string& s) {
+  auto r = sync::parse_audit_since(s);
+  if (!r.ok()) FAIL("refused " << s << ": " << r.error().message);
+  return r.value();
+}
+
+std::string refused(const std::string& s) {
+  auto r = sync::parse_audit_since(s);
+  if (r.ok()) return "";
+  CHECK(r.error().field == "since");
+  return r.error().code;
+}
+
+// Four sessions of point "a", 30 minutes apart from 2026-12-05T00:30:00Z.
+void four_sessions(node::Node& n) {
+  auto store = sync::make_sqlite_hub_store(n);
+  const int64_t first = since("2026-12-05T00:30:00Z");
+  for (int i = 0; i < 4; ++i) {
+    sync::SyncLogRow r;
+    r.id = "s" + std::to_string(i);
+    r.point = "a";
+    r.started_ms = r.ended_ms = first + i * 30 * 60 * 1000LL;
+    r.result = "ok";
+    store->put_session(r);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("audit since: UTC offsets are honoured and impossible dates refused", "[sync][audit]") {
+  const int64_t utc = since("2026-12-05T01:00:00Z");
+  CHECK(since("2026-12-05T08:00:00+07:00") == utc);
+  CHECK(since("2026-12-05T08:00+07:00") == utc);
+  CHECK(since("2026-12-05T08:00:00+0700") == utc);
+  CHECK(since("2026-12-04T20:00:00-05:00") == utc);
+  CHECK(since("2026-12-05t01:00:00z") == utc);
+  CHECK(since("2026-12-05 01:00:00Z") == utc);
+  CHECK(since("2026-12-05T01:00:00.250Z") == utc + 250);
+  CHECK(since("2026-12-05") == since("2026-12-05T00:00:00Z"));
+  CHECK(since("2026-12-05T00:00:00Z") == 1796428800000);
+  CHECK(since("2028-02-29") - since("2028-02-28") == 24 * 3600 * 1000LL);  // a leap day
+  for (const char* bad : {"2026-02-30", "2027-02-29", "2026-13-01", "2026-00-10", "2026-04-31", "2026-12-05T25:00:00Z",
+                          "2026-12-05T24:00:00Z", "2026-12-05T08:60:00Z", "2026-12-05T08:00:61Z",
+                          "2026-12-05T08:00:00", "2026-12-05T08:00:00+24:00", "2026-12-05T08:00:00+07:60",
+                          "2026-12-05T08:00:00+7", "2026-12-05T08:00:00Zjunk", "2026-12-5", "26-12-05", "yesterday",
+                          "2026-12-05T08Z", "2026-12-05T08:00.5Z", "1969-12-31"}) {
+    INFO(bad);
+    CHECK(refused(bad) == "invalid_value");
+  }
+}
+
+TEST_CASE("audit since over HTTP: an offset selects the right sessions, a bad date is 400 invalid_value since",
+          "[sync][audit][http]") {
+  DaemonFixture f;
+  four_sessions(*f.node);
+  auto c = f.client();
+  auto admin = DaemonFixture::bearer(f.login("admin1"));
+  // 08:00 in Vietnam is 01:00Z: the sessions of 01:00, 01:30 and 02:00.
+  auto r = c->Get("/api/v1/audit/sync-log?since=2026-12-05T08:00:00%2B07:00", admin);
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  CHECK(body_json(r)["sessions"].size() == 3);
+  r = c->Get("/api/v1/audit/sync-log?since=2026-12-05T01:30:00Z", admin);
+  CHECK(body_json(r)["sessions"].size() == 2);
+  for (const char* bad : {"2026-02-30", "2026-12-05T25:00:00Z", "2026-13-01", "2026-12-05T08:00:00"}) {
+    INFO(bad);
+    r = c->Get(std::string("/api/v1/audit/sync-log?since=") + bad, admin);
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    Json e = body_json(r)["error"];
+    CHECK(e["code"] == "invalid_value");
+    CHECK(e["field"] == "since");
+  }
+}
+
+TEST_CASE("motcua audit --since honours offsets and refuses impossible dates with exit status 2", "[sync][audit][cli]") {
+  TempDir dir("audit");
+  ManualClock clock(test::kTuesdayMorningMs);
+  SeededRandom rng(3);
+  {
+    auto n = make_node(dir.path(), clock, rng);
+    four_sessions(*n);
+  }
+  int st = -1;
+  std::string out = run_motcua("audit --json --since 2026-12-05T08:00:00+07:00 --data-dir '" + dir.path() + "'", &st);
+  CHECK(st == 0);
+  Json j = Json::parse(out, nullptr, false);
+  REQUIRE(j.is_object());
+  CHECK(j["sessions"].size() == 3);
+  out = run_motcua("audit --json --since 2026-12-05T07:30:00+07:00 --data-dir '" + dir.path() + "'", &st);
+  CHECK(Json::parse(out, nullptr, false)["sessions"].size() == 4);
+  for (const char* bad : {"2026-02-30", "2026-12-05T25:00:00Z", "2026-13-01"}) {
+    INFO(bad);
+    out = run_motcua(std::string("audit --since ") + bad + " --data-dir '" + dir.path() + "'", &st);
+    CHECK(st == 2);
+    CHECK(out.find("[since] (invalid_value)") != std::string::npos);
+    CHECK(out.find("not a") != std::string::npos);
+  }
 }

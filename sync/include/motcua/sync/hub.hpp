@@ -80,6 +80,12 @@ class Hub {
   HubOptions opt_;
 };
 
+// `motcua audit --since` and GET /api/v1/audit/sync-log?since=: ms since the
+// epoch of "YYYY-MM-DD" (00:00 UTC) or "YYYY-MM-DDTHH:MM[:SS[.fff]]" followed by
+// "Z" or an offset "+07:00" / "-0500". Impossible dates and times (2026-02-30,
+// 25:00, month 13) and a time without a zone: invalid_value, field "since".
+Result<int64_t> parse_audit_since(const std::string& text);
+
 // JSON of one sync log row as the audit endpoint and CLI show it.
 Json sync_log_row_json(const SyncLogRow& row, int64_t now_ms, int64_t session_ttl_ms);
 Json alert_json(const Alert& a);
