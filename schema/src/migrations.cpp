@@ -259,7 +259,8 @@ CREATE TABLE blob_confirmed (
       // rows they count, so pruning old rows never lowers a /metrics counter
       // (seeded here from the rows already kept); alerts that repeat (e.g.
       // refused enrolments from one address) are one row with a count; an
-      // index to find the latest receipt per point and author.
+      // index to find the latest receipt per point and author; what the hub
+      // has sent a point (for its lag), apart from what the point reported.
       R"SQL(
 CREATE TABLE sync_counters (
   name  TEXT NOT NULL,                    -- e.g. 'bytes', 'entries', 'sessions', 'alerts', 'receipts'
@@ -275,6 +276,8 @@ CREATE INDEX sync_alerts_last ON sync_alerts (last_ms);
 CREATE INDEX sync_alerts_fold ON sync_alerts (kind, source, point, at_ms);
 CREATE INDEX sync_receipts_latest ON sync_receipts (point, author, n);
 CREATE INDEX sync_log_running ON sync_log (result) WHERE result = 'running';
+ALTER TABLE hub_points ADD COLUMN sent_cursor INTEGER NOT NULL DEFAULT 0;  -- end of the last complete pull answered
+UPDATE hub_points SET sent_cursor = pull_cursor;
 INSERT INTO sync_counters (name, label, value)
   SELECT 'bytes', 'up', ifnull(sum(bytes_up), 0) FROM sync_log
   UNION ALL SELECT 'bytes', 'down', ifnull(sum(bytes_down), 0) FROM sync_log

@@ -240,7 +240,8 @@ Json Hub::points() {
     j["last_success"] = p.last_success_ms ? Json(util::iso_utc(p.last_success_ms)) : Json(nullptr);
     j["skew_ms"] = p.skew_ms;
     j["pull_cursor"] = p.pull_cursor;
-    j["lag_entries"] = p.status == "active" ? scope::pending(node_, p, p.pull_cursor) : 0;
+    j["sent_cursor"] = p.sent_cursor;
+    j["lag_entries"] = p.status == "active" ? scope::pending(node_, p, p.sent_cursor) : 0;
     j["lag_seconds"] = p.last_success_ms ? Json((now - p.last_success_ms) / 1000) : Json(nullptr);
     out.push_back(j);
   }
@@ -265,7 +266,7 @@ std::string Hub::metrics() {
        "# TYPE motcua_sync_point_lag_entries gauge\n";
   for (const auto& p : pts)
     if (p.status == "active")
-      m << "motcua_sync_point_lag_entries{point=\"" << label(p.name) << "\"} " << scope::pending(node_, p, p.pull_cursor)
+      m << "motcua_sync_point_lag_entries{point=\"" << label(p.name) << "\"} " << scope::pending(node_, p, p.sent_cursor)
         << "\n";
   m << "# HELP motcua_sync_point_lag_seconds Seconds since the point's last successful sync.\n"
        "# TYPE motcua_sync_point_lag_seconds gauge\n";

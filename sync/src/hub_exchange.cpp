@@ -69,7 +69,12 @@ Result<Reply> Hub::Impl::pull(Ctx& ctx) {
   auto batch = scope::read(node, ctx.point, after, static_cast<size_t>(limit), opt.max_batch_bytes / 2);
   ctx.entries_down = static_cast<int64_t>(batch.entries.size());
   ctx.done = !batch.more;
-  if (ctx.done) store.note_success(ctx.point.name, ctx.now);
+  if (ctx.done) {
+    // The point holds everything in its scope once this answer arrives: its
+    // lag is 0 now, not only after its next hello reports the new cursor.
+    store.set_sent_cursor(ctx.point.name, batch.next);
+    store.note_success(ctx.point.name, ctx.now);
+  }
   Reply reply;
   reply.header = Json{{"type", "entries"}, {"after", after}, {"next", batch.next}, {"more", batch.more}};
   reply.entries = std::move(batch.entries);

@@ -21,7 +21,7 @@ using schema::blob_string;
 
 const char* kPointCols =
     "name, area, daily_capacity, lease_days, status, public_key, agency_code, created_ms, enrolled_ms, revoked_ms, "
-    "pull_cursor, last_seen_ms, last_success_ms, skew_ms";
+    "pull_cursor, last_seen_ms, last_success_ms, skew_ms, sent_cursor";
 
 PointRecord read_point(SQLite::Statement& q) {
   PointRecord p;
@@ -39,6 +39,7 @@ PointRecord read_point(SQLite::Statement& q) {
   p.last_seen_ms = q.getColumn(11).getInt64();
   p.last_success_ms = q.getColumn(12).getInt64();
   p.skew_ms = q.getColumn(13).getInt64();
+  p.sent_cursor = q.getColumn(14).getInt64();
   return p;
 }
 
@@ -200,7 +201,16 @@ class SqliteHubStore final : public HubStore {
 
   void set_pull_cursor(const std::string& name, int64_t pos) override {
     Lock g(mu_);
-    SQLite::Statement q(*db_, "UPDATE hub_points SET pull_cursor = ? WHERE name = ?");
+    SQLite::Statement q(*db_, "UPDATE hub_points SET pull_cursor = ?, sent_cursor = ? WHERE name = ?");
+    q.bind(1, static_cast<int64_t>(pos));
+    q.bind(2, static_cast<int64_t>(pos));
+    q.bind(3, name);
+    q.exec();
+  }
+
+  void set_sent_cursor(const std::string& name, int64_t pos) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_, "UPDATE hub_points SET sent_cursor = max(pull_cursor, ?) WHERE name = ?");
     q.bind(1, static_cast<int64_t>(pos));
     q.bind(2, name);
     q.exec();
@@ -247,7 +257,7 @@ class SqliteHubStore final : public HubStore {
       use.exec();
       SQLite::Statement up(*db_,
                            "UPDATE hub_points SET public_key = ?, agency_code = ?, status = 'active', enrolled_ms = ?, "
-                           "pull_cursor = 0 WHERE name = ?");
+                           "pull_cursor = 0, sent_cursor = 0 WHERE name = ?");
       bind_array(up, 1, key);
       up.bind(2, agency_code);
       up.bind(3, static_cast<int64_t>(now_ms));

@@ -241,3 +241,83 @@ TEST_CASE("motcua audit --since honours offsets and refuses impossible dates wit
     CHECK(out.find("not a") != std::string::npos);
   }
 }
+
+namespace {
+
+Json hub_point(sync::Hub& hub, const std::string& name) {
+  for (const auto& p : hub.points())
+    if (p["name"] == name) return p;
+  return Json();
+}
+
+}  // namespace
+
+TEST_CASE("point list shows the lag right after a sync, not only after the next one", "[sync][lag]") {
+  SyncWorld w;
+  size_t a = w.add_point("a", "area-x");
+  size_t b = w.add_point("b", "area-y");
+  for (int i = 0; i < 3; ++i) REQUIRE(w.points[a]->journal().append(intake_draft("X-" + std::to_string(i), "a", "area-x")).ok());
+  REQUIRE(w.sync(a).ok());
+  REQUIRE(w.sync(b).ok());
+  CHECK(hub_point(*w.hub, "a")["lag_entries"] == 0);
+
+  // The hub's officer acts on two dossiers of area X: point a lags by 2, b by 0.
+  w.clock.advance(60 * 1000);
+  REQUIRE(w.hub_node->journal().append(event_draft("X-0", "dossier.accepted")).ok());
+  REQUIRE(w.hub_node->journal().append(event_draft("X-1", "dossier.accepted")).ok());
+  CHECK(hub_point(*w.hub, "a")["lag_entries"] == 2);
+  CHECK(hub_point(*w.hub, "a")["lag_seconds"] == 60);
+  CHECK(hub_point(*w.hub, "b")["lag_entries"] == 0);
+  CHECK(w.hub->metrics().find("motcua_sync_point_lag_entries{point=\"a\"} 2\n") != std::string::npos);
+
+  auto r = w.sync(a);
+  REQUIRE(r.ok());
+  CHECK(r.value()["entries_down"] == 2);
+  Json p = hub_point(*w.hub, "a");
+  CHECK(p["lag_entries"] == 0);  // was 2 until a's next hello
+  CHECK(p["lag_seconds"] == 0);
+  CHECK(w.hub->metrics().find("motcua_sync_point_lag_entries{point=\"a\"} 0\n") != std::string::npos);
+  // The point list of the command line says the same.
+  std::string list = run_motcua("point list --data-dir '" + w.hub_node->data_dir() + "'");
+  INFO(list);
+  CHECK(list.find("LAG ENTRIES") != std::string::npos);
+  bool found = false;
+  std::istringstream lines(list);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("a ", 0) == 0) {
+      found = true;
+      std::istringstream cols(line);
+      std::string name, area, status, capacity, last_success, lag;
+      cols >> name >> area >> status >> capacity >> last_success >> lag;
+      CHECK(lag == "0");
+    }
+  CHECK(found);
+
+  // The answer to the last pull is lost: the hub's count is put right at the
+  // point's next hello, and the point gets the entry then.
+  w.clock.advance(1000);
+  REQUIRE(w.hub_node->journal().append(event_draft("X-2", "dossier.accepted")).ok());
+  w.transports[a]->tamper = nullptr;
+  bool dropped = false;
+  struct Lossy final : sync::Transport {
+    sync::Hub& hub;
+    bool& dropped;
+    Lossy(sync::Hub& h, bool& d) : hub(h), dropped(d) {}
+    Result<sync::WireResponse> exchange(const sync::WireRequest& req) override {
+      auto res = hub.handle(req);
+      if (req.path == "/sync/v1/pull" && !dropped) {
+        dropped = true;
+        return make_error("link_down", "answer lost");
+      }
+      return res;
+    }
+  } lossy(*w.hub, dropped);
+  CHECK(!sync::sync_once(*w.points[a], lossy).ok());
+  CHECK(hub_point(*w.hub, "a")["lag_entries"] == 0);  // sent, as far as the hub knows
+  w.clock.advance(1000);
+  auto again = sync::sync_once(*w.points[a], lossy);
+  REQUIRE(again.ok());
+  CHECK(again.value()["entries_down"] == 1);
+  CHECK(hub_point(*w.hub, "a")["lag_entries"] == 0);
+  CHECK(w.points[a]->journal().subject_state("X-2") == w.hub_node->journal().subject_state("X-2"));
+}

@@ -30,6 +30,7 @@ struct PointRecord {
   int64_t enrolled_ms = 0;
   int64_t revoked_ms = 0;
   int64_t pull_cursor = 0;      // last cursor the point reported (hub journal pos)
+  int64_t sent_cursor = 0;      // end of what the hub last sent it (>= pull_cursor; for its lag)
   int64_t last_seen_ms = 0;     // last authenticated request
   int64_t last_success_ms = 0;  // last session that ended well
   int64_t skew_ms = 0;          // hub time minus point time, last request
@@ -116,7 +117,10 @@ class HubStore {
   virtual Status revoke_point(const std::string& name, int64_t now_ms) = 0;
   virtual void note_contact(const std::string& name, int64_t now_ms, int64_t skew_ms) = 0;
   virtual void note_success(const std::string& name, int64_t now_ms) = 0;
+  // The cursor the point reports (hello, pull); sets sent_cursor to it too.
   virtual void set_pull_cursor(const std::string& name, int64_t pos) = 0;
+  // The hub answered a pull up to `pos` with nothing more to come.
+  virtual void set_sent_cursor(const std::string& name, int64_t pos) = 0;
 
   // One-time enrolment codes, stored only as a hash.
   virtual Status add_enrolment_code(const Hash32& code_hash, const std::string& point, int64_t expires_ms) = 0;
