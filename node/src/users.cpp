@@ -115,7 +115,8 @@ std::vector<UserInfo> UserStore::list_users() {
   return out;
 }
 
-Result<LoginResult> UserStore::login(const std::string& username, const std::string& password, int64_t ttl_ms) {
+Result<LoginResult> UserStore::login(const std::string& username, const std::string& password, int64_t ttl_ms,
+                                     int64_t* retry_after_ms) {
   // Names that could never exist are answered like unknown ones, but not
   // recorded (keeps junk out of the failure table).
   const bool plausible = valid_username(username);
@@ -124,12 +125,23 @@ Result<LoginResult> UserStore::login(const std::string& username, const std::str
   int64_t now = clock_.now_ms();
   if (plausible) {
     std::lock_guard<std::recursive_mutex> g(*mu_);
-    SQLite::Statement f(*db_, "SELECT COUNT(*), MIN(at_ms) FROM login_failures WHERE username = ? AND at_ms > ?");
+    SQLite::Statement f(*db_, "SELECT COUNT(*) FROM login_failures WHERE username = ? AND at_ms > ?");
     f.bind(1, username);
     f.bind(2, static_cast<int64_t>(now - throttle_.window_ms));
     f.executeStep();
-    if (f.getColumn(0).getInt64() >= throttle_.max_failures) {
-      int64_t wait_ms = f.getColumn(1).getInt64() + throttle_.window_ms - now;
+    const int64_t failures = f.getColumn(0).getInt64();
+    if (failures >= throttle_.max_failures) {
+      // Tried again once enough of the failures in the window have left it
+      // that fewer than max_failures remain: the (failures - max + 1)-th oldest.
+      SQLite::Statement k(*db_,
+                          "SELECT at_ms FROM login_failures WHERE username = ? AND at_ms > ? ORDER BY at_ms "
+                          "LIMIT 1 OFFSET ?");
+      k.bind(1, username);
+      k.bind(2, static_cast<int64_t>(now - throttle_.window_ms));
+      k.bind(3, static_cast<int64_t>(failures - throttle_.max_failures));
+      k.executeStep();
+      int64_t wait_ms = std::max<int64_t>(1, k.getColumn(0).getInt64() + throttle_.window_ms - now);
+      if (retry_after_ms) *retry_after_ms = wait_ms;
       int64_t minutes = std::max<int64_t>(1, (wait_ms + 59999) / 60000);
       return make_error("too_many_attempts", "quá nhiều lần đăng nhập sai; thử lại sau " + std::to_string(minutes) +
                                                  " phút / too many failed logins; try again in " +

@@ -13,9 +13,12 @@ void mount_session_routes(Router& r) {
     Status shape = expect_string_fields(*body, {"username", "password"}, {"username", "password"});
     if (!shape.ok()) return send_error(c.res, shape.error());
     const std::string& user = (*body)["username"].get_ref<const std::string&>();
-    auto login = ctx.users.login(user, (*body)["password"].get_ref<const std::string&>(), ctx.session_ttl_ms);
+    int64_t wait_ms = 0;
+    auto login = ctx.users.login(user, (*body)["password"].get_ref<const std::string&>(), ctx.session_ttl_ms, &wait_ms);
     if (!login.ok()) {
-      if (login.error().code == "too_many_attempts") c.res.set_header("Retry-After", "60");
+      // Seconds until a login for this name is tried again, rounded up.
+      if (login.error().code == "too_many_attempts")
+        c.res.set_header("Retry-After", std::to_string(std::max<int64_t>(1, (wait_ms + 999) / 1000)));
       return send_error(c.res, login.error());
     }
     current_request().user = user;

@@ -321,3 +321,26 @@ TEST_CASE("point list shows the lag right after a sync, not only after the next 
   CHECK(hub_point(*w.hub, "a")["lag_entries"] == 0);
   CHECK(w.points[a]->journal().subject_state("X-2") == w.hub_node->journal().subject_state("X-2"));
 }
+
+TEST_CASE("Retry-After of a throttled login is the real wait, rounded up to whole seconds", "[http][auth][retry]") {
+  DaemonFixture f;
+  auto c = f.client();
+  auto login = [&](const std::string& password) {
+    return c->Post("/api/v1/sessions", Json{{"username", "officer1"}, {"password", password}}.dump(), "application/json");
+  };
+  // Failures 10 s apart: the window (15 min) frees a try when the oldest leaves it.
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(login("guess-" + std::to_string(i))->status == 401);
+    f.clock.advance(10 * 1000);
+  }
+  f.clock.advance(50 * 1000 + 500);  // 100.5 s after the first failure
+  auto r = login("officer1-password");
+  REQUIRE(r->status == 429);
+  CHECK(r->get_header_value("Retry-After") == "800");  // 799.5 s, rounded up
+  f.clock.advance(799 * 1000);
+  r = login("officer1-password");
+  REQUIRE(r->status == 429);
+  CHECK(r->get_header_value("Retry-After") == "1");  // 0.5 s
+  f.clock.advance(500);
+  CHECK(login("officer1-password")->status == 200);  // exactly when Retry-After said
+}

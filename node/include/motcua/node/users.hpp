@@ -62,7 +62,10 @@ class UserStore {
   // user costs one Argon2id verification too, so timing does not tell them
   // apart); after repeated failures for a username, "too_many_attempts" until
   // the window passes. A success clears that username's failures.
-  Result<LoginResult> login(const std::string& username, const std::string& password, int64_t ttl_ms);
+  // With "too_many_attempts", *retry_after_ms (when given) is how long until
+  // a login for that name would be tried again (by the store's clock).
+  Result<LoginResult> login(const std::string& username, const std::string& password, int64_t ttl_ms,
+                            int64_t* retry_after_ms = nullptr);
   // Actor for a live token; "unauthorized" if unknown or expired.
   Result<Actor> authenticate(const std::string& token);
   void logout(const std::string& token);
