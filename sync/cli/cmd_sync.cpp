@@ -241,9 +241,15 @@ int cmd_audit(const std::vector<std::string>& args) {
   if (log["sessions"].empty()) std::cout << "(no sync sessions recorded)\n";
   if (!log["alerts"].empty()) {
     std::cout << "\nALERTS\n";
-    for (const auto& a : log["alerts"])
+    for (const auto& a : log["alerts"]) {
       std::cout << a["at"].get<std::string>() << "  " << a["kind"].get<std::string>() << "  "
-                << a["point"].get<std::string>() << "  " << a["detail"].get<std::string>() << "\n";
+                << a["point"].get<std::string>() << "  " << a["detail"].get<std::string>();
+      const int64_t count = a.value("count", int64_t{1});
+      const std::string source = a.value("source", std::string());
+      if (!source.empty()) std::cout << "  from " << source;
+      if (count > 1) std::cout << "  (" << count << " times, last " << a.value("last_at", std::string()) << ")";
+      std::cout << "\n";
+    }
   }
   return kExitOk;
 }

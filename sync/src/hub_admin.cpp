@@ -170,7 +170,11 @@ std::string sync_counters_metrics(const SyncCounters& c, bool hub) {
     for (const auto& [k, v] : c.alerts) alerts += v;
     m << "# HELP motcua_sync_alerts_total Security and sync alert occurrences (a folded alert counts each).\n"
          "# TYPE motcua_sync_alerts_total counter\n"
-      << "motcua_sync_alerts_total " << alerts << "\n";
+      << "motcua_sync_alerts_total " << alerts << "\n"
+      << "# HELP motcua_sync_enrolments_throttled_total Enrolment requests answered 429 (too many refused from "
+         "their address), saved at most a minute late.\n"
+         "# TYPE motcua_sync_enrolments_throttled_total counter\n"
+      << "motcua_sync_enrolments_throttled_total " << c.enrolments_throttled << "\n";
   }
   return m.str();
 }

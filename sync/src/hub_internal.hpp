@@ -34,7 +34,40 @@ struct Hub::Impl {
     int64_t entries_up = 0, entries_down = 0, receipts = 0;
     bool done = false;  // the session ended well (last pull)
     bool offline = false;  // from a bundle file: no session, hello and push only
+    std::string remote_addr;     // the client's address ("" when unknown)
+    bool enrol_attempt = false;  // an enrolment that passed the throttle
+    int64_t retry_after_ms = 0;  // refused for a while: Retry-After
   };
+
+  // Enrolment is the one request a stranger can make. Refused attempts are
+  // slowed per client address (docs/operations.md, "Strangers"): the first
+  // kFreeFailures within an hour are tried at once, then each further one
+  // only after a delay that doubles from 1 s up to 15 min; until then the
+  // hub answers 429 too_many_attempts with Retry-After, without a thread
+  // waiting and without touching the database.
+  struct Strangers {
+    static constexpr int kFreeFailures = 5;
+    static constexpr int64_t kMaxDelayMs = 15 * 60 * 1000;
+    static constexpr int64_t kForgetMs = 60 * 60 * 1000;  // an address quiet this long starts afresh
+    static constexpr size_t kMaxSources = 10000;          // memory bound: the least recent is forgotten
+    struct Source {
+      int failures = 0;
+      int64_t next_ms = 0;  // no attempt is tried before
+      int64_t last_ms = 0;  // last refused attempt
+    };
+    std::mutex mu;
+    std::map<std::string, Source> by_addr;
+    int64_t throttled_unsaved = 0;  // 429s not yet added to the counter
+    int64_t saved_ms = 0;
+    // ms until `addr` may try again (0: now). Counts a refusal when > 0.
+    int64_t wait_ms(const std::string& addr, int64_t now);
+    void failed(const std::string& addr, int64_t now);
+    void succeeded(const std::string& addr);
+    void forget_quiet(int64_t now);
+  };
+  Strangers strangers;
+  // Adds the throttled refusals to the stored counter (at most once a minute unless `force`).
+  void save_throttled(int64_t now, bool force);
 
   node::Node& node;
   HubStore& store;
@@ -68,6 +101,8 @@ struct Hub::Impl {
   // every few seconds, so bookkeeping does not cost a disk sync per request.
   void account(const std::string& id, int64_t now, const std::function<void(SyncLogRow&)>& change);
   void alert(const std::string& point, const std::string& kind, const std::string& detail, int64_t now);
+  // Alert of a refused enrolment: one per source address and hour, with a count.
+  void enrolment_alert(const std::string& source, const std::string& detail, int64_t now);
 };
 
 int status_for(const std::string& code);

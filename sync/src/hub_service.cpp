@@ -21,6 +21,7 @@ int status_for(const std::string& code) {
       {"malformed_entry", 422},       {"equivocation", 409},          {"not_found", 404},
       {"blob_not_in_scope", 403},     {"blob_not_held", 404},         {"blob_too_large", 413},
       {"blob_mismatch", 422},         {"validation_failed", 422},     {"too_large", 413},
+      {"too_many_attempts", 429},
   };
   auto it = m.find(code);
   return it == m.end() ? 500 : it->second;
@@ -51,11 +52,16 @@ WireResponse Hub::handle_request(const WireRequest& req, bool offline) {
   Impl::Ctx ctx;
   ctx.offline = offline;
   ctx.now = node_.clock().now_ms();
+  ctx.remote_addr = req.remote_addr;
   Result<Reply> r = make_error("internal", "not handled");
   try {
     r = impl_->dispatch(req, ctx);
   } catch (const std::exception& e) {
     r = make_error("internal", std::string("hub error: ") + e.what());
+  }
+  if (ctx.enrol_attempt) {
+    if (r.ok()) impl_->strangers.succeeded(ctx.remote_addr);
+    else impl_->strangers.failed(ctx.remote_addr, ctx.now);
   }
   WireResponse res;
   if (r.ok()) {
@@ -74,6 +80,8 @@ WireResponse Hub::handle_request(const WireRequest& req, bool offline) {
     Json err{{"code", e.code}, {"message", e.message}};
     if (!e.field.empty()) err["field"] = e.field;
     res.body = wire::encode(Json{{"type", "error"}, {"error", err}}, {}).value();
+    if (ctx.retry_after_ms > 0)
+      res.headers["Retry-After"] = std::to_string(std::max<int64_t>(1, (ctx.retry_after_ms + 999) / 1000));
   }
   if (!ctx.session.empty())
     impl_->account(ctx.session, ctx.now, [&](SyncLogRow& row) {
@@ -102,6 +110,20 @@ Result<Reply> Hub::Impl::dispatch(const WireRequest& req, Ctx& ctx) {
   static const std::set<std::string> kinds = {"enrol", "hello",     "push",     "pull",
                                               "reference", "blob_check", "blob_put", "blob_get"};
   if (!kinds.count(kind)) return make_error("not_found", "no such sync endpoint: " + req.path);
+  if (kind == "enrol" && !ctx.offline) {
+    // Before any work (even the signature): a throttled address costs nothing.
+    const int64_t wait = strangers.wait_ms(ctx.remote_addr, ctx.now);
+    if (wait > 0) {
+      save_throttled(ctx.now, false);
+      ctx.retry_after_ms = wait;
+      const int64_t secs = (wait + 999) / 1000;
+      return make_error("too_many_attempts",
+                        "quá nhiều lần ghi danh bị từ chối từ địa chỉ này; thử lại sau " + std::to_string(secs) +
+                            " giây / too many refused enrolments from this address; try again in " +
+                            std::to_string(secs) + " s");
+    }
+    ctx.enrol_attempt = true;
+  }
   auto a = auth::check_request(req);
   if (!a.ok()) return a.error();
   ctx.auth = a.value();
@@ -110,6 +132,8 @@ Result<Reply> Hub::Impl::dispatch(const WireRequest& req, Ctx& ctx) {
     if (ctx.now - last_prune_ms > 60 * 1000) {
       store.prune(ctx.now);
       last_prune_ms = ctx.now;
+      strangers.forget_quiet(ctx.now);
+      save_throttled(ctx.now, true);
     }
   }
   if (kind != "enrol") {
@@ -151,7 +175,7 @@ Result<Reply> Hub::Impl::enrol(Ctx& ctx) {
   if (code.empty()) return make_error("malformed_message", "enrolment needs a code", "code");
   auto p = store.enrol(blake2b256(code), ctx.auth.node, str("agency_code"), ctx.now);
   if (!p.ok()) {
-    alert("", "enrolment_refused", "key " + to_hex(ctx.auth.node).substr(0, 16) + "…: " + p.error().message, ctx.now);
+    enrolment_alert(ctx.remote_addr, "key " + to_hex(ctx.auth.node).substr(0, 16) + "…: " + p.error().message, ctx.now);
     return p.error();
   }
   ctx.point = p.value();
@@ -287,6 +311,78 @@ void Hub::Impl::alert(const std::string& point, const std::string& kind, const s
     std::cerr << "SECURITY: point '" << point << "': " << detail << "\n";
   else
     std::cerr << "motcua hub: " << kind << (point.empty() ? "" : " (" + point + ")") << ": " << detail << "\n";
+}
+
+}  // namespace motcua::sync
+
+namespace motcua::sync {
+
+int64_t Hub::Impl::Strangers::wait_ms(const std::string& addr, int64_t now) {
+  std::lock_guard<std::mutex> g(mu);
+  auto it = by_addr.find(addr);
+  if (it == by_addr.end() || it->second.next_ms <= now) return 0;
+  ++throttled_unsaved;
+  return it->second.next_ms - now;
+}
+
+void Hub::Impl::Strangers::failed(const std::string& addr, int64_t now) {
+  std::lock_guard<std::mutex> g(mu);
+  auto it = by_addr.find(addr);
+  if (it == by_addr.end()) {
+    if (by_addr.size() >= kMaxSources) {
+      auto oldest = by_addr.begin();
+      for (auto i = by_addr.begin(); i != by_addr.end(); ++i)
+        if (i->second.last_ms < oldest->second.last_ms) oldest = i;
+      by_addr.erase(oldest);
+    }
+    it = by_addr.emplace(addr, Source{}).first;
+  }
+  Source& s = it->second;
+  if (s.next_ms <= now && now - s.last_ms > kForgetMs) s.failures = 0;
+  ++s.failures;
+  s.last_ms = now;
+  if (s.failures >= kFreeFailures) {
+    const int doublings = std::min(s.failures - kFreeFailures, 20);
+    s.next_ms = now + std::min<int64_t>(kMaxDelayMs, int64_t{1000} << doublings);
+  }
+}
+
+void Hub::Impl::Strangers::succeeded(const std::string& addr) {
+  std::lock_guard<std::mutex> g(mu);
+  by_addr.erase(addr);
+}
+
+void Hub::Impl::Strangers::forget_quiet(int64_t now) {
+  std::lock_guard<std::mutex> g(mu);
+  for (auto it = by_addr.begin(); it != by_addr.end();)
+    if (it->second.next_ms <= now && now - it->second.last_ms > kForgetMs) it = by_addr.erase(it);
+    else ++it;
+}
+
+void Hub::Impl::save_throttled(int64_t now, bool force) {
+  int64_t n = 0;
+  {
+    std::lock_guard<std::mutex> g(strangers.mu);
+    if (strangers.throttled_unsaved == 0 || (!force && now - strangers.saved_ms < 60 * 1000)) return;
+    n = strangers.throttled_unsaved;
+    strangers.throttled_unsaved = 0;
+    strangers.saved_ms = now;
+  }
+  store.add_to_counter("enrolments_throttled", n);
+}
+
+void Hub::Impl::enrolment_alert(const std::string& source, const std::string& detail, int64_t now) {
+  constexpr int64_t kHourMs = 60 * 60 * 1000;
+  Alert a;
+  a.at_ms = now;
+  a.kind = "enrolment_refused";
+  a.detail = detail;
+  a.source = source;
+  const int64_t count = store.fold_alert(a, now - now % kHourMs);
+  // The log gets the first of each hour and address, then every hundredth.
+  if (count == 1 || count % 100 == 0)
+    std::cerr << "motcua hub: enrolment_refused" << (source.empty() ? "" : " from " + source) << " (" << count
+              << " this hour): " << detail << "\n";
 }
 
 }  // namespace motcua::sync

@@ -508,8 +508,14 @@ class SqliteHubStore final : public HubStore {
       else if (name == "receipts") c.receipts = v;
       else if (name == "sessions") c.sessions[label] = v;
       else if (name == "alerts") c.alerts[label] = v;
+      else if (name == "enrolments_throttled") c.enrolments_throttled = v;
     }
     return c;
+  }
+
+  void add_to_counter(const std::string& name, int64_t by) override {
+    Lock g(mu_);
+    bump(*db_, name, "", by);
   }
 
   RetentionReport apply_retention(const RetentionPolicy& p) override {

@@ -224,6 +224,10 @@ TEST_CASE("motcua audit --since honours offsets and refuses impossible dates wit
   {
     auto n = make_node(dir.path(), clock, rng);
     four_sessions(*n);
+    auto store = sync::make_sqlite_hub_store(*n);
+    for (int i = 0; i < 3; ++i)
+      store->fold_alert(alert(since("2026-12-05T02:00:00Z") + i * 1000, "", "enrolment_refused", "192.0.2.9"),
+                        since("2026-12-05T02:00:00Z"));
   }
   int st = -1;
   std::string out = run_motcua("audit --json --since 2026-12-05T08:00:00+07:00 --data-dir '" + dir.path() + "'", &st);
@@ -233,6 +237,10 @@ TEST_CASE("motcua audit --since honours offsets and refuses impossible dates wit
   CHECK(j["sessions"].size() == 3);
   out = run_motcua("audit --json --since 2026-12-05T07:30:00+07:00 --data-dir '" + dir.path() + "'", &st);
   CHECK(Json::parse(out, nullptr, false)["sessions"].size() == 4);
+  out = run_motcua("audit --since 2026-12-05T09:00:00+07:00 --data-dir '" + dir.path() + "'", &st);
+  CHECK(st == 0);
+  CHECK(out.find("2026-12-05T02:00:00Z  enrolment_refused    test  from 192.0.2.9  (3 times, last 2026-12-05T02:00:02Z)") !=
+        std::string::npos);
   for (const char* bad : {"2026-02-30", "2026-12-05T25:00:00Z", "2026-13-01"}) {
     INFO(bad);
     out = run_motcua(std::string("audit --since ") + bad + " --data-dir '" + dir.path() + "'", &st);
@@ -343,4 +351,138 @@ TEST_CASE("Retry-After of a throttled login is the real wait, rounded up to whol
   CHECK(r->get_header_value("Retry-After") == "1");  // 0.5 s
   f.clock.advance(500);
   CHECK(login("officer1-password")->status == 200);  // exactly when Retry-After said
+}
+
+namespace {
+
+// The hub as seen from one client address; keeps the last response.
+struct AddrTransport final : sync::Transport {
+  AddrTransport(sync::Hub& h, std::string a) : hub(h), addr(std::move(a)) {}
+  Result<sync::WireResponse> exchange(const sync::WireRequest& req) override {
+    sync::WireRequest r = req;
+    r.remote_addr = addr;
+    last = hub.handle(r);
+    return last;
+  }
+  sync::Hub& hub;
+  std::string addr;
+  sync::WireResponse last;
+};
+
+std::vector<Json> alerts_from(sync::Hub& hub, const std::string& source) {
+  std::vector<Json> out;
+  const Json log = hub.sync_log("", 0);  // named: a temporary's member would dangle in the loop
+  for (const auto& a : log["alerts"])
+    if (a["source"] == source && a["kind"] == "enrolment_refused") out.push_back(a);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("refused enrolments are slowed per address and folded into one alert per address and hour",
+          "[sync][security][strangers]") {
+  SyncWorld w;
+  auto code = w.hub->add_point({"real", "area-x", 100, 3, 3600 * 1000});
+  REQUIRE(code.ok());
+  // Strangers with a few different keys: the address is what is slowed.
+  std::vector<std::unique_ptr<node::Node>> strangers;
+  for (int i = 0; i < 3; ++i)
+    strangers.push_back(make_node(w.dir.sub("stranger" + std::to_string(i)), w.clock, w.rng, node::Role::Point, "s"));
+  AddrTransport from_a(*w.hub, "192.0.2.1"), from_b(*w.hub, "198.51.100.7"), from_c(*w.hub, "203.0.113.5");
+
+  // 50 random codes from one address, back to back: the first 5 are tried
+  // (and refused), the other 45 are answered 429 without being tried.
+  int refused = 0, throttled = 0;
+  for (int i = 0; i < 50; ++i) {
+    auto r = sync::join(*strangers[i % 3], from_a, "http://hub.test", "RAND-" + std::to_string(i * 7919));
+    REQUIRE(!r.ok());
+    if (r.error().code == "enrolment_refused") ++refused;
+    if (r.error().code == "too_many_attempts") {
+      ++throttled;
+      CHECK(from_a.last.status == 429);
+      CHECK(from_a.last.headers["Retry-After"] == "1");
+    }
+  }
+  CHECK(refused == 5);
+  CHECK(throttled == 45);
+  auto a_alerts = alerts_from(*w.hub, "192.0.2.1");
+  REQUIRE(a_alerts.size() == 1);
+  CHECK(a_alerts[0]["count"] == 5);  // the attempts tried; the 45 throttled ones are counted in /metrics
+
+  // Retry-After is the real wait: still refused 1 ms before, tried at the second.
+  w.clock.advance(999);
+  CHECK(sync::join(*strangers[0], from_a, "http://hub.test", "RAND-X").error().code == "too_many_attempts");
+  CHECK(from_a.last.headers["Retry-After"] == "1");
+  w.clock.advance(1);
+  CHECK(sync::join(*strangers[0], from_a, "http://hub.test", "RAND-Y").error().code == "enrolment_refused");
+  CHECK(sync::join(*strangers[0], from_a, "http://hub.test", "RAND-Z").error().code == "too_many_attempts");
+  CHECK(from_a.last.headers["Retry-After"] == "2");  // the delay doubles
+  CHECK(alerts_from(*w.hub, "192.0.2.1").at(0)["count"] == 6);
+
+  // Another address has its own alert and is not slowed by the first one.
+  CHECK(sync::join(*strangers[1], from_b, "http://hub.test", "RAND-B").error().code == "enrolment_refused");
+  REQUIRE(alerts_from(*w.hub, "198.51.100.7").size() == 1);
+  CHECK(alerts_from(*w.hub, "198.51.100.7")[0]["count"] == 1);
+
+  // The real point, from the slowed address, must wait (its code is not used up) ...
+  auto real = make_node(w.dir.sub("real"), w.clock, w.rng, node::Role::Point, "real");
+  CHECK(sync::join(*real, from_a, "http://hub.test", code->code).error().code == "too_many_attempts");
+  // ... and from its own address it joins at once.
+  auto joined = sync::join(*real, from_c, "http://hub.test", code->code);
+  REQUIRE(joined.ok());
+  CHECK(w.hub->store().point("real")->status == "active");
+
+  // Attempts in the next hour make a new alert for the address.
+  w.clock.advance(3600 * 1000);
+  CHECK(sync::join(*strangers[2], from_a, "http://hub.test", "RAND-LATER").error().code == "enrolment_refused");
+  a_alerts = alerts_from(*w.hub, "192.0.2.1");
+  REQUIRE(a_alerts.size() == 2);
+  CHECK(a_alerts[0]["count"] == 1);  // newest first
+  CHECK(a_alerts[1]["count"] == 6);
+  const std::string m = w.hub->metrics();
+  CHECK(metric(m, "motcua_sync_enrolments_throttled_total") == 45 + 2 + 1);
+  CHECK(metric(m, "motcua_sync_alerts_total") == 6 + 1 + 1);
+  CHECK(w.hub->sync_log("", 0)["alerts"].size() == 3);
+}
+
+TEST_CASE("over HTTP the hub slows refused enrolments by the client's address, with Retry-After",
+          "[sync][security][strangers][http]") {
+  TempDir dir("strangers");
+  ManualClock clock(test::kTuesdayMorningMs);
+  SeededRandom rng(11);
+  auto hub = make_node(dir.sub("hub"), clock, rng, node::Role::Hub, "hub");
+  sync::DaemonOptions o;
+  o.host = "127.0.0.1";
+  o.port = 0;
+  o.background_sync = false;
+  o.threads = 2;
+  o.log = [](const std::string&) {};
+  sync::Daemon d(*hub, o);
+  REQUIRE(d.bind().ok());
+  std::thread runner([&] { (void)d.run(); });
+  auto stranger = make_node(dir.sub("stranger"), clock, rng, node::Role::Point, "s");
+  sync::HttpOptions ho;
+  ho.url = "http://127.0.0.1:" + std::to_string(d.port());
+  auto t = sync::make_http_transport(ho);
+  REQUIRE(t.ok());
+  std::vector<std::string> codes;
+  for (int i = 0; i < 7; ++i) {
+    auto r = sync::join(*stranger, *t.value(), ho.url, "WRONG-" + std::to_string(i));
+    codes.push_back(r.ok() ? "ok" : r.error().code);
+  }
+  // A raw request to see the header itself.
+  httplib::Client raw("127.0.0.1", d.port());
+  auto res = raw.Post("/sync/v1/enrol", "x", "application/x-motcua-sync");
+  d.stop();
+  runner.join();
+  CHECK(codes == std::vector<std::string>{"enrolment_refused", "enrolment_refused", "enrolment_refused",
+                                          "enrolment_refused", "enrolment_refused", "too_many_attempts",
+                                          "too_many_attempts"});
+  REQUIRE(res);
+  CHECK(res->status == 429);
+  CHECK(res->get_header_value("Retry-After") == "1");
+  sync::Hub h(*hub, sync::make_sqlite_hub_store(*hub));
+  auto alerts = alerts_from(h, "127.0.0.1");
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0]["count"] == 5);
 }

@@ -89,6 +89,7 @@ struct SyncCounters {
   int64_t receipts = 0;                      // receipts stored (add_receipt)
   std::map<std::string, int64_t> sessions;   // by result: each time a session's result becomes it
   std::map<std::string, int64_t> alerts;     // by kind: occurrences (a folded alert counts each)
+  int64_t enrolments_throttled = 0;          // enrolment requests answered 429 without being tried
 };
 
 // What apply_retention deletes; a cut-off of 0 keeps those rows for ever.
@@ -164,6 +165,8 @@ class HubStore {
   virtual std::vector<Alert> alerts(const std::string& point, int64_t since_ms) = 0;
 
   virtual SyncCounters counters() = 0;
+  // Adds `by` (> 0) to a counter that has no row of its own: "enrolments_throttled".
+  virtual void add_to_counter(const std::string& name, int64_t by) = 0;
   // Deletes old bookkeeping (see RetentionPolicy) in one transaction; the
   // counters are not changed except "sessions" for the newly interrupted.
   virtual RetentionReport apply_retention(const RetentionPolicy& policy) = 0;
