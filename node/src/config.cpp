@@ -24,6 +24,9 @@ const std::vector<ConfigKey>& config_keys() {
       {"due_hour", "17", "local hour (Asia/Ho_Chi_Minh) a result is due on its due day"},
       {"code_block", "1-9999", "numbers of each day's dossier sequence this node mints from when it holds no leased block (empty: none)"},
       {"agency_name", "", "receiving agency's name printed on receipts (empty: the node name)"},
+      {"retention_sync_log_days", "180", "days sync sessions stay in the sync log (0: for ever)"},
+      {"retention_receipt_days", "180", "days receipts are kept besides the latest per point and author (0: for ever)"},
+      {"retention_alert_days", "365", "days an alert is kept after its last occurrence (0: for ever)"},
   };
   return keys;
 }
@@ -61,6 +64,8 @@ Status Config::set(const std::string& key, const std::string& value) {
       return make_error("invalid_value", "'" + key + "' must be a non-negative whole number", key);
     const bool hour = key.size() > 5 && key.compare(key.size() - 5, 5, "_hour") == 0;
     if (hour && v > 23) return make_error("invalid_value", key + " must be an hour 0..23", key);
+    if (key.rfind("retention_", 0) == 0 && v > 36500)
+      return make_error("invalid_value", key + " must be 0..36500 days (0: keep for ever)", key);
   }
   if (key == "listen") {
     size_t colon = value.rfind(':');

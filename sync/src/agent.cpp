@@ -14,11 +14,17 @@
 #include "motcua/node/node.hpp"
 #include "motcua/sync/client.hpp"
 #include "motcua/sync/hub.hpp"
+#include "motcua/sync/retention.hpp"
 #include "sync_util.hpp"
 
 namespace motcua::sync {
 
 namespace {
+
+void keep_tidy(RetentionTimer& timer, node::Node& n, bool force) {
+  auto r = timer.tick(n, force);
+  if (!r.ok()) std::cerr << "motcua: " << r.error().message << "\n";
+}
 
 // The route and the CLI refuse a malformed `since` before asking (400 / exit 2).
 int64_t since_ms(const std::string& since) {
@@ -28,7 +34,9 @@ int64_t since_ms(const std::string& since) {
 
 class HubAgent final : public SyncAgent {
  public:
-  explicit HubAgent(node::Node& node) : hub_(node, make_sqlite_hub_store(node)) {}
+  // Retention of the sync bookkeeping runs at start, then hourly with the
+  // sync requests (Hub).
+  explicit HubAgent(node::Node& node) : hub_(node, make_sqlite_hub_store(node)) { keep_tidy(retention_, node, true); }
   void start() override {}
   void stop() override {}
   Result<Json> sync_now() override {
@@ -42,11 +50,13 @@ class HubAgent final : public SyncAgent {
 
  private:
   Hub hub_;
+  RetentionTimer retention_;
 };
 
 class PointAgent final : public SyncAgent {
  public:
-  explicit PointAgent(node::Node& node) : node_(node) {}
+  // Retention of the sync bookkeeping runs at start and, hourly, after a session.
+  explicit PointAgent(node::Node& node) : node_(node) { keep_tidy(retention_, node_, true); }
   ~PointAgent() override { stop(); }
 
   void start() override {
@@ -120,6 +130,7 @@ class PointAgent final : public SyncAgent {
     running_ = false;
     if (r.ok()) failures_ = 0;
     else failures_++;
+    keep_tidy(retention_, node_, false);
     return r;
   }
 
@@ -159,6 +170,7 @@ class PointAgent final : public SyncAgent {
   std::atomic<bool> running_{false};
   std::atomic<int> failures_{0};
   std::atomic<int64_t> next_ms_{0};
+  RetentionTimer retention_;
 };
 
 }  // namespace

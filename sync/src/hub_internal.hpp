@@ -6,6 +6,7 @@
 
 #include "motcua/node/node.hpp"
 #include "motcua/sync/hub.hpp"
+#include "motcua/sync/retention.hpp"
 #include "sync_auth.hpp"
 #include "sync_codec.hpp"
 
@@ -80,6 +81,10 @@ struct Hub::Impl {
   std::map<std::string, LiveRow> live;  // open sessions' log rows by id
   std::mutex prune_mu;
   int64_t last_prune_ms = 0;
+  RetentionTimer retention;
+  // Writes the cached log rows changed since their last write, and forgets
+  // those of sessions idle longer than their TTL (they cannot go on).
+  void flush_idle(int64_t now);
 
   Result<Reply> dispatch(const WireRequest& req, Ctx& ctx);
   Result<Reply> enrol(Ctx& ctx);

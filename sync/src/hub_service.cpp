@@ -134,6 +134,9 @@ Result<Reply> Hub::Impl::dispatch(const WireRequest& req, Ctx& ctx) {
       last_prune_ms = ctx.now;
       strangers.forget_quiet(ctx.now);
       save_throttled(ctx.now, true);
+      flush_idle(ctx.now);
+      auto kept = retention.tick(node, false, opt.session_ttl_ms);  // hourly
+      if (!kept.ok()) std::cerr << "motcua hub: " << kept.error().message << "\n";
     }
   }
   if (kind != "enrol") {
@@ -298,6 +301,24 @@ void Hub::Impl::account(const std::string& id, int64_t now, const std::function<
     if (ended) live.erase(it);
   }
   store.put_session(copy);
+}
+
+void Hub::Impl::flush_idle(int64_t now) {
+  std::vector<SyncLogRow> rows;
+  {
+    std::lock_guard<std::mutex> g(live_mu);
+    for (auto it = live.begin(); it != live.end();) {
+      const SyncLogRow& row = it->second.row;
+      const bool idle = now - std::max(row.started_ms, row.ended_ms) > opt.session_ttl_ms;
+      if (row.ended_ms > it->second.flushed_ms || idle) {
+        rows.push_back(row);
+        it->second.flushed_ms = now;
+      }
+      if (idle) it = live.erase(it);
+      else ++it;
+    }
+  }
+  for (const auto& r : rows) store.put_session(r);
 }
 
 void Hub::Impl::alert(const std::string& point, const std::string& kind, const std::string& detail, int64_t now) {

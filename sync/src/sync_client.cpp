@@ -116,7 +116,12 @@ class Session {
     progress_.entries_down = row_.entries_down;
     // A session cut short (killed, power lost) keeps the counts of the batches
     // it finished, so the audit of an interrupted session tells the truth.
-    if (phase == "push" || phase == "pull" || phase == "blobs_up" || phase == "blobs_down") store_->put_session(row_);
+    // Its end is its last activity meanwhile, so a long session is never
+    // taken for an interrupted one.
+    if (phase == "push" || phase == "pull" || phase == "blobs_up" || phase == "blobs_down") {
+      row_.ended_ms = n_.clock().now_ms();
+      store_->put_session(row_);
+    }
     if (o_.progress) o_.progress(progress_);
   }
 

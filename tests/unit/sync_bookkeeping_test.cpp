@@ -5,8 +5,11 @@
 
 #include <cstdlib>
 
+#include "../../sync/src/sync_codec.hpp"
 #include "http_test_util.hpp"
+#include "motcua/sync/agent.hpp"
 #include "motcua/sync/hub_store.hpp"
+#include "motcua/sync/retention.hpp"
 #include "sync_test_util.hpp"
 
 using namespace motcua;
@@ -485,4 +488,147 @@ TEST_CASE("over HTTP the hub slows refused enrolments by the client's address, w
   auto alerts = alerts_from(h, "127.0.0.1");
   REQUIRE(alerts.size() == 1);
   CHECK(alerts[0]["count"] == 5);
+}
+
+namespace {
+
+int64_t rows(node::Node& n, const std::string& table) {
+  std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
+  return n.db()->execAndGet("SELECT count(*) FROM " + table).getInt64();
+}
+
+}  // namespace
+
+TEST_CASE("retention: the hub prunes old sync bookkeeping by itself, hourly, and no counter goes down",
+          "[sync][retention]") {
+  SyncWorld w;
+  const int64_t day = 24 * 3600 * 1000LL;
+  size_t a = w.add_point("a", "area-x");
+  sync::HubStore& store = w.hub->store();
+  store.add_alert(alert(w.clock.now_ms(), "a", "equivocation"));
+  // Sessions on day 0, 100 and 200, each pushing one entry (one receipt each end).
+  for (int i = 0; i < 3; ++i) {
+    if (i) w.clock.advance(100 * day);
+    REQUIRE(w.points[a]->journal().append(intake_draft("D-" + std::to_string(i), "a", "area-x")).ok());
+    REQUIRE(w.sync(a).ok());
+  }
+  // The hub ran retention at the first request of day 200 (180 days kept):
+  // the session and receipt of day 0 are gone, the receipt of day 100 stays
+  // (no longer the latest, but recent), alerts stay a year.
+  auto sessions = store.sessions("a", 0, 100);
+  REQUIRE(sessions.size() == 2);
+  CHECK(sessions[1].started_ms == w.clock.now_ms() - 100 * day);
+  CHECK(store.receipts("a", 100).size() == 2);
+  CHECK(store.alerts("", 0).size() == 1);
+  std::string m = w.hub->metrics();
+  CHECK(metric(m, "motcua_sync_entries_total{direction=\"up\"}") == 3);
+  CHECK(metric(m, "motcua_sync_sessions_total{result=\"ok\"}") == 3);
+  CHECK(metric(m, "motcua_sync_receipts_total") == 3);
+  CHECK(metric(m, "motcua_sync_alerts_total") == 1);
+
+  // Hourly: a row that is already too old stays until the hour has passed.
+  REQUIRE(w.hub_node->config().set("retention_alert_days", "100").ok());
+  sync::SyncLogRow old;
+  old.id = "old";
+  old.point = "a";
+  old.started_ms = old.ended_ms = w.clock.now_ms() - 300 * day;
+  old.result = "ok";
+  store.put_session(old);
+  w.clock.advance(30 * 60 * 1000);
+  REQUIRE(w.sync(a).ok());
+  CHECK(store.session("old"));
+  CHECK(store.alerts("", 0).size() == 1);
+  w.clock.advance(31 * 60 * 1000);
+  REQUIRE(w.sync(a).ok());
+  CHECK(!store.session("old"));
+  CHECK(store.alerts("", 0).empty());
+  m = w.hub->metrics();
+  CHECK(metric(m, "motcua_sync_sessions_total{result=\"ok\"}") == 3 + 1 + 2);  // the old row counted when written
+  CHECK(metric(m, "motcua_sync_alerts_total") == 1);
+
+  // Nonces: within the window a replay is still refused after retention ...
+  REQUIRE(!w.transports[a]->sent.empty());
+  const sync::WireRequest last = w.transports[a]->sent.back();
+  const int64_t nonces = rows(*w.hub_node, "hub_nonces");
+  REQUIRE(sync::apply_retention(*w.hub_node).ok());
+  CHECK(rows(*w.hub_node, "hub_nonces") == nonces);
+  auto replay = w.hub->handle(last);
+  CHECK(replay.status == 401);
+  CHECK(sync::wire::decode(replay.body, 1 << 20).value().header["error"]["code"] == "replayed_request");
+  // ... and after it they are gone.
+  w.clock.advance(61 * 60 * 1000);
+  auto r = sync::apply_retention(*w.hub_node);
+  REQUIRE(r.ok());
+  CHECK(r->nonces == nonces);
+  CHECK(rows(*w.hub_node, "hub_nonces") == 0);
+}
+
+TEST_CASE("retention at a point runs when its daemon starts; 0 days keeps for ever; the keys are checked",
+          "[sync][retention]") {
+  SyncWorld w;
+  const int64_t day = 24 * 3600 * 1000LL;
+  size_t a = w.add_point("a", "area-x");
+  node::Node& p = *w.points[a];
+  for (int i = 0; i < 3; ++i) {
+    if (i) w.clock.advance(100 * day);
+    REQUIRE(p.journal().append(intake_draft("D-" + std::to_string(i), "a", "area-x")).ok());
+    REQUIRE(w.sync(a).ok());
+  }
+  auto store = sync::make_sqlite_hub_store(p);
+  const auto before = store->counters();
+  REQUIRE(store->sessions("", 0, 100).size() == 3);
+  REQUIRE(store->receipts("", 100).size() == 3);
+
+  CHECK(p.config().set("retention_sync_log_days", "36501").error().code == "invalid_value");
+  CHECK(p.config().set("retention_alert_days", "-1").error().field == "retention_alert_days");
+  REQUIRE(p.config().set("retention_sync_log_days", "0").ok());
+  REQUIRE(p.config().set("retention_receipt_days", "150").ok());
+  sync::make_sync_agent(p);  // what `motcua serve` does at start
+  CHECK(store->sessions("", 0, 100).size() == 3);  // kept for ever
+  auto receipts = store->receipts("", 100);
+  REQUIRE(receipts.size() == 2);  // day 0's went; day 100's is recent
+  CHECK(receipts.back().upto_seq == 2);
+
+  REQUIRE(p.config().set("retention_sync_log_days", "150").ok());
+  w.clock.advance(100 * day);
+  sync::make_sync_agent(p);
+  auto left = store->sessions("", 0, 100);
+  REQUIRE(left.size() == 1);  // day 200's
+  receipts = store->receipts("", 100);
+  REQUIRE(receipts.size() == 1);  // older than 150 days, but the latest of its author: kept
+  CHECK(receipts[0].upto_seq == 3);
+  const auto after = store->counters();
+  CHECK(after.bytes_up == before.bytes_up);
+  CHECK(after.entries_up == before.entries_up);
+  CHECK(after.receipts == before.receipts);
+  CHECK(after.sessions == before.sessions);
+}
+
+TEST_CASE("a hub session abandoned by its point is settled as interrupted and counted once", "[sync][retention]") {
+  SyncWorld w;
+  size_t a = w.add_point("a", "area-x");
+  REQUIRE(w.points[a]->journal().append(intake_draft("D-1", "a", "area-x")).ok());
+  struct CutAfterHello final : sync::Transport {
+    sync::Hub& hub;
+    explicit CutAfterHello(sync::Hub& h) : hub(h) {}
+    Result<sync::WireResponse> exchange(const sync::WireRequest& req) override {
+      if (req.path != "/sync/v1/hello") return make_error("link_down", "cut");
+      return hub.handle(req);
+    }
+  } cut(*w.hub);
+  REQUIRE(!sync::sync_once(*w.points[a], cut).ok());
+  auto rows = w.hub->store().sessions("a", 0, 10);
+  REQUIRE(rows.size() == 1);
+  const std::string id = rows[0].id;
+  CHECK(rows[0].result == "running");
+  w.clock.advance(61 * 60 * 1000);
+  REQUIRE(w.sync(a).ok());  // its first request runs the hourly retention
+  CHECK(w.hub->store().session(id)->result == "interrupted");
+  auto c = w.hub->store().counters();
+  CHECK(c.sessions["interrupted"] == 1);
+  CHECK(c.sessions["ok"] == 1);
+  w.clock.advance(61 * 60 * 1000);
+  REQUIRE(sync::apply_retention(*w.hub_node).ok());
+  CHECK(w.hub->store().counters().sessions["interrupted"] == 1);
+  CHECK(w.hub->sync_log("a", 0)["sessions"][1]["result"] == "interrupted");
 }
