@@ -7,6 +7,7 @@
 
 #include "../../sync/src/sync_codec.hpp"
 #include "http_test_util.hpp"
+#include "motcua/schema/database.hpp"
 #include "motcua/sync/agent.hpp"
 #include "motcua/sync/hub_store.hpp"
 #include "motcua/sync/retention.hpp"
@@ -631,4 +632,43 @@ TEST_CASE("a hub session abandoned by its point is settled as interrupted and co
   REQUIRE(sync::apply_retention(*w.hub_node).ok());
   CHECK(w.hub->store().counters().sessions["interrupted"] == 1);
   CHECK(w.hub->sync_log("a", 0)["sessions"][1]["result"] == "interrupted");
+}
+
+namespace motcua::schema {
+const std::vector<const char*>& migrations();  // schema/src/migrations.cpp
+}
+
+TEST_CASE("the counters migration starts the counters from the sync rows already kept", "[sync][metrics][schema]") {
+  TempDir dir("migrate");
+  const std::string p = dir.sub("v5.db");
+  {
+    SQLite::Database raw(p, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    for (int v = 0; v < 5; ++v) raw.exec(schema::migrations()[static_cast<size_t>(v)]);
+    raw.exec("PRAGMA user_version=5");
+    for (int i = 0; i < 1500; ++i)
+      raw.exec("INSERT INTO sync_log (id, point, started_ms, ended_ms, entries_up, entries_down, bytes_up, bytes_down, "
+               "result) VALUES ('s" + std::to_string(i) + "', 'a', " + std::to_string(i) + ", " + std::to_string(i) +
+               ", 1, 2, 10, 20, '" + (i % 3 ? "ok" : i % 2 ? "failed" : "running") + "')");
+    for (int i = 0; i < 1200; ++i)
+      raw.exec("INSERT INTO sync_alerts (at_ms, point, kind, detail) VALUES (" + std::to_string(i) +
+               ", '', 'enrolment_refused', 'x')");
+  }
+  auto db = schema::open_database(p, {});
+  REQUIRE(db.ok());
+  CHECK(schema::database_version(*db.value()) == 6);
+  auto q = [&](const std::string& name, const std::string& label) {
+    SQLite::Statement s(*db.value(), "SELECT value FROM sync_counters WHERE name = ? AND label = ?");
+    s.bind(1, name);
+    s.bind(2, label);
+    return s.executeStep() ? s.getColumn(0).getInt64() : -1;
+  };
+  CHECK(q("bytes", "up") == 15000);
+  CHECK(q("bytes", "down") == 30000);
+  CHECK(q("entries", "up") == 1500);
+  CHECK(q("entries", "down") == 3000);
+  CHECK(q("sessions", "ok") == 1000);
+  CHECK(q("sessions", "failed") == 250);
+  CHECK(q("sessions", "running") == -1);
+  CHECK(q("alerts", "enrolment_refused") == 1200);
+  CHECK(db.value()->execAndGet("SELECT count(*) FROM sync_alerts WHERE last_ms = at_ms AND count = 1").getInt64() == 1200);
 }
