@@ -10,9 +10,11 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -82,10 +84,10 @@ class Sock {
     const auto start = Steady::now();
     char buf[16384];
     for (;;) {
-      const int left = timeout_ms - static_cast<int>(ms_since(start));
-      if (left <= 0) return false;
+      const int left = std::max(0, timeout_ms - static_cast<int>(ms_since(start)));
       pollfd p{fd_, POLLIN, 0};
-      int r = ::poll(&p, 1, left);
+      const int r = ::poll(&p, 1, left);
+      if (r < 0 && errno == EINTR) continue;
       if (r <= 0) return false;
       ssize_t n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
       if (n == 0) return true;
@@ -263,6 +265,16 @@ inline std::string nested_objects(int depth) {
   s += "\"x\"";
   s += std::string(static_cast<size_t>(depth), '}');
   return s;
+}
+
+// The value of the sample `name` (with its labels, e.g.
+// `motcua_http_requests_cut_total{reason="head_timeout"}`) in Prometheus
+// text, -1 if absent.
+inline double metric_value(const std::string& text, const std::string& name) {
+  const std::string key = "\n" + name + " ";
+  size_t at = text.find(key);
+  if (at == std::string::npos) return -1;
+  return std::atof(text.c_str() + at + key.size());
 }
 
 // A field of /proc/PID/status in kB ("VmRSS:", "VmHWM:"), -1 if unknown.

@@ -138,6 +138,7 @@ struct Target {
 
   // The idle RSS, once warmed up by a first request of each kind.
   void measure_idle() {
+    REQUIRE(metric("motcua_http_connections_total") > 0);  // /metrics keeps a row of its own: written now
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     idle_kb = proc_status_kb(pid(), "VmRSS:");
     REQUIRE(idle_kb > 0);
@@ -172,6 +173,13 @@ struct Target {
       fn();
     }
     end(name);
+  }
+
+  // A sample of the daemon's /metrics (loopback only), -1 if absent.
+  double metric(const std::string& name) const {
+    httplib::Client c("127.0.0.1", port());
+    auto r = c.Get("/metrics");
+    return r && r->status == 200 ? metric_value(r->body, name) : -1;
   }
 
   void verify() {
@@ -516,6 +524,9 @@ TEST_CASE("a hub survives deep signed entries, deep gzip headers, bombs and gian
 
 TEST_CASE("64 slow connections do not keep another client waiting and are cut at the head deadline", "[hostile]") {
   PointTarget t(Settings{{"request_head_timeout_s", "2"}});
+  const std::string cut = "motcua_http_requests_cut_total{reason=\"head_timeout\"}";
+  const double cut_before = t.metric(cut);
+  REQUIRE(cut_before >= 0);
   t.attack("64 connections sending one header line a second", [&] {
     std::vector<std::unique_ptr<Sock>> slow;
     std::vector<Steady::time_point> opened;
@@ -566,6 +577,7 @@ TEST_CASE("64 slow connections do not keep another client waiting and are cut at
     CHECK(earliest >= 1500);  // cut by the deadline, not refused at once
     CHECK(latest <= 3500);    // every one: none waited in a full listen backlog before being taken
   });
+  CHECK(t.metric(cut) == cut_before + 64);
   CHECK(t.proc->signal_and_wait(SIGTERM) == 0);
 }
 
@@ -594,6 +606,7 @@ TEST_CASE("the 9th connection from one address gets 503 busy while another addre
       }
     }
     CHECK(refused == 1);
+    CHECK(t.metric("motcua_http_connections_refused_total{cap=\"client\"}") == 1);
     // Another address is served meanwhile (and 127.0.0.1 in end()).
     Sock other(t.port(), "127.0.0.3");
     Exchange ex = exchange(other, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", no_body(), 0, 5000, 0);
