@@ -347,7 +347,18 @@ class Guarded final : public Base {
   explicit Guarded(std::shared_ptr<ConnectionGuard> guard, A&&... args)
       : Base(std::forward<A>(args)...), guard_(std::move(guard)) {
     const auto& lim = guard_->limits();
-    this->new_task_queue = [lim] { return new ElasticPool(lim.min_workers, lim.max_connections + 4); };
+    this->new_task_queue = [this, lim] {
+      // httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, fixed
+      // when Debian built the library): a burst of connections (64 slow
+      // clients opened at once) overflows it, and the kernel then makes
+      // whoever connects next, an honest client too, wait for a SYN
+      // retransmission (1 s, then 3 s...). httplib asks for the task queue
+      // once the socket is listening, so the backlog is raised here: calling
+      // listen() again on a listening socket only changes its backlog.
+      const socket_t s = this->svr_sock_;
+      if (s != INVALID_SOCKET) (void)::listen(s, std::max(SOMAXCONN, lim.max_connections));
+      return new ElasticPool(lim.min_workers, lim.max_connections + 4);
+    };
   }
 
   bool process_and_close_socket(socket_t sock) override {
