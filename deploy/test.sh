@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds with -Wall -Wextra -Werror, runs every test,
-# then builds a second tree with ASan/UBSan and runs the unit tests there.
+# then builds a second tree with ASan/UBSan and runs the unit tests there,
+# then runs each libFuzzer target for 30 s (deploy/fuzz.sh, build-fuzz/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/install-deps.sh
@@ -13,3 +14,5 @@ cmake --build build-asan -j "$(nproc)" --target unit_tests motcua
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd build-asan && ctest --output-on-failure -j 2 --timeout 900 -L unit)
+echo "== fuzz targets, 30 s each (build-fuzz/)"
+env -u ASAN_OPTIONS -u UBSAN_OPTIONS deploy/fuzz.sh 30

@@ -67,7 +67,7 @@ Result<Json> DossierService::list(const DossierListQuery& q) {
       sql += " AND cancelled = 1";
     } else {
       int st = 0;
-      for (char c : q.status) st = (c >= '0' && c <= '9' && st < 100) ? st * 10 + (c - '0') : -1000;
+      for (char c : q.status) st = (c >= '0' && c <= '9' && st >= 0 && st < 100) ? st * 10 + (c - '0') : -1000;
       if (st < 1 || st > 10) return make_error("invalid_value", "status must be a status code 1..10 or \"cancelled\"", "status");
       sql += " AND cancelled = 0 AND status = " + std::to_string(st);
     }

@@ -2,6 +2,9 @@
 // JSON line {"path", "status", "headers", "length"} LF and `length` body bytes.
 #include "motcua/sync/bundle.hpp"
 
+#include <climits>
+#include <optional>
+
 #include "motcua/durable_file.hpp"
 #include "motcua/json_read.hpp"
 #include "motcua/node/node.hpp"
@@ -45,6 +48,26 @@ std::string write_bundle(const Json& header, const std::vector<Message>& msgs) {
 
 Error bad(const std::string& why) { return make_error("malformed_bundle", why, "file"); }
 
+// Fields of the JSON lines of a bundle (and of the messages in it) as they
+// are read: absent gives the default, a value of another type is refused by
+// the caller (nullopt), never converted (json::value() would throw, or cast a
+// huge float to an integer).
+std::optional<std::string> text_field(const Json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end()) return std::string();
+  if (!it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+std::optional<int64_t> int_field(const Json& j, const char* key, int64_t dflt) {
+  auto it = j.find(key);
+  if (it == j.end()) return dflt;
+  if (!it->is_number_integer() || (it->is_number_unsigned() && it->get<uint64_t>() > uint64_t(INT64_MAX)))
+    return std::nullopt;
+  return it->get<int64_t>();
+}
+// "" when absent or not text: the callers compare it with what they expect.
+std::string text_or_empty(const Json& j, const char* key) { return text_field(j, key).value_or(std::string()); }
+
 Result<Bundle> read_bundle(const std::string& file) {
   auto data = read_small_file(file, kMaxBundle);
   if (!data.ok()) return data.error();
@@ -62,20 +85,27 @@ Result<Bundle> read_bundle(const std::string& file) {
   };
   Bundle b;
   if (!line(b.header)) return bad("bundle header is not a JSON object");
-  size_t n = b.header.value("messages", size_t{0});
-  for (size_t i = 0; i < n; ++i) {
+  auto n = int_field(b.header, "messages", 0);
+  if (!n || *n < 0) return bad("bundle header: messages must be a count");
+  for (int64_t i = 0; i < *n; ++i) {
+    const std::string at = "message " + std::to_string(i);
     Json m;
-    if (!line(m)) return bad("message " + std::to_string(i) + ": bad header line");
+    if (!line(m)) return bad(at + ": bad header line");
     Message msg;
-    msg.path = m.value("path", std::string());
-    msg.status = m.value("status", 0);
+    auto path = text_field(m, "path");
+    auto status = int_field(m, "status", 0);
+    auto len = int_field(m, "length", 0);
+    if (!path || !status || *status < 0 || *status > 999 || !len || *len < 0)
+      return bad(at + ": path must be text, status an HTTP status and length a byte count");
+    msg.path = std::move(*path);
+    msg.status = static_cast<int>(*status);
     if (m.contains("headers") && m["headers"].is_object())
       for (auto it = m["headers"].begin(); it != m["headers"].end(); ++it)
         if (it.value().is_string()) msg.headers[it.key()] = it.value().get<std::string>();
-    size_t len = m.value("length", size_t{0});
-    if (len > kMaxMessage || s.size() - p < len) return bad("message " + std::to_string(i) + ": truncated");
-    msg.body = s.substr(p, len);
-    p += len;
+    if (static_cast<uint64_t>(*len) > kMaxMessage || s.size() - p < static_cast<uint64_t>(*len))
+      return bad(at + ": truncated");
+    msg.body = s.substr(p, static_cast<size_t>(*len));
+    p += static_cast<size_t>(*len);
     b.messages.push_back(std::move(msg));
   }
   if (p != s.size()) return bad("bytes after the last message");
@@ -139,13 +169,14 @@ Result<Json> import_point_bundle(Hub& hub, node::Node& hub_node, const std::stri
   auto b = read_bundle(file);
   if (!b.ok()) return b.error();
   const Json& h = b->header;
-  if (h.value("kind", std::string()) != "point-to-hub") return bad("this bundle is not from a point to a hub");
-  if (h.value("to", std::string()) != to_hex(hub_node.keys().pk)) return bad("this bundle is addressed to another hub");
+  if (text_or_empty(h, "kind") != "point-to-hub") return bad("this bundle is not from a point to a hub");
+  if (text_or_empty(h, "to") != to_hex(hub_node.keys().pk)) return bad("this bundle is addressed to another hub");
   PublicKey from;
-  if (!from_hex(h.value("from", std::string()), from)) return bad("bundle sender is not a node key");
+  if (!from_hex(text_or_empty(h, "from"), from)) return bad("bundle sender is not a node key");
   auto p = hub.store().point_by_key(from);
   SyncLogRow row;
-  row.id = import_log_id(hub.store(), h.value("id", auth::random_hex(hub_node.random(), 16)));
+  const std::string id = text_or_empty(h, "id");
+  row.id = import_log_id(hub.store(), id.empty() ? auth::random_hex(hub_node.random(), 16) : id);
   row.point = p ? p->name : to_hex(from).substr(0, 16);
   row.started_ms = hub_node.clock().now_ms();
   row.result = "running";
@@ -210,10 +241,10 @@ Result<Json> import_hub_bundle(node::Node& n, const std::string& file) {
   auto b = read_bundle(file);
   if (!b.ok()) return b.error();
   const Json& h = b->header;
-  if (h.value("kind", std::string()) != "hub-to-point") return bad("this bundle is not from a hub to a point");
-  if (h.value("from", std::string()) != to_hex(hub)) return bad("this bundle was not written by this point's hub");
-  if (h.value("to", std::string()) != to_hex(n.keys().pk)) return bad("this bundle is for another point");
-  const std::string id = h.value("id", std::string());
+  if (text_or_empty(h, "kind") != "hub-to-point") return bad("this bundle is not from a hub to a point");
+  if (text_or_empty(h, "from") != to_hex(hub)) return bad("this bundle was not written by this point's hub");
+  if (text_or_empty(h, "to") != to_hex(n.keys().pk)) return bad("this bundle is for another point");
+  const std::string id = text_or_empty(h, "id");
   SyncLogRow row;
   row.id = import_log_id(*make_sqlite_hub_store(n), id);
   row.point = n.name();
@@ -227,14 +258,17 @@ Result<Json> import_hub_bundle(node::Node& n, const std::string& file) {
     if (!d.ok()) return d.error();
     row.bytes_down += static_cast<int64_t>(m.body.size());
     const Json& mh = d->header;
-    const std::string type = mh.value("type", std::string());
+    // Signed by the hub, but read as carefully as the file around it.
+    const std::string type = text_or_empty(mh, "type");
     if (type == "welcome") {
       s = apply_leases(n, mh.value("leases", Json::array()));
       if (!s.ok()) return s.error();
       leases = static_cast<int64_t>(mh.value("leases", Json::array()).size());
-      int64_t has = mh.value("heads", Json::object()).value(to_hex(n.keys().pk), int64_t{0});
-      if (has > util::state_get_int(n, "hub_has_self")) util::state_set(n, "hub_has_self", std::to_string(has));
-      if (mh.value("reference_hash", std::string()) != util::state_get(n, "reference_hash")) {
+      const Json heads = mh.value("heads", Json::object());
+      auto has = heads.is_object() ? int_field(heads, to_hex(n.keys().pk).c_str(), 0) : std::nullopt;
+      if (!has) return make_error("malformed_message", "welcome: heads must map node keys to counts", "heads");
+      if (*has > util::state_get_int(n, "hub_has_self")) util::state_set(n, "hub_has_self", std::to_string(*has));
+      if (text_or_empty(mh, "reference_hash") != util::state_get(n, "reference_hash")) {
         s = apply_reference(n, mh);
         if (!s.ok()) return s.error();
       }
@@ -244,7 +278,9 @@ Result<Json> import_hub_bundle(node::Node& n, const std::string& file) {
       auto added = ingest_pulled(n, given.value());
       if (!added.ok()) return added.error();
       row.entries_down += added.value();
-      if (mh.value("after", int64_t{-1}) <= cursor) cursor = std::max(cursor, mh.value("next", cursor));
+      auto after = int_field(mh, "after", -1), next = int_field(mh, "next", cursor);
+      if (!after || !next) return make_error("malformed_message", "entries: after and next must be cursors", "next");
+      if (*after <= cursor) cursor = std::max(cursor, *next);
     } else {
       return bad("unexpected message '" + type + "' in a hub bundle");
     }

@@ -72,6 +72,7 @@ static bool admit(HttpContext& ctx, Call& call, Access access, const Roles& role
 }
 
 void Router::get(const std::string& pattern, Access access, Roles roles, CallHandler h) {
+  record("GET", pattern, access, roles, h);
   server_.Get(pattern_regex(pattern), [&ctx = ctx_, pattern, access, roles, h](const httplib::Request& req,
                                                                         httplib::Response& res) {
     current_request().route = pattern;
@@ -81,6 +82,7 @@ void Router::get(const std::string& pattern, Access access, Roles roles, CallHan
 }
 
 void Router::del(const std::string& pattern, Access access, Roles roles, CallHandler h) {
+  record("DELETE", pattern, access, roles, h);
   auto plain = [&ctx = ctx_, pattern, access, roles, h](const httplib::Request& req, httplib::Response& res) {
     current_request().route = pattern;
     Call call{req, res, {}, std::nullopt};
@@ -142,14 +144,17 @@ void Router::with_body(const std::string& pattern, bool is_patch, Access access,
 }
 
 void Router::post(const std::string& pattern, Access access, Roles roles, CallHandler h) {
+  record("POST", pattern, access, roles, h);
   with_body(pattern, false, access, std::move(roles), std::move(h));
 }
 
 void Router::patch(const std::string& pattern, Access access, Roles roles, CallHandler h) {
+  record("PATCH", pattern, access, roles, h);
   with_body(pattern, true, access, std::move(roles), std::move(h));
 }
 
 void Router::post_stream(const std::string& pattern, Roles roles, StreamHandler h) {
+  record("POST", pattern, Access::User, roles, {}, h);
   const std::string re = pattern_regex(pattern);
   server_.Post(re, [&ctx = ctx_, pattern, roles, h](const httplib::Request& req, httplib::Response& res,
                                              const httplib::ContentReader& reader) {
@@ -171,6 +176,11 @@ void Router::post_stream(const std::string& pattern, Roles roles, StreamHandler 
                                  [](httplib::MultipartContentHeader, httplib::ContentReceiver) { return true; });
     h(call, empty);
   });
+}
+
+void Router::record(const char* method, const std::string& pattern, Access access, const Roles& roles,
+                    const CallHandler& h, const StreamHandler& streamed) {
+  if (recorded_) recorded_->push_back(MountedRoute{method, pattern, access, roles, h, streamed});
 }
 
 }  // namespace motcua::sync::http

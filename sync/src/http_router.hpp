@@ -58,6 +58,17 @@ using Roles = std::vector<node::UserRole>;
 using CallHandler = std::function<void(Call&)>;
 using StreamHandler = std::function<void(Call&, const httplib::ContentReader&)>;
 
+// A route as declared, for the HTTP fuzz target (tests/fuzz/fuzz_http_bodies.cpp),
+// which calls the handlers in-process without sockets. Not used by the daemon.
+struct MountedRoute {
+  std::string method;  // GET, DELETE, POST or PATCH
+  std::string pattern;
+  Access access = Access::Public;
+  Roles roles;
+  CallHandler handler;     // every route but streamed uploads
+  StreamHandler streamed;  // post_stream routes
+};
+
 // Handlers capture the context, never the router: the router only declares
 // routes and may be gone while they run.
 class Router {
@@ -76,12 +87,17 @@ class Router {
   void post_stream(const std::string& pattern, Roles roles, StreamHandler h);
 
   HttpContext& ctx() { return ctx_; }
+  // Test only: every route mounted from now on is also appended to `list`.
+  void record_into(std::vector<MountedRoute>* list) { recorded_ = list; }
 
  private:
   void with_body(const std::string& pattern, bool is_patch, Access access, Roles roles, CallHandler h);
+  void record(const char* method, const std::string& pattern, Access access, const Roles& roles,
+              const CallHandler& h, const StreamHandler& streamed = {});
 
   httplib::Server& server_;
   HttpContext& ctx_;
+  std::vector<MountedRoute>* recorded_ = nullptr;
 };
 
 // Reads the whole body through `reader`, handing each chunk to `sink`.

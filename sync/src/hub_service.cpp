@@ -205,7 +205,8 @@ Result<Reply> Hub::Impl::enrol(Ctx& ctx) {
 Result<Reply> Hub::Impl::hello(Ctx& ctx) {
   const Json& h = ctx.msg.header;
   if (!h.contains("heads") || !h["heads"].is_object()) return make_error("malformed_message", "hello needs heads", "heads");
-  int64_t cursor = h.value("cursor", Json(0)).is_number_integer() ? h["cursor"].get<int64_t>() : 0;
+  auto c = h.find("cursor");  // optional; h["cursor"] on a const object without it is undefined
+  int64_t cursor = c != h.end() && c->is_number_integer() ? c->get<int64_t>() : 0;
   auto hub_heads = node.journal().heads();
   Json heads = Json::object();
   for (auto it = h["heads"].begin(); it != h["heads"].end(); ++it) {

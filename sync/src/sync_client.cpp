@@ -191,7 +191,6 @@ class Session {
     report("blobs_up");
     if (!up.ok() && up.error().code == "session_expired") return up;
     // Pull what is in scope after the cursor.
-    int64_t pulled = 0;
     for (;;) {
       auto r = call("pull", Json{{"after", cursor}, {"limit", batch}});
       if (!r.ok()) return r.error();
@@ -201,7 +200,6 @@ class Session {
         auto added = ingest_pulled(n_, given.value());
         if (!added.ok()) return make_error(added.error().code, "entries from the hub refused: " + added.error().message);
         row_.entries_down += added.value();
-        pulled += static_cast<int64_t>(r->entries.size());
       }
       int64_t next = r->header.value("next", cursor);
       if (next < cursor) return make_error("bad_cursor", "the hub moved the cursor backwards");

@@ -1,4 +1,5 @@
 // Enrolment at a point, and the point's status and log.
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -20,8 +21,21 @@ Status apply_leases(node::Node& n, const Json& leases) {
   for (const auto& b : status.value("blocks", Json::array()))
     held.insert({b.value("day", std::string()), b.value("first", 0), b.value("last", 0)});
   for (const auto& l : leases) {
-    std::string day = l.value("day", std::string());
-    int first = l.value("first", 0), last = l.value("last", 0);
+    // Read without json::value(), which throws on a field of another type.
+    auto day_it = l.is_object() ? l.find("day") : l.end();
+    auto first_it = l.is_object() ? l.find("first") : l.end();
+    auto last_it = l.is_object() ? l.find("last") : l.end();
+    if (!l.is_object() || day_it == l.end() || !day_it->is_string() || first_it == l.end() ||
+        !first_it->is_number_integer() || last_it == l.end() || !last_it->is_number_integer())
+      return make_error("malformed_message", "a lease is {\"day\": text, \"first\": number, \"last\": number}",
+                        "leases");
+    // Outside 1..9999 either way: add_code_block refuses it with the range.
+    auto small = [](const Json& v) {
+      if (v.is_number_unsigned()) return static_cast<int>(std::min<uint64_t>(v.get<uint64_t>(), 10000));
+      return static_cast<int>(std::clamp<int64_t>(v.get<int64_t>(), -1, 10000));
+    };
+    std::string day = day_it->get<std::string>();
+    int first = small(*first_it), last = small(*last_it);
     if (held.count({day, first, last})) continue;
     Status s = node::add_code_block(n, day, first, last);
     if (!s.ok()) return make_error(s.error().code, "code block " + day + " " + std::to_string(first) + "-" +
@@ -39,7 +53,11 @@ Status apply_reference(node::Node& n, const Json& h) {
     Status s = node::import_holidays(n, h["holidays"]);
     if (!s.ok()) return s;
   }
-  std::string hash = h.value("reference_hash", h.value("hash", std::string()));
+  auto text = [&](const char* k) {
+    auto it = h.find(k);
+    return it != h.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::string hash = h.contains("reference_hash") ? text("reference_hash") : text("hash");
   util::state_set(n, "reference_hash", hash);
   return ok_status();
 }
