@@ -114,7 +114,12 @@ std::optional<int64_t> parse_iso(std::string_view s) {
     return std::nullopt;
   }
   if (i != s.size()) return std::nullopt;
-  return *day * kDayMs + ((hh * 60 + mm) * 60 + ss) * 1000LL + frac_ms - offset_ms;
+  const int64_t ms = *day * kDayMs + ((hh * 60 + mm) * 60 + ss) * 1000LL + frac_ms - offset_ms;
+  // An offset may move the instant out of years 0000..9999 (e.g.
+  // 0000-01-01T00:00:00+01:00), where iso_utc could not print it back.
+  static const int64_t lo = days_from_civil(0, 1, 1) * kDayMs, hi = days_from_civil(10000, 1, 1) * kDayMs;
+  if (ms < lo || ms >= hi) return std::nullopt;
+  return ms;
 }
 
 int64_t vn_day(int64_t ms) { return floor_div(ms + kVietnamOffsetMs, kDayMs); }

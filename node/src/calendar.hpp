@@ -29,7 +29,8 @@ int weekday(int64_t days);
 
 // "2025-07-01T02:30:00Z" (milliseconds dropped).
 std::string iso_utc(int64_t ms);
-// Accepts "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)"; nullopt if malformed.
+// Accepts "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)"; nullopt if malformed, or if the
+// instant falls outside years 0000..9999 in UTC (iso_utc could not print it back).
 std::optional<int64_t> parse_iso(std::string_view s);
 // "YYYY-MM-DD" <-> day number; nullopt if malformed or not a real date.
 std::optional<int64_t> parse_date(std::string_view s);

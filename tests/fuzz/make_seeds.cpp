@@ -125,6 +125,7 @@ void catalogue_seeds() {
   put("catalogue", "welcome", byte(2) + byte(0) + welcome.dump());
   put("catalogue", "date", byte(3) + byte(0) + "2025-02-29");
   put("catalogue", "instant", byte(3) + byte(0) + "2025-07-01T09:30:00.123+07:00");
+  put("catalogue", "instant-edge", byte(3) + byte(0) + "0000-01-01T00:30:00-00:30");
 }
 
 // Entries of the world's point: real dossier events, sealed with its key.
