@@ -13,6 +13,8 @@ int http_status(const Error& e) {
       {"invalid_transition", 409}, {"conflict", 409},            {"codes_exhausted", 409},
       {"already_exists", 409},     {"too_large", 413},           {"too_many_attempts", 429}, {"link_down", 503},
       {"too_deep", 400},           {"unsupported_encoding", 415}, {"busy", 503},
+      // Storage faults and a damaged journal: the node cannot record now; nothing was written.
+      {"storage_full", 503},       {"storage_unwritable", 503},  {"storage_busy", 503},      {"journal_broken", 503},
   };
   auto it = m.find(e.code);
   return it == m.end() ? 500 : it->second;

@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "motcua/durable_file.hpp"
+#include "motcua/schema/storage.hpp"
 
 namespace motcua::node {
 
@@ -25,8 +26,9 @@ bool valid_id(const std::string& id) {
   return true;
 }
 
+// ENOSPC and the like become storage_full / storage_unwritable (503).
 Error io_error(const std::string& what) {
-  return make_error("io_error", "cannot store the attachment (" + what + ": " + std::strerror(errno) + ")");
+  return schema::storage_error_errno(errno, "cannot store the attachment: " + what);
 }
 
 }  // namespace
@@ -132,7 +134,7 @@ BlobStore::BlobStore(std::string data_dir, std::shared_ptr<SQLite::Database> db,
 std::unique_ptr<BlobWriter> BlobStore::begin() {
   std::error_code ec;
   fs::create_directories(fs::path(dir_) / "tmp", ec);
-  if (ec) return std::make_unique<BrokenBlobWriter>(make_error("io_error", "cannot create " + dir_ + ": " + ec.message()));
+  if (ec) return std::make_unique<BrokenBlobWriter>(schema::storage_error_errno(ec.value(), "cannot create " + dir_));
   std::string tmpl = (fs::path(dir_) / "tmp" / "upload-XXXXXX").string();
   int fd = ::mkstemp(tmpl.data());
   if (fd < 0) return std::make_unique<BrokenBlobWriter>(io_error("mkstemp"));
@@ -140,14 +142,14 @@ std::unique_ptr<BlobWriter> BlobStore::begin() {
 }
 
 Result<BlobInfo> BlobStore::commit(const std::string& tmp_path, const Hash32& id, int64_t size,
-                                   const std::string& media_type) {
+                                   const std::string& media_type) try {
   BlobInfo info{to_hex(id), size, media_type};
   fs::path sub = fs::path(dir_) / info.id.substr(0, 2);
   fs::path final_path = sub / info.id.substr(2);
   std::error_code ec;
   bool new_sub = !fs::exists(sub, ec);
   fs::create_directories(sub, ec);
-  if (ec) return make_error("io_error", "cannot create " + sub.string() + ": " + ec.message());
+  if (ec) return schema::storage_error_errno(ec.value(), "cannot create " + sub.string());
   if (fs::exists(final_path, ec)) {
     ::unlink(tmp_path.c_str());  // same bytes already stored: keep the first copy
   } else {
@@ -165,6 +167,8 @@ Result<BlobInfo> BlobStore::commit(const std::string& tmp_path, const Hash32& id
   ins.bind(3, media_type);
   ins.exec();
   return info;
+} catch (const SQLite::Exception& e) {
+  return schema::storage_error(e);
 }
 
 std::optional<BlobInfo> BlobStore::info(const std::string& id) {

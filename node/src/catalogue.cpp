@@ -7,6 +7,7 @@
 #include "codes.hpp"
 #include "motcua/node/node.hpp"
 #include "motcua/schema/database.hpp"
+#include "motcua/schema/storage.hpp"
 #include "motcua/text.hpp"
 #include "procedures.hpp"
 #include "reference_data.hpp"
@@ -78,7 +79,7 @@ void set_meta_flag(SQLite::Database& db, const char* key) {
 
 }  // namespace
 
-Status seed_reference_data(Node& node) {
+Status seed_reference_data(Node& node) try {
   auto& db = *node.db();
   std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
   if (meta_flag(db, "seeded_catalogue") && meta_flag(db, "seeded_holidays")) return ok_status();
@@ -100,6 +101,8 @@ Status seed_reference_data(Node& node) {
     }
     return ok_status();
   });
+} catch (const SQLite::Exception& e) {
+  return schema::storage_error(e);
 }
 
 Json export_catalogue(Node& node) {
@@ -108,7 +111,7 @@ Json export_catalogue(Node& node) {
   return procs::all_items(*node.db());
 }
 
-Status import_catalogue(Node& node, const Json& procedures) {
+Status import_catalogue(Node& node, const Json& procedures) try {
   Status s = check_catalogue(procedures);
   if (!s.ok()) return s;
   std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
@@ -118,6 +121,8 @@ Status import_catalogue(Node& node, const Json& procedures) {
     set_meta_flag(db, "seeded_catalogue");
     return ok_status();
   });
+} catch (const SQLite::Exception& e) {
+  return schema::storage_error(e);
 }
 
 Json export_holidays(Node& node) {
@@ -133,7 +138,7 @@ Json export_holidays(Node& node) {
   return out;
 }
 
-Status import_holidays(Node& node, const Json& holidays) {
+Status import_holidays(Node& node, const Json& holidays) try {
   Status s = check_holidays(holidays);
   if (!s.ok()) return s;
   std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
@@ -143,9 +148,11 @@ Status import_holidays(Node& node, const Json& holidays) {
     set_meta_flag(db, "seeded_holidays");
     return ok_status();
   });
+} catch (const SQLite::Exception& e) {
+  return schema::storage_error(e);
 }
 
-Status add_code_block(Node& node, const std::string& day, int first, int last) {
+Status add_code_block(Node& node, const std::string& day, int first, int last) try {
   if (day != "*") {
     bool ok = day.size() == 6 && day.find_first_not_of("0123456789") == std::string::npos &&
               cal::parse_date("20" + day.substr(0, 2) + "-" + day.substr(2, 2) + "-" + day.substr(4, 2));
@@ -175,6 +182,8 @@ Status add_code_block(Node& node, const std::string& day, int first, int last) {
     ins.exec();
     return ok_status();
   });
+} catch (const SQLite::Exception& e) {
+  return schema::storage_error(e);
 }
 
 Json code_block_status(Node& node) {

@@ -7,6 +7,7 @@
 #include "calendar.hpp"
 #include "motcua/node/node.hpp"
 #include "motcua/schema/database.hpp"
+#include "motcua/schema/storage.hpp"
 
 namespace motcua::node::codes {
 
@@ -87,7 +88,7 @@ int highest_used(SQLite::Database& db, const std::string& pattern, const std::st
   return 0;
 }
 
-Result<std::string> mint(Node& node, int64_t now_ms) {
+Result<std::string> mint(Node& node, int64_t now_ms) try {
   const std::string agency = node.meta("agency_code");
   if (agency.empty())
     return make_error("invalid_value", "this node has no agency code, so it cannot number dossiers "
@@ -108,6 +109,8 @@ Result<std::string> mint(Node& node, int64_t now_ms) {
   return make_error("codes_exhausted", "all dossier numbers this point holds for " + human_day(day) + " (" + ranges +
                                            ") are used; no dossier was recorded. Sync with the hub for another "
                                            "block, or take the dossier in at another point");
+} catch (const SQLite::Exception& e) {
+  return schema::storage_error(e);
 }
 
 }  // namespace motcua::node::codes

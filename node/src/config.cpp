@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "motcua/schema/database.hpp"
+#include "motcua/schema/storage.hpp"
 
 namespace motcua::node {
 
@@ -52,7 +53,7 @@ int64_t Config::get_int(const std::string& key) const {
   return out;
 }
 
-Status Config::set(const std::string& key, const std::string& value) {
+Status Config::set(const std::string& key, const std::string& value) try {
   const ConfigKey* c = find_key(key);
   if (!c) return make_error("unknown_key", "unknown setting '" + key + "' (see: motcua config list)", key);
   bool numeric = !c->default_value.empty() &&
@@ -83,6 +84,8 @@ Status Config::set(const std::string& key, const std::string& value) {
   up.bind(2, value);
   up.exec();
   return ok_status();
+} catch (const SQLite::Exception& e) {
+  return schema::storage_error(e);
 }
 
 std::map<std::string, std::string> Config::all() const {

@@ -58,7 +58,7 @@ Json summary(const Json& s) {
 
 }  // namespace
 
-Result<Json> DossierService::list(const DossierListQuery& q) {
+Result<Json> DossierService::list(const DossierListQuery& q) try {
   if (q.limit < 1 || q.limit > 200) return make_error("invalid_value", "limit must be 1..200", "limit");
   std::string sql = "SELECT code, received_at FROM dossier_index WHERE 1";
   std::vector<std::string> binds;
@@ -106,9 +106,11 @@ Result<Json> DossierService::list(const DossierListQuery& q) {
     if (s.ok()) items.push_back(summary(impl_->view(std::move(s.value()))));
   }
   return Json{{"items", items}, {"next_cursor", next}};
+} catch (const std::runtime_error&) {
+  return current_exception_error();
 }
 
-Result<Json> DossierService::history(const std::string& code) {
+Result<Json> DossierService::history(const std::string& code) try {
   std::lock_guard<std::recursive_mutex> g(impl_->node.journal().mutex());
   auto s = impl_->state(code);
   if (!s.ok()) return s.error();
@@ -133,9 +135,11 @@ Result<Json> DossierService::history(const std::string& code) {
                           {"superseded", superseded.count(id) > 0}});
   }
   return Json{{"code", code}, {"events", events}};
+} catch (const std::runtime_error&) {
+  return current_exception_error();
 }
 
-Result<Json> DossierService::list_conflicts() {
+Result<Json> DossierService::list_conflicts() try {
   std::lock_guard<std::recursive_mutex> g(impl_->node.journal().mutex());
   SQLite::Statement st(*impl_->node.db(),
                        "SELECT code FROM dossier_index WHERE conflicts > 0 ORDER BY open_conflicts > 0 DESC, "
@@ -153,9 +157,11 @@ Result<Json> DossierService::list_conflicts() {
     }
   }
   return Json{{"items", items}};
+} catch (const std::runtime_error&) {
+  return current_exception_error();
 }
 
-Result<Json> DossierService::resolve_conflict(const Actor& who, const std::string& id, const Json& body) {
+Result<Json> DossierService::resolve_conflict(const Actor& who, const std::string& id, const Json& body) try {
   if (who.role != UserRole::Admin && who.role != UserRole::Officer)
     return make_error("forbidden", "only an admin or an officer resolves conflicts");
   auto r = valid::resolution(body);
@@ -188,6 +194,8 @@ Result<Json> DossierService::resolve_conflict(const Actor& who, const std::strin
     }
   }
   return make_error("not_found", "no conflict with id " + id, "id");
+} catch (const std::runtime_error&) {
+  return current_exception_error();
 }
 
 }  // namespace motcua::node

@@ -30,11 +30,13 @@ bool unfinished(int status) {
 
 }  // namespace
 
-Status DossierService::Impl::ready() {
+Status DossierService::Impl::ready() try {
   if (seeded) return ok_status();
   Status s = seed_reference_data(node);
   if (s.ok()) seeded = true;
   return s;
+} catch (const std::runtime_error&) {
+  return current_exception_error();
 }
 
 bool DossierService::Impl::blob_exists(const std::string& id) {
@@ -49,11 +51,13 @@ bool DossierService::Impl::blob_exists(const std::string& id) {
   return std::filesystem::exists(std::filesystem::path(node.data_dir()) / "blobs" / id.substr(0, 2) / id.substr(2), ec);
 }
 
-Result<Json> DossierService::Impl::state(const std::string& code) {
+Result<Json> DossierService::Impl::state(const std::string& code) try {
   auto s = node.journal().subject_state(code);
   if (!s || s->value("kind", "") != "dossier")
     return make_error("not_found", "no dossier with code " + code, "code");
   return std::move(*s);
+} catch (const std::runtime_error&) {
+  return current_exception_error();
 }
 
 Json DossierService::Impl::view(Json s) {
@@ -72,7 +76,7 @@ Json DossierService::Impl::view(Json s) {
 DossierService::DossierService(Node& node) : impl_(std::make_unique<Impl>(node)) { (void)impl_->ready(); }
 DossierService::~DossierService() = default;
 
-Result<Json> DossierService::intake(const Actor& who, const Json& request) {
+Result<Json> DossierService::intake(const Actor& who, const Json& request) try {
   if (who.role != UserRole::Clerk && who.role != UserRole::Postal)
     return make_error("forbidden", "only a clerk or a postal worker takes dossiers in");
   Status r = impl_->ready();
@@ -131,13 +135,15 @@ Result<Json> DossierService::intake(const Actor& who, const Json& request) {
   Status durable = node.journal().make_durable();
   if (!durable.ok()) return durable.error();
   return recorded;
+} catch (const std::runtime_error&) {
+  return current_exception_error();
 }
 
 Result<Json> DossierService::update(const Actor& who, const std::string& code, const Json& patch) {
   return act(who, code, "update", patch);
 }
 
-Result<Json> DossierService::act(const Actor& who, const std::string& code, const std::string& action, const Json& body) {
+Result<Json> DossierService::act(const Actor& who, const std::string& code, const std::string& action, const Json& body) try {
   const rules::ActRule* rule = rules::rule_for_action(action);
   if (!rule) return make_error("not_found", "unknown action '" + action + "'", "action");
   if (!rules::role_allowed(*rule, who.role))
@@ -199,41 +205,51 @@ Result<Json> DossierService::act(const Actor& who, const std::string& code, cons
   Status durable = node.journal().make_durable();
   if (!durable.ok()) return durable.error();
   return get(code);
+} catch (const std::runtime_error&) {
+  return current_exception_error();
 }
 
-Result<Json> DossierService::get(const std::string& code) {
+Result<Json> DossierService::get(const std::string& code) try {
   std::lock_guard<std::recursive_mutex> g(impl_->node.journal().mutex());
   auto s = impl_->state(code);
   if (!s.ok()) return s.error();
   return impl_->view(std::move(s.value()));
+} catch (const std::runtime_error&) {
+  return current_exception_error();
 }
 
-Result<std::string> DossierService::receipt_html(const std::string& code) {
+Result<std::string> DossierService::receipt_html(const std::string& code) try {
   std::lock_guard<std::recursive_mutex> g(impl_->node.journal().mutex());
   auto s = impl_->state(code);
   if (!s.ok()) return s.error();
   std::string agency = impl_->node.config().get("agency_name");
   if (agency.empty()) agency = s.value().value("origin_point", impl_->node.name());
   return render_receipt(s.value(), agency);
+} catch (const std::runtime_error&) {
+  return current_exception_error();
 }
 
 Result<Json> DossierService::search_procedures(const std::string& q, const std::string& field, const std::string& level,
-                                               int limit) {
+                                               int limit) try {
   Status r = impl_->ready();
   if (!r.ok()) return r.error();
   if (limit == 0) limit = 20;
   if (limit < 1 || limit > 200) return make_error("invalid_value", "limit must be 1..200", "limit");
   std::lock_guard<std::recursive_mutex> g(impl_->node.journal().mutex());
   return procs::search(*impl_->node.db(), q, field, level, limit);
+} catch (const std::runtime_error&) {
+  return current_exception_error();
 }
 
-Result<Json> DossierService::get_procedure(const std::string& code) {
+Result<Json> DossierService::get_procedure(const std::string& code) try {
   Status r = impl_->ready();
   if (!r.ok()) return r.error();
   std::lock_guard<std::recursive_mutex> g(impl_->node.journal().mutex());
   auto p = procs::find(*impl_->node.db(), code);
   if (!p) return make_error("not_found", "no procedure with code " + code, "code");
   return *p;
+} catch (const std::runtime_error&) {
+  return current_exception_error();
 }
 
 }  // namespace motcua::node

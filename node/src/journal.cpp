@@ -16,6 +16,7 @@
 
 #include "motcua/schema/database.hpp"
 #include "motcua/schema/columns.hpp"
+#include "motcua/schema/storage.hpp"
 
 namespace motcua::node {
 
@@ -27,6 +28,24 @@ const char* kSelect = "SELECT canonical, sig, pos FROM journal ";
 
 std::string hexs(const PublicKey& k) { return to_hex(k); }
 }  // namespace
+
+Error current_exception_error() {
+  try {
+    throw;
+  } catch (const SQLite::Exception& e) {
+    return schema::storage_error(e);
+  } catch (const JournalDamaged& e) {
+    return journal_broken_error(e.what());
+  }
+}
+
+Error journal_broken_error(const std::string& detail) {
+  return make_error("journal_broken",
+                    "Sổ nhật ký của nút bị hỏng: nút chỉ phục vụ đọc, không ghi thêm cho đến khi quản trị viên sửa "
+                    "(motcua verify). / The journal is damaged: this node serves reads only and records nothing "
+                    "until an administrator repairs it (motcua verify). Cause: " + detail,
+                    "journal");
+}
 
 Json summary_projector(const std::string& subject, const std::vector<Entry>& entries) {
   Json types = Json::object();
@@ -115,12 +134,12 @@ Status flush_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return ok_status();
-    return make_error("disk_error", "cannot open " + path + " to flush it: " + std::strerror(errno));
+    return schema::storage_error_errno(errno, "cannot open " + path + " to flush it", "disk_error");
   }
   int rc = ::fdatasync(fd);
   int err = errno;
   ::close(fd);
-  if (rc != 0) return make_error("disk_error", "cannot flush the journal to disk: " + std::string(std::strerror(err)));
+  if (rc != 0) return schema::storage_error_errno(err, "cannot flush the journal to disk", "disk_error");
   return ok_status();
 }
 
@@ -157,7 +176,7 @@ Entry Journal::load_row(void* stmt) {
   auto& q = *static_cast<SQLite::Statement*>(stmt);
   Signature sig = blob_array<64>(q.getColumn(1));
   auto e = parse_entry_unverified(blob_string(q.getColumn(0)), sig);
-  if (!e.ok()) throw std::runtime_error("journal row is damaged: " + e.error().message + " (run motcua verify)");
+  if (!e.ok()) throw JournalDamaged("journal row is damaged: " + e.error().message + " (run motcua verify)");
   return std::move(e.value());
 }
 
@@ -236,7 +255,7 @@ void Journal::project(const std::vector<std::string>& subjects) {
   }
 }
 
-Result<std::vector<Entry>> Journal::append_batch(const std::vector<EntryDraft>& drafts, Commit commit) {
+Result<std::vector<Entry>> Journal::append_batch(const std::vector<EntryDraft>& drafts, Commit commit) try {
   std::lock_guard<std::recursive_mutex> g(mu_);
   std::vector<Entry> out;
   out.reserve(drafts.size());
@@ -314,6 +333,10 @@ Result<std::vector<Entry>> Journal::append_batch(const std::vector<EntryDraft>& 
     group_->committed++;
   }
   return out;
+} catch (const SQLite::Exception& e) {
+  return schema::storage_error(e);
+} catch (const JournalDamaged& e) {
+  return journal_broken_error(e.what());
 }
 
 Result<Entry> Journal::append(const EntryDraft& draft, Commit commit) {
@@ -372,7 +395,7 @@ int64_t Journal::deferred_commits() const {
   return static_cast<int64_t>(group_->committed);
 }
 
-Result<int64_t> Journal::ingest(const std::vector<Entry>& entries) {
+Result<int64_t> Journal::ingest(const std::vector<Entry>& entries) try {
   std::lock_guard<std::recursive_mutex> g(mu_);
   int64_t added = 0;
   Status s = schema::in_transaction(*db_, [&]() -> Status {
@@ -436,6 +459,10 @@ Result<int64_t> Journal::ingest(const std::vector<Entry>& entries) {
   });
   if (!s.ok()) return s.error();
   return added;
+} catch (const SQLite::Exception& e) {
+  return schema::storage_error(e);
+} catch (const JournalDamaged& e) {
+  return journal_broken_error(e.what());
 }
 
 std::optional<Entry> Journal::get(const Hash32& id) {
@@ -521,7 +548,7 @@ Hash32 Journal::state_hash() {
   return h.final();
 }
 
-Status Journal::rebuild_projection() {
+Status Journal::rebuild_projection() try {
   std::lock_guard<std::recursive_mutex> g(mu_);
   return schema::in_transaction(*db_, [&]() -> Status {
     db_->exec("DELETE FROM projection");
@@ -531,6 +558,10 @@ Status Journal::rebuild_projection() {
     project(subjects);
     return ok_status();
   });
+} catch (const SQLite::Exception& e) {
+  return schema::storage_error(e);
+} catch (const JournalDamaged& e) {
+  return journal_broken_error(e.what());
 }
 
 VerifyReport Journal::verify(size_t max_problems) {

@@ -10,6 +10,7 @@
 #include "motcua/node/journal.hpp"
 #include "motcua/schema/columns.hpp"
 #include "motcua/schema/database.hpp"
+#include "motcua/schema/storage.hpp"
 
 namespace motcua::node {
 
@@ -41,7 +42,7 @@ std::vector<Result<Entry>> parse_entries_parallel(const std::vector<Entry>& give
 
 Result<int64_t> Journal::ingest_sparse(const std::vector<Entry>& entries) { return ingest_batch(entries, true); }
 
-Result<int64_t> Journal::ingest_batch(const std::vector<Entry>& entries, bool sparse) {
+Result<int64_t> Journal::ingest_batch(const std::vector<Entry>& entries, bool sparse) try {
   // Parsing and signature checks need no lock: do them first, in parallel.
   std::vector<Result<Entry>> parsed = parse_entries_parallel(entries);
   std::lock_guard<std::recursive_mutex> g(mu_);
@@ -169,6 +170,10 @@ Result<int64_t> Journal::ingest_batch(const std::vector<Entry>& entries, bool sp
   });
   if (!s.ok()) return s.error();
   return added;
+} catch (const SQLite::Exception& e) {
+  return schema::storage_error(e);
+} catch (const JournalDamaged& e) {
+  return journal_broken_error(e.what());
 }
 
 }  // namespace motcua::node

@@ -6,6 +6,7 @@
 
 #include "motcua/keyfile.hpp"
 #include "motcua/schema/database.hpp"
+#include "motcua/schema/storage.hpp"
 
 namespace motcua::node {
 
@@ -17,7 +18,7 @@ std::string role_name(Role r) { return r == Role::Hub ? "hub" : "point"; }
 std::string db_path(const std::string& d) { return (fs::path(d) / "motcua.db").string(); }
 std::string key_path(const std::string& d) { return (fs::path(d) / "node.key").string(); }
 
-Status Node::init(const InitOptions& opt, Random& rng) {
+Status Node::init(const InitOptions& opt, Random& rng) try {
   crypto_init();
   if (opt.name.empty()) return make_error("invalid_value", "a node name is required", "name");
   std::error_code ec;
@@ -46,15 +47,17 @@ Status Node::init(const InitOptions& opt, Random& rng) {
     put("agency_code", opt.agency_code);
     return ok_status();
   });
+} catch (const SQLite::Exception& e) {
+  return schema::storage_error(e);
 }
 
-Result<std::unique_ptr<Node>> Node::open(const OpenOptions& opt) {
+Result<std::unique_ptr<Node>> Node::open(const OpenOptions& opt) try {
   crypto_init();
   if (!fs::exists(db_path(opt.data_dir)))
     return make_error("not_initialised", "no node in " + opt.data_dir + " (run: motcua init --data-dir " + opt.data_dir + ")");
   auto kp = load_key_file(key_path(opt.data_dir), opt.passphrase);
   if (!kp.ok()) return kp.error();
-  auto db = schema::open_database(db_path(opt.data_dir), {});
+  auto db = schema::open_database(db_path(opt.data_dir), {.vfs = opt.sqlite_vfs});
   if (!db.ok()) return db.error();
   std::unique_ptr<Node> n(new Node());
   n->dir_ = opt.data_dir;
@@ -70,6 +73,8 @@ Result<std::unique_ptr<Node>> Node::open(const OpenOptions& opt) {
   n->journal_ = std::make_unique<Journal>(n->db_, n->keys_, *n->clock_,
                                           opt.projector ? opt.projector : default_projector());
   return n;
+} catch (const SQLite::Exception& e) {
+  return schema::storage_error(e);
 }
 
 std::string Node::meta(const std::string& key) const {

@@ -7,6 +7,8 @@
 #include <SQLiteCpp/Statement.h>
 
 #include "motcua/crypto.hpp"
+#include "motcua/schema/database.hpp"
+#include "motcua/schema/storage.hpp"
 #include "motcua/text.hpp"
 
 namespace motcua::node {
@@ -84,7 +86,7 @@ const std::string& UserStore::dummy_hash() {
   return dummy_hash_;
 }
 
-Status UserStore::add_user(const std::string& username, UserRole role, const std::string& password) {
+Status UserStore::add_user(const std::string& username, UserRole role, const std::string& password) try {
   if (!valid_username(username))
     return make_error("invalid_value", "a username is 1 to 64 ASCII letters (a-z, A-Z, no diacritics), digits, '.', '_' or '-'", "username");
   if (!is_valid_utf8(password)) return make_error("invalid_value", "the password is not valid UTF-8", "password");
@@ -104,6 +106,8 @@ Status UserStore::add_user(const std::string& username, UserRole role, const std
   ins.bind(4, static_cast<int64_t>(clock_.now_ms()));
   if (ins.exec() == 0) return make_error("already_exists", "user '" + username + "' already exists", "username");
   return ok_status();
+} catch (const SQLite::Exception& e) {
+  return schema::storage_error(e);
 }
 
 std::vector<UserInfo> UserStore::list_users() {
@@ -116,7 +120,7 @@ std::vector<UserInfo> UserStore::list_users() {
 }
 
 Result<LoginResult> UserStore::login(const std::string& username, const std::string& password, int64_t ttl_ms,
-                                     int64_t* retry_after_ms) {
+                                     int64_t* retry_after_ms) try {
   // Names that could never exist are answered like unknown ones, but not
   // recorded (keeps junk out of the failure table).
   const bool plausible = valid_username(username);
@@ -178,8 +182,7 @@ Result<LoginResult> UserStore::login(const std::string& username, const std::str
   out.role = role;
   out.expires_at_ms = now + ttl_ms;
   Hash32 th = token_hash(out.token);
-  db_->exec("BEGIN IMMEDIATE");
-  try {
+  Status stored_session = schema::in_transaction(*db_, [&]() -> Status {
     SQLite::Statement expired(*db_, "DELETE FROM sessions WHERE expires_ms <= ?");
     expired.bind(1, static_cast<int64_t>(now));
     expired.exec();
@@ -193,15 +196,15 @@ Result<LoginResult> UserStore::login(const std::string& username, const std::str
     ins.bind(3, static_cast<int64_t>(now));
     ins.bind(4, static_cast<int64_t>(out.expires_at_ms));
     ins.exec();
-    db_->exec("COMMIT");
-  } catch (...) {
-    db_->exec("ROLLBACK");
-    throw;
-  }
+    return ok_status();
+  });
+  if (!stored_session.ok()) return stored_session.error();
   return out;
+} catch (const SQLite::Exception& e) {
+  return schema::storage_error(e);
 }
 
-Result<Actor> UserStore::authenticate(const std::string& token) {
+Result<Actor> UserStore::authenticate(const std::string& token) try {
   if (token.size() != 64) return make_error("unauthorized", "missing, unknown or expired session token");
   Hash32 th = token_hash(token);
   std::lock_guard<std::recursive_mutex> g(*mu_);
@@ -212,6 +215,8 @@ Result<Actor> UserStore::authenticate(const std::string& token) {
   if (!q.executeStep() || q.getColumn(2).getInt64() <= clock_.now_ms())
     return make_error("unauthorized", "missing, unknown or expired session token");
   return Actor{q.getColumn(0).getString(), parse_user_role(q.getColumn(1).getString()).value_or(UserRole::Clerk)};
+} catch (const SQLite::Exception& e) {
+  return schema::storage_error(e);
 }
 
 void UserStore::logout(const std::string& token) {

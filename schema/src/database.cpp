@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "motcua/schema/storage.hpp"
+
 namespace motcua::schema {
 
 const std::vector<const char*>& migrations();  // migrations.cpp
@@ -12,21 +14,40 @@ int schema_version() { return static_cast<int>(migrations().size()); }
 
 int database_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
 
+namespace {
+
+// Rolls back only a transaction that is still open: after SQLITE_FULL or an
+// I/O error SQLite may already have rolled it back itself, and a second
+// ROLLBACK would throw "cannot rollback - no transaction is active" and hide
+// the real cause.
+void rollback_if_open(SQLite::Database& db) noexcept {
+  try {
+    if (db.getHandle() && sqlite3_get_autocommit(db.getHandle()) == 0) db.exec("ROLLBACK");
+  } catch (...) {
+  }
+}
+
+}  // namespace
+
 Status in_transaction(SQLite::Database& db, const std::function<Status()>& fn) {
-  db.exec("BEGIN IMMEDIATE");
+  try {
+    db.exec("BEGIN IMMEDIATE");
+  } catch (const SQLite::Exception& e) {
+    return storage_error(e);
+  }
   try {
     Status s = fn();
     if (!s.ok()) {
-      db.exec("ROLLBACK");
+      rollback_if_open(db);
       return s;
     }
     db.exec("COMMIT");
     return s;
+  } catch (const SQLite::Exception& e) {
+    rollback_if_open(db);
+    return storage_error(e);
   } catch (...) {
-    try {
-      if (!db.getHandle() || sqlite3_get_autocommit(db.getHandle()) == 0) db.exec("ROLLBACK");
-    } catch (...) {
-    }
+    rollback_if_open(db);
     throw;
   }
 }
@@ -37,7 +58,7 @@ Result<std::shared_ptr<SQLite::Database>> open_database(const std::string& path,
     int flags = opt.read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE;
     if (opt.create && !opt.read_only) flags |= SQLite::OPEN_CREATE;
     flags |= SQLITE_OPEN_FULLMUTEX;
-    db = std::make_shared<SQLite::Database>(path, flags, opt.busy_timeout_ms);
+    db = std::make_shared<SQLite::Database>(path, flags, opt.busy_timeout_ms, opt.vfs);
     db->exec("PRAGMA foreign_keys=ON");
     // Check the version before anything else: a database written by a newer
     // motcua must be left exactly as it is (not even switched to WAL).

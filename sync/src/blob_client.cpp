@@ -4,6 +4,7 @@
 
 #include "blob_sync.hpp"
 #include "motcua/node/node.hpp"
+#include "sync_util.hpp"
 
 namespace motcua::sync::blobs {
 
@@ -119,7 +120,7 @@ Result<bool> fetch_one(node::Node& n, node::BlobStore& store, const Call& call, 
   }
   auto info = partials.complete(id, store);
   if (!info.ok()) {
-    if (info.error().code == "io_error") return info.error();
+    if (local_disk_error(info.error())) return info.error();
     st.note(id, info.error());
     return false;
   }
@@ -138,7 +139,7 @@ bool hub_without_blobs(const Error& e, Stats& st) {
 
 }  // namespace
 
-Status upload(node::Node& n, const Call& call, const StepOptions& o, Stats& st) {
+Status upload(node::Node& n, const Call& call, const StepOptions& o, Stats& st) try {
   if (Status s = catch_up_refs(n); !s.ok()) return s;
   auto store = store_of(n);
   auto c = candidates(n, *store);
@@ -163,9 +164,11 @@ Status upload(node::Node& n, const Call& call, const StepOptions& o, Stats& st) 
     }
   }
   return ok_status();
+} catch (const std::exception&) {
+  return util::current_error();
 }
 
-Status download(node::Node& n, const Call& call, const StepOptions& o, Stats& st) {
+Status download(node::Node& n, const Call& call, const StepOptions& o, Stats& st) try {
   if (Status s = catch_up_refs(n); !s.ok()) return s;
   auto store = store_of(n);
   auto c = candidates(n, *store);
@@ -183,6 +186,8 @@ Status download(node::Node& n, const Call& call, const StepOptions& o, Stats& st
     }
   }
   return ok_status();
+} catch (const std::exception&) {
+  return util::current_error();
 }
 
 }  // namespace motcua::sync::blobs

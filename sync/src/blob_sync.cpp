@@ -16,6 +16,7 @@
 
 #include "motcua/node/node.hpp"
 #include "motcua/schema/database.hpp"
+#include "motcua/schema/storage.hpp"
 #include "sync_util.hpp"
 
 namespace motcua::sync::blobs {
@@ -24,9 +25,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A full or read-only disk becomes storage_full / storage_unwritable.
 Error io_error(const std::string& what) {
-  return make_error("io_error", "không ghi được tệp đính kèm / cannot store the attachment (" + what + ": " +
-                                    std::strerror(errno) + ")");
+  Error e = schema::storage_error_errno(errno, "cannot store the attachment: " + what);
+  if (e.code == "io_error") e.message = "không ghi được tệp đính kèm / " + e.message;
+  return e;
 }
 
 void collect(const Json& v, std::set<std::string>& out) {
@@ -36,6 +39,10 @@ void collect(const Json& v, std::set<std::string>& out) {
 }
 
 }  // namespace
+
+bool local_disk_error(const Error& e) {
+  return e.code == "io_error" || schema::is_storage_fault(e) || e.code == schema::kStorageBusy;
+}
 
 bool valid_id(std::string_view id) {
   if (id.size() != 64) return false;
@@ -49,7 +56,7 @@ std::unique_ptr<node::BlobStore> store_of(node::Node& n) {
                                            &n.journal().mutex());
 }
 
-Status catch_up_refs(node::Node& n) {
+Status catch_up_refs(node::Node& n) try {
   std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
   auto& db = *n.db();
   int64_t indexed = util::state_get_int(n, "blob_refs_pos");
@@ -86,6 +93,8 @@ Status catch_up_refs(node::Node& n) {
   });
   if (!s.ok()) return make_error(s.error().code, "attachment index: " + s.error().message);
   return ok_status();
+} catch (const SQLite::Exception& e) {
+  return schema::storage_error(e);
 }
 
 Candidates candidates(node::Node& n, node::BlobStore& store) {
@@ -133,7 +142,7 @@ Status Partials::append(const std::string& id, int64_t offset, std::string_view 
   if (!valid_id(id)) return make_error("malformed_message", "not an attachment id", "id");
   std::error_code ec;
   fs::create_directories(dir_, ec);
-  if (ec) return make_error("io_error", "cannot create " + dir_ + ": " + ec.message());
+  if (ec) return schema::storage_error_errno(ec.value(), "cannot create " + dir_);
   int fd = ::open(path(id).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return io_error("open");
   struct stat st;
@@ -190,7 +199,7 @@ Result<node::BlobInfo> Partials::complete(const std::string& id, node::BlobStore
   }
   ::close(fd);
   if (failed) {
-    if (failed->code != "io_error") discard(id);
+    if (!local_disk_error(*failed)) discard(id);
     return *failed;  // the unfinished writer removes its temporary file
   }
   if (to_hex(hash.final()) != id) {
@@ -202,7 +211,7 @@ Result<node::BlobInfo> Partials::complete(const std::string& id, node::BlobStore
   }
   auto info = writer->finish();
   if (!info.ok()) {
-    if (info.error().code != "io_error") discard(id);
+    if (!local_disk_error(info.error())) discard(id);
     return info.error();
   }
   discard(id);

@@ -25,6 +25,9 @@ inline constexpr size_t kChunkBytes = 1u << 20;  // blob_chunk_bytes
 inline constexpr size_t kMaxCheckIds = 1000;     // ids per blob_check
 
 bool valid_id(std::string_view id);
+// An error of this node's own disk (io_error, a storage fault, a busy
+// database) rather than of the attachment: the transfer is kept to resume.
+bool local_disk_error(const Error& e);
 
 // The node's own blob store (<data-dir>/blobs, limit: config max_blob_bytes),
 // sharing the journal's lock on the database connection.
@@ -57,7 +60,7 @@ class Partials {
   // Streams the partial file through `store`'s writer and BLAKE2b-256; the
   // blob is stored only if the bytes hash to `id` ("blob_mismatch", field
   // "id", otherwise; the writer's own errors pass through). The partial file
-  // is removed either way, except on "io_error".
+  // is removed either way, except on a local_disk_error().
   Result<node::BlobInfo> complete(const std::string& id, node::BlobStore& store);
 
  private:

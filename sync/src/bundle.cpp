@@ -116,7 +116,7 @@ Status save(const std::string& file, const std::string& bytes) { return write_fi
 
 }  // namespace
 
-Result<Json> export_point_bundle(node::Node& n, const std::string& file) {
+Result<Json> export_point_bundle(node::Node& n, const std::string& file) try {
   std::string hub_hex = util::state_get(n, "hub_key");
   if (hub_hex.empty()) return make_error("not_enrolled", "this point has not joined a hub (run: motcua join)");
   const int64_t now = n.clock().now_ms();
@@ -148,6 +148,8 @@ Result<Json> export_point_bundle(node::Node& n, const std::string& file) {
   s = save(file, bytes);
   if (!s.ok()) return s.error();
   return Json{{"file", file}, {"messages", msgs.size()}, {"entries", entries}, {"bytes", bytes.size()}};
+} catch (const std::exception&) {
+  return util::current_error();
 }
 
 namespace {
@@ -165,7 +167,7 @@ std::string import_log_id(HubStore& store, const std::string& id) {
 
 }  // namespace
 
-Result<Json> import_point_bundle(Hub& hub, node::Node& hub_node, const std::string& file) {
+Result<Json> import_point_bundle(Hub& hub, node::Node& hub_node, const std::string& file) try {
   auto b = read_bundle(file);
   if (!b.ok()) return b.error();
   const Json& h = b->header;
@@ -211,9 +213,11 @@ Result<Json> import_point_bundle(Hub& hub, node::Node& hub_node, const std::stri
   hub.store().put_session(row);
   if (failed) return failure;
   return Json{{"point", row.point}, {"stored", stored}, {"messages", b->messages.size()}, {"skipped", skipped}};
+} catch (const std::exception&) {
+  return util::current_error();
 }
 
-Result<Json> export_hub_bundle(Hub& hub, node::Node& hub_node, const std::string& point, const std::string& file) {
+Result<Json> export_hub_bundle(Hub& hub, node::Node& hub_node, const std::string& point, const std::string& file) try {
   auto p = hub.store().point(point);
   if (!p || !p->key) return make_error("not_found", "no enrolled point named '" + point + "'", "point");
   std::string id = auth::random_hex(hub_node.random(), 16);
@@ -232,9 +236,11 @@ Result<Json> export_hub_bundle(Hub& hub, node::Node& hub_node, const std::string
   Status s = save(file, bytes);
   if (!s.ok()) return s.error();
   return Json{{"file", file}, {"messages", msgs.size()}, {"entries", entries}, {"bytes", bytes.size()}};
+} catch (const std::exception&) {
+  return util::current_error();
 }
 
-Result<Json> import_hub_bundle(node::Node& n, const std::string& file) {
+Result<Json> import_hub_bundle(node::Node& n, const std::string& file) try {
   PublicKey hub;
   if (!from_hex(util::state_get(n, "hub_key"), hub))
     return make_error("not_enrolled", "this point has not joined a hub (run: motcua join)");
@@ -290,6 +296,8 @@ Result<Json> import_hub_bundle(node::Node& n, const std::string& file) {
   row.result = "ok";
   make_sqlite_hub_store(n)->put_session(row);
   return Json{{"entries", row.entries_down}, {"messages", b->messages.size()}, {"leases", leases}};
+} catch (const std::exception&) {
+  return util::current_error();
 }
 
 }  // namespace motcua::sync

@@ -1,6 +1,7 @@
 // Operations: /healthz, /metrics, sync now/status, the sync audit log and
 // journal verification.
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Transaction.h>
 
 #include <sstream>
 
@@ -8,6 +9,8 @@
 #include "http_util.hpp"
 #include "motcua/node/api_error.hpp"
 #include "motcua/node/node.hpp"
+#include "motcua/schema/database.hpp"
+#include "motcua/schema/storage.hpp"
 #include "motcua/sync/agent.hpp"
 #include "motcua/sync/hub.hpp"
 
@@ -16,23 +19,36 @@ namespace motcua::sync::http {
 namespace {
 
 // A write transaction can start and write (then is rolled back): the disk
-// is there, the file is writable and no other process holds the lock forever.
+// is there, the file is writable and no other process holds the lock. Cheap
+// (nothing reaches the disk), so it runs on every /healthz.
 Status database_writable(node::Node& n) {
   std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
+  return schema::guard_storage([&]() -> Status {
+    SQLite::Transaction t(*n.db(), SQLite::TransactionBehavior::IMMEDIATE);
+    n.db()->exec("INSERT OR REPLACE INTO node_meta (key, value) VALUES ('healthz_probe', '1')");
+    return ok_status();  // ~Transaction rolls back
+  });
+}
+
+// A write that needs fresh pages and reaches the disk: a 64 KiB row
+// committed, then removed. Runs only while a storage fault is recorded, to
+// learn whether space came back (docs/design/0030-storage-faults.md).
+Status space_available(node::Node& n) {
+  std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
   auto& db = *n.db();
-  try {
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      db.exec("INSERT OR REPLACE INTO node_meta (key, value) VALUES ('healthz_probe', '1')");
-    } catch (...) {
-      db.exec("ROLLBACK");
-      throw;
-    }
-    db.exec("ROLLBACK");
-  } catch (const std::exception& e) {
-    return make_error("database_unwritable", std::string("the database is not writable: ") + e.what());
-  }
-  return ok_status();
+  Status s = schema::in_transaction(db, [&]() -> Status {
+    db.exec("INSERT OR REPLACE INTO node_meta (key, value) VALUES ('healthz_probe', zeroblob(65536))");
+    return ok_status();
+  });
+  if (!s.ok()) return s;
+  return schema::in_transaction(db, [&]() -> Status {
+    db.exec("DELETE FROM node_meta WHERE key = 'healthz_probe'");
+    return ok_status();
+  });
+}
+
+void unavailable(Call& c, const Error& e) {
+  send_json(c.res, 503, Json{{"status", "unavailable"}, {"reason", e.code}, {"error", node::error_json(e)["error"]}});
 }
 
 Json verify_json(const node::VerifyReport& rep) {
@@ -51,10 +67,19 @@ void mount_ops_routes(Router& r) {
   HttpContext& ctx = r.ctx();
   using node::UserRole;
 
+  // 503 with the reason while the node cannot record: a database that
+  // refuses writes now, or a storage fault a write ran into that a probe
+  // write still meets. Healthy
+  // again without a restart once the probe succeeds.
   r.get("/healthz", Access::Public, {}, [&ctx](Call& c) {
+    auto& health = ctx.node.storage_health();
     Status s = database_writable(ctx.node);
-    if (!s.ok())
-      return send_json(c.res, 503, Json{{"status", "unavailable"}, {"error", node::error_json(s.error())["error"]}});
+    if (s.ok() && health.fault()) s = space_available(ctx.node);
+    if (!s.ok()) {
+      if (health.note(s.error()) && ctx.log) ctx.log("event=storage_fault code=" + s.error().code + " route=/healthz");
+      return unavailable(c, s.error());
+    }
+    if (health.clear() && ctx.log) ctx.log("event=storage_recovered probe=ok");
     send_json(c.res, 200, Json{{"status", "ok"}});
   });
 
@@ -72,7 +97,10 @@ void mount_ops_routes(Router& r) {
       << "motcua_journal_group_flushes_total " << ctx.node.journal().group_flushes() << "\n"
       << "# HELP motcua_blob_bytes Bytes of stored attachments.\n"
       << "# TYPE motcua_blob_bytes gauge\n"
-      << "motcua_blob_bytes " << ctx.blobs.total_bytes() << "\n";
+      << "motcua_blob_bytes " << ctx.blobs.total_bytes() << "\n"
+      << "# HELP motcua_storage_faults_total Writes refused by a full or unwritable disk since start.\n"
+      << "# TYPE motcua_storage_faults_total counter\n"
+      << "motcua_storage_faults_total " << ctx.node.storage_health().faults_total() << "\n";
     o << ctx.agent.metrics();
     if (ctx.connections) o << connection_metrics(*ctx.connections);
     c.res.status = 200;

@@ -38,6 +38,7 @@ struct HttpContext {
   int64_t max_body_bytes = 0;
   int64_t session_ttl_ms = 0;
   ConnectionCounters* connections = nullptr;  // the guarded server's, for /metrics
+  std::function<void(const std::string& fields)> log{};  // the daemon's log (one line of key=value fields)
 };
 
 enum class Access {

@@ -19,9 +19,15 @@ void send_json(httplib::Response& res, int status, const Json& body) {
   res.set_content(body.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json; charset=utf-8");
 }
 
-void send_error(httplib::Response& res, const Error& e) { send_json(res, node::http_status(e), node::error_json(e)); }
+void send_error(httplib::Response& res, const Error& e) {
+  current_request().error_code = e.code;
+  current_request().error_message = e.message;
+  send_json(res, node::http_status(e), node::error_json(e));
+}
 
 void send_error(httplib::Response& res, const Error& e, const Json& extra) {
+  current_request().error_code = e.code;
+  current_request().error_message = e.message;
   Json body = node::error_json(e);
   for (auto it = extra.begin(); it != extra.end(); ++it) body["error"][it.key()] = it.value();
   send_json(res, node::http_status(e), body);

@@ -18,6 +18,8 @@ struct RequestState {
   std::chrono::steady_clock::time_point start{};
   std::string route;  // the route pattern, e.g. /api/v1/dossiers/{code}
   std::string user;   // login name once authenticated
+  std::string error_code;  // code of the error answer sent, if any (storage faults feed /healthz)
+  std::string error_message;
 };
 RequestState& current_request();
 

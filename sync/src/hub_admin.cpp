@@ -179,7 +179,7 @@ std::string sync_counters_metrics(const SyncCounters& c, bool hub) {
   return m.str();
 }
 
-Result<EnrolmentCode> Hub::add_point(const PointAddOptions& o) {
+Result<EnrolmentCode> Hub::add_point(const PointAddOptions& o) try {
   if (!valid_name(o.name))
     return make_error("invalid_value", "point name must be 1-64 letters, digits, '-', '_' or '.'", "name");
   if (o.area.empty()) return make_error("invalid_value", "a point needs an area (--area)", "area");
@@ -218,15 +218,19 @@ Result<EnrolmentCode> Hub::add_point(const PointAddOptions& o) {
   Status s = store_->add_enrolment_code(blake2b256(c.code), o.name, c.expires_ms);
   if (!s.ok()) return s.error();
   return c;
+} catch (const std::exception&) {
+  return util::current_error();
 }
 
-Status Hub::revoke_point(const std::string& name) {
+Status Hub::revoke_point(const std::string& name) try {
   auto existing = store_->point(name);
   if (existing && existing->status == "revoked")
     return make_error("conflict", "point '" + name + "' was revoked already", "name");
   Status s = store_->revoke_point(name, node_.clock().now_ms());
   if (s.ok()) impl_->alert(name, "revoked", "point key revoked by an admin", node_.clock().now_ms());
   return s;
+} catch (const std::exception&) {
+  return util::current_error();
 }
 
 Json Hub::points() {

@@ -1,10 +1,11 @@
 // The hub's side of a sync carried on a USB stick (docs/sync-protocol.md 11).
 #include "hub_internal.hpp"
 #include "hub_scope.hpp"
+#include "sync_util.hpp"
 
 namespace motcua::sync {
 
-Result<std::vector<WireResponse>> Hub::export_for(const std::string& name, const std::string& bundle_id) {
+Result<std::vector<WireResponse>> Hub::export_for(const std::string& name, const std::string& bundle_id) try {
   auto p = store_->point(name);
   if (!p) return make_error("not_found", "no point named '" + name + "'", "point");
   if (p->status != "active" || !p->key)
@@ -45,6 +46,8 @@ Result<std::vector<WireResponse>> Hub::export_for(const std::string& name, const
     if (!b.more) break;
   }
   return out;
+} catch (const std::exception&) {
+  return util::current_error();
 }
 
 }  // namespace motcua::sync

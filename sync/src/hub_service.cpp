@@ -22,6 +22,8 @@ int status_for(const std::string& code) {
       {"blob_not_in_scope", 403},     {"blob_not_held", 404},         {"blob_too_large", 413},
       {"blob_mismatch", 422},         {"validation_failed", 422},     {"too_large", 413},
       {"too_many_attempts", 429},
+      {"storage_full", 503},          {"storage_unwritable", 503},    {"storage_busy", 503},
+      {"journal_broken", 503},
   };
   auto it = m.find(code);
   return it == m.end() ? 500 : it->second;
@@ -56,8 +58,10 @@ WireResponse Hub::handle_request(const WireRequest& req, bool offline) {
   Result<Reply> r = make_error("internal", "not handled");
   try {
     r = impl_->dispatch(req, ctx);
-  } catch (const std::exception& e) {
-    r = make_error("internal", std::string("hub error: ") + e.what());
+  } catch (const std::exception&) {
+    Error e = util::current_error();  // a full disk is storage_full (503), not a hub bug
+    if (e.code == "internal_error") e = make_error("internal", "hub error: " + e.message);
+    r = e;
   }
   if (ctx.enrol_attempt) {
     if (r.ok()) impl_->strangers.succeeded(ctx.remote_addr);

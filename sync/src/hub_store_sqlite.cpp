@@ -8,6 +8,7 @@
 
 #include "motcua/node/node.hpp"
 #include "motcua/schema/database.hpp"
+#include "motcua/schema/storage.hpp"
 #include "motcua/sync/hub_store.hpp"
 #include "motcua/schema/columns.hpp"
 
@@ -129,7 +130,7 @@ class SqliteHubStore final : public HubStore {
  public:
   explicit SqliteHubStore(node::Node& n) : db_(n.db()), mu_(n.journal().mutex()) {}
 
-  Status add_point(const PointRecord& p) override {
+  Status add_point(const PointRecord& p) override try {
     Lock g(mu_);
     SQLite::Statement q(*db_, "SELECT 1 FROM hub_points WHERE name = ?");
     q.bind(1, p.name);
@@ -145,6 +146,8 @@ class SqliteHubStore final : public HubStore {
     ins.bind(6, static_cast<int64_t>(p.created_ms));
     ins.exec();
     return ok_status();
+  } catch (const SQLite::Exception& e) {
+    return schema::storage_error(e);
   }
 
   std::optional<PointRecord> point(const std::string& name) override {
@@ -171,7 +174,7 @@ class SqliteHubStore final : public HubStore {
     return out;
   }
 
-  Status revoke_point(const std::string& name, int64_t now_ms) override {
+  Status revoke_point(const std::string& name, int64_t now_ms) override try {
     Lock g(mu_);
     SQLite::Statement q(*db_,
                         "UPDATE hub_points SET status = 'revoked', revoked_ms = CASE WHEN status = 'revoked' "
@@ -180,6 +183,8 @@ class SqliteHubStore final : public HubStore {
     q.bind(2, name);
     if (q.exec() == 0) return make_error("not_found", "no point named '" + name + "'", "name");
     return ok_status();
+  } catch (const SQLite::Exception& e) {
+    return schema::storage_error(e);
   }
 
   void note_contact(const std::string& name, int64_t now_ms, int64_t skew_ms) override {
@@ -225,13 +230,14 @@ class SqliteHubStore final : public HubStore {
     try {
       q.exec();
     } catch (const SQLite::Exception& e) {
+      if ((e.getErrorCode() & 0xff) != SQLITE_CONSTRAINT) return schema::storage_error(e);
       return make_error("conflict", std::string("cannot store the enrolment code: ") + e.what());
     }
     return ok_status();
   }
 
   Result<PointRecord> enrol(const Hash32& code_hash, const PublicKey& key, const std::string& agency_code,
-                            int64_t now_ms) override {
+                            int64_t now_ms) override try {
     Lock g(mu_);
     std::string name;
     Status s = schema::in_transaction(*db_, [&]() -> Status {
@@ -270,6 +276,8 @@ class SqliteHubStore final : public HubStore {
     q.bind(1, name);
     q.executeStep();
     return read_point(q);
+  } catch (const SQLite::Exception& e) {
+    return schema::storage_error(e);
   }
 
   bool remember_nonce(const PublicKey& key, const std::string& nonce, int64_t keep_until_ms) override {
@@ -308,7 +316,7 @@ class SqliteHubStore final : public HubStore {
     b.exec();
   }
 
-  Result<Lease> lease(const std::string& agency, const std::string& day, const std::string& point, int count) override {
+  Result<Lease> lease(const std::string& agency, const std::string& day, const std::string& point, int count) override try {
     Lock g(mu_);
     Lease l{agency, day, 0, 0, point};
     Status s = schema::in_transaction(*db_, [&]() -> Status {
@@ -332,6 +340,8 @@ class SqliteHubStore final : public HubStore {
     });
     if (!s.ok()) return s.error();
     return l;
+  } catch (const SQLite::Exception& e) {
+    return schema::storage_error(e);
   }
 
   std::vector<Lease> leases_of(const std::string& point, const std::string& from_day) override {

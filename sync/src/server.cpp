@@ -21,9 +21,12 @@
 #include "http_util.hpp"
 #include "motcua/node/api_error.hpp"
 #include "motcua/node/node.hpp"
+#include "motcua/schema/storage.hpp"
 #include "motcua/sync/agent.hpp"
 #include "motcua/sync/hub.hpp"
+#include "motcua/sync/hub_store.hpp"
 #include "sync_routes.hpp"
+#include "sync_util.hpp"
 
 namespace motcua::sync {
 
@@ -114,7 +117,7 @@ struct Daemon::Impl {
     agent = make_sync_agent(node);
     ctx = std::make_unique<http::HttpContext>(http::HttpContext{
         node, *users, *blobs, *dossiers, *agent, metrics, opt.max_body_bytes, opt.session_ttl_s * 1000,
-        &guard->counters()});
+        &guard->counters(), [this](const std::string& fields) { log(fields); }});
     configure();
   }
 
@@ -273,6 +276,8 @@ struct Daemon::Impl {
       st.start = steady_clock::now();
       st.route.clear();
       st.user.clear();
+      st.error_code.clear();
+      st.error_message.clear();
       return admit_body(req, res);
     });
 
@@ -290,15 +295,19 @@ struct Daemon::Impl {
         }));
 
     server.set_exception_handler([this](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-      std::string what = "unknown exception";
+      // A storage fault or a damaged journal row that escaped a handler is
+      // still answered for what it is (503), never as a bug.
+      Error e;
       try {
         std::rethrow_exception(ep);
-      } catch (const std::exception& e) {
-        what = e.what();
       } catch (...) {
+        e = util::current_error();
       }
-      log("event=internal_error route=" + http::current_request().route + " what=\"" + one_line(what) + "\"");
-      http::send_error(res, make_error("internal_error", "internal error; the daemon's log has the details"));
+      if (e.code == "internal_error") {
+        log("event=internal_error route=" + http::current_request().route + " what=\"" + one_line(e.message) + "\"");
+        e = make_error("internal_error", "internal error; the daemon's log has the details");
+      }
+      http::send_error(res, e);
     });
 
     // Logged and counted just before the response is written, so a client
@@ -309,6 +318,12 @@ struct Daemon::Impl {
                         ? 0.0
                         : duration_cast<duration<double>>(steady_clock::now() - st.start).count();
       std::string route = !st.route.empty() ? st.route : res.status == 404 ? "unmatched" : coarse_route(req.path);
+      // A write refused by a full or unwritable disk: /healthz says so until
+      // its probe write succeeds again.
+      if (schema::is_storage_fault(Error{st.error_code, st.error_message, {}}) &&
+          node.storage_health().note(Error{st.error_code, st.error_message, {}}))
+        log("event=storage_fault code=" + st.error_code + " route=" + route + " message=\"" +
+            one_line(st.error_message) + "\"");
       metrics.observe(req.method, route, res.status, secs);
       char dur[32];
       std::snprintf(dur, sizeof dur, "%.3f", secs * 1000.0);

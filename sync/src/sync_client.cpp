@@ -69,8 +69,8 @@ class Session {
     row_.result = "running";
     store_->put_session(row_);
     util::state_set(n_, "last_attempt_ms", std::to_string(t0));
-    Status s = steps();
-    if (!s.ok() && s.error().code == "session_expired") s = steps();  // one fresh hello
+    Status s = guarded_steps();
+    if (!s.ok() && s.error().code == "session_expired") s = guarded_steps();  // one fresh hello
     row_.ended_ms = n_.clock().now_ms();
     row_.result = s.ok() ? "ok" : "failed";
     row_.error = s.ok() ? "" : s.error().code + ": " + s.error().message;
@@ -123,6 +123,17 @@ class Session {
       store_->put_session(row_);
     }
     if (o_.progress) o_.progress(progress_);
+  }
+
+  // steps() with anything thrown below (a full disk, a busy database, a
+  // damaged stored value) as its Error, so the session's log row still says
+  // how it ended.
+  Status guarded_steps() {
+    try {
+      return steps();
+    } catch (const std::exception&) {
+      return util::current_error();
+    }
   }
 
   Status steps() {
@@ -268,10 +279,12 @@ class Session {
 
 }  // namespace
 
-Result<Json> sync_once(node::Node& node, Transport& transport, const ClientOptions& options) {
+Result<Json> sync_once(node::Node& node, Transport& transport, const ClientOptions& options) try {
   if (node.role() != node::Role::Point) return make_error("not_a_point", "only a point syncs with a hub");
   Session s(node, transport, options);
   return s.run();
+} catch (const std::exception&) {
+  return util::current_error();
 }
 
 }  // namespace motcua::sync

@@ -14,7 +14,7 @@
 
 namespace motcua::sync {
 
-Status apply_leases(node::Node& n, const Json& leases) {
+Status apply_leases(node::Node& n, const Json& leases) try {
   if (!leases.is_array()) return make_error("malformed_message", "leases must be a list");
   std::set<std::tuple<std::string, int, int>> held;
   Json status = node::code_block_status(n);
@@ -42,9 +42,11 @@ Status apply_leases(node::Node& n, const Json& leases) {
                                                        std::to_string(last) + " from the hub: " + s.error().message);
   }
   return ok_status();
+} catch (const std::exception&) {
+  return util::current_error();
 }
 
-Status apply_reference(node::Node& n, const Json& h) {
+Status apply_reference(node::Node& n, const Json& h) try {
   if (h.contains("catalogue") && h["catalogue"].is_array() && !h["catalogue"].empty()) {
     Status s = node::import_catalogue(n, h["catalogue"]);
     if (!s.ok()) return s;
@@ -60,6 +62,8 @@ Status apply_reference(node::Node& n, const Json& h) {
   std::string hash = h.contains("reference_hash") ? text("reference_hash") : text("hash");
   util::state_set(n, "reference_hash", hash);
   return ok_status();
+} catch (const std::exception&) {
+  return util::current_error();
 }
 
 Result<std::unique_ptr<Transport>> hub_transport(node::Node& node, const std::string& url) {
@@ -71,11 +75,13 @@ Result<std::unique_ptr<Transport>> hub_transport(node::Node& node, const std::st
   return make_http_transport(o);
 }
 
-Result<int64_t> ingest_pulled(node::Node& n, const std::vector<node::Entry>& entries) {
+Result<int64_t> ingest_pulled(node::Node& n, const std::vector<node::Entry>& entries) try {
   return n.journal().ingest_sparse(entries);
+} catch (const std::exception&) {
+  return util::current_error();
 }
 
-Result<Json> join(node::Node& node, Transport& transport, const std::string& hub_url, const std::string& code) {
+Result<Json> join(node::Node& node, Transport& transport, const std::string& hub_url, const std::string& code) try {
   if (node.role() != node::Role::Point) return make_error("not_a_point", "only a point joins a hub");
   if (!util::state_get(node, "hub_key").empty())
     return make_error("already_enrolled", "this point already joined hub " + util::state_get(node, "hub_name"));
@@ -112,6 +118,8 @@ Result<Json> join(node::Node& node, Transport& transport, const std::string& hub
   util::state_set(node, "hub_key", to_hex(hub));
   return Json{{"hub", to_hex(hub)}, {"hub_name", h.value("hub_name", std::string())}, {"point", name}, {"area", area},
               {"leases", h.value("leases", Json::array()).size()}};
+} catch (const std::exception&) {
+  return util::current_error();
 }
 
 Json point_status(node::Node& n) {

@@ -2,11 +2,13 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 
 #include "motcua/node/node.hpp"
 #include "motcua/schema/columns.hpp"
+#include "motcua/schema/storage.hpp"
 
 namespace motcua::sync::util {
 
@@ -73,6 +75,20 @@ std::string vn_day(int64_t ms, int days) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%02d%02u%02u", y % 100, m, d);
   return buf;
+}
+
+Error current_error() {
+  try {
+    throw;
+  } catch (const SQLite::Exception& e) {
+    return schema::storage_error(e);
+  } catch (const node::JournalDamaged& e) {
+    return node::journal_broken_error(e.what());
+  } catch (const std::exception& e) {
+    return make_error("internal_error", std::string("internal error: ") + e.what());
+  } catch (...) {
+    return make_error("internal_error", "internal error: an unknown exception");
+  }
 }
 
 std::string state_get(node::Node& n, const std::string& key) {

@@ -25,6 +25,13 @@ int64_t parse_iso(const std::string& s);
 // The calendar day (Asia/Ho_Chi_Minh, UTC+7) of `ms` plus `days`, as YYMMDD.
 std::string vn_day(int64_t ms, int days = 0);
 
+// Inside a catch handler: the exception being handled as an Error. SQLite's
+// become schema::storage_error (storage_full, ...), a damaged journal row
+// journal_broken, anything else "internal_error" with its text. For the
+// boundaries of sync's Result-returning functions: nothing thrown below them
+// crosses them (docs/design/0030-storage-faults.md).
+Error current_error();
+
 // The sync_state key/value map on the node's database (caller holds the journal lock or not: these lock).
 std::string state_get(node::Node& n, const std::string& key);
 int64_t state_get_int(node::Node& n, const std::string& key);

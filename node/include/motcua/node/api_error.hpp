@@ -11,6 +11,7 @@ namespace motcua::node {
 //   401: unauthorized         403: forbidden          404: not_found
 //   409: invalid_transition, conflict, codes_exhausted, already_exists
 //   413: too_large            429: too_many_attempts
+//   503: link_down, storage_full, storage_unwritable, storage_busy, journal_broken
 //   anything else: 500
 int http_status(const Error& e);
 

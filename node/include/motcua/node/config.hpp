@@ -28,7 +28,8 @@ class Config {
   // Value set by `config set`, else the default. Unknown keys: empty string.
   std::string get(const std::string& key) const;
   int64_t get_int(const std::string& key) const;
-  // Validates key and value (unknown key, wrong type, out of range -> Error with field=key).
+  // Validates key and value (unknown key, wrong type, out of range -> Error
+  // with field=key); a storage fault comes back as its Error.
   Status set(const std::string& key, const std::string& value);
   // Every key with its effective value.
   std::map<std::string, std::string> all() const;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,22 @@ struct VerifyReport {
   bool ok() const { return problems.empty(); }
 };
 
+// Thrown by the journal's reads when a stored row cannot be parsed (a damaged
+// or tampered file). Functions returning a Result turn it into the Error
+// "journal_broken" (field "journal").
+class JournalDamaged : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The Error "journal_broken" (503, field "journal") with `detail` as its cause.
+Error journal_broken_error(const std::string& detail);
+
+// Inside a catch handler: the Error for the exception being handled when it
+// comes from the database layer (an SQLite exception: schema::storage_error;
+// JournalDamaged: journal_broken). Any other exception is rethrown.
+Error current_exception_error();
+
 // Fault injection for crash tests: called with a step name before each write
 // of an append; it may throw (or end the process) to simulate a crash there.
 using WriteHook = std::function<void(const char* step)>;
@@ -70,7 +87,8 @@ class Journal {
   Result<Entry> append(const EntryDraft& draft, Commit commit = Commit::Durable);
   // Returns once every transaction committed before the call is on disk. One
   // caller flushes the WAL while the others wait for it and reuse its flush.
-  // Error "disk_error" if the flush fails (the write must not be acknowledged).
+  // If the flush fails (the write must not be acknowledged): storage_full or
+  // storage_unwritable for ENOSPC, EIO and the like, else "disk_error".
   Status make_durable();
   // Flushes done by make_durable() since the journal was opened, and the
   // deferred commits they covered (for /metrics and the benchmarks).
@@ -114,6 +132,7 @@ class Journal {
   VerifyReport verify(size_t max_problems = 20);
   // Recomputes every subject's projection from the journal.
   Status rebuild_projection();
+
 
   void set_write_hook(WriteHook hook) { hook_ = std::move(hook); }
   HybridClock& hlc() { return hlc_; }

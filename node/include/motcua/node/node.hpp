@@ -7,6 +7,7 @@
 #include "motcua/env.hpp"
 #include "motcua/node/config.hpp"
 #include "motcua/node/journal.hpp"
+#include "motcua/node/storage_health.hpp"
 
 namespace motcua::node {
 
@@ -28,6 +29,7 @@ struct OpenOptions {
   Clock* clock = nullptr;    // default: system clock
   Random* random = nullptr;  // default: system random
   SubjectProjector projector;  // default: the dossier projector
+  std::string sqlite_vfs{};    // SQLite VFS of the connection; empty: the default (tests inject disk faults)
 };
 
 class Node {
@@ -47,6 +49,8 @@ class Node {
   Clock& clock() { return *clock_; }
   Random& random() { return *random_; }
   std::shared_ptr<SQLite::Database> db() { return db_; }
+  // The last storage fault a write of this process ran into (for /healthz).
+  StorageHealth& storage_health() { return storage_health_; }
 
  private:
   Node() = default;
@@ -59,6 +63,7 @@ class Node {
   std::shared_ptr<SQLite::Database> db_;
   std::unique_ptr<Journal> journal_;
   std::unique_ptr<Config> config_;
+  StorageHealth storage_health_;
 };
 
 std::string db_path(const std::string& data_dir);

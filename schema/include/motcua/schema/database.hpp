@@ -22,6 +22,7 @@ struct OpenOptions {
   bool create = false;       // create the file if missing
   bool read_only = false;
   int busy_timeout_ms = 5000;
+  std::string vfs{};         // SQLite VFS name; empty: the default (tests inject faults with their own)
 };
 
 // Opens (and migrates) the database at `path`: WAL, synchronous=FULL,
@@ -33,7 +34,9 @@ Result<std::shared_ptr<SQLite::Database>> open_database(const std::string& path,
 int database_version(SQLite::Database& db);
 
 // Runs `fn` inside one IMMEDIATE transaction; commits if it returns ok,
-// rolls back on error or exception (the exception propagates).
+// rolls back on error or exception. An SQLite exception (in BEGIN, in `fn`
+// or in COMMIT) comes back as its storage_error() (motcua/schema/storage.hpp);
+// any other exception propagates after the rollback.
 Status in_transaction(SQLite::Database& db, const std::function<Status()>& fn);
 
 }  // namespace motcua::schema
