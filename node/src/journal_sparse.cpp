@@ -46,6 +46,7 @@ Result<int64_t> Journal::ingest_batch(const std::vector<Entry>& entries, bool sp
   // Parsing and signature checks need no lock: do them first, in parallel.
   std::vector<Result<Entry>> parsed = parse_entries_parallel(entries);
   std::lock_guard<std::recursive_mutex> g(mu_);
+  if (broken_) return *broken_;
   // Each touched subject's entries are read once and the batch's parsed
   // entries added to them, so projecting does not parse the batch again.
   struct MemoScope {
@@ -173,7 +174,9 @@ Result<int64_t> Journal::ingest_batch(const std::vector<Entry>& entries, bool sp
 } catch (const SQLite::Exception& e) {
   return schema::storage_error(e);
 } catch (const JournalDamaged& e) {
-  return journal_broken_error(e.what());
+  Error err = journal_broken_error(e.what());
+  set_broken(err);
+  return err;
 }
 
 }  // namespace motcua::node

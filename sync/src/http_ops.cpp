@@ -67,11 +67,12 @@ void mount_ops_routes(Router& r) {
   HttpContext& ctx = r.ctx();
   using node::UserRole;
 
-  // 503 with the reason while the node cannot record: a database that
-  // refuses writes now, or a storage fault a write ran into that a probe
-  // write still meets. Healthy
+  // 503 with the reason while the node cannot record: a broken journal
+  // (read-only until repaired), a database that refuses writes now, or a
+  // storage fault a write ran into that a probe write still meets. Healthy
   // again without a restart once the probe succeeds.
   r.get("/healthz", Access::Public, {}, [&ctx](Call& c) {
+    if (auto broken = ctx.node.journal().broken()) return unavailable(c, *broken);
     auto& health = ctx.node.storage_health();
     Status s = database_writable(ctx.node);
     if (s.ok() && health.fault()) s = space_available(ctx.node);
@@ -100,7 +101,10 @@ void mount_ops_routes(Router& r) {
       << "motcua_blob_bytes " << ctx.blobs.total_bytes() << "\n"
       << "# HELP motcua_storage_faults_total Writes refused by a full or unwritable disk since start.\n"
       << "# TYPE motcua_storage_faults_total counter\n"
-      << "motcua_storage_faults_total " << ctx.node.storage_health().faults_total() << "\n";
+      << "motcua_storage_faults_total " << ctx.node.storage_health().faults_total() << "\n"
+      << "# HELP motcua_journal_broken 1 when the journal failed its start-up check (read-only).\n"
+      << "# TYPE motcua_journal_broken gauge\n"
+      << "motcua_journal_broken " << (ctx.node.journal().broken() ? 1 : 0) << "\n";
     o << ctx.agent.metrics();
     if (ctx.connections) o << connection_metrics(*ctx.connections);
     c.res.status = 200;

@@ -113,6 +113,7 @@ struct Daemon::Impl {
     auto* conn = &node.journal().mutex();
     users = std::make_unique<node::UserStore>(node.db(), node.clock(), node.random(), opt.fast_password_hash, conn);
     blobs = std::make_unique<node::BlobStore>(node.data_dir(), node.db(), opt.max_blob_bytes, conn);
+    check_journal();
     dossiers = std::make_unique<node::DossierService>(node);
     agent = make_sync_agent(node);
     ctx = std::make_unique<http::HttpContext>(http::HttpContext{
@@ -134,6 +135,32 @@ struct Daemon::Impl {
     lim.head_timeout_ms = opt.head_timeout_ms > 0 ? opt.head_timeout_ms : positive("request_head_timeout_s", 10) * 1000;
     lim.min_workers = std::max(1, opt.threads);
     return std::make_shared<http::ConnectionGuard>(lim);
+  }
+
+  // The start-up check of the journal's tail (not a full verify). A broken
+  // journal is served read-only: the journal itself refuses every write
+  // (journal_broken, 503), /healthz answers 503, and the admin finds a log
+  // line and an alert (docs/operations.md).
+  void check_journal() {
+    Status t = node.journal().check_tail();
+    if (t.ok()) return;
+    if (t.error().code != "journal_broken") {  // the check itself could not read: a storage fault, not damage
+      log("event=journal_check_failed code=" + t.error().code + " message=\"" + one_line(t.error().message) + "\"");
+      return;
+    }
+    node.journal().set_broken(t.error());
+    log("event=journal_broken mode=read_only detail=\"" + one_line(t.error().message) +
+        "\" action=\"run motcua verify; restore the data directory from a backup or from the hub\"");
+    try {  // the sync log's alerts (motcua audit, GET /api/v1/audit/sync-log)
+      Alert a;
+      a.at_ms = node.clock().now_ms();
+      a.point = node.name();
+      a.kind = "journal_broken";
+      a.detail = t.error().message;
+      make_sqlite_hub_store(node)->add_alert(a);
+    } catch (const std::exception& e) {
+      log("event=alert_not_stored kind=journal_broken what=\"" + one_line(e.what()) + "\"");
+    }
   }
 
   // HTTPS when tls_cert and tls_key are configured (paths relative to the

@@ -129,10 +129,26 @@ class Journal {
   Hash32 state_hash();
 
   // Checks everything (see VerifyReport); stops listing after `max_problems`.
+  // Every derived table too: the projection, the chain heads, dossier_index,
+  // and the sync indexes hub_subject_scope and blob_refs up to the journal
+  // position they record.
   VerifyReport verify(size_t max_problems = 20);
-  // Recomputes every subject's projection from the journal.
+  // Recomputes every subject's projection (and dossier_index) from the journal.
   Status rebuild_projection();
 
+  // The quick check a daemon runs at start (not a full verify): every
+  // author's chain head against its last stored entry, and the last
+  // `per_author` entries of each chain (signature, id, stored columns, seq
+  // continuity allowing recorded gaps, hash links), and that the entry stored
+  // last belongs to a recorded chain. Error "journal_broken" (field
+  // "journal") naming the first bad entry; a storage fault as its Error.
+  Status check_tail(size_t per_author = 4);
+  // Read-only from now on: append, ingest and rebuild answer `why` (code
+  // journal_broken). The journal also sets it itself when the first append
+  // after opening finds its own chain's tail broken: it never signs onto a
+  // broken chain.
+  void set_broken(Error why);
+  std::optional<Error> broken();
 
   void set_write_hook(WriteHook hook) { hook_ = std::move(hook); }
   HybridClock& hlc() { return hlc_; }
@@ -141,6 +157,11 @@ class Journal {
 
  private:
   Entry load_row(void* stmt);
+  // check_tail() for one author whose head row says (head_seq, head_id).
+  Status check_chain(const PublicKey& author, int64_t head_seq, const Hash32& head_id, size_t per_author,
+                     const std::map<std::pair<PublicKey, int64_t>, int64_t>& gaps);
+  // Before the first append: the tail of this node's own chain.
+  Status check_own_tail();
   std::vector<Hash32> subject_heads(const std::string& subject);
   void store(const Entry& e, int64_t now_ms);
   void project(const std::vector<std::string>& subjects);
@@ -168,6 +189,8 @@ class Journal {
   SubjectProjector projector_;
   WriteHook hook_;
   std::recursive_mutex mu_;
+  std::optional<Error> broken_;  // under mu_
+  bool own_tail_checked_ = false;  // under mu_
 };
 
 }  // namespace motcua::node
