@@ -1,12 +1,14 @@
 // The sync agent of a running daemon. On a point: a background thread that
-// syncs every sync_interval_s and, after a failure, retries with exponential
-// backoff (5 s doubling up to the interval) so a link that comes back is used
-// at once. Sessions run one at a time; the journal lock is only taken per
+// syncs every sync_interval_s and, after a failure of any kind (an Error or
+// anything thrown), logs and counts it and retries with exponential backoff
+// (5 s doubling up to the interval) so a link or a disk that comes back is
+// used at once; the thread never ends on its own. Sessions run one at a time; the journal lock is only taken per
 // batch, so the counter keeps working. On a hub: status, log and metrics.
 #include "motcua/sync/agent.hpp"
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -21,9 +23,14 @@ namespace motcua::sync {
 
 namespace {
 
-void keep_tidy(RetentionTimer& timer, node::Node& n, bool force) {
-  auto r = timer.tick(n, force);
-  if (!r.ok()) std::cerr << "motcua: " << r.error().message << "\n";
+// Never throws: a failure of the bookkeeping's retention is only reported.
+void keep_tidy(RetentionTimer& timer, node::Node& n, bool force) noexcept {
+  try {
+    auto r = timer.tick(n, force);
+    if (!r.ok()) std::cerr << "motcua: " << r.error().message << "\n";
+  } catch (const std::exception&) {
+    std::cerr << "motcua: retention: " << util::current_error().message << "\n";
+  }
 }
 
 // The route and the CLI refuse a malformed `since` before asking (400 / exit 2).
@@ -56,7 +63,14 @@ class HubAgent final : public SyncAgent {
 class PointAgent final : public SyncAgent {
  public:
   // Retention of the sync bookkeeping runs at start and, hourly, after a session.
-  explicit PointAgent(node::Node& node) : node_(node) { keep_tidy(retention_, node_, true); }
+  PointAgent(node::Node& node, AgentOptions opt) : node_(node), opt_(std::move(opt)) {
+    keep_tidy(retention_, node_, true);
+    if (!opt_.log)
+      opt_.log = [](const std::string& fields) {
+        std::string line = "motcua sync: " + fields + "\n";
+        std::fwrite(line.data(), 1, line.size(), stderr);
+      };
+  }
   ~PointAgent() override { stop(); }
 
   void start() override {
@@ -77,16 +91,28 @@ class PointAgent final : public SyncAgent {
 
   Result<Json> sync_now() override {
     std::lock_guard<std::mutex> session(session_mu_);
-    return run_session();
+    auto r = run_session();
+    if (!r.ok()) note_failure(r.error());
+    return r;
   }
 
   Json status() override {
-    Json s = point_status(node_);
+    Json s;
+    try {
+      s = point_status(node_);
+      s["sync_interval_s"] = node_.config().get_int("sync_interval_s");
+    } catch (const std::exception&) {
+      Error e = util::current_error();
+      s = Json{{"role", "point"}, {"error", Json{{"code", e.code}, {"message", e.message}}}};
+    }
     s["running"] = running_.load();
     s["failures_in_a_row"] = failures_.load();
     int64_t next = next_ms_.load();
     s["next_attempt"] = next ? Json(util::iso_utc(next)) : Json(nullptr);
-    s["sync_interval_s"] = node_.config().get_int("sync_interval_s");
+    s["background"] = looping_.load();
+    s["errors_total"] = errors_total_.load();
+    std::lock_guard<std::mutex> g(failure_mu_);
+    s["last_failure"] = last_failure_.is_null() ? Json(nullptr) : last_failure_;
     return s;
   }
 
@@ -95,10 +121,21 @@ class PointAgent final : public SyncAgent {
   }
 
   std::string metrics() override {
-    Json s = point_status(node_);
-    const int64_t now = node_.clock().now_ms();
-    int64_t last = util::state_get_int(node_, "last_success_ms");
     std::ostringstream m;
+    m << "# HELP motcua_sync_errors_total Failed sync attempts of this point since the daemon started.\n"
+         "# TYPE motcua_sync_errors_total counter\n"
+      << "motcua_sync_errors_total " << errors_total_.load() << "\n";
+    Json s;
+    int64_t last = 0;
+    std::string counters;
+    try {
+      s = point_status(node_);
+      last = util::state_get_int(node_, "last_success_ms");
+      counters = sync_counters_metrics(make_sqlite_hub_store(node_)->counters(), false);
+    } catch (const std::exception&) {
+      return m.str();  // the stored sync state cannot be read: only the counter
+    }
+    const int64_t now = node_.clock().now_ms();
     m << "# HELP motcua_sync_lag_seconds Seconds since the last successful sync with the hub.\n"
          "# TYPE motcua_sync_lag_seconds gauge\n"
       << "motcua_sync_lag_seconds " << (last ? (now - last) / 1000 : -1) << "\n"
@@ -111,54 +148,111 @@ class PointAgent final : public SyncAgent {
       << "motcua_sync_waiting_blobs " << s.value("blobs_waiting", int64_t{0}) << "\n"
       << "# HELP motcua_sync_connected 1 when the last sync attempt succeeded.\n# TYPE motcua_sync_connected gauge\n"
       << "motcua_sync_connected " << (s["connected"].get<bool>() ? 1 : 0) << "\n"
-      << sync_counters_metrics(make_sqlite_hub_store(node_)->counters(), false);
+      << counters;
     return m.str();
   }
 
  private:
+  // One session; never throws (anything thrown below is its Error).
   Result<Json> run_session() {
-    std::string url = node_.config().get("hub_url");
-    if (url.empty()) return make_error("no_hub", "no hub configured (run: motcua join --hub URL --code CODE)", "hub_url");
-    if (!transport_ || url != url_) {
-      auto t = hub_transport(node_, url);
-      if (!t.ok()) return t.error();
-      transport_ = std::move(t.value());
-      url_ = url;
+    try {
+      std::string url = node_.config().get("hub_url");
+      if (url.empty())
+        return make_error("no_hub", "no hub configured (run: motcua join --hub URL --code CODE)", "hub_url");
+      if (!transport_ || url != url_) {
+        auto t = opt_.transport ? opt_.transport(url) : hub_transport(node_, url);
+        if (!t.ok()) return t.error();
+        transport_ = std::move(t.value());
+        url_ = url;
+      }
+      running_ = true;
+      auto r = sync_once(node_, *transport_);
+      running_ = false;
+      if (r.ok()) failures_ = 0;
+      else failures_++;
+      keep_tidy(retention_, node_, false);
+      return r;
+    } catch (...) {
+      running_ = false;
+      failures_++;
+      return util::current_error();
     }
-    running_ = true;
-    auto r = sync_once(node_, *transport_);
-    running_ = false;
-    if (r.ok()) failures_ = 0;
-    else failures_++;
-    keep_tidy(retention_, node_, false);
-    return r;
+  }
+
+  // Counts and logs a failed attempt; a full or unwritable disk also tells /healthz.
+  void note_failure(const Error& e) noexcept {
+    if (e.code == "no_hub") return;
+    try {
+      errors_total_++;
+      {
+        std::lock_guard<std::mutex> g(failure_mu_);
+        last_failure_ = Json{{"code", e.code}, {"message", e.message}, {"at", util::iso_utc(node_.clock().now_ms())}};
+      }
+      node_.storage_health().note(e);
+      std::string msg = e.message;
+      for (char& c : msg)
+        if (c == '\n' || c == '\r' || c == '"') c = ' ';
+      opt_.log("event=sync_failed code=" + e.code + " failures_in_a_row=" + std::to_string(failures_.load()) +
+               " message=\"" + msg + "\" next=retry_with_backoff");
+    } catch (...) {
+    }
+  }
+
+  // The pause before the next attempt: the interval, or after failures the
+  // backoff (retry_base doubling, at most the interval).
+  std::chrono::milliseconds next_wait() noexcept {
+    std::chrono::milliseconds interval = opt_.interval;
+    if (interval.count() <= 0) {
+      int64_t s = 60;
+      try {
+        s = std::max<int64_t>(1, node_.config().get_int("sync_interval_s"));
+      } catch (...) {  // unreadable setting: the default, and try again next time
+      }
+      interval = std::chrono::seconds(s);
+    }
+    const int f = failures_.load();
+    if (f <= 0) return interval;
+    const auto backoff = opt_.retry_base * (int64_t{1} << std::min(f - 1, 10));
+    return std::min(interval, std::chrono::duration_cast<std::chrono::milliseconds>(backoff));
+  }
+
+  void attempt() noexcept {
+    try {
+      if (node_.config().get("hub_url").empty()) return;
+    } catch (...) {
+      failures_++;
+      note_failure(util::current_error());
+      return;
+    }
+    std::lock_guard<std::mutex> session(session_mu_);
+    auto r = run_session();
+    if (!r.ok()) note_failure(r.error());
   }
 
   void loop() {
+    looping_ = true;
     std::unique_lock<std::mutex> lk(mu_);
     while (!stopping_) {
-      int64_t interval_s = std::max<int64_t>(1, node_.config().get_int("sync_interval_s"));
-      int64_t wait_s = interval_s;
-      if (failures_ > 0) wait_s = std::min<int64_t>(interval_s, int64_t{5} << std::min(failures_.load() - 1, 10));
+      const auto wait = next_wait();
       if (!first_) {
-        next_ms_ = node_.clock().now_ms() + wait_s * 1000;
-        cv_.wait_for(lk, std::chrono::seconds(wait_s), [&] { return stopping_; });
+        try {
+          next_ms_ = node_.clock().now_ms() + wait.count();
+        } catch (...) {
+        }
+        cv_.wait_for(lk, wait, [&] { return stopping_; });
         if (stopping_) break;
       }
       first_ = false;
       lk.unlock();
-      if (!node_.config().get("hub_url").empty()) {
-        std::lock_guard<std::mutex> session(session_mu_);
-        auto r = run_session();
-        if (!r.ok() && r.error().code != "no_hub")
-          std::cerr << "motcua sync: " << r.error().message << " (" << r.error().code << "); retrying with backoff\n";
-      }
+      attempt();
       lk.lock();
     }
     next_ms_ = 0;
+    looping_ = false;
   }
 
   node::Node& node_;
+  AgentOptions opt_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
@@ -168,16 +262,20 @@ class PointAgent final : public SyncAgent {
   std::unique_ptr<Transport> transport_;
   std::string url_;
   std::atomic<bool> running_{false};
+  std::atomic<bool> looping_{false};
   std::atomic<int> failures_{0};
   std::atomic<int64_t> next_ms_{0};
+  std::atomic<int64_t> errors_total_{0};
+  std::mutex failure_mu_;
+  Json last_failure_;
   RetentionTimer retention_;
 };
 
 }  // namespace
 
-std::unique_ptr<SyncAgent> make_sync_agent(node::Node& node) {
+std::unique_ptr<SyncAgent> make_sync_agent(node::Node& node, AgentOptions options) {
   if (node.role() == node::Role::Hub) return std::make_unique<HubAgent>(node);
-  return std::make_unique<PointAgent>(node);
+  return std::make_unique<PointAgent>(node, std::move(options));
 }
 
 }  // namespace motcua::sync

@@ -115,7 +115,9 @@ struct Daemon::Impl {
     blobs = std::make_unique<node::BlobStore>(node.data_dir(), node.db(), opt.max_blob_bytes, conn);
     check_journal();
     dossiers = std::make_unique<node::DossierService>(node);
-    agent = make_sync_agent(node);
+    AgentOptions ao;
+    ao.log = [this](const std::string& fields) { log(fields); };
+    agent = make_sync_agent(node, std::move(ao));
     ctx = std::make_unique<http::HttpContext>(http::HttpContext{
         node, *users, *blobs, *dossiers, *agent, metrics, opt.max_body_bytes, opt.session_ttl_s * 1000,
         &guard->counters(), [this](const std::string& fields) { log(fields); }});

@@ -100,7 +100,13 @@ std::string state_get(node::Node& n, const std::string& key) {
 
 int64_t state_get_int(node::Node& n, const std::string& key) {
   std::string v = state_get(n, key);
-  return v.empty() ? 0 : std::stoll(v);
+  if (v.empty()) return 0;
+  int64_t out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size())
+    throw std::runtime_error("the stored sync state '" + key + "' is not a whole number (a damaged value: '" +
+                             v.substr(0, 32) + "')");
+  return out;
 }
 
 void state_set(node::Node& n, const std::string& key, const std::string& value) {

@@ -34,6 +34,7 @@ Error current_error();
 
 // The sync_state key/value map on the node's database (caller holds the journal lock or not: these lock).
 std::string state_get(node::Node& n, const std::string& key);
+// A stored value that is not a whole number throws (a damaged row).
 int64_t state_get_int(node::Node& n, const std::string& key);
 void state_set(node::Node& n, const std::string& key, const std::string& value);
 

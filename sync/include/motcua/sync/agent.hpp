@@ -1,10 +1,13 @@
 // The sync side of a running daemon, as the HTTP API and CLI see it.
 #pragma once
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "motcua/canonical.hpp"
 #include "motcua/result.hpp"
+#include "motcua/sync/transport.hpp"
 
 namespace motcua::node {
 class Node;
@@ -14,7 +17,10 @@ namespace motcua::sync {
 
 // On a point: syncs with the hub in the background (at config sync_interval_s
 // and, with backoff, when a failed link comes back) without blocking the
-// counter. On a hub: no background work; status/log still answer.
+// counter. Whatever a session runs into (a busy or full database, a damaged
+// stored value, a garbled hub answer) is caught, logged, counted and retried:
+// the background thread ends only with stop(). On a hub: no background work;
+// status/log still answer.
 class SyncAgent {
  public:
   virtual ~SyncAgent() = default;
@@ -22,7 +28,9 @@ class SyncAgent {
   virtual void stop() = 0;   // joins the thread; idempotent
   // Runs one full session now (point). Summary JSON: entries/bytes each way, result.
   virtual Result<Json> sync_now() = 0;
-  // GET /api/v1/sync/status body.
+  // GET /api/v1/sync/status body. On a point also: "background" (the thread
+  // runs), "errors_total" (failed attempts since start) and "last_failure"
+  // ({code, message, at} or null).
   virtual Json status() = 0;
   // GET /api/v1/audit/sync-log body; point = "" for all, since = "" or ISO-8601.
   virtual Json sync_log(const std::string& point, const std::string& since) = 0;
@@ -30,6 +38,17 @@ class SyncAgent {
   virtual std::string metrics() = 0;
 };
 
-std::unique_ptr<SyncAgent> make_sync_agent(node::Node& node);
+struct AgentOptions {
+  // How the point reaches the hub at `url`; default: hub_transport().
+  std::function<Result<std::unique_ptr<Transport>>(const std::string& url)> transport;
+  // Pause between syncs; zero: config sync_interval_s.
+  std::chrono::milliseconds interval{0};
+  // First pause after a failure, doubling (up to the interval) while failures go on.
+  std::chrono::milliseconds retry_base{5000};
+  // Receives one line of key=value fields per failed attempt; default: stderr.
+  std::function<void(const std::string& fields)> log;
+};
+
+std::unique_ptr<SyncAgent> make_sync_agent(node::Node& node, AgentOptions options = {});
 
 }  // namespace motcua::sync
