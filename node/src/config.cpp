@@ -39,6 +39,7 @@ static const ConfigKey* find_key(const std::string& k) {
 }
 
 std::string Config::get(const std::string& key) const {
+  std::lock_guard<std::recursive_mutex> g(*mu_);
   SQLite::Statement q(*db_, "SELECT value FROM config WHERE key = ?");
   q.bind(1, key);
   if (q.executeStep()) return q.getColumn(0).getString();
@@ -79,6 +80,7 @@ Status Config::set(const std::string& key, const std::string& value) try {
   }
   if (key == "code_pattern" && value.find("{seq4}") == std::string::npos)
     return make_error("invalid_value", "code_pattern must contain {seq4}", key);
+  std::lock_guard<std::recursive_mutex> g(*mu_);
   SQLite::Statement up(*db_, "INSERT OR REPLACE INTO config (key, value) VALUES (?, ?)");
   up.bind(1, key);
   up.bind(2, value);

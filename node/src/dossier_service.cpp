@@ -40,6 +40,7 @@ Status DossierService::Impl::ready() try {
 }
 
 bool DossierService::Impl::blob_exists(const std::string& id) {
+  std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
   auto& db = *node.db();
   SQLite::Statement t(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'blobs'");
   if (t.executeStep()) {

@@ -69,21 +69,26 @@ Result<std::unique_ptr<Node>> Node::open(const OpenOptions& opt) try {
     return make_error("key_mismatch", "node.key does not belong to this database (public keys differ)");
   n->role_ = n->meta("role") == "hub" ? Role::Hub : Role::Point;
   n->name_ = n->meta("name");
-  n->config_ = std::make_unique<Config>(n->db_);
   n->journal_ = std::make_unique<Journal>(n->db_, n->keys_, *n->clock_,
                                           opt.projector ? opt.projector : default_projector());
+  n->config_ = std::make_unique<Config>(n->db_, &n->journal_->mutex());
   return n;
 } catch (const SQLite::Exception& e) {
   return schema::storage_error(e);
 }
 
+// Before the journal exists (inside open()) nothing else uses the connection.
 std::string Node::meta(const std::string& key) const {
+  std::unique_lock<std::recursive_mutex> g;
+  if (journal_) g = std::unique_lock<std::recursive_mutex>(journal_->mutex());
   SQLite::Statement q(*db_, "SELECT value FROM node_meta WHERE key = ?");
   q.bind(1, key);
   return q.executeStep() ? q.getColumn(0).getString() : std::string();
 }
 
 void Node::set_meta(const std::string& key, const std::string& value) {
+  std::unique_lock<std::recursive_mutex> g;
+  if (journal_) g = std::unique_lock<std::recursive_mutex>(journal_->mutex());
   SQLite::Statement q(*db_, "INSERT OR REPLACE INTO node_meta (key, value) VALUES (?, ?)");
   q.bind(1, key);
   q.bind(2, value);

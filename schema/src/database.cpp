@@ -2,6 +2,11 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <vector>
 
 #include "motcua/schema/storage.hpp"
@@ -24,6 +29,17 @@ void rollback_if_open(SQLite::Database& db) noexcept {
   try {
     if (db.getHandle() && sqlite3_get_autocommit(db.getHandle()) == 0) db.exec("ROLLBACK");
   } catch (...) {
+  }
+}
+
+// A database (and its -wal, -shm) that a group or others may read, as an
+// older motcua or a copy by hand may have left it, is made owner-only.
+void tighten_modes(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const std::string p = path + suffix;
+    struct stat st;
+    if (::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0)
+      (void)::chmod(p.c_str(), st.st_mode & 0700);
   }
 }
 
@@ -54,6 +70,14 @@ Status in_transaction(SQLite::Database& db, const std::function<Status()>& fn) {
 
 Result<std::shared_ptr<SQLite::Database>> open_database(const std::string& path, const OpenOptions& opt) {
   std::shared_ptr<SQLite::Database> db;
+  if (opt.create && !opt.read_only && !path.empty() && path[0] != ':' && path.rfind("file:", 0) != 0) {
+    // The file holds password and session hashes: created 0600 whatever the
+    // umask. SQLite gives the -wal and -shm files it creates later the
+    // database file's mode, so they are 0600 too.
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return storage_error_errno(errno, "cannot create database " + path, "database_error");
+    ::close(fd);
+  }
   try {
     int flags = opt.read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE;
     if (opt.create && !opt.read_only) flags |= SQLite::OPEN_CREATE;
@@ -87,6 +111,7 @@ Result<std::shared_ptr<SQLite::Database>> open_database(const std::string& path,
   } catch (const SQLite::Exception& e) {
     return make_error("database_error", std::string("cannot open database ") + path + ": " + e.what());
   }
+  if (!opt.read_only) tighten_modes(path);
   return db;
 }
 

@@ -2,6 +2,9 @@
 // database at its page limit) and a database that refuses writes answer 503
 // storage_full / storage_unwritable with nothing half-written; /healthz says
 // so while it lasts and is 200 again, without a restart, once writes work.
+// Also: the files of a node are owner-only.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <cerrno>
 
@@ -220,4 +223,40 @@ TEST_CASE("a full disk under an attachment upload answers 503 storage_full", "[s
   REQUIRE(r);
   CHECK(r->status == 503);
   CHECK(error_code(r) == "storage_full");
+}
+
+TEST_CASE("the node's database and its WAL files are owner-only", "[storage]") {
+  test::TempDir dir("modes");
+  ManualClock clock{test::kTuesdayMorningMs};
+  SeededRandom rng{5};
+  const mode_t old_umask = ::umask(022);  // a usual umask: files would be 0644
+  auto mode = [](const std::string& p) {
+    struct stat st;
+    REQUIRE(::stat(p.c_str(), &st) == 0);
+    return st.st_mode & 0777;
+  };
+  {
+    auto n = test::make_node(dir.sub("node"), clock, rng);
+    CHECK(mode(node::db_path(dir.sub("node"))) == 0600);
+    sync::DaemonOptions opt;
+    opt.port = 0;
+    opt.background_sync = false;
+    opt.log = [](const std::string&) {};
+    sync::Daemon d(*n, opt);
+    REQUIRE(d.bind().ok());
+    std::thread t([&] { (void)d.run(); });
+    httplib::Client c("127.0.0.1", d.port());
+    CHECK(c.Get("/healthz")->status == 200);
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      INFO(suffix);
+      CHECK(mode(node::db_path(dir.sub("node")) + suffix) == 0600);
+    }
+    d.stop();
+    t.join();
+  }
+  // A database left readable by others (an older version, a copy by hand) is tightened when opened.
+  ::chmod(node::db_path(dir.sub("node")).c_str(), 0644);
+  { auto n = test::open_existing(dir.sub("node"), clock); }
+  CHECK(mode(node::db_path(dir.sub("node"))) == 0600);
+  ::umask(old_umask);
 }

@@ -2,6 +2,7 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,10 @@ const std::vector<ConfigKey>& config_keys();
 
 class Config {
  public:
-  explicit Config(std::shared_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+  // `db_mutex`: the lock that serialises use of the shared connection `db`
+  // (Journal::mutex()); null: the store's own lock.
+  explicit Config(std::shared_ptr<SQLite::Database> db, std::recursive_mutex* db_mutex = nullptr)
+      : db_(std::move(db)), mu_(db_mutex ? db_mutex : &own_mu_) {}
   // Value set by `config set`, else the default. Unknown keys: empty string.
   std::string get(const std::string& key) const;
   int64_t get_int(const std::string& key) const;
@@ -36,6 +40,8 @@ class Config {
 
  private:
   std::shared_ptr<SQLite::Database> db_;
+  mutable std::recursive_mutex own_mu_;
+  std::recursive_mutex* mu_;
 };
 
 }  // namespace motcua::node

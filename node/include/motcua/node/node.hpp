@@ -41,6 +41,7 @@ class Node {
   const std::string& data_dir() const { return dir_; }
   Role role() const { return role_; }
   const std::string& name() const { return name_; }
+  // node_meta values, under the connection's lock (SQLite errors throw).
   std::string meta(const std::string& key) const;
   void set_meta(const std::string& key, const std::string& value);
   const KeyPair& keys() const { return keys_; }

@@ -26,7 +26,9 @@ struct OpenOptions {
 };
 
 // Opens (and migrates) the database at `path`: WAL, synchronous=FULL,
-// foreign_keys=ON, busy timeout. A database written by a newer motcua is
+// foreign_keys=ON, busy timeout. A file it creates is 0600 (and so are the
+// -wal and -shm SQLite adds); opened read-write, one readable by group or
+// others is made owner-only. A database written by a newer motcua is
 // refused with error code "schema_too_new" and left untouched.
 Result<std::shared_ptr<SQLite::Database>> open_database(const std::string& path, const OpenOptions& opt);
 
