@@ -343,12 +343,8 @@ Result<std::vector<Entry>> Journal::append_batch(const std::vector<EntryDraft>& 
     group_->committed++;
   }
   return out;
-} catch (const SQLite::Exception& e) {
-  return schema::storage_error(e);
-} catch (const JournalDamaged& e) {
-  Error err = journal_broken_error(e.what());
-  set_broken(err);
-  return err;
+} catch (...) {
+  return write_failed();
 }
 
 Result<Entry> Journal::append(const EntryDraft& draft, Commit commit) {
@@ -472,12 +468,8 @@ Result<int64_t> Journal::ingest(const std::vector<Entry>& entries) try {
   });
   if (!s.ok()) return s.error();
   return added;
-} catch (const SQLite::Exception& e) {
-  return schema::storage_error(e);
-} catch (const JournalDamaged& e) {
-  Error err = journal_broken_error(e.what());
-  set_broken(err);
-  return err;
+} catch (...) {
+  return write_failed();
 }
 
 std::optional<Entry> Journal::get(const Hash32& id) {
@@ -875,6 +867,12 @@ Status Journal::check_own_tail() {
                                 std::to_string(any.getColumn(0).getInt64()) +
                                 ": this node's entries have no recorded chain head");
   return ok_status();
+}
+
+Error Journal::write_failed() {
+  Error err = current_exception_error();  // rethrows what is not a storage or chain fault
+  if (err.code == "journal_broken") set_broken(err);
+  return err;
 }
 
 void Journal::set_broken(Error why) {

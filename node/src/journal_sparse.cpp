@@ -171,12 +171,8 @@ Result<int64_t> Journal::ingest_batch(const std::vector<Entry>& entries, bool sp
   });
   if (!s.ok()) return s.error();
   return added;
-} catch (const SQLite::Exception& e) {
-  return schema::storage_error(e);
-} catch (const JournalDamaged& e) {
-  Error err = journal_broken_error(e.what());
-  set_broken(err);
-  return err;
+} catch (...) {
+  return write_failed();
 }
 
 }  // namespace motcua::node

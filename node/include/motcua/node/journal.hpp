@@ -156,6 +156,9 @@ class Journal {
   std::recursive_mutex& mutex() { return mu_; }
 
  private:
+  // In a catch handler of a write (append, ingest): the Error for the fault
+  // being handled; a damaged chain also makes the journal read-only.
+  Error write_failed();
   Entry load_row(void* stmt);
   // check_tail() for one author whose head row says (head_seq, head_id).
   Status check_chain(const PublicKey& author, int64_t head_seq, const Hash32& head_id, size_t per_author,
