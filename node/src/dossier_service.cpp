@@ -7,7 +7,6 @@
 #include "dossier_service_impl.hpp"
 #include "motcua/schema/database.hpp"
 #include "procedures.hpp"
-#include "receipt.hpp"
 #include "reference_data.hpp"
 #include "validation.hpp"
 
@@ -64,7 +63,6 @@ Result<Json> DossierService::Impl::state(const std::string& code) try {
 Json DossierService::Impl::view(Json s) {
   s.erase("search_key");
   const std::string code = s.value("code", "");
-  s["receipt_url"] = "/api/v1/dossiers/" + code + "/receipt";
   bool overdue = false;
   if (s["due_at"].is_string() && unfinished(s.value("status", 0)) && s["cancelled"].is_null() && s["paused"].is_null()) {
     auto due = cal::parse_iso(s["due_at"].get<std::string>());
@@ -128,8 +126,7 @@ Result<Json> DossierService::intake(const Actor& who, const Json& request) try {
                 {"status", rules::kNew},
                 {"status_name", rules::status_name(rules::kNew)},
                 {"received_at", body["received_at"]},
-                {"due_at", body["due_at"]},
-                {"receipt_url", "/api/v1/dossiers/" + code.value() + "/receipt"}};
+                {"due_at", body["due_at"]}};
   }();
   if (!recorded.ok()) return recorded;
   // On disk before the clerk sees the code: concurrent intakes share the flush.
@@ -219,13 +216,13 @@ Result<Json> DossierService::get(const std::string& code) try {
   return current_exception_error();
 }
 
-Result<std::string> DossierService::receipt_html(const std::string& code) try {
+Result<Json> DossierService::receipt(const std::string& code) try {
   std::lock_guard<std::recursive_mutex> g(impl_->node.journal().mutex());
   auto s = impl_->state(code);
   if (!s.ok()) return s.error();
   std::string agency = impl_->node.config().get("agency_name");
   if (agency.empty()) agency = s.value().value("origin_point", impl_->node.name());
-  return render_receipt(s.value(), agency);
+  return Json{{"dossier", std::move(s.value())}, {"agency_name", agency}};
 } catch (const std::runtime_error&) {
   return current_exception_error();
 }

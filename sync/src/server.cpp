@@ -16,15 +16,16 @@
 #include <mutex>
 #include <thread>
 
-#include "guarded_server.hpp"
-#include "http_router.hpp"
-#include "http_util.hpp"
-#include "motcua/node/api_error.hpp"
+#include "motcua/http/guarded_server.hpp"
+#include "motcua/http/router.hpp"
+#include "motcua/http/util.hpp"
+#include "motcua/http/api_error.hpp"
 #include "motcua/node/node.hpp"
 #include "motcua/schema/storage.hpp"
 #include "motcua/sync/agent.hpp"
 #include "motcua/sync/hub.hpp"
 #include "motcua/sync/hub_store.hpp"
+#include "ops_routes.hpp"
 #include "sync_routes.hpp"
 #include "sync_util.hpp"
 
@@ -119,7 +120,7 @@ struct Daemon::Impl {
     ao.log = [this](const std::string& fields) { log(fields); };
     agent = make_sync_agent(node, std::move(ao));
     ctx = std::make_unique<http::HttpContext>(http::HttpContext{
-        node, *users, *blobs, *dossiers, *agent, metrics, opt.max_body_bytes, opt.session_ttl_s * 1000,
+        node, *users, *blobs, *dossiers, metrics, opt.max_body_bytes, opt.session_ttl_s * 1000,
         &guard->counters(), [this](const std::string& fields) { log(fields); }});
     configure();
   }
@@ -319,7 +320,7 @@ struct Daemon::Impl {
           else if (status == 413) e = make_error("too_large", "the request body is larger than this server accepts");
           else if (status == 400) e = make_error("bad_request", "the request could not be understood");
           else e = make_error("http_" + std::to_string(status), "the request failed with HTTP status " + std::to_string(status));
-          res.set_content(node::error_json(e).dump(), "application/json; charset=utf-8");
+          res.set_content(http::error_json(e).dump(), "application/json; charset=utf-8");
           return httplib::Server::HandlerResponse::Handled;
         }));
 
@@ -362,10 +363,8 @@ struct Daemon::Impl {
     });
 
     http::Router router(server, *ctx);
-    http::mount_session_routes(router);
-    http::mount_dossier_routes(router);
-    http::mount_blob_routes(router);
-    http::mount_ops_routes(router);
+    http::mount_counter_routes(router);
+    mount_ops_routes(router, *agent);
     mount_sync_routes(server, node);
   }
 };

@@ -2,8 +2,8 @@
 
 #include <memory>
 
-#include "guarded_server.hpp"
-#include "motcua/node/api_error.hpp"
+#include "motcua/http/guarded_server.hpp"
+#include "motcua/http/api_error.hpp"
 #include "motcua/node/node.hpp"
 #include "motcua/sync/hub.hpp"
 
@@ -39,7 +39,7 @@ void mount_sync_routes(httplib::Server& server, node::Node& node) {
                                  "body")
                     : make_error("bad_request", "the sync message could not be read", "body");
       res.status = over ? 413 : 400;
-      res.set_content(node::error_json(e).dump(), "application/json; charset=utf-8");
+      res.set_content(http::error_json(e).dump(), "application/json; charset=utf-8");
       return;
     }
     WireResponse out = hub->handle(w);

@@ -1,4 +1,4 @@
-// fuzz_http_bodies: the daemon's route handlers (sync/src/http_*.cpp) called
+// fuzz_http_bodies: the daemon's route handlers (node/http/src/*.cpp, sync/src/ops_routes.cpp) called
 // in-process, without sockets. The harness mounts every route on a router
 // that records them (Router::record_into), on a point node with users of each
 // role and a few dossiers in different states. Input:
@@ -18,9 +18,10 @@
 #include <cstdio>
 #include <regex>
 
-#include "../../sync/src/http_metrics.hpp"
-#include "../../sync/src/http_router.hpp"
-#include "../../sync/src/http_util.hpp"
+#include "motcua/http/metrics.hpp"
+#include "motcua/http/router.hpp"
+#include "motcua/http/util.hpp"
+#include "../../sync/src/ops_routes.hpp"
 #include "../unit/test_util.hpp"
 #include "harness.hpp"
 #include "motcua/node/blobs.hpp"
@@ -33,7 +34,6 @@ namespace motcua::fuzz {
 
 namespace {
 
-namespace http = sync::http;
 using node::UserRole;
 
 struct Route {
@@ -66,16 +66,14 @@ struct HttpWorld {
     blobs = std::make_unique<node::BlobStore>(node->data_dir(), node->db(), node->config().get_int("max_blob_bytes"), conn);
     dossiers = std::make_unique<node::DossierService>(*node);
     agent = sync::make_sync_agent(*node);
-    ctx = std::make_unique<http::HttpContext>(http::HttpContext{*node, *users, *blobs, *dossiers, *agent, metrics,
+    ctx = std::make_unique<http::HttpContext>(http::HttpContext{*node, *users, *blobs, *dossiers, metrics,
                                                                 node->config().get_int("max_body_bytes"),
                                                                 node->config().get_int("session_ttl_s") * 1000});
     std::vector<http::MountedRoute> mounted;
     http::Router router(server, *ctx);
     router.record_into(&mounted);
-    http::mount_session_routes(router);
-    http::mount_dossier_routes(router);
-    http::mount_blob_routes(router);
-    http::mount_ops_routes(router);
+    http::mount_counter_routes(router);
+    sync::mount_ops_routes(router, *agent);
     for (auto& m : mounted) {
       auto id = blake2b256(m.method + " " + m.pattern)[0];
       routes.push_back(Route{m, std::regex(http::pattern_regex(m.pattern)), id});

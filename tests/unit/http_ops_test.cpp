@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <regex>
 
-#include "../../sync/src/http_util.hpp"
+#include "motcua/http/util.hpp"
 #include "http_test_util.hpp"
 
 using namespace motcua;
@@ -68,13 +68,13 @@ TEST_CASE("metrics are Prometheus text with requests by route and status", "[htt
 }
 
 TEST_CASE("metrics are only for clients on this machine", "[http][ops]") {
-  CHECK(sync::http::is_loopback("127.0.0.1"));
-  CHECK(sync::http::is_loopback("127.3.4.5"));
-  CHECK(sync::http::is_loopback("::1"));
-  CHECK(sync::http::is_loopback("::ffff:127.0.0.1"));
-  CHECK_FALSE(sync::http::is_loopback("10.0.0.7"));
-  CHECK_FALSE(sync::http::is_loopback("::ffff:192.168.1.2"));
-  CHECK_FALSE(sync::http::is_loopback("fe80::1"));
+  CHECK(http::is_loopback("127.0.0.1"));
+  CHECK(http::is_loopback("127.3.4.5"));
+  CHECK(http::is_loopback("::1"));
+  CHECK(http::is_loopback("::ffff:127.0.0.1"));
+  CHECK_FALSE(http::is_loopback("10.0.0.7"));
+  CHECK_FALSE(http::is_loopback("::ffff:192.168.1.2"));
+  CHECK_FALSE(http::is_loopback("fe80::1"));
 }
 
 TEST_CASE("one log line per request names the route pattern, not the personal data", "[http][ops]") {

@@ -11,7 +11,7 @@
 #include "fault_vfs.hpp"
 #include "http_test_util.hpp"
 #include "served_node.hpp"
-#include "motcua/node/api_error.hpp"
+#include "motcua/http/api_error.hpp"
 #include "motcua/schema/database.hpp"
 #include "motcua/schema/storage.hpp"
 
@@ -75,7 +75,7 @@ TEST_CASE("SQLite result codes and errno map onto the storage fault codes", "[st
   CHECK(schema::storage_error_errno(EBADF, "write", "disk_error").code == "disk_error");
 
   for (const char* code : {"storage_full", "storage_unwritable", "storage_busy", "journal_broken"})
-    CHECK(node::http_status(make_error(code, "")) == 503);
+    CHECK(http::http_status(make_error(code, "")) == 503);
   CHECK(schema::is_storage_fault(make_error("storage_full", "")));
   CHECK(schema::is_storage_fault(make_error("storage_unwritable", "")));
   CHECK_FALSE(schema::is_storage_fault(make_error("storage_busy", "")));

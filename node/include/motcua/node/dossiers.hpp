@@ -1,7 +1,7 @@
 // The dossier domain of DOMAIN.md: intake, the life of a dossier as signed
 // journal events, validation, codes, due dates, catalogue, receipt, conflicts.
 // Transport-agnostic: the HTTP layer maps requests onto these calls and
-// Errors onto statuses with node::http_status().
+// Errors onto statuses with http::http_status().
 #pragma once
 #include <memory>
 #include <string>
@@ -62,7 +62,7 @@ class DossierService {
   ~DossierService();
 
   // POST /api/v1/dossiers. `request` is the parsed body. Returns the 201 body:
-  // {code, status, received_at, due_at, receipt_url}. Errors name the field.
+  // {code, status, status_name, received_at, due_at}. Errors name the field.
   Result<Json> intake(const Actor& who, const Json& request);
   // PATCH /api/v1/dossiers/{code}: only before acceptance, else invalid_transition.
   Result<Json> update(const Actor& who, const std::string& code, const Json& patch);
@@ -74,7 +74,8 @@ class DossierService {
   Result<Json> get(const std::string& code);  // current state incl. conflicts[]
   Result<Json> list(const DossierListQuery& q);  // {"items": [...], "next_cursor": "..."|null}
   Result<Json> history(const std::string& code);  // {"code", "events": [{type,node,user,time,hlc,body,entry_hash}]}
-  Result<std::string> receipt_html(const std::string& code);  // Mẫu 01, printable
+  // What the Mẫu 01 receipt shows: {dossier: the projection, agency_name}.
+  Result<Json> receipt(const std::string& code);
 
   Result<Json> search_procedures(const std::string& q, const std::string& field, const std::string& level, int limit);
   Result<Json> get_procedure(const std::string& code);

@@ -2,11 +2,11 @@
 #include <fstream>
 #include <memory>
 
-#include "guarded_server.hpp"
-#include "http_router.hpp"
-#include "http_util.hpp"
+#include "motcua/http/guarded_server.hpp"
+#include "motcua/http/router.hpp"
+#include "motcua/http/util.hpp"
 
-namespace motcua::sync::http {
+namespace motcua::http {
 
 void mount_blob_routes(Router& r) {
   HttpContext& ctx = r.ctx();
@@ -63,4 +63,4 @@ void mount_blob_routes(Router& r) {
   });
 }
 
-}  // namespace motcua::sync::http
+}  // namespace motcua::http

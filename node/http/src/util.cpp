@@ -1,11 +1,11 @@
-#include "http_util.hpp"
+#include "motcua/http/util.hpp"
 
 #include <charconv>
 
 #include "motcua/json_read.hpp"
-#include "motcua/node/api_error.hpp"
+#include "motcua/http/api_error.hpp"
 
-namespace motcua::sync::http {
+namespace motcua::http {
 
 RequestState& current_request() {
   thread_local RequestState state;
@@ -22,15 +22,15 @@ void send_json(httplib::Response& res, int status, const Json& body) {
 void send_error(httplib::Response& res, const Error& e) {
   current_request().error_code = e.code;
   current_request().error_message = e.message;
-  send_json(res, node::http_status(e), node::error_json(e));
+  send_json(res, http::http_status(e), http::error_json(e));
 }
 
 void send_error(httplib::Response& res, const Error& e, const Json& extra) {
   current_request().error_code = e.code;
   current_request().error_message = e.message;
-  Json body = node::error_json(e);
+  Json body = http::error_json(e);
   for (auto it = extra.begin(); it != extra.end(); ++it) body["error"][it.key()] = it.value();
-  send_json(res, node::http_status(e), body);
+  send_json(res, http::http_status(e), body);
 }
 
 Result<Json> parse_object(const std::string& body, bool empty_ok) {
@@ -127,4 +127,4 @@ bool is_loopback(const std::string& addr) {
   return addr.rfind("127.", 0) == 0 || addr == "::1" || addr.rfind("::ffff:127.", 0) == 0;
 }
 
-}  // namespace motcua::sync::http
+}  // namespace motcua::http

@@ -1,8 +1,8 @@
 // POST /api/v1/sessions (log in) and DELETE /api/v1/sessions (log out).
-#include "http_router.hpp"
-#include "http_util.hpp"
+#include "motcua/http/router.hpp"
+#include "motcua/http/util.hpp"
 
-namespace motcua::sync::http {
+namespace motcua::http {
 
 void mount_session_routes(Router& r) {
   HttpContext& ctx = r.ctx();
@@ -35,4 +35,4 @@ void mount_session_routes(Router& r) {
   });
 }
 
-}  // namespace motcua::sync::http
+}  // namespace motcua::http

@@ -2,7 +2,8 @@
 // and a handler that gets the parsed request. The router does the common
 // work in one place: request bodies within the size limit, bearer-token
 // authentication (401), role checks (403), and naming the route for the
-// access log and the metrics. Private to sync/.
+// access log and the metrics. Used by the counter's routes here and by the
+// sync, hub and operations routes of sync/.
 #pragma once
 #include <httplib.h>
 
@@ -11,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "guarded_server.hpp"
-#include "http_metrics.hpp"
+#include "motcua/http/guarded_server.hpp"
+#include "motcua/http/metrics.hpp"
 #include "motcua/node/blobs.hpp"
 #include "motcua/node/dossiers.hpp"
 #include "motcua/node/users.hpp"
@@ -21,11 +22,7 @@ namespace motcua::node {
 class Node;
 }
 
-namespace motcua::sync {
-class SyncAgent;
-}
-
-namespace motcua::sync::http {
+namespace motcua::http {
 
 // Everything the handlers share; lives as long as the daemon.
 struct HttpContext {
@@ -33,7 +30,6 @@ struct HttpContext {
   node::UserStore& users;
   node::BlobStore& blobs;
   node::DossierService& dossiers;
-  SyncAgent& agent;
   HttpMetrics& metrics;
   int64_t max_body_bytes = 0;
   int64_t session_ttl_ms = 0;
@@ -106,10 +102,11 @@ class Router {
 bool read_body(const httplib::Request& req, const httplib::ContentReader& reader,
                const std::function<void(const char*, size_t)>& sink, bool& multipart);
 
-// The routes of each area (http_*.cpp).
+// The counter's routes (node/http/src/*.cpp): sign-in, dossiers and
+// procedures, attachments. sync/ mounts the operations and sync routes.
 void mount_session_routes(Router& r);
 void mount_dossier_routes(Router& r);
 void mount_blob_routes(Router& r);
-void mount_ops_routes(Router& r);
+void mount_counter_routes(Router& r);  // the three above
 
-}  // namespace motcua::sync::http
+}  // namespace motcua::http

@@ -1,10 +1,11 @@
 // Procedures, dossiers and conflicts: the HTTP face of node::DossierService.
 // Roles named in API.md are checked here; the transitions "by role, see
 // DOMAIN.md" are checked by the service's state machine (403 from it too).
-#include "http_router.hpp"
-#include "http_util.hpp"
+#include "motcua/http/forms.hpp"
+#include "motcua/http/router.hpp"
+#include "motcua/http/util.hpp"
 
-namespace motcua::sync::http {
+namespace motcua::http {
 
 namespace {
 
@@ -25,6 +26,13 @@ void send_service_error(HttpContext& ctx, Call& c, const Error& e, const std::st
 void reply(HttpContext& ctx, Call& c, const Result<Json>& r, int status, const std::string& code = {}) {
   if (!r.ok()) return send_service_error(ctx, c, r.error(), code);
   send_json(c.res, status, r.value());
+}
+
+// A dossier as the API shows it: with the link to its printable receipt.
+Result<Json> with_receipt_url(Result<Json> r) {
+  if (r.ok() && r->is_object() && r->contains("code") && (*r)["code"].is_string())
+    (*r)["receipt_url"] = "/api/v1/dossiers/" + (*r)["code"].get<std::string>() + "/receipt";
+  return r;
 }
 
 struct Action {
@@ -51,7 +59,7 @@ void mount_dossier_routes(Router& r) {
   r.post("/api/v1/dossiers", Access::User, kCounter, [&ctx](Call& c) {
     auto body = parse_object(c.body);
     if (!body.ok()) return send_error(c.res, body.error());
-    auto made = ctx.dossiers.intake(*c.actor, *body);
+    auto made = with_receipt_url(ctx.dossiers.intake(*c.actor, *body));
     if (made.ok() && made->contains("code") && (*made)["code"].is_string())
       c.res.set_header("Location", "/api/v1/dossiers/" + (*made)["code"].get<std::string>());
     reply(ctx, c, made, 201);
@@ -70,7 +78,7 @@ void mount_dossier_routes(Router& r) {
   });
 
   r.get("/api/v1/dossiers/{code}", Access::User, kAny,
-        [&ctx](Call& c) { reply(ctx, c, ctx.dossiers.get(c.param(1)), 200); });
+        [&ctx](Call& c) { reply(ctx, c, with_receipt_url(ctx.dossiers.get(c.param(1))), 200); });
 
   r.patch("/api/v1/dossiers/{code}", Access::User, kCounter, [&ctx](Call& c) {
     auto body = parse_object(c.body);
@@ -100,12 +108,13 @@ void mount_dossier_routes(Router& r) {
         [&ctx](Call& c) { reply(ctx, c, ctx.dossiers.history(c.param(1)), 200); });
 
   r.get("/api/v1/dossiers/{code}/receipt", Access::User, kAny, [&ctx](Call& c) {
-    auto html = ctx.dossiers.receipt_html(c.param(1));
-    if (!html.ok()) return send_error(c.res, html.error());
+    auto data = ctx.dossiers.receipt(c.param(1));
+    if (!data.ok()) return send_error(c.res, data.error());
+    const std::string html = render_receipt((*data)["dossier"], (*data).value("agency_name", ""));
     c.res.status = 200;
     c.res.set_header("Cache-Control", "no-store");
     c.res.set_header("X-Content-Type-Options", "nosniff");
-    c.res.set_content(*html, "text/html; charset=utf-8");
+    c.res.set_content(html, "text/html; charset=utf-8");
   });
 
   const Roles reviewers = {UserRole::Admin, UserRole::Officer};
@@ -118,4 +127,4 @@ void mount_dossier_routes(Router& r) {
   });
 }
 
-}  // namespace motcua::sync::http
+}  // namespace motcua::http

@@ -3,7 +3,7 @@
 #include "motcua/canonical.hpp"
 #include "motcua/result.hpp"
 
-namespace motcua::node {
+namespace motcua::http {
 
 // Error codes used across the node (the "code" of the error JSON):
 //   400: invalid_json, unknown_field, wrong_type, missing_field, invalid_value,

@@ -1,8 +1,8 @@
-#include "motcua/node/api_error.hpp"
+#include "motcua/http/api_error.hpp"
 
 #include <map>
 
-namespace motcua::node {
+namespace motcua::http {
 
 int http_status(const Error& e) {
   static const std::map<std::string, int> m = {

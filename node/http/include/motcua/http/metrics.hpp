@@ -1,5 +1,5 @@
 // Request counters and latency histograms of the daemon, rendered in the
-// Prometheus text exposition format (version 0.0.4). Private to sync/.
+// Prometheus text exposition format (version 0.0.4). Shared by node/http and sync/.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -8,7 +8,7 @@
 #include <string>
 #include <tuple>
 
-namespace motcua::sync::http {
+namespace motcua::http {
 
 class HttpMetrics {
  public:
@@ -35,4 +35,4 @@ class HttpMetrics {
 // A Prometheus label value with \, " and newline escaped.
 std::string prom_escape(const std::string& v);
 
-}  // namespace motcua::sync::http
+}  // namespace motcua::http

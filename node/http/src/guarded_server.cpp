@@ -1,4 +1,4 @@
-#include "guarded_server.hpp"
+#include "motcua/http/guarded_server.hpp"
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -16,7 +16,7 @@
 #include <limits>
 #include <thread>
 
-namespace motcua::sync::http {
+namespace motcua::http {
 
 namespace {
 
@@ -489,4 +489,4 @@ std::unique_ptr<httplib::Server> make_guarded_tls_server(std::shared_ptr<Connect
   return std::make_unique<Guarded<httplib::SSLServer>>(std::move(guard), cert.c_str(), key.c_str());
 }
 
-}  // namespace motcua::sync::http
+}  // namespace motcua::http

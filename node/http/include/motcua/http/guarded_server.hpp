@@ -2,7 +2,7 @@
 // a deadline and a byte cap for each request head, a cap on connections per
 // client address and in all, a request-body budget set by the route, and a
 // worker pool that grows with the connections instead of queueing them
-// behind slow ones. docs/design/0006-bounded-input.md. Private to sync/.
+// behind slow ones. docs/design/0006-bounded-input.md. Shared by node/http and sync/.
 #pragma once
 #include <httplib.h>
 
@@ -13,7 +13,7 @@
 #include <mutex>
 #include <string>
 
-namespace motcua::sync::http {
+namespace motcua::http {
 
 struct ConnectionLimits {
   int head_timeout_ms = 10000;       // request line + headers, from the first wait
@@ -74,4 +74,4 @@ std::unique_ptr<httplib::Server> make_guarded_server(std::shared_ptr<ConnectionG
 std::unique_ptr<httplib::Server> make_guarded_tls_server(std::shared_ptr<ConnectionGuard> guard,
                                                          const std::string& cert, const std::string& key);
 
-}  // namespace motcua::sync::http
+}  // namespace motcua::http

@@ -1,11 +1,11 @@
-#include "http_router.hpp"
+#include "motcua/http/router.hpp"
 
 #include <algorithm>
 
-#include "guarded_server.hpp"
-#include "http_util.hpp"
+#include "motcua/http/guarded_server.hpp"
+#include "motcua/http/util.hpp"
 
-namespace motcua::sync::http {
+namespace motcua::http {
 
 namespace {
 
@@ -183,4 +183,10 @@ void Router::record(const char* method, const std::string& pattern, Access acces
   if (recorded_) recorded_->push_back(MountedRoute{method, pattern, access, roles, h, streamed});
 }
 
-}  // namespace motcua::sync::http
+void mount_counter_routes(Router& r) {
+  mount_session_routes(r);
+  mount_dossier_routes(r);
+  mount_blob_routes(r);
+}
+
+}  // namespace motcua::http

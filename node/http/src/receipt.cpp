@@ -1,10 +1,8 @@
-#include "receipt.hpp"
+#include "motcua/http/forms.hpp"
 
-#include <cstdio>
+#include "motcua/node/vn_time.hpp"
 
-#include "calendar.hpp"
-
-namespace motcua::node {
+namespace motcua::http {
 
 std::string html_escape(const std::string& s) {
   std::string out;
@@ -31,20 +29,11 @@ std::string str(const Json& j, const char* k) {
   return it->dump();
 }
 
-// "08 giờ 30 phút, ngày 01/07/2025" in Vietnam time.
+// "01/07/2025 08:30" in Vietnam time.
 std::string vn_time(const Json& iso) {
   if (!iso.is_string()) return "";
-  auto ms = cal::parse_iso(iso.get<std::string>());
-  if (!ms) return iso.get<std::string>();
-  int64_t local = *ms + cal::kVietnamOffsetMs;
-  int64_t day = cal::vn_day(*ms);
-  int y, m, d;
-  cal::civil_from_days(day, y, m, d);
-  int64_t sec = (local - day * cal::kDayMs) / 1000;
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%02d giờ %02d phút, ngày %02d/%02d/%04d", static_cast<int>(sec / 3600),
-                static_cast<int>(sec / 60 % 60), d, m, y);
-  return buf;
+  std::string shown = node::vn_datetime(iso.get<std::string>());
+  return shown.empty() ? iso.get<std::string>() : shown;
 }
 
 std::string row(const std::string& label, const std::string& value) {
@@ -107,4 +96,4 @@ std::string render_receipt(const Json& s, const std::string& agency_name) {
   return h;
 }
 
-}  // namespace motcua::node
+}  // namespace motcua::http

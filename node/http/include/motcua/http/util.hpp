@@ -1,5 +1,5 @@
 // Small helpers of the daemon's HTTP layer: JSON replies in API.md's error
-// shape, request-body parsing, ISO-8601 times, route patterns. Private to sync/.
+// shape, request-body parsing, ISO-8601 times, route patterns. Shared by node/http and sync/.
 #pragma once
 #include <httplib.h>
 
@@ -10,7 +10,7 @@
 #include "motcua/canonical.hpp"
 #include "motcua/result.hpp"
 
-namespace motcua::sync::http {
+namespace motcua::http {
 
 // What the access log and the metrics know about the request being handled
 // on this thread (httplib runs one request at a time per worker thread).
@@ -24,7 +24,7 @@ struct RequestState {
 RequestState& current_request();
 
 void send_json(httplib::Response& res, int status, const Json& body);
-// Status from node::http_status(), body {"error": {code, message, field?}}.
+// Status from http::http_status(), body {"error": {code, message, field?}}.
 void send_error(httplib::Response& res, const Error& e);
 // Same, with extra members in the error object (e.g. "current_status").
 void send_error(httplib::Response& res, const Error& e, const Json& extra);
@@ -52,4 +52,4 @@ std::string pattern_regex(const std::string& pattern);
 // True for 127.0.0.0/8, ::1 and their IPv4-mapped forms.
 bool is_loopback(const std::string& addr);
 
-}  // namespace motcua::sync::http
+}  // namespace motcua::http

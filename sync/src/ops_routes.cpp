@@ -5,16 +5,19 @@
 
 #include <sstream>
 
-#include "http_router.hpp"
-#include "http_util.hpp"
-#include "motcua/node/api_error.hpp"
+#include "motcua/http/router.hpp"
+#include "motcua/http/util.hpp"
+#include "ops_routes.hpp"
+#include "motcua/http/api_error.hpp"
 #include "motcua/node/node.hpp"
 #include "motcua/schema/database.hpp"
 #include "motcua/schema/storage.hpp"
 #include "motcua/sync/agent.hpp"
 #include "motcua/sync/hub.hpp"
 
-namespace motcua::sync::http {
+namespace motcua::sync {
+
+using namespace motcua::http;
 
 namespace {
 
@@ -48,7 +51,7 @@ Status space_available(node::Node& n) {
 }
 
 void unavailable(Call& c, const Error& e) {
-  send_json(c.res, 503, Json{{"status", "unavailable"}, {"reason", e.code}, {"error", node::error_json(e)["error"]}});
+  send_json(c.res, 503, Json{{"status", "unavailable"}, {"reason", e.code}, {"error", http::error_json(e)["error"]}});
 }
 
 Json verify_json(const node::VerifyReport& rep) {
@@ -63,7 +66,7 @@ Json verify_json(const node::VerifyReport& rep) {
 
 }  // namespace
 
-void mount_ops_routes(Router& r) {
+void mount_ops_routes(Router& r, SyncAgent& agent) {
   HttpContext& ctx = r.ctx();
   using node::UserRole;
 
@@ -84,7 +87,7 @@ void mount_ops_routes(Router& r) {
     send_json(c.res, 200, Json{{"status", "ok"}});
   });
 
-  r.get("/metrics", Access::Loopback, {}, [&ctx](Call& c) {
+  r.get("/metrics", Access::Loopback, {}, [&ctx, &agent](Call& c) {
     std::ostringstream o;
     o << ctx.metrics.render();
     o << "# HELP motcua_journal_entries Signed entries in this node's journal (own and received).\n"
@@ -105,44 +108,44 @@ void mount_ops_routes(Router& r) {
       << "# HELP motcua_journal_broken 1 when the journal failed its start-up check (read-only).\n"
       << "# TYPE motcua_journal_broken gauge\n"
       << "motcua_journal_broken " << (ctx.node.journal().broken() ? 1 : 0) << "\n";
-    o << ctx.agent.metrics();
+    o << agent.metrics();
     if (ctx.connections) o << connection_metrics(*ctx.connections);
     c.res.status = 200;
     c.res.set_content(o.str(), "text/plain; version=0.0.4; charset=utf-8");
   });
 
-  r.post("/api/v1/sync", Access::User, {UserRole::Admin, UserRole::Clerk}, [&ctx](Call& c) {
+  r.post("/api/v1/sync", Access::User, {UserRole::Admin, UserRole::Clerk}, [&agent](Call& c) {
     auto body = parse_object(c.body, true);
     if (!body.ok()) return send_error(c.res, body.error());
     if (!body->empty())
       return send_error(c.res, make_error("unknown_field", "unknown field '" + body->begin().key() + "'",
                                           body->begin().key()));
-    auto summary = ctx.agent.sync_now();
+    auto summary = agent.sync_now();
     if (!summary.ok()) {
       // Errors the shared table does not know are about this node's setup
       // (409) or about the hub and the link to it (502), not our own fault.
       const Error& e = summary.error();
-      int status = node::http_status(e);
+      int status = http::http_status(e);
       if (status == 500)
         status = (e.code == "no_hub" || e.code == "not_a_point" || e.code == "not_enrolled") ? 409 : 502;
-      return send_json(c.res, status, node::error_json(e));
+      return send_json(c.res, status, http::error_json(e));
     }
     send_json(c.res, 200, *summary);
   });
 
-  r.get("/api/v1/sync/status", Access::User, {}, [&ctx](Call& c) { send_json(c.res, 200, ctx.agent.status()); });
+  r.get("/api/v1/sync/status", Access::User, {}, [&agent](Call& c) { send_json(c.res, 200, agent.status()); });
 
-  r.get("/api/v1/audit/sync-log", Access::User, {UserRole::Admin}, [&ctx](Call& c) {
+  r.get("/api/v1/audit/sync-log", Access::User, {UserRole::Admin}, [&agent](Call& c) {
     const std::string since = str_param(c.req, "since");
     if (!since.empty()) {
       auto ms = parse_audit_since(since);
       if (!ms.ok()) return send_error(c.res, ms.error());
     }
-    send_json(c.res, 200, ctx.agent.sync_log(str_param(c.req, "point"), since));
+    send_json(c.res, 200, agent.sync_log(str_param(c.req, "point"), since));
   });
 
   r.get("/api/v1/journal/verify", Access::User, {UserRole::Admin},
         [&ctx](Call& c) { send_json(c.res, 200, verify_json(ctx.node.journal().verify())); });
 }
 
-}  // namespace motcua::sync::http
+}  // namespace motcua::sync

@@ -1,8 +1,8 @@
-#include "http_metrics.hpp"
+#include "motcua/http/metrics.hpp"
 
 #include <sstream>
 
-namespace motcua::sync::http {
+namespace motcua::http {
 
 std::string prom_escape(const std::string& v) {
   std::string out;
@@ -51,4 +51,4 @@ std::string HttpMetrics::render() const {
   return o.str();
 }
 
-}  // namespace motcua::sync::http
+}  // namespace motcua::http
