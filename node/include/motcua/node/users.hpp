@@ -25,6 +25,7 @@ std::optional<UserRole> parse_user_role(const std::string& s);
 struct Actor {
   std::string username;
   UserRole role = UserRole::Clerk;
+  std::string full_name{};  // as the user store knows it; may be empty (then show username)
 };
 
 struct LoginResult {
