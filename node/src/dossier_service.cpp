@@ -27,6 +27,17 @@ bool unfinished(int status) {
          status == rules::kSupplement || status == rules::kFees || status == rules::kWithdrawal;
 }
 
+// "an admin", "an officer", "a clerk", "a postal worker".
+std::string role_with_article(UserRole r) {
+  switch (r) {
+    case UserRole::Admin: return "an admin";
+    case UserRole::Officer: return "an officer";
+    case UserRole::Postal: return "a postal worker";
+    case UserRole::Clerk: return "a clerk";
+  }
+  return "a " + user_role_name(r);
+}
+
 }  // namespace
 
 Status DossierService::Impl::ready() try {
@@ -145,7 +156,7 @@ Result<Json> DossierService::act(const Actor& who, const std::string& code, cons
   const rules::ActRule* rule = rules::rule_for_action(action);
   if (!rule) return make_error("not_found", "unknown action '" + action + "'", "action");
   if (!rules::role_allowed(*rule, who.role))
-    return make_error("forbidden", "a " + user_role_name(who.role) + " may not " + action + " a dossier");
+    return make_error("forbidden", "the action '" + action + "' is not allowed for " + role_with_article(who.role));
   Node& node = impl_->node;
   Status recorded = [&]() -> Status {
     std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
@@ -173,6 +184,10 @@ Result<Json> DossierService::act(const Actor& who, const std::string& code, cons
       auto b = valid::act_body(action, body, blob);
       if (!b.ok()) return b.error();
       out = std::move(b.value());
+    }
+    if (action == "handover") {
+      Status who_took_it = valid::handover_recipient(out, s.value("applicant", Json::object()));
+      if (!who_took_it.ok()) return who_took_it.error();
     }
     const int64_t now = impl_->now();
     if (action == "apologize") {

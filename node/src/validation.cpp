@@ -455,9 +455,21 @@ Result<Json> act_body(const std::string& action, const Json& body_in, const Blob
     if (!s.ok()) return s.error();
     rec["cccd"] = r["cccd"];
     for (const char* k : {"relation", "authorization"}) {
-      auto t = text(r, k, "recipient", false);
+      auto t = text(r, k, "recipient", false, k == std::string("relation") ? 200 : 500);
       if (!t.ok()) return t.error();
       rec[k] = t.value().empty() ? Json(nullptr) : Json(t.value());
+    }
+    // The authorisation document: a text reference (number and date of the
+    // paper) or the id of its uploaded scan, which then travels with the
+    // dossier like any attachment (sync finds ids under "attachments").
+    if (rec["authorization"].is_string() && is_hex64(rec["authorization"].get<std::string>())) {
+      const std::string id = rec["authorization"].get<std::string>();
+      if (blob_exists && !blob_exists(id))
+        return make_error("invalid_value",
+                          "recipient.authorization: no stored attachment has this id (upload the scan first, or "
+                          "give the number and date of the authorisation instead)",
+                          "recipient.authorization");
+      out["attachments"] = Json::array({id});
     }
     out["recipient"] = rec;
     auto p = text(body, "place", "", true, 500);
@@ -470,6 +482,23 @@ Result<Json> act_body(const std::string& action, const Json& body_in, const Blob
     if (!a.value().empty()) out["address"] = a.value();
   }
   return out;
+}
+
+Status handover_recipient(const Json& handover, const Json& applicant) {
+  const Json& rec = handover.value("recipient", Json::object());
+  const Json& theirs = applicant.is_object() ? applicant.value("cccd", Json()) : Json();
+  if (!theirs.is_string() || rec.value("cccd", Json()) == theirs) return ok_status();
+  if (!rec.value("relation", Json()).is_string())
+    return make_error("missing_field",
+                      "recipient.relation is required: the recipient (CCCD " + rec.value("cccd", std::string()) +
+                          ") is not the applicant",
+                      "recipient.relation");
+  if (!rec.value("authorization", Json()).is_string())
+    return make_error("missing_field",
+                      "recipient.authorization is required: the recipient is not the applicant (give the "
+                      "authorisation's number and date, or the id of its uploaded scan)",
+                      "recipient.authorization");
+  return ok_status();
 }
 
 Result<Json> resolution(const Json& body) {

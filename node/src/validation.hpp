@@ -28,6 +28,10 @@ Result<Json> intake(const Json& req, const BlobExists& blob_exists);
 Result<Json> patch(const Json& req, const BlobExists& blob_exists);
 // The body of one act (path word of API.md) -> normalised body.
 Result<Json> act_body(const std::string& action, const Json& body, const BlobExists& blob_exists);
+// A handover (act_body's result) to someone other than the applicant (a
+// different CCCD) names the relation and the authorisation document:
+// missing_field recipient.relation / recipient.authorization otherwise.
+Status handover_recipient(const Json& handover, const Json& applicant);
 // conflict resolution body {decision, note?}.
 Result<Json> resolution(const Json& body);
 

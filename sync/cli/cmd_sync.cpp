@@ -60,7 +60,8 @@ int cmd_point(const std::vector<std::string>& args) {
       "area", po::value<std::string>(), "the area whose dossiers the point receives (add)")(
       "daily-capacity", po::value<int64_t>()->default_value(500), "numbers of each day's dossier sequence leased to it")(
       "lease-days", po::value<int64_t>()->default_value(30), "days ahead the point holds numbers for (offline horizon)")(
-      "expires-hours", po::value<int64_t>()->default_value(72), "lifetime of the enrolment code");
+      "expires-hours", po::value<int64_t>()->default_value(72), "lifetime of the enrolment code")(
+      "place-name", po::value<std::string>()->default_value(""), "how people name the place, e.g. \"UBND xã Ân Thi\" (add)");
   po::positional_options_description pos;
   pos.add("action", 1).add("name", 1);
   po::variables_map vm;
@@ -88,6 +89,7 @@ int cmd_point(const std::vector<std::string>& args) {
   o.daily_capacity = vm["daily-capacity"].as<int64_t>();
   o.lease_days = vm["lease-days"].as<int64_t>();
   o.code_ttl_ms = vm["expires-hours"].as<int64_t>() * 3600 * 1000;
+  o.place_name = vm["place-name"].as<std::string>();
   auto code = hub.add_point(o);
   if (!code.ok()) return fail(code.error(), code.error().code == "invalid_value" ? kExitUsage : kExitFailed);
   time_t secs = static_cast<time_t>(code->expires_ms / 1000);

@@ -6,6 +6,7 @@
 // batch, so the counter keeps working. On a hub: status, log and metrics.
 #include "motcua/sync/agent.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -33,6 +34,15 @@ void keep_tidy(RetentionTimer& timer, node::Node& n, bool force) noexcept {
   }
 }
 
+// "2025-07-01T09:00:00+07:00": an instant in Vietnam's time, for the status
+// people see (the sync log keeps UTC).
+std::string iso_vietnam(int64_t ms) {
+  if (ms == 0) return {};
+  std::string s = util::iso_utc(ms + 7LL * 3600 * 1000);
+  s.pop_back();  // "Z"
+  return s + "+07:00";
+}
+
 // The route and the CLI refuse a malformed `since` before asking (400 / exit 2).
 int64_t since_ms(const std::string& since) {
   auto ms = since.empty() ? Result<int64_t>(int64_t{0}) : parse_audit_since(since);
@@ -49,10 +59,20 @@ class HubAgent final : public SyncAgent {
   Result<Json> sync_now() override {
     return make_error("not_a_point", "a hub does not sync by itself; its points sync with it");
   }
-  Json status() override { return Json{{"role", "hub"}, {"points", hub_.points()}}; }
+  Json status() override {
+    // A hub does not sync by itself: its own status is always "connected".
+    return Json{{"role", "hub"},
+                {"state", "connected"},
+                {"entries_waiting", 0},
+                {"attachments_waiting", 0},
+                {"last_success_at", nullptr},
+                {"points", hub_.points()}};
+  }
   Json sync_log(const std::string& point, const std::string& since) override {
     return hub_.sync_log(point, since_ms(since));
   }
+  Json sync_log(const SyncLogQuery& q) override { return hub_.sync_log(q); }
+  Hub* hub() override { return &hub_; }
   std::string metrics() override { return hub_.metrics(); }
 
  private:
@@ -105,7 +125,17 @@ class PointAgent final : public SyncAgent {
       Error e = util::current_error();
       s = Json{{"role", "point"}, {"error", Json{{"code", e.code}, {"message", e.message}}}};
     }
-    s["running"] = running_.load();
+    const bool running = running_.load();
+    s["state"] = running ? "syncing" : s.value("connected", false) ? "connected" : "disconnected";
+    s["entries_waiting"] = s.contains("waiting_up") ? s["waiting_up"].value("entries", int64_t{0}) : int64_t{0};
+    s["attachments_waiting"] = s.value("blobs_waiting", int64_t{0});
+    const int64_t last_ok = last_success_ms();
+    s["last_success_at"] = last_ok ? Json(iso_vietnam(last_ok)) : Json(nullptr);
+    if (running) {
+      const int64_t done = progress_done_.load(), total = std::max(progress_total_.load(), done);
+      s["progress"] = Json{{"done", done}, {"total", total}};
+    }
+    s["running"] = running;
     s["failures_in_a_row"] = failures_.load();
     int64_t next = next_ms_.load();
     s["next_attempt"] = next ? Json(util::iso_utc(next)) : Json(nullptr);
@@ -119,6 +149,7 @@ class PointAgent final : public SyncAgent {
   Json sync_log(const std::string& point, const std::string& since) override {
     return point_sync_log(node_, point, since_ms(since));
   }
+  Json sync_log(const SyncLogQuery& q) override { return point_sync_log(node_, q); }
 
   std::string metrics() override {
     std::ostringstream m;
@@ -165,8 +196,14 @@ class PointAgent final : public SyncAgent {
         transport_ = std::move(t.value());
         url_ = url;
       }
+      // Progress for the status: entries moved so far out of what was
+      // known to be waiting each way when the session began.
+      progress_done_ = 0;
+      progress_total_ = waiting_entries();
+      ClientOptions co;
+      co.progress = [this](const SyncProgress& p) { progress_done_ = p.entries_up + p.entries_down; };
       running_ = true;
-      auto r = sync_once(node_, *transport_);
+      auto r = sync_once(node_, *transport_, co);
       running_ = false;
       if (r.ok()) failures_ = 0;
       else failures_++;
@@ -176,6 +213,26 @@ class PointAgent final : public SyncAgent {
       running_ = false;
       failures_++;
       return util::current_error();
+    }
+  }
+
+  // Entries to push (own, not yet held by the hub) plus those the hub said
+  // were left to pull; 0 when the bookkeeping cannot be read.
+  int64_t waiting_entries() noexcept {
+    try {
+      auto [entries, bytes] = util::author_backlog(node_, node_.keys().pk, util::state_get_int(node_, "hub_has_self"));
+      (void)bytes;
+      return entries + util::state_get_int(node_, "pending_down");
+    } catch (...) {
+      return 0;
+    }
+  }
+
+  int64_t last_success_ms() noexcept {
+    try {
+      return util::state_get_int(node_, "last_success_ms");
+    } catch (...) {
+      return 0;
     }
   }
 
@@ -262,6 +319,8 @@ class PointAgent final : public SyncAgent {
   std::unique_ptr<Transport> transport_;
   std::string url_;
   std::atomic<bool> running_{false};
+  std::atomic<int64_t> progress_done_{0};
+  std::atomic<int64_t> progress_total_{0};
   std::atomic<bool> looping_{false};
   std::atomic<int> failures_{0};
   std::atomic<int64_t> next_ms_{0};

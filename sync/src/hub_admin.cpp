@@ -1,5 +1,7 @@
 // Hub administration: points, enrolment codes, revocation, audit and metrics.
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <sstream>
 #include <string_view>
 
@@ -10,6 +12,8 @@
 namespace motcua::sync {
 
 namespace {
+
+constexpr int64_t kRecentAlertsMs = 7LL * 24 * 3600 * 1000;
 
 std::string new_code(Random& rng) {
   static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";  // 32 letters, no 0/O/1/I
@@ -183,6 +187,7 @@ Result<EnrolmentCode> Hub::add_point(const PointAddOptions& o) try {
   if (!valid_name(o.name))
     return make_error("invalid_value", "point name must be 1-64 letters, digits, '-', '_' or '.'", "name");
   if (o.area.empty()) return make_error("invalid_value", "a point needs an area (--area)", "area");
+  if (o.place_name.size() > 200) return make_error("invalid_value", "the place name is too long (at most 200 bytes)", "place_name");
   if (o.daily_capacity < 1 || o.daily_capacity > 9999)
     return make_error("invalid_value", "daily capacity must be 1..9999", "daily_capacity");
   if (o.lease_days < 1 || o.lease_days > 366) return make_error("invalid_value", "lease days must be 1..366", "lease_days");
@@ -211,6 +216,7 @@ Result<EnrolmentCode> Hub::add_point(const PointAddOptions& o) try {
     p.lease_days = o.lease_days;
     p.status = "pending";
     p.created_ms = now;
+    p.place_name = o.place_name;
     Status s = store_->add_point(p);
     if (!s.ok()) return s.error();
   }
@@ -237,9 +243,15 @@ Json Hub::points() {
   const int64_t now = node_.clock().now_ms();
   scope::catch_up(node_);
   Json out = Json::array();
+  std::map<std::string, int64_t> recent_alerts;  // by point: alerts whose last occurrence is within 7 days
+  for (const auto& a : store_->alerts("", std::max<int64_t>(0, now - kRecentAlertsMs))) recent_alerts[a.point]++;
   for (const auto& p : store_->points()) {
     Json j = point_json(p);
+    j["place_name"] = p.place_name;
     j["status"] = p.status;
+    j["revoked"] = p.status == "revoked";
+    j["revoked_at"] = p.revoked_ms ? Json(util::iso_utc(p.revoked_ms)) : Json(nullptr);
+    j["alerts"] = recent_alerts[p.name];
     j["lease_days"] = p.lease_days;
     j["key"] = p.key ? Json(to_hex(*p.key)) : Json(nullptr);
     j["agency_code"] = p.agency_code;
@@ -247,6 +259,7 @@ Json Hub::points() {
     j["last_seen"] = p.last_seen_ms ? Json(util::iso_utc(p.last_seen_ms)) : Json(nullptr);
     j["last_success"] = p.last_success_ms ? Json(util::iso_utc(p.last_success_ms)) : Json(nullptr);
     j["skew_ms"] = p.skew_ms;
+    j["clock_skew_ms"] = p.skew_ms;
     j["pull_cursor"] = p.pull_cursor;
     j["sent_cursor"] = p.sent_cursor;
     j["lag_entries"] = p.status == "active" ? scope::pending(node_, p, p.sent_cursor) : 0;
@@ -257,11 +270,19 @@ Json Hub::points() {
 }
 
 Json Hub::sync_log(const std::string& point, int64_t since_ms) {
+  SyncLogQuery q;
+  q.point = point;
+  q.since_ms = since_ms;
+  return sync_log(q);
+}
+
+Json Hub::sync_log(SyncLogQuery query) {
   const int64_t now = node_.clock().now_ms();
+  query.stale_before_ms = now - opt_.session_ttl_ms;
   Json sessions = Json::array();
-  for (const auto& r : store_->sessions(point, since_ms, 1000)) sessions.push_back(sync_log_row_json(r, now, opt_.session_ttl_ms));
+  for (const auto& r : store_->sessions_where(query)) sessions.push_back(sync_log_row_json(r, now, opt_.session_ttl_ms));
   Json alerts = Json::array();
-  for (const auto& a : store_->alerts(point, since_ms)) alerts.push_back(alert_json(a));
+  for (const auto& a : store_->alerts(query.point, query.since_ms)) alerts.push_back(alert_json(a));
   return Json{{"role", "hub"}, {"sessions", sessions}, {"alerts", alerts}};
 }
 

@@ -3,6 +3,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <functional>
 #include <mutex>
 
@@ -22,7 +23,7 @@ using schema::blob_string;
 
 const char* kPointCols =
     "name, area, daily_capacity, lease_days, status, public_key, agency_code, created_ms, enrolled_ms, revoked_ms, "
-    "pull_cursor, last_seen_ms, last_success_ms, skew_ms, sent_cursor";
+    "pull_cursor, last_seen_ms, last_success_ms, skew_ms, sent_cursor, place_name";
 
 PointRecord read_point(SQLite::Statement& q) {
   PointRecord p;
@@ -41,6 +42,7 @@ PointRecord read_point(SQLite::Statement& q) {
   p.last_success_ms = q.getColumn(12).getInt64();
   p.skew_ms = q.getColumn(13).getInt64();
   p.sent_cursor = q.getColumn(14).getInt64();
+  p.place_name = q.getColumn(15).getString();
   return p;
 }
 
@@ -126,6 +128,24 @@ void insert_alert(SQLite::Database& db, const Alert& a) {
   bump(db, "alerts", a.kind, std::max<int64_t>(1, a.count));
 }
 
+}  // namespace
+
+std::vector<SyncLogRow> HubStore::sessions_where(const SyncLogQuery& f) {
+  std::vector<SyncLogRow> out;
+  for (auto& r : sessions(f.point, f.since_ms, f.result.empty() ? f.limit : 100000)) {
+    const bool stale = r.result == "running" && std::max(r.started_ms, r.ended_ms) < f.stale_before_ms;
+    const bool failed = r.result == "failed" || r.result == "refused" || r.result == "interrupted" || stale;
+    if (f.result == "ok" && r.result != "ok") continue;
+    if (f.result == "failed" && !failed) continue;
+    if (f.result == "running" && (r.result != "running" || stale)) continue;
+    if (out.size() >= f.limit) break;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+namespace {
+
 class SqliteHubStore final : public HubStore {
  public:
   explicit SqliteHubStore(node::Node& n) : db_(n.db()), mu_(n.journal().mutex()) {}
@@ -136,14 +156,15 @@ class SqliteHubStore final : public HubStore {
     q.bind(1, p.name);
     if (q.executeStep()) return make_error("conflict", "a point named '" + p.name + "' already exists", "name");
     SQLite::Statement ins(*db_,
-                          "INSERT INTO hub_points (name, area, daily_capacity, lease_days, status, created_ms) "
-                          "VALUES (?,?,?,?,?,?)");
+                          "INSERT INTO hub_points (name, area, daily_capacity, lease_days, status, created_ms, place_name) "
+                          "VALUES (?,?,?,?,?,?,?)");
     ins.bind(1, p.name);
     ins.bind(2, p.area);
     ins.bind(3, static_cast<int64_t>(p.daily_capacity));
     ins.bind(4, static_cast<int64_t>(p.lease_days));
     ins.bind(5, p.status.empty() ? std::string("pending") : p.status);
     ins.bind(6, static_cast<int64_t>(p.created_ms));
+    ins.bind(7, p.place_name);
     ins.exec();
     return ok_status();
   } catch (const SQLite::Exception& e) {
@@ -446,6 +467,29 @@ class SqliteHubStore final : public HubStore {
     q.bind(2, point);
     q.bind(3, static_cast<int64_t>(since_ms));
     q.bind(4, static_cast<int64_t>(limit));
+    std::vector<SyncLogRow> out;
+    while (q.executeStep()) out.push_back(read_log(q));
+    return out;
+  }
+
+  std::vector<SyncLogRow> sessions_where(const SyncLogQuery& f) override {
+    Lock g(mu_);
+    // "failed" takes every session that ended badly, including a running
+    // one abandoned longer than stale_before_ms (shown as "interrupted").
+    std::string where = "(? = '' OR point = ?) AND started_ms >= ?";
+    if (f.result == "ok") where += " AND result = 'ok'";
+    else if (f.result == "failed")
+      where += " AND (result IN ('failed', 'refused', 'interrupted') OR (result = 'running' AND max(started_ms, "
+               "ended_ms) < ?))";
+    else if (f.result == "running") where += " AND result = 'running' AND max(started_ms, ended_ms) >= ?";
+    SQLite::Statement q(*db_, std::string("SELECT ") + kLogCols + " FROM sync_log WHERE " + where +
+                                  " ORDER BY started_ms DESC, id LIMIT ?");
+    int i = 1;
+    q.bind(i++, f.point);
+    q.bind(i++, f.point);
+    q.bind(i++, static_cast<int64_t>(f.since_ms));
+    if (f.result == "failed" || f.result == "running") q.bind(i++, static_cast<int64_t>(f.stale_before_ms));
+    q.bind(i++, static_cast<int64_t>(f.limit));
     std::vector<SyncLogRow> out;
     while (q.executeStep()) out.push_back(read_log(q));
     return out;

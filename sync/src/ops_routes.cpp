@@ -135,13 +135,24 @@ void mount_ops_routes(Router& r, SyncAgent& agent) {
 
   r.get("/api/v1/sync/status", Access::User, {}, [&agent](Call& c) { send_json(c.res, 200, agent.status()); });
 
+  // Filters: point, since (ISO 8601 with a zone, or a UTC date), result
+  // (ok | failed | running) and limit (1..1000 sessions, default 1000).
   r.get("/api/v1/audit/sync-log", Access::User, {UserRole::Admin}, [&agent](Call& c) {
+    SyncLogQuery q;
+    q.point = str_param(c.req, "point");
     const std::string since = str_param(c.req, "since");
     if (!since.empty()) {
       auto ms = parse_audit_since(since);
       if (!ms.ok()) return send_error(c.res, ms.error());
+      q.since_ms = ms.value();
     }
-    send_json(c.res, 200, agent.sync_log(str_param(c.req, "point"), since));
+    q.result = str_param(c.req, "result");
+    if (!q.result.empty() && q.result != "ok" && q.result != "failed" && q.result != "running")
+      return send_error(c.res, make_error("invalid_value", "result must be ok, failed or running", "result"));
+    auto limit = int_param(c.req, "limit", 1000, 1, 1000);
+    if (!limit.ok()) return send_error(c.res, limit.error());
+    q.limit = static_cast<size_t>(limit.value());
+    send_json(c.res, 200, agent.sync_log(q));
   });
 
   r.get("/api/v1/journal/verify", Access::User, {UserRole::Admin},

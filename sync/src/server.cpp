@@ -25,6 +25,7 @@
 #include "motcua/sync/agent.hpp"
 #include "motcua/sync/hub.hpp"
 #include "motcua/sync/hub_store.hpp"
+#include "admin_routes.hpp"
 #include "ops_routes.hpp"
 #include "sync_routes.hpp"
 #include "sync_util.hpp"
@@ -365,6 +366,7 @@ struct Daemon::Impl {
     http::Router router(server, *ctx);
     http::mount_counter_routes(router);
     mount_ops_routes(router, *agent);
+    mount_admin_routes(router, *agent);
     mount_sync_routes(server, node);
   }
 };

@@ -148,12 +148,21 @@ Json point_status(node::Node& n) {
 }
 
 Json point_sync_log(node::Node& n, const std::string& point, int64_t since_ms) {
+  SyncLogQuery q;
+  q.point = point;
+  q.since_ms = since_ms;
+  return point_sync_log(n, q);
+}
+
+Json point_sync_log(node::Node& n, SyncLogQuery query) {
+  constexpr int64_t kStaleMs = 15 * 60 * 1000;
   auto store = make_sqlite_hub_store(n);
   const int64_t now = n.clock().now_ms();
+  query.stale_before_ms = now - kStaleMs;
   Json sessions = Json::array();
-  for (const auto& r : store->sessions(point, since_ms, 1000)) sessions.push_back(sync_log_row_json(r, now, 15 * 60 * 1000));
+  for (const auto& r : store->sessions_where(query)) sessions.push_back(sync_log_row_json(r, now, kStaleMs));
   Json alerts = Json::array();
-  for (const auto& a : store->alerts(point, since_ms)) alerts.push_back(alert_json(a));
+  for (const auto& a : store->alerts(query.point, query.since_ms)) alerts.push_back(alert_json(a));
   return Json{{"role", "point"}, {"sessions", sessions}, {"alerts", alerts}};
 }
 

@@ -168,7 +168,7 @@ TEST_CASE("two concurrent handovers both stand and are listed", "[dossier][confl
   t.a.clock.advance(60'000);
   t.b.clock.advance(120'000);
   t.a.must(t.a.clerk, t.code, "handover", rec);
-  t.b.must(t.b.postal, t.code, "handover", Json{{"recipient", {{"full_name", "Trần Văn Bình"}, {"cccd", "033190009999"}, {"relation", "chồng"}}}, {"place", "postal"}});
+  t.b.must(t.b.postal, t.code, "handover", Json{{"recipient", {{"full_name", "Trần Văn Bình"}, {"cccd", "033190009999"}, {"relation", "chồng"}, {"authorization", "Giấy ủy quyền số 12/UQ ngày 01/07/2025"}}}, {"place", "postal"}});
   t.exchange();
   t.check_same_state();
   Json s = t.a.state(t.code);

@@ -15,6 +15,9 @@ class Node;
 
 namespace motcua::sync {
 
+class Hub;
+struct SyncLogQuery;
+
 // On a point: syncs with the hub in the background (at config sync_interval_s
 // and, with backoff, when a failed link comes back) without blocking the
 // counter. Whatever a session runs into (a busy or full database, a damaged
@@ -28,12 +31,21 @@ class SyncAgent {
   virtual void stop() = 0;   // joins the thread; idempotent
   // Runs one full session now (point). Summary JSON: entries/bytes each way, result.
   virtual Result<Json> sync_now() = 0;
-  // GET /api/v1/sync/status body. On a point also: "background" (the thread
-  // runs), "errors_total" (failed attempts since start) and "last_failure"
-  // ({code, message, at} or null).
+  // GET /api/v1/sync/status body. For the always-visible status: "state"
+  // ("syncing" while a session runs, "connected" when the last attempt
+  // succeeded, else "disconnected"), "entries_waiting" and
+  // "attachments_waiting" (to send to the hub), "last_success_at" (ISO 8601
+  // with Vietnam's offset, or null) and, while syncing, "progress" {done,
+  // total} in journal entries. A hub: "connected" and zeros. On a point also:
+  // "background" (the thread runs), "errors_total" (failed attempts since
+  // start) and "last_failure" ({code, message, at} or null).
   virtual Json status() = 0;
   // GET /api/v1/audit/sync-log body; point = "" for all, since = "" or ISO-8601.
   virtual Json sync_log(const std::string& point, const std::string& since) = 0;
+  // The same with every filter (point, since, result, limit).
+  virtual Json sync_log(const SyncLogQuery& query) = 0;
+  // The hub this daemon is (for the admin routes); nullptr on a point.
+  virtual Hub* hub() { return nullptr; }
   // Prometheus lines for /metrics (sync lag, bytes), each ending in '\n'.
   virtual std::string metrics() = 0;
 };

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "motcua/canonical.hpp"
+#include "motcua/sync/hub_store.hpp"
 #include "motcua/sync/transport.hpp"
 
 namespace motcua::node {
@@ -55,5 +56,7 @@ Result<Json> sync_once(node::Node& node, Transport& transport, const ClientOptio
 Json point_status(node::Node& node);
 // The point's own sync log: {"role": "point", "sessions": [...], "alerts": [...]}.
 Json point_sync_log(node::Node& node, const std::string& point, int64_t since_ms);
+// The same with the filters of GET /api/v1/audit/sync-log (result, limit).
+Json point_sync_log(node::Node& node, SyncLogQuery query);
 
 }  // namespace motcua::sync

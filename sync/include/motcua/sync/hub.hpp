@@ -31,6 +31,7 @@ struct PointAddOptions {
   int64_t daily_capacity = 500;
   int64_t lease_days = 30;
   int64_t code_ttl_ms = 72LL * 3600 * 1000;
+  std::string place_name{};  // how people name the place (e.g. "UBND xã Ân Thi"); optional
 };
 
 struct EnrolmentCode {
@@ -49,7 +50,9 @@ class Hub {
   Result<EnrolmentCode> add_point(const PointAddOptions& options);
   // `motcua point revoke`: the key is refused from now on.
   Status revoke_point(const std::string& name);
-  // `motcua point list` / status: every point with its lag.
+  // `motcua point list` / status / GET /api/v1/points: every point with its
+  // lag, skew, place name, "revoked" and "alerts" (alerts about it whose
+  // last occurrence is within the last 7 days).
   Json points();
 
   // Handles one sync request; the response is always signed by the hub.
@@ -68,6 +71,8 @@ class Hub {
 
   // Sync log with alerts: {"sessions": [...], "alerts": [...]}.
   Json sync_log(const std::string& point, int64_t since_ms);
+  // The same with the filters of GET /api/v1/audit/sync-log (result, limit).
+  Json sync_log(SyncLogQuery query);
   // Prometheus lines: per-point lag and bytes.
   std::string metrics();
 

@@ -34,6 +34,7 @@ struct PointRecord {
   int64_t last_seen_ms = 0;     // last authenticated request
   int64_t last_success_ms = 0;  // last session that ended well
   int64_t skew_ms = 0;          // hub time minus point time, last request
+  std::string place_name{};     // as people name the place (receipts, screens); may be empty
 };
 
 struct Lease {
@@ -68,6 +69,15 @@ struct SyncLogRow {
   std::string result;  // "ok", "running", "failed", "refused"
   std::string error;   // "code: message" when not ok
   int64_t skew_ms = 0;
+};
+
+// Which sync log rows to list (GET /api/v1/audit/sync-log filters).
+struct SyncLogQuery {
+  std::string point;        // "" = all
+  int64_t since_ms = 0;     // started at or after; 0 = all
+  std::string result;       // "" = all, "ok", "failed" (failed, refused, interrupted), "running"
+  size_t limit = 1000;
+  int64_t stale_before_ms = 0;  // a running session with no activity since is interrupted (counts as failed)
 };
 
 struct Alert {
@@ -155,6 +165,9 @@ class HubStore {
   virtual void put_session(const SyncLogRow& row) = 0;
   // Newest first; point "" = all; since_ms 0 = all.
   virtual std::vector<SyncLogRow> sessions(const std::string& point, int64_t since_ms, size_t limit) = 0;
+  // The same, filtered (newest first). The default filters sessions()'s
+  // rows in memory; the SQLite store asks the database.
+  virtual std::vector<SyncLogRow> sessions_where(const SyncLogQuery& q);
   virtual std::optional<SyncLogRow> session(const std::string& id) = 0;
   virtual void add_alert(const Alert& a) = 0;
   // Adds one occurrence to the alert of the same kind, point and source first
