@@ -474,3 +474,20 @@ TEST_CASE("the applicant collects the result without relation or authorisation; 
   Json last = body_json(c->Get(second + "/history", clerk))["events"].back();
   CHECK_FALSE(last["body"].contains("attachments"));
 }
+
+TEST_CASE("motcua point add --place-name records the place name the admin list shows", "[admin][cli]") {
+  TempDir dir("placename");
+  ManualClock clock(kTuesdayMorningMs);
+  SeededRandom rng(5);
+  make_node(dir.path(), clock, rng, node::Role::Hub, "hub");
+  int st = -1;
+  std::string out =
+      run_motcua("point add xa-an-thi --area an-thi --place-name 'UBND xã Ân Thi' --data-dir '" + dir.path() + "'", &st);
+  INFO(out);
+  CHECK(st == 0);
+  auto n = open_existing(dir.path(), clock);
+  sync::Hub hub(*n, sync::make_sqlite_hub_store(*n));
+  Json p = point_named(hub.points(), "xa-an-thi");
+  CHECK(p["place_name"] == "UBND xã Ân Thi");
+  CHECK(p["revoked"] == false);
+}

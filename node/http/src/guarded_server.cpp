@@ -1,5 +1,7 @@
 #include "motcua/http/guarded_server.hpp"
 
+#include "motcua/http/api_error.hpp"
+
 #include <fcntl.h>
 #include <netdb.h>
 #include <openssl/err.h>
@@ -245,8 +247,7 @@ class GuardedStream final : public httplib::Stream {
 thread_local GuardedStream* t_stream = nullptr;
 
 void send_refusal(int fd, const char* why) {
-  std::string body = std::string("{\"error\":{\"code\":\"busy\",\"message\":\"") + why +
-                     "\",\"field\":\"connection\"}}";
+  const std::string body = error_json(make_error("busy", why, "connection")).dump();
   std::string out = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n"
                     "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
                     std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -366,7 +367,7 @@ class Guarded final : public Base {
     ::fcntl(sock, F_SETFL, ::fcntl(sock, F_GETFL) | O_NONBLOCK);
     const std::string addr = peer_address(sock);
     if (!guard_->admit(addr)) {
-      send_refusal(sock, "máy chủ đang bận / too many connections, try again shortly");
+      send_refusal(sock, "too many connections, try again shortly");
       close_socket(sock);
       return false;
     }
