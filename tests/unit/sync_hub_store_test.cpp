@@ -155,6 +155,42 @@ void check_hub_store(const std::function<std::unique_ptr<sync::HubStore>()>& mak
     CHECK(s->sessions("", 2000, 10).size() == 1);
     CHECK(s->session("s1")->result == "ok");
     CHECK(!s->session("none"));
+    // Filtered by result: "failed" takes refused sessions and running ones
+    // with no activity since stale_before_ms; limit counts after the filter.
+    sync::SyncLogRow r3 = r;
+    r3.id = "s3";
+    r3.started_ms = r3.ended_ms = 6000;
+    r3.result = "refused";
+    s->put_session(r3);
+    r3.id = "s4";
+    r3.started_ms = r3.ended_ms = 7000;
+    r3.result = "running";
+    s->put_session(r3);
+    auto ids = [&](const sync::SyncLogQuery& q) {
+      std::vector<std::string> out;
+      for (const auto& x : s->sessions_where(q)) out.push_back(x.id);
+      return out;
+    };
+    sync::SyncLogQuery q;
+    q.stale_before_ms = 6500;
+    CHECK(ids(q) == std::vector<std::string>{"s4", "s3", "s2", "s1"});
+    q.result = "ok";
+    CHECK(ids(q) == std::vector<std::string>{"s2", "s1"});
+    q.limit = 1;
+    CHECK(ids(q) == std::vector<std::string>{"s2"});
+    q.limit = 10;
+    q.result = "failed";
+    CHECK(ids(q) == std::vector<std::string>{"s3"});
+    q.result = "running";
+    CHECK(ids(q) == std::vector<std::string>{"s4"});
+    q.stale_before_ms = 8000;
+    CHECK(ids(q).empty());
+    q.result = "failed";
+    CHECK(ids(q) == std::vector<std::string>{"s4", "s3"});
+    q.point = "a";
+    CHECK(ids(q) == std::vector<std::string>{"s4", "s3"});
+    q.point = "b";
+    CHECK(ids(q).empty());
     s->add_alert(alert(100, "a", "equivocation"));
     s->add_alert(alert(300, "b", "revoked"));
     CHECK(s->alerts("", 0).size() == 2);
