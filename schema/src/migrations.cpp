@@ -289,7 +289,7 @@ INSERT INTO sync_counters (name, label, value)
 INSERT INTO sync_counters (name, label, value)
   SELECT 'alerts', kind, count(*) FROM sync_alerts GROUP BY kind;
 )SQL",
-      // 10: hub administration over HTTP (docs/design/0060-hub-admin-over-http.md):
+      // 7: hub administration over HTTP (docs/design/0060-hub-admin-over-http.md):
       // the name people use for a point's place (its receipts, the admin's
       // list), given when the point is registered.
       R"SQL(
