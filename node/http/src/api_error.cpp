@@ -10,7 +10,7 @@ int http_status(const Error& e) {
       {"missing_field", 400},      {"invalid_value", 400},       {"validation_failed", 400},
       {"unknown_procedure", 400},  {"bad_request", 400},         {"not_canonical", 400},
       {"unauthorized", 401},       {"forbidden", 403},           {"not_found", 404},
-      {"invalid_transition", 409}, {"conflict", 409},            {"codes_exhausted", 409},
+      {"invalid_transition", 409}, {"conflict", 409},            {"form_not_applicable", 409},            {"codes_exhausted", 409},
       {"already_exists", 409},     {"too_large", 413},           {"too_many_attempts", 429}, {"link_down", 503},
       {"too_deep", 400},           {"unsupported_encoding", 415}, {"busy", 503},
       // Storage faults and a damaged journal: the node cannot record now; nothing was written.
