@@ -283,7 +283,8 @@ class Builder {
     const Json& in = intake_ ? *intake_ : none;
     auto from_intake = [&](const char* k) { return in.is_object() && in.contains(k) ? in[k] : Json(nullptr); };
     for (const char* k : {"agency_code", "procedure_code", "procedure_name", "procedure_field", "processing_days",
-                          "fee_vnd", "documents", "sets", "channel", "received_at", "origin_point", "area"})
+                          "fee_vnd", "documents", "sets", "channel", "received_at", "origin_point", "area",
+                          "received_by_name", "receipt_book", "receipt_seq"})
       s[k] = from_intake(k);
     s["fees"] = arr(in, "fees");  // as declared at intake; every payment is in fees_collected
     // Edited fields from their registers.

@@ -5,6 +5,9 @@
 #include "codes.hpp"
 #include "dossier_rules.hpp"
 #include "dossier_service_impl.hpp"
+#include "motcua/node/forms.hpp"
+#include "motcua/node/vn_time.hpp"
+#include "motcua/schema/columns.hpp"
 #include "motcua/schema/database.hpp"
 #include "procedures.hpp"
 #include "reference_data.hpp"
@@ -36,6 +39,36 @@ std::string role_with_article(UserRole r) {
     case UserRole::Clerk: return "a clerk";
   }
   return "a " + user_role_name(r);
+}
+
+// Mẫu 01's "Quyển số" and "Số thứ tự": the book is the Vietnam-time year of
+// receipt, the number the nth dossier this node (point) took in that year.
+// Read from this node's own last intake (one index step back along its
+// chain); the caller holds the journal lock, so intakes are numbered in turn.
+std::pair<int, int> next_receipt_number(Node& node, int64_t now) {
+  const int year = vn_time(now).year;
+  auto& db = *node.db();
+  const auto& pk = node.keys().pk;
+  SQLite::Statement last(db,
+                         "SELECT canonical, sig FROM journal WHERE author = ? AND type = ? ORDER BY seq DESC LIMIT 1");
+  last.bind(1, pk.data(), static_cast<int>(pk.size()));
+  last.bind(2, events::kSubmitted);
+  if (!last.executeStep()) return {year, 1};
+  auto e = parse_entry_unverified(schema::blob_string(last.getColumn(0)), schema::blob_array<64>(last.getColumn(1)));
+  if (e.ok()) {
+    const Json& b = e.value().body;
+    if (b.contains("receipt_book") && b["receipt_book"].is_number_integer() && b.contains("receipt_seq") &&
+        b["receipt_seq"].is_number_integer())
+      return {year, b["receipt_book"].get<int>() == year ? b["receipt_seq"].get<int>() + 1 : 1};
+  }
+  // Intakes written before receipt numbers existed: count this year's.
+  const int64_t start = cal::vn_instant(cal::days_from_civil(year, 1, 1), 0);
+  SQLite::Statement count(db, "SELECT COUNT(*) FROM journal WHERE author = ? AND type = ? AND hlc_ms >= ?");
+  count.bind(1, pk.data(), static_cast<int>(pk.size()));
+  count.bind(2, events::kSubmitted);
+  count.bind(3, static_cast<int64_t>(start));
+  count.executeStep();
+  return {year, count.getColumn(0).getInt() + 1};
 }
 
 }  // namespace
@@ -130,10 +163,16 @@ Result<Json> DossierService::intake(const Actor& who, const Json& request) try {
       body["due_at"] = cal::iso_utc(calendar.due(now, (*proc)["processing_days"].get<int>(), due_rule(node)));
     }
     body["role"] = user_role_name(who.role);
+    body["received_by_name"] = who.full_name.empty() ? who.username : who.full_name;
+    const auto [book, seq] = next_receipt_number(node, now);
+    body["receipt_book"] = book;
+    body["receipt_seq"] = seq;
     auto e = node.journal().append(EntryDraft{who.username, events::kSubmitted, code.value(), body},
                                    Journal::Commit::Deferred);
     if (!e.ok()) return e.error();
     return Json{{"code", code.value()},
+                {"receipt_book", book},
+                {"receipt_seq", seq},
                 {"status", rules::kNew},
                 {"status_name", rules::status_name(rules::kNew)},
                 {"received_at", body["received_at"]},
@@ -235,9 +274,8 @@ Result<Json> DossierService::receipt(const std::string& code) try {
   std::lock_guard<std::recursive_mutex> g(impl_->node.journal().mutex());
   auto s = impl_->state(code);
   if (!s.ok()) return s.error();
-  std::string agency = impl_->node.config().get("agency_name");
-  if (agency.empty()) agency = s.value().value("origin_point", impl_->node.name());
-  return Json{{"dossier", std::move(s.value())}, {"agency_name", agency}};
+  Json names = place_names(impl_->node);
+  return Json{{"dossier", std::move(s.value())}, {"agency_name", names["agency_name"]}, {"place_name", names["place_name"]}};
 } catch (const std::runtime_error&) {
   return current_exception_error();
 }

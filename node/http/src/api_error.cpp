@@ -52,6 +52,8 @@ const CodeRow kCodes[] = {
     {"already_exists", 409, "Dữ liệu này đã tồn tại.", "{field} này đã tồn tại."},
     {"codes_exhausted", 409, "Điểm này đã hết số hồ sơ được cấp cho ngày này; chưa có hồ sơ nào được ghi. Hãy đồng bộ "
                              "với máy chủ trung tâm để nhận thêm số, hoặc tiếp nhận tại điểm khác.", nullptr},
+    {"form_not_applicable", 409, "Hồ sơ chưa có sự việc mà mẫu phiếu này ghi lại (ví dụ chưa có yêu cầu bổ sung).",
+     "Mẫu phiếu {field} chưa áp dụng được cho hồ sơ ở trạng thái hiện tại."},
     {"not_a_hub", 409, "Chức năng này chỉ có trên máy chủ trung tâm, không có ở điểm phục vụ.", nullptr},
     // The node cannot record now; nothing was written (503).
     {"storage_full", 503, "Ổ đĩa đã đầy: không ghi được dữ liệu, chưa có gì được lưu. Hãy báo quản trị viên giải "

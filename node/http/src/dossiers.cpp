@@ -110,8 +110,9 @@ void mount_dossier_routes(Router& r) {
   r.get("/api/v1/dossiers/{code}/receipt", Access::User, kAny, [&ctx](Call& c) {
     auto data = ctx.dossiers.receipt(c.param(1));
     if (!data.ok()) return send_error(c.res, data.error());
-    const std::string html = render_receipt((*data)["dossier"], (*data).value("agency_name", ""));
+    const std::string html = render_receipt(*data);
     c.res.status = 200;
+    c.res.set_header("Content-Security-Policy", kPrintCsp);
     c.res.set_header("Cache-Control", "no-store");
     c.res.set_header("X-Content-Type-Options", "nosniff");
     c.res.set_content(html, "text/html; charset=utf-8");

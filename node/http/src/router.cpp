@@ -183,10 +183,14 @@ void Router::record(const char* method, const std::string& pattern, Access acces
   if (recorded_) recorded_->push_back(MountedRoute{method, pattern, access, roles, h, streamed});
 }
 
+// The printable forms Mẫu 02-06 and Biểu 06 (reports.cpp).
+void mount_report_routes(Router& r);
+
 void mount_counter_routes(Router& r) {
   mount_session_routes(r);
   mount_dossier_routes(r);
   mount_blob_routes(r);
+  mount_report_routes(r);
 }
 
 }  // namespace motcua::http
