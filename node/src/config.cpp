@@ -20,6 +20,7 @@ const std::vector<ConfigKey>& config_keys() {
       {"request_head_timeout_s", "10", "seconds a client has to send a request's line and headers"},
       {"code_pattern", "{agency}-{yymmdd}-{seq4}", "dossier code pattern (Thông tư 01/2018/TT-VPCP)"},
       {"session_ttl_s", "28800", "lifetime of a login session"},
+      {"session_idle_s", "1800", "a login session unused this long (seconds) ends"},
       {"tls_cert", "", "PEM certificate for HTTPS (empty: plain HTTP)"},
       {"tls_key", "", "PEM private key for HTTPS"},
       {"due_hour", "17", "local hour (Asia/Ho_Chi_Minh) a result is due on its due day"},

@@ -295,6 +295,27 @@ INSERT INTO sync_counters (name, label, value)
       R"SQL(
 ALTER TABLE hub_points ADD COLUMN place_name TEXT NOT NULL DEFAULT '';
 )SQL",
+      // 8: sign-in for browsers (docs/design/0050-0051): a user's full name
+      // and whether the account is disabled; when a session was last used
+      // (idle timeout); login throttling per (username, client address) with
+      // growing delays. login_failures (migration 2) now holds the failures
+      // of a username from all addresses within the last hour (a generous cap
+      // against guessing spread over many addresses).
+      R"SQL(
+ALTER TABLE users ADD COLUMN full_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN last_used_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE sessions SET last_used_ms = created_ms;
+CREATE INDEX sessions_user ON sessions (username);
+CREATE TABLE login_throttle (
+  username TEXT NOT NULL,                  -- as typed (may not exist)
+  address  TEXT NOT NULL,                  -- the client's address as the daemon saw it
+  failures INTEGER NOT NULL,               -- failed (or still running) attempts since the last success
+  last_ms  INTEGER NOT NULL,               -- when the latest of them was made
+  PRIMARY KEY (username, address)
+) WITHOUT ROWID;
+CREATE INDEX login_throttle_last ON login_throttle (last_ms);
+)SQL",
   };
   return m;
 }

@@ -111,9 +111,11 @@ struct Daemon::Impl {
     if (opt.max_body_bytes <= 0) opt.max_body_bytes = cfg.get_int("max_body_bytes");
     if (opt.max_blob_bytes <= 0) opt.max_blob_bytes = cfg.get_int("max_blob_bytes");
     if (opt.session_ttl_s <= 0) opt.session_ttl_s = cfg.get_int("session_ttl_s");
+    if (opt.session_idle_s <= 0) opt.session_idle_s = cfg.get_int("session_idle_s");
     sync_body_limit = static_cast<int64_t>(HubOptions{}.max_batch_bytes) + (2 << 20);
     auto* conn = &node.journal().mutex();
     users = std::make_unique<node::UserStore>(node.db(), node.clock(), node.random(), opt.fast_password_hash, conn);
+    users->set_idle_timeout_ms(opt.session_idle_s * 1000);
     blobs = std::make_unique<node::BlobStore>(node.data_dir(), node.db(), opt.max_blob_bytes, conn);
     check_journal();
     dossiers = std::make_unique<node::DossierService>(node);
@@ -122,7 +124,7 @@ struct Daemon::Impl {
     agent = make_sync_agent(node, std::move(ao));
     ctx = std::make_unique<http::HttpContext>(http::HttpContext{
         node, *users, *blobs, *dossiers, metrics, opt.max_body_bytes, opt.session_ttl_s * 1000,
-        &guard->counters(), [this](const std::string& fields) { log(fields); }});
+        &guard->counters(), [this](const std::string& fields) { log(fields); }, !tls_cert.empty() && !tls_key.empty()});
     configure();
   }
 

@@ -28,7 +28,7 @@ const std::vector<std::string> kKnownCodes = {
     "already_enrolled", "already_exists", "already_initialised", "already_running", "bad_ack", "bad_chunk",
     "bad_cursor", "bad_receipt", "bad_request", "bad_request_signature", "bad_response_signature", "bad_signature",
     "batch_too_large", "blob_mismatch", "blob_not_held", "blob_not_in_scope", "blob_too_large", "broken_chain",
-    "codes_exhausted", "conflict", "corrupt_key_file", "database_error", "enrolment_refused", "entry_too_large",
+    "codes_exhausted", "conflict", "corrupt_key_file", "csrf_failed", "database_error", "enrolment_refused", "entry_too_large",
     "equivocation", "file_too_large", "forbidden", "form_not_applicable", "hub_error", "insecure_key_file", "internal", "internal_error",
     "invalid_json", "invalid_transition", "invalid_value", "io_error", "journal_broken", "key_file_exists",
     "key_mismatch", "link_down", "listen_failed", "malformed_bundle", "malformed_entry", "malformed_message",

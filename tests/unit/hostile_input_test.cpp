@@ -76,7 +76,7 @@ std::string intake_with_form(const std::string& form, const std::string& cccd = 
 // excepted: logins, sync sessions, nonces, the sync log and its counters), the journal's last
 // rowid and the attachment files, read beside the running daemon.
 std::map<std::string, int64_t> disk_state(const std::string& data) {
-  static const std::set<std::string> bookkeeping = {"sessions", "login_failures", "hub_nonces", "hub_sessions",
+  static const std::set<std::string> bookkeeping = {"sessions", "login_failures", "login_throttle", "hub_nonces", "hub_sessions",
                                                     "sync_log", "sync_counters"};
   std::map<std::string, int64_t> out;
   SQLite::Database db(data + "/motcua.db", SQLite::OPEN_READONLY);

@@ -40,14 +40,14 @@ TEST_CASE("wrong password and unknown user get the same 401 body", "[http][auth]
   CHECK(test::body_json(wrong)["error"]["code"] == "unauthorized");
 }
 
-TEST_CASE("after five failures a username gets 429 until the window passes", "[http][auth]") {
+TEST_CASE("after three failures a username waits before its next try, then the right password works", "[http][auth]") {
   DaemonFixture f;
-  for (int i = 0; i < 5; ++i) REQUIRE(login(f, "officer1", "guess-" + std::to_string(i))->status == 401);
-  auto locked = login(f, "officer1", "officer1-password");
-  CHECK(locked->status == 429);
-  CHECK(test::body_json(locked)["error"]["code"] == "too_many_attempts");
+  for (int i = 0; i < 3; ++i) REQUIRE(login(f, "officer1", "guess-" + std::to_string(i))->status == 401);
+  auto slowed = login(f, "officer1", "officer1-password");
+  CHECK(slowed->status == 429);
+  CHECK(test::body_json(slowed)["error"]["code"] == "too_many_attempts");
   CHECK(login(f, "clerk1", "clerk1-password")->status == 200);  // others unaffected
-  f.clock.advance(15 * 60 * 1000 + 1);
+  f.clock.advance(1000);  // no 15-minute lock: a second later the right password works
   CHECK(login(f, "officer1", "officer1-password")->status == 200);
 }
 

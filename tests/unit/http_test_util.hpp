@@ -27,7 +27,7 @@ struct DbSnapshot {
   bool operator==(const DbSnapshot&) const = default;
 };
 
-inline DbSnapshot snapshot(node::Node& n, const std::vector<std::string>& skip = {"sessions", "login_failures"}) {
+inline DbSnapshot snapshot(node::Node& n, const std::vector<std::string>& skip = {"sessions", "login_failures", "login_throttle"}) {
   std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
   DbSnapshot s;
   s.journal_count = n.journal().count();

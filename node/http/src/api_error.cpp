@@ -167,6 +167,19 @@ const PairRow kPairs[] = {
     {"not_found", "action", "Thao tác này không tồn tại."},
     {"not_found", "username", "Không tìm thấy người dùng này."},
     {"conflict", "name", "Điểm phục vụ này đã được ghi danh, đã bị thu hồi hoặc đã được đăng ký với thông tin khác."},
+    // Users and sign-in (docs/design/0050-0052).
+    {"invalid_value", "username", "{field} phải gồm 1 đến 64 ký tự: chữ cái không dấu, chữ số, dấu '-', '_' hoặc '.'."},
+    {"invalid_value", "password", "{field} phải có ít nhất 8 ký tự và không quá 1024 byte."},
+    {"invalid_value", "full_name", "{field} dài tối đa 100 ký tự và không được chứa ký tự điều khiển."},
+    {"invalid_value", "role", "{field} phải là clerk (cán bộ một cửa), postal (nhân viên bưu điện), officer (cán bộ xử "
+                              "lý) hoặc admin (quản trị viên)."},
+    {"conflict", "username", "Không thể vô hiệu hóa tài khoản này: không được tự vô hiệu hóa tài khoản của mình, và phải "
+                             "còn ít nhất một quản trị viên đang hoạt động."},
+    {"conflict", "role", "Không thể đổi vai trò: phải còn ít nhất một quản trị viên đang hoạt động."},
+    {"forbidden", "username", "Tài khoản này đã bị vô hiệu hóa; hãy liên hệ quản trị viên."},
+    {"csrf_failed", "X-CSRF-Token", "Thiếu hoặc sai mã chống giả mạo yêu cầu (X-CSRF-Token); hãy tải lại trang rồi thử "
+                                    "lại."},
+    {"csrf_failed", "Origin", "Yêu cầu được gửi từ một trang web khác nên bị từ chối."},
     {"conflict", "id", "Xung đột này đã được giải quyết."},
 };
 

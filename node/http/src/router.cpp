@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "motcua/crypto.hpp"
 #include "motcua/http/guarded_server.hpp"
 #include "motcua/http/util.hpp"
 
@@ -17,6 +18,53 @@ std::string bearer_token(const httplib::Request& req) {
   if (scheme != "bearer ") return {};
   size_t i = h.find_first_not_of(' ', 7);
   return i == std::string::npos ? std::string() : h.substr(i);
+}
+
+// The value of cookie `name` in the Cookie header(s), or empty.
+std::string cookie_value(const httplib::Request& req, const std::string& name) {
+  const size_t n = req.get_header_value_count("Cookie");
+  for (size_t k = 0; k < n; ++k) {
+    const std::string h = req.get_header_value("Cookie", k);
+    size_t i = 0;
+    while (i < h.size()) {
+      size_t end = h.find(';', i);
+      if (end == std::string::npos) end = h.size();
+      size_t b = h.find_first_not_of(' ', i);
+      if (b != std::string::npos && b < end) {
+        size_t eq = h.find('=', b);
+        if (eq != std::string::npos && eq < end && h.compare(b, eq - b, name) == 0 && eq - b == name.size()) {
+          std::string v = h.substr(eq + 1, end - eq - 1);
+          while (!v.empty() && v.back() == ' ') v.pop_back();
+          return v;
+        }
+      }
+      i = end + 1;
+    }
+  }
+  return {};
+}
+
+bool state_changing(const httplib::Request& req) {
+  return req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS";
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// An Origin header that names another origin than this daemon's own
+// (scheme and the Host the request was sent to). Browsers send Origin on
+// every cross-site POST/PATCH/DELETE; scripts and points usually send none.
+bool foreign_origin(const HttpContext& ctx, const httplib::Request& req) {
+  if (!req.has_header("Origin")) return false;
+  const std::string host = req.get_header_value("Host");
+  if (host.empty()) return true;
+  return lower(req.get_header_value("Origin")) != lower(std::string(ctx.https ? "https://" : "http://") + host);
+}
+
+Error csrf_failed(const std::string& why, const char* field) {
+  return make_error("csrf_failed", why, field);
 }
 
 std::string roles_text(const Roles& roles) {
@@ -47,19 +95,57 @@ bool read_body(const httplib::Request& req, const httplib::ContentReader& reader
   });
 }
 
+std::string request_session_token(const httplib::Request& req, bool* from_cookie) {
+  if (from_cookie) *from_cookie = false;
+  if (req.has_header("Authorization")) return bearer_token(req);
+  std::string c = cookie_value(req, kSessionCookie);
+  if (from_cookie) *from_cookie = !c.empty();
+  return c;
+}
+
+std::string session_cookie(const HttpContext& ctx, const std::string& token) {
+  return std::string(kSessionCookie) + "=" + token + "; HttpOnly; SameSite=Strict; Path=/" + (ctx.https ? "; Secure" : "");
+}
+
+std::string cleared_session_cookie(const HttpContext& ctx) {
+  return std::string(kSessionCookie) + "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0" + (ctx.https ? "; Secure" : "");
+}
+
 // Runs access checks; false when a refusal was sent.
 static bool admit(HttpContext& ctx, Call& call, Access access, const Roles& roles) {
+  const bool changing = state_changing(call.req);
+  if (changing && foreign_origin(ctx, call.req)) {
+    send_error(call.res, csrf_failed("a state-changing request from another origin is refused", "Origin"));
+    return false;
+  }
   if (access == Access::Public) return true;
   if (access == Access::Loopback) {
     if (is_loopback(call.req.remote_addr)) return true;
     send_error(call.res, make_error("forbidden", "this endpoint answers only on the node itself (loopback)"));
     return false;
   }
-  auto who = ctx.users.authenticate(bearer_token(call.req));
+  bool from_cookie = false;
+  const std::string token = request_session_token(call.req, &from_cookie);
+  auto who = ctx.users.authenticate(token);
   if (!who.ok()) {
     call.res.set_header("WWW-Authenticate", "Bearer realm=\"motcua\"");
+    if (from_cookie && who.error().code == "unauthorized") call.res.set_header("Set-Cookie", cleared_session_cookie(ctx));
     send_error(call.res, who.error());
     return false;
+  }
+  // A cookie is sent by the browser whoever made the page: a state-changing
+  // call must also prove it comes from our own page (docs/design/0050).
+  if (from_cookie && changing) {
+    const std::string sent = call.req.get_header_value("X-CSRF-Token");
+    const std::string want = node::csrf_token_for(token);
+    if (sent.size() != want.size() ||
+        !equal_ct(reinterpret_cast<const uint8_t*>(sent.data()), reinterpret_cast<const uint8_t*>(want.data()),
+                  want.size())) {
+      send_error(call.res, csrf_failed(sent.empty() ? "the X-CSRF-Token header is missing"
+                                                    : "the X-CSRF-Token header does not match this session",
+                                       "X-CSRF-Token"));
+      return false;
+    }
   }
   current_request().user = who->username;
   if (!roles.empty() && std::find(roles.begin(), roles.end(), who->role) == roles.end()) {

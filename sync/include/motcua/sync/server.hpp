@@ -21,6 +21,7 @@ struct DaemonOptions {
   int64_t max_body_bytes = 0;   // 0: config max_body_bytes (JSON bodies)
   int64_t max_blob_bytes = 0;   // 0: config max_blob_bytes (attachments)
   int64_t session_ttl_s = 0;    // 0: config session_ttl_s
+  int64_t session_idle_s = 0;   // 0: config session_idle_s (a session unused this long ends)
   int threads = 8;              // request workers kept when idle (more start with the connections)
   int max_connections = 0;      // 0: config max_connections
   int max_connections_per_client = 0;  // 0: config max_connections_per_client

@@ -1,8 +1,9 @@
 // How the daemon's endpoints are declared: a route pattern, who may call it,
 // and a handler that gets the parsed request. The router does the common
 // work in one place: request bodies within the size limit, bearer-token
-// authentication (401), role checks (403), and naming the route for the
-// access log and the metrics. Used by the counter's routes here and by the
+// authentication by Bearer token or session cookie (401), protection of
+// cookie-authenticated calls against cross-site requests (403 csrf_failed),
+// role checks (403), and naming the route for the access log and the metrics. Used by the counter's routes here and by the
 // sync, hub and operations routes of sync/.
 #pragma once
 #include <httplib.h>
@@ -35,6 +36,7 @@ struct HttpContext {
   int64_t session_ttl_ms = 0;
   ConnectionCounters* connections = nullptr;  // the guarded server's, for /metrics
   std::function<void(const std::string& fields)> log{};  // the daemon's log (one line of key=value fields)
+  bool https{};  // served over TLS: the session cookie is Secure, the own origin https://Host
 };
 
 enum class Access {
@@ -102,9 +104,20 @@ class Router {
 bool read_body(const httplib::Request& req, const httplib::ContentReader& reader,
                const std::function<void(const char*, size_t)>& sink, bool& multipart);
 
+// Browser sessions (docs/design/0050): the session token travels in this
+// HttpOnly cookie as well as in the login's body (for Bearer use).
+inline constexpr const char* kSessionCookie = "motcua_session";
+// The session token of a request: the Bearer token when an Authorization
+// header is sent, otherwise the session cookie's value (empty: none).
+std::string request_session_token(const httplib::Request& req, bool* from_cookie = nullptr);
+// Set-Cookie values that set and clear the session cookie.
+std::string session_cookie(const HttpContext& ctx, const std::string& token);
+std::string cleared_session_cookie(const HttpContext& ctx);
+
 // The counter's routes (node/http/src/*.cpp): sign-in, dossiers and
 // procedures, attachments. sync/ mounts the operations and sync routes.
-void mount_session_routes(Router& r);
+void mount_session_routes(Router& r);  // and mount_user_routes
+void mount_user_routes(Router& r);     // the admin's /api/v1/users
 void mount_dossier_routes(Router& r);
 void mount_blob_routes(Router& r);
 void mount_counter_routes(Router& r);  // the three above
