@@ -13,6 +13,7 @@ PACKAGES=(
   libicu-dev      # Unicode NFC and diacritic folding (docs/design/0002-icu-for-unicode.md)
   curl            # the demo and tests talk to the daemon over loopback
   clang-14 libclang-rt-14-dev  # libFuzzer targets (deploy/fuzz.sh, docs/design/0040-fuzzing.md)
+  chromium nodejs npm  # the web UI's browser tests (deploy/browser-test.sh, tests/browser/)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

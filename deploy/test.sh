@@ -8,6 +8,8 @@ deploy/install-deps.sh
 deploy/build.sh
 echo "== tests (build/)"
 (cd build && ctest --output-on-failure -j 2 --timeout 600)
+echo "== the web UI in chromium (deploy/browser-test.sh, screenshots in build/screenshots/)"
+deploy/browser-test.sh build
 echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g1" -DMOTCUA_SANITIZE=ON >/dev/null
 cmake --build build-asan -j "$(nproc)" --target unit_tests motcua

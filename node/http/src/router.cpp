@@ -4,6 +4,7 @@
 
 #include "motcua/crypto.hpp"
 #include "motcua/http/guarded_server.hpp"
+#include "motcua/http/ui.hpp"
 #include "motcua/http/util.hpp"
 
 namespace motcua::http {
@@ -277,6 +278,7 @@ void mount_counter_routes(Router& r) {
   mount_dossier_routes(r);
   mount_blob_routes(r);
   mount_report_routes(r);
+  mount_ui_routes(r);
 }
 
 }  // namespace motcua::http

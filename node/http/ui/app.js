@@ -1,0 +1,181 @@
+// The app shell: sign-in, navigation between screens (hash routes), the
+// always-visible sync status, and the return to sign-in when the session ends.
+import * as api from './api.js';
+import { el, field, formAlert, showError, clearErrors, vnTime, ROLE, viMessage } from './util.js';
+import { procedureScreen } from './procedures.js';
+import { intakeScreen } from './intake.js';
+import { dossierListScreen, dossierDetailScreen } from './dossiers.js';
+import { syncScreen } from './sync.js';
+import { adminScreen } from './admin.js';
+
+const ctx = { session: null, signInMessage: '' };
+const main = () => document.getElementById('main');
+
+function setTitle(t) { document.title = t + ' — Một cửa'; }
+
+function showSignIn(message) {
+  ctx.session = null;
+  stopSyncPoll();
+  document.getElementById('top').hidden = true;
+  document.getElementById('syncbar').hidden = true;
+  setTitle('Đăng nhập');
+  const m = main();
+  m.replaceChildren();
+  const user = field('Tên đăng nhập', { autocomplete: 'username', required: true, autocapitalize: 'none' });
+  const pass = field('Mật khẩu', { type: 'password', autocomplete: 'current-password', required: true });
+  const alert = formAlert();
+  const form = el('form', { class: 'card signin', novalidate: true },
+    el('h1', {}, 'Đăng nhập'),
+    message ? el('p', { class: 'notice' }, message) : null,
+    user.wrap, pass.wrap, alert,
+    el('button', { type: 'submit', class: 'primary' }, 'Đăng nhập'));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    try {
+      const s = await api.signIn(user.input.value.trim(), pass.input.value);
+      startSession(s, user.input.value.trim());
+    } catch (err) {
+      alert.textContent = viMessage(err);
+      pass.input.value = '';
+      (err.field === 'username' ? user.input : pass.input).focus();
+    }
+  });
+  m.append(form);
+  user.input.focus();
+}
+
+function startSession(s, typedName) {
+  if (!s.username) s.username = typedName || '';
+  ctx.session = s;
+  document.getElementById('top').hidden = false;
+  document.getElementById('syncbar').hidden = false;
+  document.getElementById('nav-admin').hidden = s.role !== 'admin';
+  document.getElementById('who').textContent = (s.full_name || s.username) + ' (' + (ROLE[s.role] || s.role) + ')';
+  startSyncPoll();
+  if (!location.hash || location.hash === '#/' || location.hash === '#') {
+    location.hash = s.role === 'admin' ? '#/admin' : s.role === 'officer' ? '#/dossiers' : '#/intake';
+  } else {
+    route();
+  }
+}
+
+// --- sync status -----------------------------------------------------------
+let pollTimer = 0;
+let fastUntil = 0;
+function stopSyncPoll() { clearTimeout(pollTimer); pollTimer = 0; }
+function startSyncPoll() { stopSyncPoll(); pollSync(); }
+
+export function renderSync(st) {
+  const dot = document.getElementById('sync-dot');
+  const stateEl = document.getElementById('sync-state');
+  const waitEl = document.getElementById('sync-waiting');
+  const lastEl = document.getElementById('sync-last');
+  const prog = document.getElementById('sync-progress');
+  let state = st && st.state;
+  if (!state && st) state = st.connected ? 'connected' : 'disconnected';
+  const words = { connected: 'Đang kết nối', disconnected: 'Mất kết nối', syncing: 'Đang đồng bộ' };
+  stateEl.textContent = words[state] || 'Mất kết nối';
+  dot.className = 'dot ' + (state || 'disconnected');
+  if (st) {
+    const entries = st.entries_waiting ?? (st.waiting_up && st.waiting_up.entries) ?? 0;
+    const blobs = st.attachments_waiting ?? st.blobs_waiting ?? 0;
+    waitEl.textContent = `· ${entries} mục chờ gửi · ${blobs} tệp chờ gửi`;
+    const last = st.last_success_at || st.last_success || '';
+    lastEl.textContent = last ? '· Lần cuối thành công: ' + vnTime(last) : '· Chưa đồng bộ lần nào';
+  } else {
+    waitEl.textContent = '';
+    lastEl.textContent = '';
+  }
+  if (state === 'syncing') {
+    prog.hidden = false;
+    if (st && typeof st.progress === 'number') prog.value = Math.round(st.progress * 100);
+    else prog.removeAttribute('value');
+  } else {
+    prog.hidden = true;
+  }
+}
+
+async function pollSync() {
+  if (!ctx.session) return;
+  try {
+    renderSync(await api.get('/sync/status'));
+  } catch (err) {
+    if (err.status === 401) return;
+    renderSync(null);
+  }
+  if (!ctx.session) return;
+  pollTimer = setTimeout(pollSync, Date.now() < fastUntil ? 1000 : 10000);
+}
+
+async function syncNow() {
+  const btn = document.getElementById('sync-now');
+  btn.disabled = true;
+  renderSync({ state: 'syncing' });
+  fastUntil = Date.now() + 30000;
+  try {
+    await api.post('/sync', {});
+    document.getElementById('sync-state').textContent = 'Đang kết nối';
+  } catch (err) {
+    if (err.status !== 401) document.getElementById('sync-last').textContent = '· ' + viMessage(err);
+  } finally {
+    btn.disabled = false;
+    stopSyncPoll();
+    pollTimer = setTimeout(pollSync, 300);
+  }
+}
+
+// --- routing ----------------------------------------------------------------
+function parseHash() {
+  const h = location.hash.replace(/^#\/?/, '');
+  const [path, query] = h.split('?');
+  const params = new URLSearchParams(query || '');
+  return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), params };
+}
+
+async function route() {
+  if (!ctx.session) return;
+  const { parts, params } = parseHash();
+  const screen = parts[0] || 'intake';
+  for (const a of document.querySelectorAll('#nav a')) {
+    if (a.dataset.screen === screen) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  const m = main();
+  m.replaceChildren();
+  const view = { ctx, main: m, params, parts, setTitle, go: (h) => { location.hash = h; } };
+  try {
+    if (screen === 'procedures') await procedureScreen(view);
+    else if (screen === 'intake') await intakeScreen(view);
+    else if (screen === 'dossiers' && parts[1]) await dossierDetailScreen(view, parts[1]);
+    else if (screen === 'dossiers') await dossierListScreen(view);
+    else if (screen === 'sync') await syncScreen(view);
+    else if (screen === 'admin') await adminScreen(view);
+    else m.append(el('h1', {}, 'Không có trang này'));
+  } catch (err) {
+    if (err.status === 401) return;
+    m.append(el('p', { class: 'form-alert', role: 'alert' }, viMessage(err)));
+  }
+  // Focus moves to the new screen (its first field when it says so), so a
+  // keyboard or screen-reader user starts there.
+  const first = m.querySelector('[data-autofocus]') || m.querySelector('h1');
+  if (first) { if (first.tagName === 'H1') first.setAttribute('tabindex', '-1'); first.focus(); }
+  document.dispatchEvent(new CustomEvent('motcua:screen', { detail: screen }));
+}
+
+async function boot() {
+  api.onUnauthorized(() => {
+    if (ctx.session) showSignIn('Phiên làm việc đã hết hạn hoặc đã kết thúc. Vui lòng đăng nhập lại.');
+  });
+  document.getElementById('signout').addEventListener('click', async () => {
+    await api.signOut();
+    showSignIn('Bạn đã đăng xuất.');
+  });
+  document.getElementById('sync-now').addEventListener('click', syncNow);
+  window.addEventListener('hashchange', route);
+  const s = await api.currentSession();
+  if (s) startSession(s);
+  else showSignIn('');
+}
+
+boot();

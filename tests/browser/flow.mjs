@@ -1,0 +1,361 @@
+// The counter in a real browser: Debian's chromium, driven by playwright-core
+// through the accessibility tree (role + accessible name, exactly as UI.md
+// names them), against a real `motcua serve` on loopback with a fresh data
+// directory. Screenshots of every screen go to build/screenshots/; axe-core
+// runs on every screen and any serious or critical violation fails the run.
+//
+//   node flow.mjs            (deploy/browser-test.sh sets the paths below)
+//   MOTCUA_BIN=build/motcua CHROMIUM=/usr/bin/chromium SCREENSHOTS=build/screenshots
+import { chromium } from 'playwright-core';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const BIN = resolve(process.env.MOTCUA_BIN || join(repo, 'build/motcua'));
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SHOTS = resolve(process.env.SCREENSHOTS || join(repo, 'build/screenshots'));
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const PASSWORD = 'mat-khau-thu-nghiem';
+const USERS = [['lan', 'clerk'], ['hoa', 'officer'], ['quan', 'admin'], ['binh', 'clerk']];
+const QR = '001099012345|123456789|Nguyễn Văn An|01021999|Nam|Thôn Đông, xã Ân Thi, Hưng Yên|15062021';
+const VN_TIME = /\b\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}\b/;
+
+const results = [];   // [status, name, detail]
+const problems = [];  // page errors, CSP violations, accessibility violations
+let shotNo = 0;
+
+function fail(msg) { throw new Error(msg); }
+function log(...a) { console.log('[browser]', ...a); }
+
+// --- the daemon ------------------------------------------------------------------
+function run(args, input) {
+  const r = spawnSync(BIN, args, { input, encoding: 'utf8' });
+  if (r.status !== 0) fail(`motcua ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+async function startDaemon(dir) {
+  run(['init', '--role', 'point', '--name', 'xa-an-thi', '--agency-code', '000.00.01.H22', '--data-dir', dir]);
+  for (const [name, role] of USERS) run(['user', 'add', name, '--role', role, '--data-dir', dir], PASSWORD + '\n');
+  const child = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const port = await new Promise((res, rej) => {
+    let buf = '';
+    const t = setTimeout(() => rej(new Error('motcua serve did not start: ' + buf)), 15000);
+    const on = (d) => {
+      buf += d;
+      const m = /event=listening addr=[^\s]*:(\d+)/.exec(buf);
+      if (m) { clearTimeout(t); res(Number(m[1])); }
+    };
+    child.stdout.on('data', on);
+    child.stderr.on('data', on);
+    child.on('exit', (code) => rej(new Error('motcua serve exited ' + code + ': ' + buf)));
+  });
+  return { child, base: `http://127.0.0.1:${port}` };
+}
+
+// Which endpoints of the contract this build has: asked with an admin's
+// bearer token, a route that exists answers anything but 404.
+async function has(base, token, method, path) {
+  const r = await fetch(base + path, { method, headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
+    body: method === 'GET' ? undefined : '{}' });
+  await r.text();
+  return r.status !== 404;
+}
+
+// --- per screen ------------------------------------------------------------------------
+async function screen(page, name) {
+  await page.waitForLoadState('networkidle').catch(() => {});
+  shotNo += 1;
+  const file = join(SHOTS, `${String(shotNo).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  await page.evaluate(axeSource);
+  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  for (const v of r.violations) {
+    if (v.impact === 'serious' || v.impact === 'critical')
+      problems.push(`axe ${v.impact} on ${name}: ${v.id} (${v.help}) at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  }
+  log(`screen ${name}: ${r.violations.length} axe finding(s), serious/critical: ${r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').length}`);
+}
+
+async function newPage(browser, base, width = 1366, height = 768) {
+  const context = await browser.newContext({ baseURL: base, viewport: { width, height }, locale: 'vi-VN', timezoneId: 'Europe/Paris' });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push('CSP: ' + m.text());
+  });
+  page.setDefaultTimeout(8000);
+  return page;
+}
+
+async function signIn(page, user) {
+  await page.goto('/');
+  await page.getByRole('textbox', { name: 'Tên đăng nhập', exact: true }).fill(user);
+  await page.getByRole('textbox', { name: 'Mật khẩu', exact: true }).fill(PASSWORD);
+  await page.getByRole('textbox', { name: 'Mật khẩu', exact: true }).press('Enter');  // Enter submits
+  await page.getByRole('navigation', { name: 'Chức năng' }).waitFor();
+  await page.getByRole('status', { name: 'Trạng thái đồng bộ' }).waitFor();
+}
+
+async function openDossier(page, code) {
+  await page.getByRole('link', { name: 'Danh sách hồ sơ', exact: true }).click();
+  await page.getByRole('searchbox', { name: 'Tìm hồ sơ', exact: true }).fill(code);
+  await page.getByRole('link', { name: code, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: new RegExp(code.replace(/\./g, '\\.')) }).waitFor();
+}
+
+async function act(page, button, fill) {
+  await page.getByRole('button', { name: button, exact: true }).click();
+  if (fill) await fill(page);
+  await page.getByRole('button', { name: 'Xác nhận: ' + button, exact: true }).click();
+  await page.getByText('Đã ghi: ' + button).waitFor();
+}
+
+async function until(cond, what, ms = 5000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  fail('timed out waiting for ' + what);
+}
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    const note = await fn();
+    if (note && note.skip) { results.push(['SKIP', name, note.skip]); log('SKIP', name, '-', note.skip); }
+    else { results.push(['PASS', name, `${Date.now() - t0} ms`]); log('PASS', name); }
+  } catch (e) {
+    results.push(['FAIL', name, e.message.split('\n')[0]]);
+    log('FAIL', name, '-', e.message);
+    return false;
+  }
+  return true;
+}
+
+// --- the flow ---------------------------------------------------------------------------
+async function main() {
+  mkdirSync(SHOTS, { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), 'motcua-browser-'));
+  const { child, base } = await startDaemon(join(dir, 'node'));
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  const t0 = Date.now();
+  const login = await fetch(base + '/api/v1/sessions', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'quan', password: PASSWORD }) });
+  const token = (await login.json()).token;
+  const landed = {
+    cookie: await has(base, token, 'GET', '/api/v1/session'),
+    facets: await has(base, token, 'GET', '/api/v1/procedures/facets'),
+    cccd: await has(base, token, 'POST', '/api/v1/cccd/parse'),
+    users: await has(base, token, 'GET', '/api/v1/users'),
+    holidays: await has(base, token, 'POST', '/api/v1/holidays/import'),
+  };
+  log('endpoints present:', JSON.stringify(landed));
+  let code = '';
+  try {
+    const clerk = await newPage(browser, base);
+    await step('sign-in screen', async () => {
+      await clerk.goto('/');
+      await clerk.getByRole('button', { name: 'Đăng nhập', exact: true }).waitFor();
+      await screen(clerk, 'sign-in');
+      // A wrong password stays on the sign-in screen with a message.
+      await clerk.getByRole('textbox', { name: 'Tên đăng nhập', exact: true }).fill('lan');
+      await clerk.getByRole('textbox', { name: 'Mật khẩu', exact: true }).fill('sai-mat-khau');
+      await clerk.keyboard.press('Enter');
+      await clerk.getByRole('alert').filter({ hasText: /\S/ }).waitFor();
+    });
+    await step('clerk signs in; navigation and sync status', async () => {
+      await signIn(clerk, 'lan');
+      const nav = clerk.getByRole('navigation', { name: 'Chức năng' });
+      for (const n of ['Tiếp nhận hồ sơ', 'Danh sách hồ sơ', 'Tra cứu thủ tục', 'Đồng bộ']) await nav.getByRole('link', { name: n, exact: true }).waitFor();
+      if (await nav.getByRole('link', { name: 'Quản trị', exact: true }).isVisible()) fail('a clerk sees Quản trị');
+      await clerk.getByRole('button', { name: 'Đăng xuất', exact: true }).waitFor();
+      const st = clerk.getByRole('status', { name: 'Trạng thái đồng bộ' });
+      await st.filter({ hasText: /Đang kết nối|Mất kết nối|Đang đồng bộ/ }).waitFor();
+      await st.getByRole('button', { name: 'Đồng bộ ngay', exact: true }).waitFor();
+    });
+    await step('procedure search as the clerk types', async () => {
+      await clerk.getByRole('link', { name: 'Tra cứu thủ tục', exact: true }).click();
+      const box = clerk.getByRole('searchbox', { name: 'Tìm thủ tục', exact: true });
+      await box.focus();
+      // i/y spellings arrive with the catalogue search of the data slice.
+      await clerk.keyboard.type(landed.facets ? 'dang ki khai sinh' : 'dang ky khai sinh', { delay: 15 });
+      await clerk.getByRole('combobox', { name: 'Lĩnh vực', exact: true }).waitFor();
+      await clerk.getByRole('combobox', { name: 'Mức độ', exact: true }).waitFor();
+      await clerk.getByRole('link', { name: /đăng ký khai sinh/i }).first().waitFor();
+      await screen(clerk, 'procedure-search');
+      await clerk.getByRole('link', { name: /đăng ký khai sinh/i }).first().click();
+      await clerk.getByRole('textbox', { name: 'Mã QR CCCD', exact: true }).waitFor();
+    });
+    await step('intake: QR prefill, inline error for a bad CCCD, documents, PDF, take in', async () => {
+      const qr = clerk.getByRole('textbox', { name: 'Mã QR CCCD', exact: true });
+      const name = clerk.getByRole('textbox', { name: 'Họ và tên', exact: true });
+      const cccd = clerk.getByRole('textbox', { name: 'Số CCCD', exact: true });
+      if (landed.cccd) {
+        await qr.fill(QR);
+        await qr.press('Enter');
+        await until(async () => (await name.inputValue()) === 'Nguyễn Văn An', 'Họ và tên filled from the QR');
+        if ((await cccd.inputValue()) !== '001099012345') fail('Số CCCD not filled from the QR');
+        if ((await clerk.getByRole('textbox', { name: 'Ngày sinh', exact: true }).inputValue()) !== '01/02/1999') fail('Ngày sinh not filled');
+      } else {
+        await name.fill('Nguyễn Văn An');
+        await clerk.getByRole('textbox', { name: 'Địa chỉ', exact: true }).fill('Thôn Đông, xã Ân Thi, Hưng Yên');
+        await clerk.getByRole('textbox', { name: 'Ngày sinh', exact: true }).fill('01/02/1999');
+      }
+      await clerk.getByRole('textbox', { name: 'Số điện thoại', exact: true }).fill('0912345678');
+      await clerk.getByRole('textbox', { name: 'Email', exact: true }).fill('an.nguyen@example.vn');
+      await cccd.fill('00109901234');  // 11 digits: refused by the server
+      for (const box of await clerk.getByRole('checkbox').all()) await box.check();
+      await clerk.getByLabel('Tệp đính kèm').setInputFiles(join(here, 'fixtures/to-khai.pdf'));
+      await clerk.getByRole('link', { name: 'to-khai.pdf', exact: true }).waitFor();
+      await screen(clerk, 'intake-filled');
+      await clerk.getByRole('button', { name: 'Tiếp nhận hồ sơ', exact: true }).click();
+      await clerk.locator('[aria-invalid="true"]').first().waitFor();
+      if ((await cccd.getAttribute('aria-invalid')) !== 'true') fail('Số CCCD is not marked aria-invalid');
+      const described = (await cccd.getAttribute('aria-describedby')).split(' ');
+      const msg = await clerk.locator('#' + described[described.length - 1]).innerText();
+      if (!/CCCD/.test(msg) || !/[ốốữạ]/.test(msg)) fail('no Vietnamese message for the bad CCCD: ' + msg);
+      await screen(clerk, 'intake-inline-error');
+      await cccd.fill('001099012345');
+      await cccd.press('Enter');  // Enter submits the form
+      await clerk.getByRole('heading', { name: 'Đã tiếp nhận hồ sơ' }).waitFor();
+      code = (await clerk.locator('.result .code').innerText()).trim();
+      if (!/^000\.00\.01\.H22-\d{6}-\d{4}$/.test(code)) fail('unexpected dossier code ' + code);
+      await screen(clerk, 'intake-done');
+    });
+    await step('receipt opens in a new tab and has the In button', async () => {
+      if (!code) fail('no dossier');
+      const [tab] = await Promise.all([clerk.context().waitForEvent('page'), clerk.getByRole('link', { name: 'Giấy tiếp nhận', exact: true }).click()]);
+      await tab.waitForLoadState();
+      const text = await tab.locator('body').innerText();
+      if (!text.includes(code)) fail('the receipt does not show ' + code);
+      await screen(tab, 'receipt');
+      const print = tab.getByRole('button', { name: 'In', exact: true });
+      if (!(await print.count())) { await tab.close(); return { skip: 'the receipt has no `In` button yet (forms slice)' }; }
+      await tab.evaluate(() => { window.print = () => { document.body.dataset.printed = '1'; }; });
+      await print.click();
+      await tab.waitForFunction(() => document.body.dataset.printed === '1');
+      await tab.close();
+    });
+    const officer = await newPage(browser, base);
+    await step('officer accepts and asks for a supplement', async () => {
+      await signIn(officer, 'hoa');
+      await openDossier(officer, code);
+      await officer.getByRole('region', { name: 'Lịch sử' }).filter({ hasText: VN_TIME }).waitFor();
+      if (await officer.getByRole('button', { name: 'Trả kết quả', exact: true }).count()) fail('an officer is offered Trả kết quả');
+      await screen(officer, 'detail-officer-new');
+      await act(officer, 'Tiếp nhận');
+      await act(officer, 'Yêu cầu bổ sung', async (p) => {
+        await p.getByRole('textbox', { name: 'Giấy tờ cần bổ sung', exact: true }).fill('Bản chính Giấy chứng sinh');
+        await screen(p, 'act-request-supplement');
+      });
+      await officer.getByText(/5\. Yêu cầu bổ sung/).first().waitFor();
+    });
+    await step('clerk records the supplement', async () => {
+      await openDossier(clerk, code);
+      await act(clerk, 'Nhận bổ sung');
+      await clerk.getByText(/2\. Được tiếp nhận/).first().waitFor();
+    });
+    await step('officer marks the result ready', async () => {
+      await openDossier(officer, code);
+      await act(officer, 'Có kết quả');
+      await officer.getByText(/9\. Đã xử lý xong/).first().waitFor();
+    });
+    await step('clerk hands the result to an authorised relative', async () => {
+      await openDossier(clerk, code);
+      await clerk.getByRole('button', { name: 'Trả kết quả', exact: true }).click();
+      await clerk.getByRole('checkbox', { name: 'Người nhận là người nộp hồ sơ' }).uncheck();
+      await clerk.getByRole('textbox', { name: 'Họ tên người nhận', exact: true }).fill('Nguyễn Thị Mai');
+      await clerk.getByRole('textbox', { name: 'Số CCCD người nhận', exact: true }).fill('001199054321');
+      await clerk.getByRole('textbox', { name: 'Quan hệ với người nộp', exact: true }).fill('vợ');
+      await clerk.getByRole('textbox', { name: 'Giấy ủy quyền', exact: true }).fill('Giấy ủy quyền số 12/UQ ngày 01/12/2026');
+      await screen(clerk, 'act-handover');
+      await clerk.getByRole('button', { name: 'Xác nhận: Trả kết quả', exact: true }).click();
+      await clerk.getByText(/10\. Đã trả kết quả/).first().waitFor();
+      const hist = clerk.getByRole('region', { name: 'Lịch sử' });
+      await hist.getByText(/Nguyễn Thị Mai \(vợ\)/).waitFor();
+      await screen(clerk, 'detail-handed-over');
+      if (await clerk.getByRole('button', { name: 'Hủy hồ sơ', exact: true }).count()) fail('Hủy hồ sơ offered after handover');
+    });
+    await step('dossier list at 360 px', async () => {
+      const phone = await newPage(browser, base, 360, 740);
+      await signIn(phone, 'lan');
+      await phone.getByRole('link', { name: 'Danh sách hồ sơ', exact: true }).click();
+      await phone.getByRole('combobox', { name: 'Trạng thái', exact: true }).selectOption('10');
+      await phone.getByRole('link', { name: code, exact: true }).waitFor();
+      await screen(phone, 'list-360px');
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (overflow > 2) fail(`the page is ${overflow} px wider than a 360 px screen`);
+      await phone.getByRole('link', { name: 'Tiếp nhận hồ sơ', exact: true }).click();
+      await screen(phone, 'intake-360px');
+      await phone.context().close();
+    });
+    await step('sync screen', async () => {
+      await clerk.getByRole('link', { name: 'Đồng bộ', exact: true }).click();
+      await clerk.getByRole('heading', { level: 1, name: 'Đồng bộ' }).waitFor();
+      await screen(clerk, 'sync');
+    });
+    await step('session end returns to sign-in with a message', async () => {
+      await clerk.getByRole('button', { name: 'Đăng xuất', exact: true }).click();
+      await clerk.getByRole('button', { name: 'Đăng nhập', exact: true }).waitFor();
+      await clerk.getByText('Bạn đã đăng xuất.').waitFor();
+    });
+
+    const admin = await newPage(browser, base);
+    await step('admin sees the sync status', async () => {
+      await signIn(admin, 'quan');
+      await admin.getByRole('link', { name: 'Quản trị', exact: true }).waitFor();
+      const st = admin.getByRole('status', { name: 'Trạng thái đồng bộ' });
+      await st.filter({ hasText: /Đang kết nối|Mất kết nối|Đang đồng bộ/ }).waitFor();
+      await st.filter({ hasText: /mục chờ gửi/ }).waitFor();
+    });
+    await step('admin imports a holiday year', async () => {
+      if (!landed.holidays) return { skip: 'POST /api/v1/holidays/import not in this build (data slice)' };
+      await admin.goto('/#/admin/holidays');
+      await admin.getByLabel('Tệp lịch nghỉ (JSON)').setInputFiles(join(here, 'fixtures/holidays-2028.json'));
+      await admin.getByRole('button', { name: 'Nhập tệp lịch nghỉ', exact: true }).click();
+      await admin.getByText(/Đã nhập lịch nghỉ các năm: 2028/).waitFor();
+      await admin.getByRole('cell', { name: '03/04/2028' }).waitFor();
+      await screen(admin, 'admin-holidays');
+    });
+    await step('admin unlocks a user slowed down by failed logins', async () => {
+      if (!landed.users) return { skip: 'GET /api/v1/users not in this build (auth slice)' };
+      for (let i = 0; i < 6; i++)
+        await fetch(base + '/api/v1/sessions', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'binh', password: 'sai-' + i }) });
+      await admin.goto('/#/admin/users');
+      await admin.getByRole('cell', { name: 'binh', exact: true }).waitFor();
+      await screen(admin, 'admin-users');
+      await admin.getByRole('button', { name: 'Mở khóa đăng nhập binh', exact: true }).click();
+      await admin.getByText('Mở khóa đăng nhập: binh — xong.').waitFor();
+      const r = await fetch(base + '/api/v1/sessions', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'binh', password: PASSWORD }) });
+      if (r.status !== 200 && r.status !== 201) fail('binh still cannot sign in after the unlock: HTTP ' + r.status);
+    });
+    await step('admin screens', async () => {
+      for (const tab of ['catalogue', 'points', 'sync-log', 'conflicts', 'reports']) {
+        await admin.goto('/#/admin/' + tab);
+        await admin.getByRole('navigation', { name: 'Quản trị' }).waitFor();
+        await admin.waitForTimeout(150);
+        await screen(admin, 'admin-' + tab);
+      }
+    });
+  } finally {
+    await browser.close();
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+  log(`browser stage took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  for (const [s, n, d] of results) console.log(`${s.padEnd(4)} ${n}${d ? ' — ' + d : ''}`);
+  for (const p of problems) console.log('PROBLEM ' + p);
+  const failed = results.filter(([s]) => s === 'FAIL').length + problems.length;
+  console.log(failed ? `browser tests: ${failed} failure(s)` : 'browser tests: all passed');
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
