@@ -271,12 +271,8 @@ export async function dossierDetailScreen(view, code) {
   for (const act of acts) {
     const b = el('button', { type: 'button', 'aria-expanded': 'false' }, act[1]);
     b.addEventListener('click', () => {
-      if (!act[5].length) {
-        // No fields: one click, one confirmation.
-        actArea.replaceChildren(actForm(d, act, finish));
-      } else {
-        actArea.replaceChildren(actForm(d, act, finish));
-      }
+      // Acts without fields still ask for a confirmation.
+      actArea.replaceChildren(actForm(d, act, finish));
       for (const o of actsBox.querySelectorAll('button')) o.setAttribute('aria-expanded', String(o === b));
       const first = actArea.querySelector('input:not([type=checkbox]), textarea, select, button[type=submit]');
       if (first) first.focus();
@@ -294,12 +290,12 @@ export async function dossierDetailScreen(view, code) {
     el('li', {}, printLink('Phiếu từ chối (Mẫu 03)', `/api/v1${path}/forms/03`)),
     el('li', {}, printLink('Phiếu xin lỗi và hẹn lại (Mẫu 04)', `/api/v1${path}/forms/04`)),
     el('li', {}, printLink('Phiếu kiểm soát quá trình (Mẫu 05)', `/api/v1${path}/forms/05`)));
-  view.main.append(
+  view.main.append(...[
     el('p', {}, el('a', { href: '#/dossiers' }, '← Danh sách hồ sơ')),
     el('h1', {}, 'Hồ sơ ' + d.code), flash, info,
     docs ? el('section', { 'aria-label': 'Thành phần hồ sơ' }, el('h2', {}, 'Thành phần hồ sơ'), docs) : null,
     att ? el('section', { 'aria-label': 'Tệp đính kèm' }, el('h2', {}, 'Tệp đính kèm'), att) : null,
     acts.length ? el('section', { 'aria-label': 'Thao tác' }, el('h2', {}, 'Thao tác'), actsBox, actArea) : null,
     el('section', { 'aria-label': 'Biểu mẫu in' }, el('h2', {}, 'Biểu mẫu in'), forms),
-    conflicts, history);
+    conflicts, history].filter(Boolean));
 }

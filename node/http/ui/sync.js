@@ -32,7 +32,7 @@ export async function syncScreen(view) {
       btn.disabled = false;
     }
   });
-  view.main.append(el('h1', {}, 'Đồng bộ'),
+  view.main.append(...[el('h1', {}, 'Đồng bộ'),
     el('dl', { class: 'facts' }, rows.filter(([, v]) => v !== '').flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, String(v))])),
-    ['admin', 'clerk'].includes(view.ctx.session.role) ? btn : null, out);
+    ['admin', 'clerk'].includes(view.ctx.session.role) ? btn : null, out].filter(Boolean));
 }
