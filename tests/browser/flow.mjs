@@ -106,6 +106,11 @@ async function signIn(page, user) {
   await page.getByRole('status', { name: 'Trạng thái đồng bộ' }).waitFor();
 }
 
+// Moves within the app (no reload: a session held only in memory survives).
+async function hashTo(page, hash) {
+  await page.evaluate((h) => { location.hash = h; }, hash);
+}
+
 async function openDossier(page, code) {
   await page.getByRole('link', { name: 'Danh sách hồ sơ', exact: true }).click();
   await page.getByRole('searchbox', { name: 'Tìm hồ sơ', exact: true }).fill(code);
@@ -261,6 +266,10 @@ async function main() {
     const officer = await newPage(browser, base);
     await step('officer accepts and asks for a supplement', async () => {
       await signIn(officer, 'hoa');
+      await officer.getByRole('link', { name: 'Danh sách hồ sơ', exact: true }).click();
+      await officer.getByRole('combobox', { name: 'Trạng thái', exact: true }).selectOption('1');
+      await officer.getByRole('link', { name: code, exact: true }).waitFor();
+      await screen(officer, 'dossier-list');
       await openDossier(officer, code);
       await officer.getByRole('region', { name: 'Lịch sử' }).filter({ hasText: VN_TIME }).waitFor();
       if (await officer.getByRole('button', { name: 'Trả kết quả', exact: true }).count()) fail('an officer is offered Trả kết quả');
@@ -298,7 +307,7 @@ async function main() {
       await screen(clerk, 'detail-handed-over');
       if (await clerk.getByRole('button', { name: 'Hủy hồ sơ', exact: true }).count()) fail('Hủy hồ sơ offered after handover');
     });
-    await step('dossier list at 360 px', async () => {
+    await step('dossier list and intake at 360 px', async () => {
       const phone = await newPage(browser, base, 360, 740);
       await signIn(phone, 'lan');
       await phone.getByRole('link', { name: 'Danh sách hồ sơ', exact: true }).click();
@@ -307,8 +316,11 @@ async function main() {
       await screen(phone, 'list-360px');
       const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       if (overflow > 2) fail(`the page is ${overflow} px wider than a 360 px screen`);
-      await phone.getByRole('link', { name: 'Tiếp nhận hồ sơ', exact: true }).click();
+      await hashTo(phone, '#/intake?procedure=1.001193');
+      await phone.getByRole('textbox', { name: 'Mã QR CCCD', exact: true }).waitFor();
       await screen(phone, 'intake-360px');
+      const wide = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (wide > 2) fail(`the intake form is ${wide} px wider than a 360 px screen`);
       await phone.context().close();
     });
     await step('sync screen', async () => {
@@ -340,7 +352,7 @@ async function main() {
     });
     await step('admin imports a holiday year', async () => {
       if (!landed.holidays) return { skip: 'POST /api/v1/holidays/import not in this build (data slice)' };
-      await admin.goto('/#/admin/holidays');
+      await hashTo(admin, '#/admin/holidays');
       await admin.getByLabel('Tệp lịch nghỉ (JSON)').setInputFiles(join(here, 'fixtures/holidays-2028.json'));
       await admin.getByRole('button', { name: 'Nhập tệp lịch nghỉ', exact: true }).click();
       await admin.getByText(/Đã nhập lịch nghỉ các năm: 2028/).waitFor();
@@ -351,7 +363,7 @@ async function main() {
       if (!landed.users) return { skip: 'GET /api/v1/users not in this build (auth slice)' };
       for (let i = 0; i < 6; i++)
         await fetch(base + '/api/v1/sessions', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'binh', password: 'sai-' + i }) });
-      await admin.goto('/#/admin/users');
+      await hashTo(admin, '#/admin/users');
       await admin.getByRole('cell', { name: 'binh', exact: true }).waitFor();
       await screen(admin, 'admin-users');
       await admin.getByRole('button', { name: 'Mở khóa đăng nhập binh', exact: true }).click();
@@ -361,7 +373,7 @@ async function main() {
     });
     await step('admin screens', async () => {
       for (const tab of ['catalogue', 'points', 'sync-log', 'conflicts', 'reports']) {
-        await admin.goto('/#/admin/' + tab);
+        await hashTo(admin, '#/admin/' + tab);
         await admin.getByRole('navigation', { name: 'Quản trị' }).waitFor();
         await admin.waitForTimeout(150);
         await screen(admin, 'admin-' + tab);

@@ -284,11 +284,13 @@ export async function dossierDetailScreen(view, code) {
     if (!ok) { actArea.replaceChildren(); return; }
     location.hash = '#/dossiers/' + encodeURIComponent(d.code) + '?done=' + encodeURIComponent(label) + '&t=' + Date.now();
   }
+  // Mẫu 01 and 05 always; 02, 03, 04 once the dossier has what they print.
+  const happened = (t) => events.some((e) => e.type === t && e.superseded !== true);
   const forms = el('ul', { class: 'forms' },
     el('li', {}, printLink('Giấy tiếp nhận (Mẫu 01)', `/api/v1${path}/receipt`)),
-    el('li', {}, printLink('Phiếu yêu cầu bổ sung (Mẫu 02)', `/api/v1${path}/forms/02`)),
-    el('li', {}, printLink('Phiếu từ chối (Mẫu 03)', `/api/v1${path}/forms/03`)),
-    el('li', {}, printLink('Phiếu xin lỗi và hẹn lại (Mẫu 04)', `/api/v1${path}/forms/04`)),
+    happened('dossier.supplement_requested') ? el('li', {}, printLink('Phiếu yêu cầu bổ sung (Mẫu 02)', `/api/v1${path}/forms/02`)) : null,
+    happened('dossier.rejected') ? el('li', {}, printLink('Phiếu từ chối (Mẫu 03)', `/api/v1${path}/forms/03`)) : null,
+    happened('dossier.apologized') ? el('li', {}, printLink('Phiếu xin lỗi và hẹn lại (Mẫu 04)', `/api/v1${path}/forms/04`)) : null,
     el('li', {}, printLink('Phiếu kiểm soát quá trình (Mẫu 05)', `/api/v1${path}/forms/05`)));
   view.main.append(...[
     el('p', {}, el('a', { href: '#/dossiers' }, '← Danh sách hồ sơ')),
