@@ -120,6 +120,6 @@ void mount_session_routes(Router& r);  // and mount_user_routes
 void mount_user_routes(Router& r);     // the admin's /api/v1/users
 void mount_dossier_routes(Router& r);
 void mount_blob_routes(Router& r);
-void mount_counter_routes(Router& r);  // the three above and the web UI (motcua/http/ui.hpp)
+void mount_counter_routes(Router& r);  // the three above
 
 }  // namespace motcua::http
