@@ -2,6 +2,7 @@
 // detail: its state, whole history, conflicts, and the acts the signed-in
 // role may do from the dossier's status, each with a small form.
 import * as api from './api.js';
+import { knownPoints } from './intake.js';
 import { el, field, select, formAlert, showError, clearErrors, debounce, vnTime, vnDate, isoDate, money, STATUS, newId, printLink, viMessage } from './util.js';
 
 export async function dossierListScreen(view) {
@@ -226,7 +227,8 @@ function actForm(d, act, done) {
 export async function dossierDetailScreen(view, code) {
   const role = view.ctx.session.role;
   const path = '/dossiers/' + encodeURIComponent(code);
-  const [d, hist] = await Promise.all([api.get(path), api.get(path + '/history')]);
+  const [d, hist, points] = await Promise.all([api.get(path), api.get(path + '/history'), knownPoints()]);
+  const placeOf = (name) => ((points.find((p) => p.name === name) || {}).place_name || name || '');
   view.setTitle('Hồ sơ ' + d.code);
   const a = d.applicant || {};
   const info = el('dl', { class: 'facts' },
@@ -235,7 +237,7 @@ export async function dossierDetailScreen(view, code) {
       ['Người nộp', a.full_name], ['Số CCCD', a.cccd], ['Số điện thoại', a.phone], ['Email', a.email],
       ['Địa chỉ', a.address], ['Ngày sinh', vnDate(a.date_of_birth)],
       ['Ngày nhận', vnTime(d.received_at)], ['Hẹn trả', vnTime(d.due_at) + (d.overdue ? ' (quá hạn)' : '') + (d.paused ? ' (tạm dừng)' : '')],
-      ['Nơi trả kết quả', d.return_point || ''], ['Kênh', { counter: 'Tại quầy', postal: 'Bưu chính', online: 'Trực tuyến' }[d.channel] || d.channel]]
+      ['Nơi trả kết quả', placeOf(d.return_point)], ['Kênh', { counter: 'Tại quầy', postal: 'Bưu chính', online: 'Trực tuyến' }[d.channel] || d.channel]]
       .filter(([, v]) => v)
       .flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
   const docs = Array.isArray(d.documents) && d.documents.length

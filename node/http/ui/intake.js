@@ -11,14 +11,18 @@ function normalizeDocs(docs) {
     : { name: d.name, mandatory: d.mandatory !== false }));
 }
 
-async function knownPoints() {
+// Points of this hub as this node knows them; this point comes first.
+let pointsCache = null;
+export async function knownPoints() {
+  if (pointsCache) return pointsCache;
   try {
     const r = await api.get('/points/known');
-    return Array.isArray(r) ? r : (r.items || []);
+    pointsCache = Array.isArray(r) ? r : (r.items || []);
   } catch (err) {
     if (err.status === 401) throw err;
     return [];
   }
+  return pointsCache;
 }
 
 export async function intakeScreen(view) {
@@ -124,8 +128,9 @@ export async function intakeScreen(view) {
   });
 
   // --- return point, postal ---------------------------------------------------
-  const ret = select('Nơi trả kết quả', [['', 'Tại điểm tiếp nhận này'],
-    ...points.map((p) => [p.name, p.place_name || p.name])]);
+  const ret = select('Nơi trả kết quả', points.length
+    ? points.map((p, i) => [p.name, (p.place_name || p.name) + (i === 0 ? ' (điểm này)' : '')])
+    : [['', 'Tại điểm tiếp nhận này']]);
   inputs.return_point = ret.input;
   let postal = null;
   const postalBox = el('div');
