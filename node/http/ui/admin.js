@@ -216,7 +216,7 @@ async function points(box) {
       list.replaceChildren(table(items, [
         ['name', 'Điểm'], ['place_name', 'Tên địa điểm'], ['area', 'Địa bàn'], [(p) => vnTime(p.last_seen), 'Lần cuối đồng bộ'],
         ['lag_entries', 'Chậm (mục)'], [(p) => (p.clock_skew_ms === null || p.clock_skew_ms === undefined ? '' : Math.round(p.clock_skew_ms / 1000) + ' giây'), 'Lệch đồng hồ'],
-        [(p) => (p.alerts || []).map((a) => (typeof a === 'string' ? a : a.message || a.kind)).join('; '), 'Cảnh báo'],
+        [(p) => (p.alerts || []).map((a) => (typeof a === 'string' ? a : a.kind + (a.detail ? ': ' + a.detail : '') + (a.count > 1 ? ` (${a.count} lần)` : ''))).join('; '), 'Cảnh báo'],
         [(p) => (p.revoked ? 'Đã thu hồi' : revokeButton(p)), 'Thu hồi'],
       ], 'Các điểm phục vụ đã ghi danh'));
     } catch (err) {
@@ -262,7 +262,7 @@ async function points(box) {
 async function syncLog(box) {
   const point = field('Điểm', { autocomplete: 'off' });
   const since = field('Từ ngày', { placeholder: 'dd/mm/yyyy', inputmode: 'numeric' });
-  const result = select('Kết quả', [['', 'Tất cả'], ['ok', 'Thành công'], ['error', 'Lỗi']]);
+  const result = select('Kết quả', [['', 'Tất cả'], ['ok', 'Thành công'], ['failed', 'Thất bại'], ['running', 'Đang chạy']]);
   const list = el('div');
   const form = el('form', { class: 'row', role: 'search', 'aria-label': 'Lọc nhật ký đồng bộ' }, point.wrap, since.wrap, result.wrap, el('button', { type: 'submit' }, 'Lọc'));
   async function load() {

@@ -89,8 +89,13 @@ export function renderSync(st) {
   }
   if (state === 'syncing') {
     prog.hidden = false;
-    if (st && typeof st.progress === 'number') prog.value = Math.round(st.progress * 100);
-    else prog.removeAttribute('value');
+    const p = st && st.progress;
+    if (p && p.total > 0) {
+      prog.value = Math.round((100 * p.done) / p.total);
+      stateEl.textContent = `Đang đồng bộ (${p.done}/${p.total})`;
+    } else {
+      prog.removeAttribute('value');
+    }
   } else {
     prog.hidden = true;
   }
