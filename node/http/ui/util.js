@@ -196,7 +196,10 @@ export function printLink(text, url) {
     if (usesCookie()) return;
     ev.preventDefault();
     const res = await fetch(url, { headers: authHeaders('GET') });
-    const blob = new Blob([await res.text()], { type: 'text/html' });
+    // A page shown from memory has no base URL: its own links and scripts
+    // (/ui/print.js, /ui/print.css) are made absolute.
+    const html = (await res.text()).replace(/(src|href)="\/(?!\/)/g, `$1="${location.origin}/`);
+    const blob = new Blob([html], { type: 'text/html' });
     window.open(URL.createObjectURL(blob), '_blank', 'noopener');
   });
   return a;
