@@ -1,6 +1,10 @@
 // DossierService reads: list, history, conflicts (and their resolution).
+#include <algorithm>
+#include <iterator>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "calendar.hpp"
 #include "dossier_rules.hpp"
@@ -13,11 +17,50 @@ namespace motcua::node {
 
 namespace {
 
-std::string like_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '%' || c == '_' || c == '\\') out += '\\';
-    out += c;
+// The sorted codes of the dossiers with a word starting with `w`, or nullopt
+// when there are more than `cap`.
+std::optional<std::vector<std::string>> codes_starting(SQLite::Database& db, const std::string& w, size_t cap) {
+  SQLite::Statement st(db, "SELECT code FROM dossier_words WHERE word >= ? AND word < ? LIMIT ?");
+  st.bind(1, w);
+  st.bind(2, w + "\xff");
+  st.bind(3, static_cast<int64_t>(cap) + 1);
+  std::vector<std::string> out;
+  while (st.executeStep()) out.push_back(st.getColumn(0).getString());
+  if (out.size() > cap) return std::nullopt;
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// The words a list search looks for. A phone number typed with its country
+// code or spaced out ("+84 912 345 678", "0084912345678", "912.345.678") is
+// one word in the stored form "0912345678"; other text is folded like the
+// stored key.
+std::vector<std::string> search_words(const std::string& q) {
+  std::string digits;
+  bool phone_like = !q.empty();
+  for (char c : q) {
+    if (c >= '0' && c <= '9') digits += c;
+    else if (c != ' ' && c != '+' && c != '.' && c != '-' && c != '(' && c != ')') phone_like = false;
+  }
+  if (phone_like && q.find_first_of("+ .-()") != std::string::npos) {
+    if (digits.rfind("0084", 0) == 0) digits = "0" + digits.substr(4);
+    else if (digits.rfind("84", 0) == 0 && digits.size() == 11) digits = "0" + digits.substr(2);
+    else if (digits.size() == 9 && digits[0] != '0') digits = "0" + digits;
+    if (digits.size() == 10 && digits[0] == '0' && std::string("35789").find(digits[1]) != std::string::npos)
+      return {digits};
+  }
+  std::vector<std::string> out;
+  std::istringstream in(fold_for_search(q));
+  for (std::string w; in >> w;) {
+    // A bare number without its leading 0 ("912345678") or with the country
+    // code ("84912345678") is a phone number.
+    if (w.size() == 9 && w[0] != '0' && w.find_first_not_of("0123456789") == std::string::npos) w = "0" + w;
+    else if (w.size() == 11 && w.rfind("84", 0) == 0 && w.find_first_not_of("0123456789") == std::string::npos)
+      w = "0" + w.substr(2);
+    else if (w.size() == 13 && w.rfind("0084", 0) == 0 && w.find_first_not_of("0123456789") == std::string::npos)
+      w = "0" + w.substr(4);
+    out.push_back(w);
   }
   return out;
 }
@@ -78,23 +121,84 @@ Result<Json> DossierService::list(const DossierListQuery& q) try {
     sql += " AND updated_at >= ?";
     binds.push_back(cal::iso_utc(*ms));
   }
-  std::istringstream words(fold_for_search(q.q));
-  for (std::string w; words >> w;) {
-    sql += " AND search_key LIKE ? ESCAPE '\\'";
-    binds.push_back("%" + like_escape(w) + "%");
-  }
-  if (!q.cursor.empty()) {
-    std::string at, code;
-    if (!decode_cursor(q.cursor, at, code)) return make_error("invalid_value", "cursor is not one this node gave out", "cursor");
-    sql += " AND (received_at < ? OR (received_at = ? AND code < ?))";
-    binds.insert(binds.end(), {at, at, code});
-  }
-  sql += " ORDER BY received_at DESC, code DESC LIMIT " + std::to_string(q.limit + 1);
+  std::string at, after;
+  if (!q.cursor.empty() && !decode_cursor(q.cursor, at, after))
+    return make_error("invalid_value", "cursor is not one this node gave out", "cursor");
+  // Every typed word must be the start of a word of the dossier's search key
+  // (code, applicant name, CCCD, phone), in any order (design 0056).
+  const std::vector<std::string> words = search_words(q.q);
   std::lock_guard<std::recursive_mutex> g(impl_->node.journal().mutex());
-  SQLite::Statement st(*impl_->node.db(), sql);
-  for (size_t i = 0; i < binds.size(); ++i) st.bind(static_cast<int>(i + 1), binds[i]);
-  std::vector<std::pair<std::string, std::string>> rows;
-  while (st.executeStep()) rows.emplace_back(st.getColumn(0).getString(), st.getColumn(1).getString());
+  auto& db = *impl_->node.db();
+  // The dossiers of each typed word are listed (up to word_codes_cap; a word
+  // in every code, like the agency's, is only checked per row) and
+  // intersected; up to few_candidates are then looked up one by one, more are
+  // found by walking the newest dossiers first.
+  std::optional<std::vector<std::string>> candidates;
+  std::vector<std::string> common;  // words matching too many dossiers to list
+  for (const auto& w : words) {
+    auto codes = codes_starting(db, w, q.word_codes_cap);
+    if (!codes) {
+      common.push_back(w);
+    } else if (!candidates) {
+      candidates = std::move(codes);
+    } else {
+      std::vector<std::string> both;
+      std::set_intersection(candidates->begin(), candidates->end(), codes->begin(), codes->end(), std::back_inserter(both));
+      candidates = std::move(both);
+    }
+  }
+  // Many candidates are dense among the dossiers: walking the newest first
+  // and checking every word then stops soon.
+  if (candidates && candidates->size() > q.few_candidates) {
+    candidates.reset();
+    common = words;
+  }
+  std::string has_words;
+  for (size_t i = 0; i < common.size(); ++i)
+    has_words += " AND EXISTS (SELECT 1 FROM dossier_words w WHERE w.code = dossier_index.code AND w.word >= ? AND w.word < ?)";
+  auto bind_words = [&](SQLite::Statement& st, int& n) {
+    for (const auto& w : common) {
+      st.bind(++n, w);
+      st.bind(++n, w + "\xff");  // above every UTF-8 continuation of w
+    }
+  };
+  std::vector<std::pair<std::string, std::string>> rows;  // (code, received_at), newest first
+  if (candidates) {
+    // Few dossiers: look each up, then order them here.
+    SQLite::Statement one(db, "SELECT received_at FROM dossier_index WHERE code = ?" +
+                                  sql.substr(sql.find(" WHERE 1") + 8) + has_words);
+    for (const auto& code : *candidates) {
+      one.reset();
+      int n = 0;
+      one.bind(++n, code);
+      for (const auto& b : binds) one.bind(++n, b);
+      bind_words(one, n);
+      if (!one.executeStep()) continue;
+      std::string received = one.getColumn(0).getString();
+      if (!q.cursor.empty() && !(received < at || (received == at && code < after))) continue;
+      rows.emplace_back(code, std::move(received));
+    }
+    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first > b.first;
+    });
+    if (rows.size() > static_cast<size_t>(q.limit) + 1) rows.resize(static_cast<size_t>(q.limit) + 1);
+  } else {
+    // No word or only common ones: newest first by the received_at index,
+    // stopping at the page's end.
+    sql += has_words;
+    if (!q.cursor.empty()) sql += " AND (received_at < ? OR (received_at = ? AND code < ?))";
+    sql += " ORDER BY received_at DESC, code DESC LIMIT " + std::to_string(q.limit + 1);
+    SQLite::Statement st(db, sql);
+    int n = 0;
+    for (const auto& b : binds) st.bind(++n, b);
+    bind_words(st, n);
+    if (!q.cursor.empty()) {
+      st.bind(++n, at);
+      st.bind(++n, at);
+      st.bind(++n, after);
+    }
+    while (st.executeStep()) rows.emplace_back(st.getColumn(0).getString(), st.getColumn(1).getString());
+  }
   Json items = Json::array();
   Json next = nullptr;
   for (size_t i = 0; i < rows.size(); ++i) {

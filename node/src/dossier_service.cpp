@@ -1,5 +1,7 @@
 // DossierService: intake, edits and acts, each one signed journal entry.
 #include <filesystem>
+#include <map>
+#include <set>
 
 #include "calendar.hpp"
 #include "codes.hpp"
@@ -8,6 +10,7 @@
 #include "motcua/node/forms.hpp"
 #include "motcua/node/vn_time.hpp"
 #include "motcua/schema/columns.hpp"
+#include "motcua/node/catalogue.hpp"
 #include "motcua/schema/database.hpp"
 #include "procedures.hpp"
 #include "reference_data.hpp"
@@ -69,6 +72,42 @@ std::pair<int, int> next_receipt_number(Node& node, int64_t now) {
   count.bind(3, static_cast<int64_t>(start));
   count.executeStep();
   return {year, count.getColumn(0).getInt() + 1};
+}
+
+// The documents handed in, checked against the procedure's list: each name
+// must be one of its documents (matched like the search, stored as the
+// catalogue spells it) and every mandatory one must be there.
+Result<Json> documents_against(const Json& handed_in, const Json& procedure) {
+  const Json& listed = procedure["documents"];
+  std::map<std::string, std::string> by_key;
+  for (const auto& d : listed) by_key.emplace(procs::search_fold(d["name"].get<std::string>()), d["name"].get<std::string>());
+  Json out = Json::array();
+  std::set<std::string> given;
+  for (size_t i = 0; i < handed_in.size(); ++i) {
+    Json d = handed_in[i];
+    auto it = by_key.find(procs::search_fold(d["name"].get<std::string>()));
+    if (it == by_key.end())
+      return make_error("invalid_value",
+                        "'" + d["name"].get<std::string>() + "' is not a document of " + procedure["name"].get<std::string>() +
+                            " (see GET /api/v1/procedures/" + procedure["code"].get<std::string>() + ")",
+                        "documents[" + std::to_string(i) + "].name");
+    d["name"] = it->second;
+    given.insert(it->second);
+    out.push_back(std::move(d));
+  }
+  std::string missing;
+  for (const auto& d : listed)
+    if (d["mandatory"].get<bool>() && !given.count(d["name"].get<std::string>()))
+      missing += (missing.empty() ? "" : "; ") + d["name"].get<std::string>();
+  if (!missing.empty())
+    return make_error("missing_document", "mandatory document not handed in: " + missing, "documents");
+  return out;
+}
+
+Error unknown_point(const std::string& name) {
+  return make_error("invalid_value",
+                    "return_point '" + name + "' is not a point of this hub known here (see GET /api/v1/points/known)",
+                    "return_point");
 }
 
 }  // namespace
@@ -143,6 +182,10 @@ Result<Json> DossierService::intake(const Actor& who, const Json& request) try {
     if (!proc)
       return make_error("unknown_procedure", "no procedure with code " + body["procedure_code"].get<std::string>() +
                                                  " in the catalogue", "procedure_code");
+    auto handed_in = documents_against(body["documents"], *proc);
+    if (!handed_in.ok()) return handed_in.error();
+    if (body["return_point"].is_string() && !is_known_point(node, body["return_point"].get<std::string>()))
+      return unknown_point(body["return_point"].get<std::string>());
     const int64_t now = impl_->now();
     auto code = codes::mint(node, now);
     if (!code.ok()) return code.error();
@@ -150,7 +193,7 @@ Result<Json> DossierService::intake(const Actor& who, const Json& request) try {
     body["procedure_field"] = (*proc)["field"];
     body["processing_days"] = (*proc)["processing_days"];
     body["fee_vnd"] = (*proc)["fee_vnd"];
-    body["documents"] = (*proc)["documents"];
+    body["documents"] = handed_in.value();
     body["sets"] = sets;
     body["agency_code"] = node.meta("agency_code");
     body["origin_point"] = node.name();
@@ -218,6 +261,8 @@ Result<Json> DossierService::act(const Actor& who, const std::string& code, cons
     if (action == "update") {
       auto p = valid::patch(body, blob);
       if (!p.ok()) return p.error();
+      if (p.value().contains("return_point") && !is_known_point(node, p.value()["return_point"].get<std::string>()))
+        return unknown_point(p.value()["return_point"].get<std::string>());
       out = Json{{"changes", p.value()}};
     } else {
       auto b = valid::act_body(action, body, blob);
@@ -288,6 +333,15 @@ Result<Json> DossierService::search_procedures(const std::string& q, const std::
   if (limit < 1 || limit > 200) return make_error("invalid_value", "limit must be 1..200", "limit");
   std::lock_guard<std::recursive_mutex> g(impl_->node.journal().mutex());
   return procs::search(*impl_->node.db(), q, field, level, limit);
+} catch (const std::runtime_error&) {
+  return current_exception_error();
+}
+
+Result<Json> DossierService::procedure_facets() try {
+  Status r = impl_->ready();
+  if (!r.ok()) return r.error();
+  std::lock_guard<std::recursive_mutex> g(impl_->node.journal().mutex());
+  return procs::facets(*impl_->node.db());
 } catch (const std::runtime_error&) {
   return current_exception_error();
 }

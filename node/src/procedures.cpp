@@ -1,6 +1,9 @@
 #include "procedures.hpp"
 
 #include <algorithm>
+#include <map>
+#include <string_view>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -32,6 +35,20 @@ std::string str_or(const Json& j, const char* k) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+bool is_consonant(char c) { return c >= 'a' && c <= 'z' && std::string_view("aeiouy").find(c) == std::string_view::npos; }
+
+// Final "y" after a consonant (or "qu") -> "i", word by word, in folded text.
+std::string fold_yi(std::string s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != 'y' || i == 0) continue;
+    const bool word_end = i + 1 == s.size() || s[i + 1] == ' ';
+    if (!word_end) continue;
+    const char prev = s[i - 1];
+    if (is_consonant(prev) || (prev == 'u' && i >= 2 && s[i - 2] == 'q')) s[i] = 'i';
+  }
+  return s;
+}
+
 std::vector<std::string> words(const std::string& folded) {
   std::vector<std::string> out;
   std::istringstream in(folded);
@@ -56,6 +73,24 @@ bool field_matches(const std::string& field_key, const std::string& want) {
 }
 
 }  // namespace
+
+std::string search_fold(const std::string& text) { return fold_yi(fold_for_search(text)); }
+
+Json documents_of(const Json& item) {
+  Json out = Json::array();
+  auto it = item.find("documents");
+  if (it == item.end() || !it->is_array()) return out;
+  for (const auto& d : *it) {
+    if (d.is_string()) {
+      const std::string name = d.get<std::string>();
+      out.push_back(Json{{"name", name}, {"mandatory", name.find("(nếu") == std::string::npos}});
+    } else if (d.is_object() && d.contains("name") && d["name"].is_string()) {
+      bool mandatory = !(d.contains("mandatory") && d["mandatory"].is_boolean()) || d["mandatory"].get<bool>();
+      out.push_back(Json{{"name", d["name"]}, {"mandatory", mandatory}});
+    }
+  }
+  return out;
+}
 
 Status check_item(const Json& item, const std::string& path) {
   if (!item.is_object()) return make_error("wrong_type", "a procedure must be an object", path);
@@ -92,11 +127,34 @@ Status check_item(const Json& item, const std::string& path) {
   }
   auto docs = item.find("documents");
   if (docs == item.end()) return make_error("missing_field", "documents is required", path + ".documents");
-  if (!docs->is_array()) return make_error("wrong_type", "documents must be an array of strings", path + ".documents");
-  for (size_t i = 0; i < docs->size(); ++i)
-    if (!(*docs)[i].is_string() || !is_valid_utf8((*docs)[i].get<std::string>()))
-      return make_error("wrong_type", "each document must be a UTF-8 string",
-                        path + ".documents[" + std::to_string(i) + "]");
+  if (!docs->is_array())
+    return make_error("wrong_type", "documents must be an array of names or {name, mandatory} objects", path + ".documents");
+  std::set<std::string> names;
+  for (size_t i = 0; i < docs->size(); ++i) {
+    const Json& d = (*docs)[i];
+    const std::string at = path + ".documents[" + std::to_string(i) + "]";
+    std::string name;
+    if (d.is_string()) {
+      name = d.get<std::string>();
+    } else if (d.is_object()) {
+      for (auto it = d.begin(); it != d.end(); ++it)
+        if (it.key() != "name" && it.key() != "mandatory")
+          return make_error("unknown_field", "unknown field '" + it.key() + "' (a document is {name, mandatory})",
+                            at + "." + it.key());
+      if (!d.contains("name")) return make_error("missing_field", "a document needs a name", at + ".name");
+      if (!d["name"].is_string()) return make_error("wrong_type", "name must be a string", at + ".name");
+      if (d.contains("mandatory") && !d["mandatory"].is_boolean())
+        return make_error("wrong_type", "mandatory must be true or false", at + ".mandatory");
+      name = d["name"].get<std::string>();
+    } else {
+      return make_error("wrong_type", "each document must be a name or a {name, mandatory} object", at);
+    }
+    if (!is_valid_utf8(name)) return make_error("invalid_value", "the document name is not valid UTF-8", at);
+    if (name.find_first_not_of(" \t\r\n") == std::string::npos)
+      return make_error("invalid_value", "the document name must not be empty", at);
+    if (!names.insert(fold_for_search(name)).second)
+      return make_error("invalid_value", "document '" + name + "' is listed twice", at);
+  }
   return ok_status();
 }
 
@@ -152,7 +210,7 @@ static Json api_view(const std::string& key, const Json& item) {
               {"authority", get("authority")},
               {"processing_days", get("processing_days")},
               {"fee_vnd", get("fee_vnd")},
-              {"documents", item.value("documents", Json::array())},
+              {"documents", documents_of(item)},
               {"source", get("source")}};
 }
 
@@ -165,8 +223,10 @@ std::optional<Json> find(SQLite::Database& db, const std::string& code) {
 
 Json search(SQLite::Database& db, const std::string& q, const std::string& field, const std::string& level,
             int limit) {
-  const std::string query = fold_for_search(q);
+  const std::string query = search_fold(q);
   const std::vector<std::string> qwords = words(query);
+  // Typing "dang ki khai s": the last word may be the start of a word.
+  const bool last_is_prefix = !q.empty() && q.back() != ' ';
   const std::string field_key = fold_for_search(field);
   const std::string level_key = level_filter_key(level);
   struct Hit {
@@ -179,18 +239,25 @@ Json search(SQLite::Database& db, const std::string& q, const std::string& field
   SQLite::Statement st(db, "SELECT key, position, item, name_key, field_key, level_key FROM procedures");
   while (st.executeStep()) {
     std::string key = st.getColumn(0).getString();
-    std::string name_key = st.getColumn(3).getString();
+    // name_key is fold_for_search(name) (migration 3); the y/i fold is
+    // applied here so catalogues imported before it need no re-keying.
+    std::string name_key = fold_yi(st.getColumn(3).getString());
     if (!field_key.empty() && !field_matches(st.getColumn(4).getString(), field_key)) continue;
     if (!level_key.empty() && st.getColumn(5).getString() != level_key) continue;
-    // Words are matched against the folded name and the code.
-    std::string hay = " " + name_key + " " + fold_for_search(key) + " ";
+    // Every word must be a word of the folded name or code, in any order.
+    const std::string hay = " " + name_key + " " + search_fold(key) + " ";
     int64_t score = 0;
     bool all = true;
-    for (const auto& w : qwords) {
-      if (hay.find(" " + w + " ") != std::string::npos) score += 10;       // whole word
-      else if (hay.find(" " + w) != std::string::npos) score += 5;         // word prefix
-      else if (hay.find(w) != std::string::npos) score += 1;               // inside a word
-      else { all = false; break; }
+    for (size_t i = 0; i < qwords.size(); ++i) {
+      const std::string& w = qwords[i];
+      if (hay.find(" " + w + " ") != std::string::npos) {
+        score += 10;
+      } else if (i + 1 == qwords.size() && last_is_prefix && hay.find(" " + w) != std::string::npos) {
+        score += 5;
+      } else {
+        all = false;
+        break;
+      }
     }
     if (!all) continue;
     if (!query.empty()) {
@@ -219,4 +286,44 @@ Json search(SQLite::Database& db, const std::string& q, const std::string& field
   return Json{{"items", items}, {"total", hits.size()}};
 }
 
+Json facets(SQLite::Database& db) {
+  // Sorted by the folded text (Vietnamese letters with marks next to their
+  // base letter), the text as first imported.
+  std::map<std::string, std::string> fields, levels;
+  SQLite::Statement st(db, "SELECT field, level FROM procedures ORDER BY position");
+  while (st.executeStep()) {
+    std::string f = st.getColumn(0).getString();
+    size_t start = 0;
+    while (start <= f.size()) {
+      size_t semi = f.find(';', start);
+      std::string part = f.substr(start, semi == std::string::npos ? std::string::npos : semi - start);
+      size_t b = part.find_first_not_of(' '), e = part.find_last_not_of(' ');
+      if (b != std::string::npos) {
+        part = part.substr(b, e - b + 1);
+        // "Người có công (liên thông)": the field is "Người có công".
+        if (size_t paren = part.find(" ("); paren != std::string::npos && part.back() == ')') part.resize(paren);
+        fields.emplace(fold_for_search(part) + "\x01" + part, part);
+      }
+      if (semi == std::string::npos) break;
+      start = semi + 1;
+    }
+    if (!st.getColumn(1).isNull()) {
+      std::string l = st.getColumn(1).getString();
+      if (!l.empty()) levels.emplace(fold_for_search(l) + "\x01" + l, l);
+    }
+  }
+  auto list = [](const std::map<std::string, std::string>& m) {
+    Json out = Json::array();
+    std::set<std::string> seen;
+    for (const auto& [k, v] : m)
+      if (seen.insert(k.substr(0, k.find('\x01'))).second) out.push_back(v);
+    return out;
+  };
+  return Json{{"fields", list(fields)}, {"levels", list(levels)}};
+}
+
 }  // namespace motcua::node::procs
+
+namespace motcua::node {
+std::string search_fold(const std::string& text) { return procs::search_fold(text); }
+}  // namespace motcua::node

@@ -27,8 +27,24 @@ Json all_items(SQLite::Database& db);
 // The API view of one procedure (code, name, field, level, authority,
 // processing_days, fee_vnd, documents, source), or nullopt.
 std::optional<Json> find(SQLite::Database& db, const std::string& code);
-// {"items": [...], "total": n}: best matches first, at most `limit`.
+// {"items": [...], "total": n}: best matches first, at most `limit`. Every
+// word of `q` must match a word of the name or code (the last word typed may
+// be the start of one), after search_fold().
 Json search(SQLite::Database& db, const std::string& q, const std::string& field, const std::string& level,
             int limit);
+
+// {"fields": [...], "levels": [...]}: the distinct fields (a procedure listed
+// under "A; B" counts for A and for B) and levels of the catalogue, sorted.
+Json facets(SQLite::Database& db);
+
+// The documents of a catalogue item as [{name, mandatory}]: a string is
+// mandatory unless it contains "(nếu" (an "if ..." document); an object
+// {name, mandatory} is taken as it is.
+Json documents_of(const Json& item);
+
+// fold_for_search() and then, in each word, a final "y" after a consonant
+// becomes "i" ("ký" and "kí" both give "ki"; "thủy" stays "thuy"), so the
+// two spellings the national portal accepts find each other.
+std::string search_fold(const std::string& text);
 
 }  // namespace motcua::node::procs

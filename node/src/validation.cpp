@@ -224,7 +224,44 @@ Result<Json> fees(const Json& v, const std::string& field) {
   return out;
 }
 
+Result<int64_t> count(const Json& obj, const char* key, const std::string& path) {
+  const std::string field = join(path, key);
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return int64_t{0};
+  if (!it->is_number_integer()) return make_error("wrong_type", field + " must be a whole number", field);
+  int64_t v = it->get<int64_t>();
+  if (v < 0 || v > 99) return make_error("invalid_value", field + " must be 0..99", field);
+  return v;
+}
+
 }  // namespace
+
+Result<Json> documents(const Json& v, const std::string& field) {
+  if (!v.is_array()) return make_error("wrong_type", field + " must be an array of {name, originals, copies}", field);
+  if (v.size() > 200) return make_error("invalid_value", field + " lists too many documents (at most 200)", field);
+  Json out = Json::array();
+  std::set<std::string> seen;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const std::string f = field + "[" + std::to_string(i) + "]";
+    Status s = need_object(v[i], f);
+    if (!s.ok()) return s.error();
+    s = only_known(v[i], {"name", "originals", "copies"}, f);
+    if (!s.ok()) return s.error();
+    auto name = text(v[i], "name", f, true, 1000);
+    if (!name.ok()) return name.error();
+    auto originals = count(v[i], "originals", f);
+    if (!originals.ok()) return originals.error();
+    auto copies = count(v[i], "copies", f);
+    if (!copies.ok()) return copies.error();
+    if (originals.value() + copies.value() < 1)
+      return make_error("invalid_value", f + ": hand in at least one original or one copy (or leave the document out)",
+                        f + ".originals");
+    if (!seen.insert(fold_for_search(name.value())).second)
+      return make_error("invalid_value", f + ": document '" + name.value() + "' is listed twice", f + ".name");
+    out.push_back(Json{{"name", name.value()}, {"originals", originals.value()}, {"copies", copies.value()}});
+  }
+  return out;
+}
 
 Status check_cccd(const Json& v, const std::string& field) {
   if (!v.is_string()) return make_error("wrong_type", field + " must be a string of 12 digits", field);
@@ -277,7 +314,8 @@ Status check_email(const std::string& s, const std::string& field) {
 
 Result<Json> intake(const Json& req, const BlobExists& blob_exists) {
   if (!req.is_object()) return make_error("wrong_type", "the request body must be a JSON object", "");
-  Status s = only_known(req, {"procedure_code", "applicant", "channel", "postal", "form", "attachments", "fees", "return_point"}, "");
+  Status s = only_known(req, {"procedure_code", "applicant", "channel", "postal", "form", "attachments", "fees", "return_point",
+                              "documents"}, "");
   if (!s.ok()) return s.error();
   Json out = Json::object();
   auto pc = text(req, "procedure_code", "", true, 100);
@@ -318,6 +356,12 @@ Result<Json> intake(const Json& req, const BlobExists& blob_exists) {
     auto f = fees(req["fees"], "fees");
     if (!f.ok()) return f.error();
     out["fees"] = f.value();
+  }
+  out["documents"] = Json::array();
+  if (req.contains("documents") && !req["documents"].is_null()) {
+    auto d = documents(req["documents"], "documents");
+    if (!d.ok()) return d.error();
+    out["documents"] = d.value();
   }
   auto rp = text(req, "return_point", "", false, 200);
   if (!rp.ok()) return rp.error();

@@ -20,8 +20,12 @@ Status check_cccd(const Json& v, const std::string& field);
 Result<std::string> normalize_phone(const Json& v, const std::string& field);
 Status check_email(const std::string& s, const std::string& field);
 
+// The documents handed in at intake: [{name, originals, copies}], counts
+// 0..99 with originals + copies >= 1, no name twice. Whether the names are
+// the procedure's is checked by the service against the catalogue.
+Result<Json> documents(const Json& v, const std::string& field);
 // POST /dossiers body -> normalised {procedure_code, applicant, channel,
-// postal|null, form, attachments, fees, return_point|null}.
+// postal|null, form, attachments, fees, documents, return_point|null}.
 Result<Json> intake(const Json& req, const BlobExists& blob_exists);
 // PATCH body -> normalised partial object of the updatable fields
 // (applicant.*, postal.*, form.<key>, attachments, return_point).

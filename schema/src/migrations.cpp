@@ -316,6 +316,38 @@ CREATE TABLE login_throttle (
 ) WITHOUT ROWID;
 CREATE INDEX login_throttle_last ON login_throttle (last_ms);
 )SQL",
+      // 9: the dossier list's
+      // search by word. Each word of dossier_index.search_key (code, applicant
+      // name, CCCD, phone, folded: lowercase, no marks, no punctuation) is a
+      // row, kept by triggers on dossier_index, so a search is an index range
+      // per typed word (prefix) instead of a LIKE over every dossier.
+      R"SQL(
+CREATE TABLE dossier_words (
+  word TEXT NOT NULL,
+  code TEXT NOT NULL,
+  PRIMARY KEY (word, code)
+) WITHOUT ROWID;
+CREATE INDEX dossier_words_code ON dossier_words (code);
+CREATE TRIGGER dossier_words_put AFTER INSERT ON dossier_index
+BEGIN
+  DELETE FROM dossier_words WHERE code = NEW.code;
+  INSERT OR IGNORE INTO dossier_words (word, code)
+    SELECT value, NEW.code FROM json_each(
+      CASE WHEN json_valid('["' || replace(NEW.search_key, ' ', '","') || '"]')
+           THEN '["' || replace(NEW.search_key, ' ', '","') || '"]' ELSE '[]' END)
+    WHERE value <> '';
+END;
+CREATE TRIGGER dossier_words_drop AFTER DELETE ON dossier_index
+BEGIN
+  DELETE FROM dossier_words WHERE code = OLD.code;
+END;
+INSERT OR IGNORE INTO dossier_words (word, code)
+  SELECT j.value, d.code FROM dossier_index d, json_each(
+      CASE WHEN json_valid('["' || replace(d.search_key, ' ', '","') || '"]')
+           THEN '["' || replace(d.search_key, ' ', '","') || '"]' ELSE '[]' END) j
+  WHERE j.value <> '';
+CREATE INDEX dossier_index_status ON dossier_index (cancelled, status, received_at, code);
+)SQL",
   };
   return m;
 }

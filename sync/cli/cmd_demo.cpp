@@ -173,7 +173,12 @@ int run_demo(const std::string& dir) {
                 {"address", "Thôn Đông, xã Ân Thi, Hưng Yên"}}},
               {"channel", "counter"},
               {"form", {{"child_name", "Nguyễn Văn Bình"}}},
-              {"attachments", Json::array()}};
+              {"attachments", Json::array()},
+              {"documents", Json::array({Json{{"name", "Tờ khai đăng ký khai sinh theo mẫu"}, {"originals", 1}, {"copies", 0}},
+                                          Json{{"name", "Bản chính Giấy chứng sinh (không có thì văn bản của người làm chứng hoặc "
+                                                        "giấy cam đoan về việc sinh)"}, {"originals", 1}, {"copies", 0}},
+                                          Json{{"name", "Giấy tờ tùy thân của người đi đăng ký (xuất trình)"}, {"originals", 1},
+                                               {"copies", 0}}})}};
   Json d1 = call(a, "POST", "/api/v1/dossiers", clerk, intake, 201);
   std::string code1 = d1["code"];
   say("dossier " + code1 + " received " + d1.value("received_at", "") + ", due " + d1.value("due_at", ""));

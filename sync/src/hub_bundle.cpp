@@ -33,7 +33,8 @@ Result<std::vector<WireResponse>> Hub::export_for(const std::string& name, const
                {"leases", leases_json(impl_->top_up_leases(*p, now))},
                {"reference_hash", hash},
                {"catalogue", ref["catalogue"]},
-               {"holidays", ref["holidays"]}};
+               {"holidays", ref["holidays"]},
+               {"points", ref["points"]}};
   Status s = add(welcome, {});
   if (!s.ok()) return s.error();
   scope::catch_up(node_);

@@ -85,7 +85,8 @@ Result<Reply> Hub::Impl::reference(Ctx&) {
   std::string hash;
   Json ref = reference_data(&hash);
   Reply reply;
-  reply.header = Json{{"type", "reference"}, {"hash", hash}, {"catalogue", ref["catalogue"]}, {"holidays", ref["holidays"]}};
+  reply.header = Json{{"type", "reference"}, {"hash", hash}, {"catalogue", ref["catalogue"]}, {"holidays", ref["holidays"]},
+                      {"points", ref["points"]}};
   return reply;
 }
 

@@ -196,6 +196,7 @@ Result<Reply> Hub::Impl::enrol(Ctx& ctx) {
                   {"leases", leases_json(top_up_leases(ctx.point, ctx.now))},
                   {"catalogue", ref["catalogue"]},
                   {"holidays", ref["holidays"]},
+                  {"points", ref["points"]},
                   {"reference_hash", hash},
                   {"hub_time_ms", ctx.now}};
   auto body = wire::encode(r.header, {});
@@ -284,8 +285,13 @@ std::vector<Lease> Hub::Impl::top_up_leases(const PointRecord& p, int64_t now) {
 Json Hub::Impl::reference_data(std::string* hash) {
   Json catalogue = node::export_catalogue(node);
   Json holidays = node::export_holidays(node);
-  if (hash) *hash = to_hex(blake2b256(canonical_bytes(catalogue) + "\n" + canonical_bytes(holidays)));
-  return Json{{"catalogue", catalogue}, {"holidays", holidays}};
+  // The hub and its active points: where a point may send a result back
+  // (intake's return_point). In the hash, so a new point reaches every point.
+  Json points = node::known_points(node);
+  if (hash)
+    *hash = to_hex(blake2b256(canonical_bytes(catalogue) + "\n" + canonical_bytes(holidays) + "\n" +
+                              canonical_bytes(points)));
+  return Json{{"catalogue", catalogue}, {"holidays", holidays}, {"points", points}};
 }
 
 void Hub::Impl::account(const std::string& id, int64_t now, const std::function<void(SyncLogRow&)>& change) {

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "motcua/node/catalogue.hpp"
+#include "motcua/text.hpp"
 #include "motcua/sync/client.hpp"
 #include "motcua/sync/hub.hpp"
 #include "motcua/sync/hub_store.hpp"
@@ -54,6 +55,20 @@ Status apply_reference(node::Node& n, const Json& h) try {
   if (h.contains("holidays") && h["holidays"].is_array()) {
     Status s = node::import_holidays(n, h["holidays"]);
     if (!s.ok()) return s;
+  }
+  // The hub's list of its points (return points known here); hubs before
+  // issue 9 send none.
+  if (h.contains("points") && h["points"].is_array()) {
+    Json points = Json::array();
+    for (const auto& p : h["points"])
+      if (p.is_object() && p.contains("name") && p["name"].is_string() && is_valid_utf8(p["name"].get<std::string>()) &&
+          p["name"].get<std::string>().size() <= 200)
+        points.push_back(Json{{"name", p["name"]},
+                              {"place_name", p.contains("place_name") && p["place_name"].is_string() &&
+                                                     is_valid_utf8(p["place_name"].get<std::string>())
+                                                 ? p["place_name"]
+                                                 : p["name"]}});
+    util::state_set(n, "known_points", points.dump());
   }
   auto text = [&](const char* k) {
     auto it = h.find(k);

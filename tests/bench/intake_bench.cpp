@@ -54,7 +54,12 @@ Json intake_body(int client, int i) {
                 {"address", "Thôn Đông, xã Ân Thi, tỉnh Hưng Yên"}}},
               {"channel", "counter"},
               {"form", {{"child_name", "Nguyễn Thị Cúc"}, {"birth_date", "2025-06-28"}}},
-              {"attachments", Json::array()}};
+              {"attachments", Json::array()},
+              {"documents", Json::array({Json{{"name", "Tờ khai đăng ký khai sinh theo mẫu"}, {"originals", 1}, {"copies", 0}},
+                                          Json{{"name", "Bản chính Giấy chứng sinh (không có thì văn bản của người làm chứng hoặc "
+                                                        "giấy cam đoan về việc sinh)"}, {"originals", 1}, {"copies", 0}},
+                                          Json{{"name", "Giấy tờ tùy thân của người đi đăng ký (xuất trình)"}, {"originals", 1},
+                                               {"copies", 0}}})}};
 }
 
 void make_node(const std::string& dir) {

@@ -83,7 +83,7 @@ TEST_CASE("one procedure comes with its documents list", "[dossier][catalogue]")
   CHECK(p.value()["name"] == "Thủ tục đăng ký khai sinh");
   CHECK(p.value()["processing_days"] == 0);
   REQUIRE(p.value()["documents"].size() == 4);
-  CHECK(p.value()["documents"][0] == "Tờ khai đăng ký khai sinh theo mẫu");
+  CHECK(p.value()["documents"][0]["name"] == "Tờ khai đăng ký khai sinh theo mẫu");
   CHECK(f.svc->get_procedure("9.999").error().code == "not_found");
   // Items published without a national code get a stable local key.
   Json dat_dai = search(f, "hoa giai tranh chap dat dai");

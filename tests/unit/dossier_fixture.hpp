@@ -2,8 +2,11 @@
 // shared by the dossier_*_test.cpp files.
 #pragma once
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "motcua/node/dossiers.hpp"
 #include "motcua/node/node.hpp"
@@ -45,6 +48,30 @@ inline std::string vn_iso(int y, int m, int d, int hh, int mm = 0) {
   return buf;
 }
 
+// The mandatory documents of a procedure of the built-in catalogue
+// (data/procedures.json), one original each: intake refuses a dossier
+// without them (missing_document). A document is mandatory unless its name
+// contains "(nếu" or it is an object with "mandatory": false.
+inline Json handed_in_documents(const std::string& procedure) {
+  static const Json catalogue = [] {
+    std::ifstream in(MOTCUA_SOURCE_DIR "/data/procedures.json");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return Json::parse(ss.str());
+  }();
+  Json out = Json::array();
+  for (const auto& p : catalogue) {
+    if (!p["code"].is_string() || p["code"] != procedure) continue;
+    for (const auto& d : p["documents"]) {
+      const bool object = d.is_object();
+      const std::string name = object ? d["name"].get<std::string>() : d.get<std::string>();
+      const bool mandatory = object ? d.value("mandatory", true) : name.find("(nếu") == std::string::npos;
+      if (mandatory) out.push_back(Json{{"name", name}, {"originals", 1}, {"copies", 0}});
+    }
+  }
+  return out;
+}
+
 struct DossierFixture {
   explicit DossierFixture(const std::string& name = "xa-an-thi", uint64_t seed = 7,
                           int64_t start = vn_ms(2025, 7, 1, 9, 0))
@@ -72,7 +99,8 @@ struct DossierFixture {
                   {"address", "Thôn Trung, xã Ân Thi, tỉnh Hưng Yên"},
                   {"date_of_birth", "1990-05-12"}}},
                 {"channel", "counter"},
-                {"form", {{"purpose", "Kết hôn"}}}};
+                {"form", {{"purpose", "Kết hôn"}}},
+                {"documents", handed_in_documents(procedure)}};
   }
 
   // Takes a valid dossier in and returns its code (throws if refused).

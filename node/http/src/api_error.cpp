@@ -55,6 +55,8 @@ const CodeRow kCodes[] = {
     {"form_not_applicable", 409, "Hồ sơ chưa có sự việc mà mẫu phiếu này ghi lại (ví dụ chưa có yêu cầu bổ sung).",
      "Mẫu phiếu {field} chưa áp dụng được cho hồ sơ ở trạng thái hiện tại."},
     {"not_a_hub", 409, "Chức năng này chỉ có trên máy chủ trung tâm, không có ở điểm phục vụ.", nullptr},
+    {"managed_by_hub", 409, "Điểm phục vụ nhận danh mục thủ tục và lịch nghỉ từ máy chủ trung tâm; hãy sửa tại máy chủ "
+                            "trung tâm.", nullptr},
     // The node cannot record now; nothing was written (503).
     {"storage_full", 503, "Ổ đĩa đã đầy: không ghi được dữ liệu, chưa có gì được lưu. Hãy báo quản trị viên giải "
                           "phóng dung lượng; dịch vụ tự hoạt động lại khi ổ đĩa có chỗ trống.", nullptr},
@@ -136,6 +138,8 @@ struct PairRow {
 };
 
 const PairRow kPairs[] = {
+    {"validation_failed", "procedures", "Danh mục thủ tục có mục không hợp lệ nên chưa nhập mục nào; xem danh sách lỗi "
+                                        "của từng mục."},
     {"invalid_value", "*.cccd", "{field} phải gồm đúng 12 chữ số, ba chữ số đầu là mã tỉnh (từ 001 đến 096)."},
     {"invalid_value", "*.phone", "{field} phải gồm 10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09 (hoặc +84 và 9 chữ số)."},
     {"invalid_value", "*.email", "{field} không đúng dạng địa chỉ thư điện tử (ví dụ: ten@tenmien.vn)."},
@@ -343,6 +347,12 @@ std::string vietnamese_message(const Error& e) {
     const std::string path = strip_indices(e.field, index);
     for (const auto& p : kPairs)
       if (e.code == p.code && field_matches(p.field, path)) return fill(p.vi, label);
+  }
+  // The documents' names are Vietnamese already (from the catalogue): the
+  // sentence names them, as the clerk must see which paper is missing.
+  if (e.code == "missing_document") {
+    const size_t colon = e.message.find(": ");
+    if (colon != std::string::npos) return "Thiếu giấy tờ bắt buộc của thủ tục: " + e.message.substr(colon + 2) + ".";
   }
   if (const CodeRow* r = find_code(e.code)) {
     if (!e.field.empty() && r->vi_field) return fill(r->vi_field, label);

@@ -275,6 +275,7 @@ void mount_report_routes(Router& r);
 
 void mount_counter_routes(Router& r) {
   mount_session_routes(r);
+  mount_reference_routes(r);  // before the dossier routes: /procedures/facets is not a {code}
   mount_dossier_routes(r);
   mount_blob_routes(r);
   mount_report_routes(r);

@@ -46,12 +46,20 @@ Json dossier_projector(const std::string& subject, const std::vector<Entry>& ent
 // "old_id", "issued_on"}; invalid_value (field "qr") if it is not such a text.
 Result<Json> parse_cccd_qr(const std::string& text);
 
+// How the procedure search compares words: fold_for_search() (case, marks,
+// đ = d) and then a final "y" after a consonant read as "i", so "ký"/"kí",
+// "lý"/"lí", "mỹ"/"mĩ" find each other ("thủy" stays "thuy").
+std::string search_fold(const std::string& text);
+
 struct DossierListQuery {
   std::string status;         // "" or a status code 1..10
-  std::string q;              // free text (code, applicant name), folded like search
+  std::string q;              // free text: code, applicant name, CCCD, phone (every word, any order)
   std::string updated_since;  // "" or ISO-8601 instant
   std::string cursor;         // opaque, from a previous page
   int limit = 50;             // 1..200
+  // How a search by words runs (design 0056); tests lower them to walk both ways.
+  size_t word_codes_cap = 20000;  // a word's dossiers are listed up to this many
+  size_t few_candidates = 2000;   // up to this many candidates are looked up one by one
 };
 
 class DossierService {
@@ -78,7 +86,8 @@ class DossierService {
   Result<Json> receipt(const std::string& code);
 
   Result<Json> search_procedures(const std::string& q, const std::string& field, const std::string& level, int limit);
-  Result<Json> get_procedure(const std::string& code);
+  Result<Json> get_procedure(const std::string& code);  // documents as [{name, mandatory}]
+  Result<Json> procedure_facets();                       // {fields: [...], levels: [...]}
 
   Result<Json> list_conflicts();
   Result<Json> resolve_conflict(const Actor& who, const std::string& id, const Json& body);

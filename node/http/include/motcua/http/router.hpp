@@ -120,6 +120,8 @@ void mount_session_routes(Router& r);  // and mount_user_routes
 void mount_user_routes(Router& r);     // the admin's /api/v1/users
 void mount_dossier_routes(Router& r);
 void mount_blob_routes(Router& r);
-void mount_counter_routes(Router& r);  // the three above
+// Procedure facets and import, known points, CCCD QR parse, holidays.
+void mount_reference_routes(Router& r);
+void mount_counter_routes(Router& r);  // the four above
 
 }  // namespace motcua::http
