@@ -172,6 +172,20 @@ VerifyReport Journal::verify(size_t max_problems) {
         problem("", 0, code, "dossier_index row differs from the dossier's projection (derived table dossier_index)");
     }
   }
+  // 4b. dossier_words holds exactly the words of each dossier_index.search_key
+  // (the triggers of migration 9, design 0056).
+  {
+    const std::string split =
+        "json_each(CASE WHEN json_valid('[\"' || replace(d.search_key, ' ', '\",\"') || '\"]') "
+        "THEN '[\"' || replace(d.search_key, ' ', '\",\"') || '\"]' ELSE '[]' END) j";
+    const std::string want = "SELECT j.value AS word, d.code AS code FROM dossier_index d, " + split + " WHERE j.value <> ''";
+    SQLite::Statement q(*db_, "SELECT DISTINCT code FROM (SELECT code FROM (" + want +
+                                  " EXCEPT SELECT word, code FROM dossier_words) UNION ALL SELECT code FROM "
+                                  "(SELECT word, code FROM dossier_words EXCEPT " + want + ")) ORDER BY code");
+    while (q.executeStep())
+      problem("", 0, q.getColumn(0).getString(),
+              "dossier_words differs from the dossier's search key (derived table dossier_words)");
+  }
   // 5. The sync tables derived from the journal up to a recorded position
   // (sync/src/hub_scope.cpp, sync/src/blob_sync.cpp): what is indexed must be
   // what a new indexing would write. Empty where the role keeps none.

@@ -340,3 +340,18 @@ TEST_CASE("a point learns its sibling points from the hub's reference data", "[s
   CHECK(names == std::set<std::string>{"xa-an-thi", "xa-dao-xa", w.hub_node->name()});
   CHECK(node::is_known_point(*w.points[b], "xa-an-thi"));
 }
+
+TEST_CASE("verify checks dossier_words against the search keys and a rebuild repairs it", "[search][verify]") {
+  test::DossierFixture f;
+  const std::string a = f.take_in();
+  REQUIRE(f.node->journal().verify().ok());
+  SQLite::Database raw(node::db_path(f.dir.path()), SQLite::OPEN_READWRITE);
+  SECTION("a word removed") { raw.exec("DELETE FROM dossier_words WHERE word = 'lan' AND code = '" + a + "'"); }
+  SECTION("a word added") { raw.exec("INSERT INTO dossier_words (word, code) VALUES ('khac', '" + a + "')"); }
+  auto rep = f.node->journal().verify();
+  REQUIRE_FALSE(rep.ok());
+  CHECK(rep.problems.front().subject == a);
+  CHECK(rep.problems.front().what.find("dossier_words") != std::string::npos);
+  REQUIRE(f.node->journal().rebuild_projection().ok());
+  CHECK(f.node->journal().verify().ok());
+}
