@@ -89,6 +89,8 @@ void http_seeds() {
                      "status=1&q=Nguy%E1%BB%85n&limit=5&updated_since=2025-07-01T00:00:00Z");
   put(d, "search", route("GET", "/api/v1/procedures") + officer + code0 + "q=khai+sinh&field=H%E1%BB%99&limit=3");
   put(d, "upload", route("POST", "/api/v1/blobs") + clerk + code0 + "%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n");
+  put(d, "cccd-parse", route("POST", "/api/v1/cccd/parse") + clerk + code0 +
+                           R"({"qr":"033190001234|123456789|Nguyễn Thị Lan|12051990|Nữ|Thôn Trung, Ân Thi, Hưng Yên|01072021"})");
 }
 
 void cccd_seeds() {
