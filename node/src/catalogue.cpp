@@ -154,11 +154,11 @@ Status import_holidays(Node& node, const Json& holidays) try {
   return schema::storage_error(e);
 }
 
-
 namespace {
 
 bool enrolled_point(Node& node) {
   if (node.role() != Role::Point) return false;
+  std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
   SQLite::Statement q(*node.db(), "SELECT value FROM sync_state WHERE key = 'hub_key'");
   return q.executeStep() && !q.getColumn(0).getString().empty();
 }
