@@ -199,8 +199,11 @@ TEST_CASE("POST /procedures/import lists every bad item and imports nothing, or 
   CHECK(b["error"]["code"] == "validation_failed");
   CHECK(b["imported"] == 0);
   REQUIRE(b["errors"].size() == 3);
-  CHECK(b["errors"][0] == Json{{"index", 2}, {"code", "missing_field"}, {"field", "procedures[2].name"},
-                               {"message", "name is required"}});
+  CHECK(b["errors"][0]["index"] == 2);
+  CHECK(b["errors"][0]["code"] == "missing_field");
+  CHECK(b["errors"][0]["field"] == "procedures[2].name");
+  CHECK(b["errors"][0]["message_en"] == "name is required");
+  CHECK(b["errors"][0]["message"].get<std::string>().rfind("Thiếu", 0) == 0);
   CHECK(b["errors"][1]["index"] == 3);
   CHECK(b["errors"][1]["field"] == "procedures[3].code");
   CHECK(b["errors"][2]["field"] == "procedures[4].documents[0]");
@@ -215,4 +218,16 @@ TEST_CASE("POST /procedures/import lists every bad item and imports nothing, or 
   auto all = a.get("/api/v1/procedures?q=thu%20nghiem", a.clerk);
   CHECK(body_json(all)["items"][0]["code"] == "9.000001");
   CHECK(body_json(a.get("/api/v1/procedures", a.clerk))["total"] == 2);
+}
+
+TEST_CASE("the Vietnamese message of missing_document names the document", "[http][data]") {
+  Api a;
+  Json req = test::intake_request();
+  req["documents"].erase(1);
+  auto r = a.post("/api/v1/dossiers", a.clerk, req);
+  REQUIRE(r);
+  Json e = body_json(r)["error"];
+  CHECK(e["code"] == "missing_document");
+  CHECK(e["message"].get<std::string>().rfind("Thiếu giấy tờ bắt buộc của thủ tục: Bản chính Giấy chứng sinh", 0) == 0);
+  CHECK(e["message_en"].get<std::string>().find("Bản chính Giấy chứng sinh") != std::string::npos);
 }

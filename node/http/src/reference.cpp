@@ -55,7 +55,15 @@ void mount_reference_routes(Router& r) {
                                            "; nothing was imported",
                                        "procedures"));
       out["imported"] = 0;
-      out["errors"] = (*r)["errors"];
+      // Each item's sentence in Vietnamese too, like every error body.
+      Json errors = Json::array();
+      for (Json e : (*r)["errors"]) {
+        const Error err{e["code"].get<std::string>(), e["message"].get<std::string>(), e["field"].get<std::string>()};
+        e["message_en"] = err.message;
+        e["message"] = vietnamese_message(err);
+        errors.push_back(std::move(e));
+      }
+      out["errors"] = errors;
       current_request().error_code = "validation_failed";
       return send_json(c.res, 400, out);
     }
