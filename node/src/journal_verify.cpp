@@ -173,7 +173,7 @@ VerifyReport Journal::verify(size_t max_problems) {
     }
   }
   // 4b. dossier_words holds exactly the words of each dossier_index.search_key
-  // (the triggers of migration 8, design 0056).
+  // (the triggers of migration 9, design 0056).
   {
     const std::string split =
         "json_each(CASE WHEN json_valid('[\"' || replace(d.search_key, ' ', '\",\"') || '\"]') "
