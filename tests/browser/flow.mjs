@@ -41,6 +41,7 @@ function run(args, input) {
 
 async function startDaemon(dir) {
   run(['init', '--role', 'point', '--name', 'xa-an-thi', '--agency-code', '000.00.01.H22', '--data-dir', dir]);
+  run(['config', 'set', 'place_name', 'UBND xã Ân Thi', '--data-dir', dir]);
   for (const [name, role, full] of USERS) run(['user', 'add', name, '--role', role, '--full-name', full, '--data-dir', dir], PASSWORD + '\n');
   const child = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   const port = await new Promise((res, rej) => {
