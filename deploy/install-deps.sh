@@ -13,8 +13,14 @@ PACKAGES=(
   libicu-dev      # Unicode NFC and diacritic folding (docs/design/0002-icu-for-unicode.md)
   curl            # the demo and tests talk to the daemon over loopback
   clang-14 libclang-rt-14-dev  # libFuzzer targets (deploy/fuzz.sh, docs/design/0040-fuzzing.md)
-  chromium nodejs npm  # the web UI's browser tests (deploy/browser-test.sh, tests/browser/)
+  chromium        # the web UI's browser tests (deploy/browser-test.sh, tests/browser/)
 )
+# The browser tests run under Node.js with npm. A machine that already has
+# them (e.g. Node.js 20 from another repository, whose nodejs package bundles
+# npm and conflicts with Debian's npm) keeps its own; otherwise Debian's.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

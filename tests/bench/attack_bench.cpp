@@ -36,6 +36,7 @@
 #include "../unit/serve_process.hpp"
 #include "motcua/node/node.hpp"
 #include "motcua/node/users.hpp"
+#include "../unit/sample_intake.hpp"
 
 using namespace motcua;
 using namespace motcua::test;
@@ -57,11 +58,7 @@ Json intake_body(int i) {
               {"channel", "counter"},
               {"form", {{"child_name", "Nguyễn Thị Cúc"}, {"birth_date", "2025-06-28"}}},
               {"attachments", Json::array()},
-              {"documents", Json::array({Json{{"name", "Tờ khai đăng ký khai sinh theo mẫu"}, {"originals", 1}, {"copies", 0}},
-                                          Json{{"name", "Bản chính Giấy chứng sinh (không có thì văn bản của người làm chứng hoặc "
-                                                        "giấy cam đoan về việc sinh)"}, {"originals", 1}, {"copies", 0}},
-                                          Json{{"name", "Giấy tờ tùy thân của người đi đăng ký (xuất trình)"}, {"originals", 1},
-                                               {"copies", 0}}})}};
+              {"documents", motcua::test::birth_registration_documents()}};
 }
 
 void make_node(const std::string& dir) {

@@ -32,6 +32,7 @@
 #include "motcua/node/users.hpp"
 #include "motcua/schema/database.hpp"
 #include "../unit/serve_process.hpp"
+#include "../unit/sample_intake.hpp"
 
 extern char** environ;
 
@@ -55,11 +56,7 @@ Json intake_body(int client, int i) {
               {"channel", "counter"},
               {"form", {{"child_name", "Nguyễn Thị Cúc"}, {"birth_date", "2025-06-28"}}},
               {"attachments", Json::array()},
-              {"documents", Json::array({Json{{"name", "Tờ khai đăng ký khai sinh theo mẫu"}, {"originals", 1}, {"copies", 0}},
-                                          Json{{"name", "Bản chính Giấy chứng sinh (không có thì văn bản của người làm chứng hoặc "
-                                                        "giấy cam đoan về việc sinh)"}, {"originals", 1}, {"copies", 0}},
-                                          Json{{"name", "Giấy tờ tùy thân của người đi đăng ký (xuất trình)"}, {"originals", 1},
-                                               {"copies", 0}}})}};
+              {"documents", motcua::test::birth_registration_documents()}};
 }
 
 void make_node(const std::string& dir) {

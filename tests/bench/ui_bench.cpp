@@ -24,6 +24,7 @@
 #include "motcua/node/node.hpp"
 #include "motcua/node/users.hpp"
 #include "motcua/sync/server.hpp"
+#include "../unit/sample_intake.hpp"
 
 using namespace motcua;
 namespace fs = std::filesystem;
@@ -115,7 +116,7 @@ int main(int argc, char** argv) {
                   {"return_point", "xa-an-thi"},
                   {"agency_code", "000.00.01.H22"},
                   {"received_at", iso(t0 + int64_t{i} * 60'000)},
-                  {"documents", Json::array({Json{{"name", "Tờ khai đăng ký khai sinh theo mẫu"}, {"originals", 1}, {"copies", 0}}})},
+                  {"documents", motcua::test::birth_registration_documents()},
                   {"form", {{"child_name", "Nguyễn Văn Bình"}}}};
     batch.push_back(std::move(d));
     people.push_back(std::move(p));

@@ -29,6 +29,7 @@
 #include "motcua/node/node.hpp"
 #include "motcua/node/users.hpp"
 #include "motcua/sync/agent.hpp"
+#include "../unit/sample_intake.hpp"
 
 namespace motcua::fuzz {
 
@@ -96,11 +97,7 @@ struct HttpWorld {
                       {"channel", "counter"},
                       {"form", {{"child_name", "Nguyễn Văn Bình"}}},
                       {"attachments", Json::array()},
-                      {"documents", Json::array({Json{{"name", "Tờ khai đăng ký khai sinh theo mẫu"}, {"originals", 1}, {"copies", 0}},
-                                                  Json{{"name", "Bản chính Giấy chứng sinh (không có thì văn bản của người làm chứng hoặc "
-                                                                "giấy cam đoan về việc sinh)"}, {"originals", 1}, {"copies", 0}},
-                                                  Json{{"name", "Giấy tờ tùy thân của người đi đăng ký (xuất trình)"}, {"originals", 1},
-                                                       {"copies", 0}}})}};
+                      {"documents", motcua::test::birth_registration_documents()}};
     const node::Actor clerk{"clerk1", UserRole::Clerk}, officer{"officer1", UserRole::Officer};
     for (int i = 0; i < 3; ++i) {
       auto made = dossiers->intake(clerk, intake);

@@ -13,6 +13,7 @@
 #include "motcua/node/dossiers.hpp"
 #include "motcua/sync/bundle.hpp"
 #include "world.hpp"
+#include "../unit/sample_intake.hpp"
 
 using namespace motcua;
 using fuzz::HubWorld;
@@ -60,11 +61,7 @@ Json intake_body() {
               {"channel", "counter"},
               {"form", {{"child_name", "Nguyễn Văn Bình"}}},
               {"attachments", Json::array()},
-              {"documents", Json::array({Json{{"name", "Tờ khai đăng ký khai sinh theo mẫu"}, {"originals", 1}, {"copies", 0}},
-                                          Json{{"name", "Bản chính Giấy chứng sinh (không có thì văn bản của người làm chứng hoặc "
-                                                        "giấy cam đoan về việc sinh)"}, {"originals", 1}, {"copies", 0}},
-                                          Json{{"name", "Giấy tờ tùy thân của người đi đăng ký (xuất trình)"}, {"originals", 1},
-                                               {"copies", 0}}})}};
+              {"documents", motcua::test::birth_registration_documents()}};
 }
 
 void http_seeds() {

@@ -14,6 +14,7 @@
 #include "motcua/node/users.hpp"
 #include "motcua/sync/server.hpp"
 #include "test_util.hpp"
+#include "sample_intake.hpp"
 
 namespace motcua::test {
 
@@ -120,12 +121,7 @@ inline Json intake_request(const std::string& cccd = "001099012345") {
               {"channel", "counter"},
               {"form", {{"child_name", "Nguyễn Văn Bình"}}},
               {"attachments", Json::array()},
-              {"documents", Json::array({Json{{"name", "Tờ khai đăng ký khai sinh theo mẫu"}, {"originals", 1}, {"copies", 0}},
-                                         Json{{"name", "Bản chính Giấy chứng sinh (không có thì văn bản của người làm "
-                                                       "chứng hoặc giấy cam đoan về việc sinh)"},
-                                              {"originals", 1}, {"copies", 0}},
-                                         Json{{"name", "Giấy tờ tùy thân của người đi đăng ký (xuất trình)"},
-                                              {"originals", 1}, {"copies", 0}}})}};
+              {"documents", motcua::test::birth_registration_documents()}};
 }
 
 }  // namespace motcua::test
