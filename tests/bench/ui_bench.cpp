@@ -5,7 +5,10 @@
 // the list searched by applicant name, by CCCD and by phone, and the dossier
 // detail. Prints p50 / p95 / max per request kind. Run by hand:
 //
-//   ui_bench [--dossiers 50000] [--requests 200] [--dir DIR]
+//   ui_bench [--dossiers 50000] [--requests 200] [--dir DIR] [--keep]
+//
+// --keep leaves the filled point in DIR (user clerk1, password clerk1-password)
+// for tests/bench/ui_first_screen.mjs, which times the UI in Chromium on it.
 //
 // Target (issue 9): p95 <= 30 ms for each.
 #include <httplib.h>
@@ -68,12 +71,14 @@ Person person(int i, uint64_t& seed) {
 
 int main(int argc, char** argv) {
   int dossiers = 50000, requests = 200;
+  bool keep = false;
   std::string dir = (fs::temp_directory_path() / "motcua-ui-bench").string();
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--dossiers") dossiers = std::stoi(argv[i + 1]);
-    else if (a == "--requests") requests = std::stoi(argv[i + 1]);
-    else if (a == "--dir") dir = argv[i + 1];
+    if (a == "--keep") keep = true;
+    else if (i + 1 < argc && a == "--dossiers") dossiers = std::stoi(argv[++i]);
+    else if (i + 1 < argc && a == "--requests") requests = std::stoi(argv[++i]);
+    else if (i + 1 < argc && a == "--dir") dir = argv[++i];
   }
   fs::remove_all(dir);
   SystemClock clock;
@@ -193,6 +198,6 @@ int main(int argc, char** argv) {
   runner.join();
   std::printf("target p95 <= 30 ms: %s\n", worst ? "MISSED" : "met");
   opened.value().reset();
-  fs::remove_all(dir);
+  if (!keep) fs::remove_all(dir);
   return 0;
 }
