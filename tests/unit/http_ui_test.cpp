@@ -46,6 +46,23 @@ TEST_CASE("UI files are served with their content types and revalidated by ETag"
   CHECK(changed->body == js->body);
 }
 
+TEST_CASE("browsers get gzip, never httplib's slow brotli, for the UI and the API", "[http][ui]") {
+  DaemonFixture f;
+  auto c = f.client();
+  c->set_decompress(false);
+  auto gz = c->Get("/ui/app.js", httplib::Headers{{"Accept-Encoding", "gzip, deflate, br"}});
+  REQUIRE(gz->status == 200);
+  CHECK(gz->get_header_value("Content-Encoding") == "gzip");
+  auto only_br = c->Get("/ui/app.js", httplib::Headers{{"Accept-Encoding", "br"}});
+  REQUIRE(only_br->status == 200);
+  CHECK(only_br->get_header_value("Content-Encoding").empty());
+  auto plain = c->Get("/ui/app.js");
+  CHECK(only_br->body == plain->body);
+  auto q = c->Get("/healthz", httplib::Headers{{"Accept-Encoding", "br;q=1.0, gzip;q=0.5"}});
+  REQUIRE(q->status == 200);
+  CHECK(q->get_header_value("Content-Encoding") != "br");
+}
+
 TEST_CASE("unknown UI files are 404 and nothing outside the UI is reachable", "[http][ui]") {
   DaemonFixture f;
   auto c = f.client();
