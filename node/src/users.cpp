@@ -244,6 +244,17 @@ Status UserStore::update_user(const std::string& username, const std::optional<s
   return schema::storage_error(e);
 }
 
+// A password reset and an admin's unlock both forget the user's failed logins
+// and the delays they earned (per address and across addresses).
+static void clear_login_delays(SQLite::Database& db, const std::string& username) {
+  SQLite::Statement t(db, "DELETE FROM login_throttle WHERE username = ?");
+  t.bind(1, username);
+  t.exec();
+  SQLite::Statement f(db, "DELETE FROM login_failures WHERE username = ?");
+  f.bind(1, username);
+  f.exec();
+}
+
 Status UserStore::set_password(const std::string& username, const std::string& password) try {
   auto pw = check_password(password);
   if (!pw.ok()) return pw.error();
@@ -260,12 +271,7 @@ Status UserStore::set_password(const std::string& username, const std::string& p
     up.bind(2, username);
     if (up.exec() == 0) return no_such_user(username);  // removed meanwhile
     end_sessions(username);
-    SQLite::Statement t(*db_, "DELETE FROM login_throttle WHERE username = ?");
-    t.bind(1, username);
-    t.exec();
-    SQLite::Statement f(*db_, "DELETE FROM login_failures WHERE username = ?");
-    f.bind(1, username);
-    f.exec();
+    clear_login_delays(*db_, username);
     return ok_status();
   });
 } catch (const SQLite::Exception& e) {
@@ -300,12 +306,7 @@ Status UserStore::unlock(const std::string& username) try {
   auto u = get_user(username);
   if (!u.ok()) return u.error();
   return schema::in_transaction(*db_, [&]() -> Status {
-    SQLite::Statement t(*db_, "DELETE FROM login_throttle WHERE username = ?");
-    t.bind(1, username);
-    t.exec();
-    SQLite::Statement f(*db_, "DELETE FROM login_failures WHERE username = ?");
-    f.bind(1, username);
-    f.exec();
+    clear_login_delays(*db_, username);
     return ok_status();
   });
 } catch (const SQLite::Exception& e) {
