@@ -65,9 +65,9 @@ Hash32 Blake2bStream::final() {
 std::string_view sign_domain_prefix(SignDomain d) {
   switch (d) {
     case SignDomain::JournalEntry: return "motcua/v1/journal-entry\n";
-    case SignDomain::SyncRequest: return "motcua/v1/sync-request\n";
-    case SignDomain::Receipt: return "motcua/v1/receipt\n";
-    case SignDomain::Enrolment: return "motcua/v1/enrolment\n";
+    case SignDomain::SyncRequest: return "motcua/v2/sync-request\n";
+    case SignDomain::Receipt: return "motcua/v2/receipt\n";
+    case SignDomain::Enrolment: return "motcua/v2/enrolment\n";
   }
   return "motcua/v1/unknown\n";
 }

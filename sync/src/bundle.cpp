@@ -1,4 +1,4 @@
-// Bundle files: "MOTCUA-BUNDLE 1" LF, a JSON header line, then per message a
+// Bundle files: "MOTCUA-BUNDLE 2" LF, a JSON header line, then per message a
 // JSON line {"path", "status", "headers", "length"} LF and `length` body bytes.
 #include "motcua/sync/bundle.hpp"
 
@@ -17,7 +17,7 @@ namespace motcua::sync {
 
 namespace {
 
-constexpr const char* kMagic = "MOTCUA-BUNDLE 1\n";
+constexpr const char* kMagic = "MOTCUA-BUNDLE 2\n";
 constexpr size_t kMaxBundle = size_t{1} << 30;
 constexpr size_t kMaxMessage = (8u << 20) + (64u << 10);
 
@@ -125,7 +125,7 @@ Result<Json> export_point_bundle(node::Node& n, const std::string& file) try {
     header["type"] = kind;
     auto body = wire::encode(header, entries);
     if (!body.ok()) return body.error();
-    auto req = auth::make_request("/sync/v1/" + kind, std::move(body.value()), n.keys(), "-", now, n.random());
+    auto req = auth::make_request("/sync/v2/" + kind, std::move(body.value()), n.keys(), "-", now, n.random());
     msgs.push_back(Message{req.path, 0, req.headers, std::move(req.body)});
     return ok_status();
   };
@@ -228,7 +228,7 @@ Result<Json> export_hub_bundle(Hub& hub, node::Node& hub_node, const std::string
   for (auto& r : res.value()) {
     auto d = wire::decode(r.body, kMaxMessage);
     if (d.ok()) entries += static_cast<int64_t>(d->entries.size());
-    msgs.push_back(Message{"/sync/v1/bundle", r.status, r.headers, std::move(r.body)});
+    msgs.push_back(Message{"/sync/v2/bundle", r.status, r.headers, std::move(r.body)});
   }
   std::string bytes = write_bundle(Json{{"kind", "hub-to-point"}, {"id", id}, {"from", to_hex(hub_node.keys().pk)},
                                         {"to", to_hex(*p->key)}, {"created_ms", hub_node.clock().now_ms()}},

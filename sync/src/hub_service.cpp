@@ -108,7 +108,7 @@ WireResponse Hub::handle_request(const WireRequest& req, bool offline) {
 }
 
 Result<Reply> Hub::Impl::dispatch(const WireRequest& req, Ctx& ctx) {
-  static const std::string prefix = "/sync/v1/";
+  static const std::string prefix = "/sync/v2/";
   if (req.path.rfind(prefix, 0) != 0) return make_error("not_found", "no such sync endpoint: " + req.path);
   const std::string kind = req.path.substr(prefix.size());
   static const std::set<std::string> kinds = {"enrol", "hello",     "push",     "pull",

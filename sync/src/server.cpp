@@ -273,7 +273,7 @@ struct Daemon::Impl {
     }
     int64_t limit = opt.max_body_bytes;
     if (req.path == "/api/v1/blobs") limit = opt.max_blob_bytes;
-    else if (req.path.rfind("/sync/v1/", 0) == 0 && node.role() == node::Role::Hub) limit = sync_body_limit;
+    else if (req.path.rfind("/sync/v2/", 0) == 0 && node.role() == node::Role::Hub) limit = sync_body_limit;
     constexpr uint64_t kDrain = 1 << 20;  // over-limit bodies up to this much more are read and dropped
     const uint64_t budget_cap = static_cast<uint64_t>(limit) + kDrain;
     if (!te.empty() && !chunked)

@@ -32,7 +32,7 @@ Result<wire::Decoded> Exchange::call(const std::string& kind, Json header, const
   header["type"] = kind;
   auto body = wire::encode(header, entries, data);
   if (!body.ok()) return body.error();
-  WireRequest req = auth::make_request("/sync/v1/" + kind, std::move(body.value()), node.keys(), session,
+  WireRequest req = auth::make_request("/sync/v2/" + kind, std::move(body.value()), node.keys(), session,
                                        node.clock().now_ms(), node.random());
   if (bytes_up) *bytes_up = req.body.size();
   auto res = transport.exchange(req);

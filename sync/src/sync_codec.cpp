@@ -175,7 +175,7 @@ Result<std::string> rebuild(const PublicKey& author, const Hash32& prev, const s
 
 Result<std::string> encode(Json header, const std::vector<WireEntry>& entries, std::string_view data) {
   if (!entries.empty() && !data.empty()) return malformed("a message carries entries or data, not both");
-  header["v"] = 1;
+  header["v"] = 2;
   if (!entries.empty()) header["entries"] = entries.size();
   if (!data.empty()) header["data"] = data.size();
   std::string msg = header.dump();
@@ -228,7 +228,7 @@ Result<Decoded> decode(std::string_view body, size_t max_bytes) {
   d.header = std::move(header.value());
   if (!d.header.is_object()) return malformed("message header is not a JSON object");
   if (!d.header.contains("type") || !d.header["type"].is_string()) return malformed("message header has no type");
-  if (d.header.value("v", Json()) != Json(1)) return malformed("unsupported message version");
+  if (d.header.value("v", Json()) != Json(2)) return malformed("unsupported message version (this hub speaks sync protocol v2)");
   if (d.header.contains("data")) {
     if (!d.header["data"].is_number_unsigned()) return malformed("data must be a byte count");
     if (d.header.contains("entries")) return malformed("a message carries entries or data, not both");

@@ -38,7 +38,7 @@ struct Decoded {
   std::string data;  // raw bytes after the header when it has "data": n (an attachment chunk)
 };
 
-// Builds the compressed body of a message. `header` gets "v": 1 and, when
+// Builds the compressed body of a message. `header` gets "v": 2 and, when
 // `entries` is not empty, "entries": n; when `data` is not empty, "data": n
 // and the bytes follow the header (never both). Errors if a canonical entry
 // is not in the expected shape.

@@ -15,7 +15,7 @@ void mount_sync_routes(httplib::Server& server, node::Node& node) {
   // The body is read by a content reader, capped at the largest message the
   // hub accepts: httplib's own reading would buffer any length first.
   const size_t limit = hub->options().max_batch_bytes + (2 << 20);
-  server.Post(R"(/sync/v1/([a-z_]+))", [hub, limit](const httplib::Request& req, httplib::Response& res,
+  server.Post(R"(/sync/v2/([a-z_]+))", [hub, limit](const httplib::Request& req, httplib::Response& res,
                                                     const httplib::ContentReader& reader) {
     WireRequest w;
     w.path = req.path;

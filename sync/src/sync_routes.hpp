@@ -1,4 +1,4 @@
-// Node-to-node sync endpoints (/sync/v1/...) mounted on the daemon's HTTP
+// Node-to-node sync endpoints (/sync/v2/...) mounted on the daemon's HTTP
 // server. Requests there are authenticated by node keys, not user tokens.
 #pragma once
 #include <httplib.h>

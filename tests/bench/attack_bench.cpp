@@ -159,7 +159,7 @@ class Attack {
 
  private:
   void bomber(int i) {
-    static const char* paths[] = {"/api/v1/sessions", "/sync/v1/hello", "/no/such/path", "/api/v1/dossiers"};
+    static const char* paths[] = {"/api/v1/sessions", "/sync/v2/hello", "/no/such/path", "/api/v1/dossiers"};
     const std::string from = "127.0.0." + std::to_string(10 + i);
     const std::string& bomb = gzip_bomb();
     for (int k = i; !stop_; ++k) {

@@ -27,7 +27,7 @@ struct Message {
 
 // docs/sync-protocol.md section 11, as sync/src/bundle.cpp writes it.
 std::string bundle_bytes(const Json& header, const std::vector<Message>& msgs) {
-  std::string out = "MOTCUA-BUNDLE 1\n";
+  std::string out = "MOTCUA-BUNDLE 2\n";
   Json h = header;
   h["messages"] = msgs.size();
   out += h.dump() + "\n";
@@ -90,7 +90,7 @@ int bundle(const uint8_t* data, size_t size) {
     for (auto& [k, plain] : split_messages(in)) {
       sync::WireResponse res{statuses[k % 4], {}, wire::gzip(plain)};
       sync::auth::sign_response(res, id, w.hub_node->keys(), w.clock.now_ms());
-      msgs.push_back(Message{"/sync/v1/bundle", res.status, res.headers, std::move(res.body)});
+      msgs.push_back(Message{"/sync/v2/bundle", res.status, res.headers, std::move(res.body)});
     }
     write_file(file, bundle_bytes(Json{{"kind", "hub-to-point"}, {"id", id}, {"from", hub_hex}, {"to", point_hex},
                                        {"created_ms", w.clock.now_ms()}},

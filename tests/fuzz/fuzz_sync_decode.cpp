@@ -4,7 +4,7 @@
 //   1  wire::decode of gzip(rest): the header line and the binary records;
 //      then the entry checks, and for records that are canonical entries,
 //      encode -> decode must give the same bytes back
-//   2  Hub::handle of gzip(rest) to /sync/v1/<kind> (kind from the first
+//   2  Hub::handle of gzip(rest) to /sync/v2/<kind> (kind from the first
 //      byte), signed by the enrolled point, with its session
 //   3  Hub::handle of a push of one entry whose body is the JSON in rest,
 //      sealed by the point on its own chain (what a compromised point can send)

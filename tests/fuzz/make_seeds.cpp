@@ -205,7 +205,7 @@ void sync_and_bundle_seeds() {
     return out;
   };
   put("bundle", "point-messages", byte(2) + messages(point_file, [](const Json& l) {
-        return l["path"].get<std::string>() == "/sync/v1/hello" ? 0 : 1;
+        return l["path"].get<std::string>() == "/sync/v2/hello" ? 0 : 1;
       }));
   put("bundle", "hub-messages", byte(3) + messages(hub_file, [](const Json&) { return 0; }));
 }

@@ -59,9 +59,9 @@ struct HubWorld {
     remove_dir(dir);
   }
 
-  // A request of the point to /sync/v1/<kind>, signed over `body`.
+  // A request of the point to /sync/v2/<kind>, signed over `body`.
   sync::WireRequest request(const std::string& kind, std::string body, const std::string& sess) {
-    return sync::auth::make_request("/sync/v1/" + kind, std::move(body), point->keys(), sess, clock.now_ms(), rng);
+    return sync::auth::make_request("/sync/v2/" + kind, std::move(body), point->keys(), sess, clock.now_ms(), rng);
   }
 
   static HubWorld& get() {

@@ -108,9 +108,9 @@ TEST_CASE("a signature verifies only for its key, message and domain", "[crypto]
   }
   SECTION("the prefix is part of the signed bytes, exactly as documented") {
     CHECK(sign_domain_prefix(SignDomain::JournalEntry) == "motcua/v1/journal-entry\n");
-    CHECK(sign_domain_prefix(SignDomain::SyncRequest) == "motcua/v1/sync-request\n");
-    CHECK(sign_domain_prefix(SignDomain::Receipt) == "motcua/v1/receipt\n");
-    CHECK(sign_domain_prefix(SignDomain::Enrolment) == "motcua/v1/enrolment\n");
+    CHECK(sign_domain_prefix(SignDomain::SyncRequest) == "motcua/v2/sync-request\n");
+    CHECK(sign_domain_prefix(SignDomain::Receipt) == "motcua/v2/receipt\n");
+    CHECK(sign_domain_prefix(SignDomain::Enrolment) == "motcua/v2/enrolment\n");
     // Moving the prefix's newline into the message must not produce the same signed bytes.
     CHECK_FALSE(verify(k.pk, SignDomain::JournalEntry, "\n" + msg, sig));
   }

@@ -246,7 +246,7 @@ struct SyncPeer {
   };
 
   Answer send(const std::string& kind, std::string body) {
-    sync::WireRequest w = auth::make_request("/sync/v1/" + kind, std::move(body), keys, session, system_clock().now_ms(),
+    sync::WireRequest w = auth::make_request("/sync/v2/" + kind, std::move(body), keys, session, system_clock().now_ms(),
                                              system_random());
     httplib::Headers h;
     for (const auto& [k, v] : w.headers) h.emplace(k, v);
@@ -408,7 +408,7 @@ TEST_CASE("a point survives nesting bombs, gzip bombs, endless bodies and giant 
 
   gzip_bomb_to(t, "/api/v1/sessions");
   gzip_bomb_to(t, "/no/such/path");
-  gzip_bomb_to(t, "/sync/v1/hello");  // a point has no sync routes: an unmatched path too
+  gzip_bomb_to(t, "/sync/v2/hello");  // a point has no sync routes: an unmatched path too
 
   chunked_past_limit(t, "/api/v1/dossiers", 32u << 20, t.token);  // max_body_bytes 1 MiB
   chunked_past_limit(t, "/api/v1/sessions", 32u << 20);
@@ -506,14 +506,14 @@ TEST_CASE("a hub survives deep signed entries, deep gzip headers, bombs and gian
     }
   });
 
-  gzip_bomb_to(t, "/sync/v1/hello");
+  gzip_bomb_to(t, "/sync/v2/hello");
   gzip_bomb_to(t, "/no/such/path");
   gzip_bomb_to(t, "/api/v1/sessions");
 
-  chunked_past_limit(t, "/sync/v1/push", 48u << 20);  // largest sync message: 10 MiB
+  chunked_past_limit(t, "/sync/v2/push", 48u << 20);  // largest sync message: 10 MiB
   chunked_past_limit(t, "/api/v1/sessions", 32u << 20);
 
-  gigabyte_declared(t, "/sync/v1/push");
+  gigabyte_declared(t, "/sync/v2/push");
   gigabyte_declared(t, "/api/v1/sessions");
 
   giant_heads(t);

@@ -281,7 +281,7 @@ class GatedLink final : public sync::Transport {
  public:
   explicit GatedLink(sync::Hub& hub) : hub_(hub) {}
   Result<sync::WireResponse> exchange(const sync::WireRequest& req) override {
-    if (req.path == "/sync/v1/pull" && gate.load()) {
+    if (req.path == "/sync/v2/pull" && gate.load()) {
       std::unique_lock<std::mutex> lk(mu_);
       held = true;
       cv_.notify_all();

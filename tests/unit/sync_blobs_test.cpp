@@ -80,7 +80,7 @@ Json header_of(const sync::WireRequest& r) { return wire::decode(r.body, 1 << 24
 
 bool sent_blob_request(const std::vector<sync::WireRequest>& sent) {
   for (const auto& r : sent)
-    if (r.path.rfind("/sync/v1/blob_", 0) == 0) return true;
+    if (r.path.rfind("/sync/v2/blob_", 0) == 0) return true;
   return false;
 }
 
@@ -113,7 +113,7 @@ struct RawClient {
 
   sync::WireResponse send(const std::string& kind, Json header, std::string_view data = {}) {
     header["type"] = kind;
-    return hub.handle(auth::make_request("/sync/v1/" + kind, wire::encode(header, {}, data).value(), n.keys(), session,
+    return hub.handle(auth::make_request("/sync/v2/" + kind, wire::encode(header, {}, data).value(), n.keys(), session,
                                          n.clock().now_ms(), n.random()));
   }
   static Json answer(const sync::WireResponse& r) { return wire::decode(r.body, 1 << 24).value().header; }
@@ -244,7 +244,7 @@ TEST_CASE("a repeated sync sends no attachment request and no attachment bytes",
 TEST_CASE("an upload cut mid-attachment keeps the synced entries and resumes from the bytes the hub holds",
           "[sync][blobs]") {
   BlobWorld w;
-  CutTransport cut(*w.hub, "/sync/v1/blob_put", 2);
+  CutTransport cut(*w.hub, "/sync/v2/blob_put", 2);
   auto first = w.sync_with(w.a, cut);
   REQUIRE_FALSE(first.ok());
   CHECK(first.error().code == "link_down");
@@ -266,7 +266,7 @@ TEST_CASE("an upload cut mid-attachment keeps the synced entries and resumes fro
   CHECK(second.value()["blob_bytes_up"] == static_cast<int64_t>(w.bytes.size() - 3 * kChunk));
   std::vector<int64_t> offsets;
   for (const auto& r : w.transports[w.a]->sent)
-    if (r.path == "/sync/v1/blob_put") offsets.push_back(header_of(r)["offset"].get<int64_t>());
+    if (r.path == "/sync/v2/blob_put") offsets.push_back(header_of(r)["offset"].get<int64_t>());
   REQUIRE(offsets.size() == 3);  // chunks 4, 5 and the short sixth
   CHECK(offsets.front() == static_cast<int64_t>(3 * kChunk));
   CHECK(held_bytes(*w.hub_node, w.id) == w.bytes);
@@ -276,7 +276,7 @@ TEST_CASE("an upload cut mid-attachment keeps the synced entries and resumes fro
 TEST_CASE("a download cut mid-attachment resumes from the bytes the point holds", "[sync][blobs]") {
   BlobWorld w;
   REQUIRE(w.sync_small(w.a).ok());
-  CutTransport cut(*w.hub, "/sync/v1/blob_get", 2);
+  CutTransport cut(*w.hub, "/sync/v2/blob_get", 2);
   auto first = w.sync_with(w.b, cut);
   REQUIRE_FALSE(first.ok());
   CHECK(first.error().code == "link_down");
@@ -292,7 +292,7 @@ TEST_CASE("a download cut mid-attachment resumes from the bytes the point holds"
   CHECK(second.value()["blob_bytes_down"] == static_cast<int64_t>(w.bytes.size() - 2 * kChunk));
   std::vector<int64_t> offsets;
   for (const auto& r : w.transports[w.b]->sent)
-    if (r.path == "/sync/v1/blob_get") offsets.push_back(header_of(r)["offset"].get<int64_t>());
+    if (r.path == "/sync/v2/blob_get") offsets.push_back(header_of(r)["offset"].get<int64_t>());
   REQUIRE_FALSE(offsets.empty());
   CHECK(offsets.front() == static_cast<int64_t>(2 * kChunk));
   CHECK(held_bytes(*w.points[w.b], w.id) == w.bytes);
@@ -496,6 +496,6 @@ TEST_CASE("a chunk travels as raw bytes after the message header, exactly header
   REQUIRE_FALSE(longer.ok());
   CHECK(longer.error().code == "malformed_message");
   // Without "data", bytes after the header are still refused.
-  auto stray = wire::decode(wire::gzip(std::string("{\"type\":\"pull\",\"v\":1}\nxyz")), 1 << 20);
+  auto stray = wire::decode(wire::gzip(std::string("{\"type\":\"pull\",\"v\":2}\nxyz")), 1 << 20);
   CHECK_FALSE(stray.ok());
 }

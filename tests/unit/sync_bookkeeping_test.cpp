@@ -317,7 +317,7 @@ TEST_CASE("point list shows the lag right after a sync, not only after the next 
     Lossy(sync::Hub& h, bool& d) : hub(h), dropped(d) {}
     Result<sync::WireResponse> exchange(const sync::WireRequest& req) override {
       auto res = hub.handle(req);
-      if (req.path == "/sync/v1/pull" && !dropped) {
+      if (req.path == "/sync/v2/pull" && !dropped) {
         dropped = true;
         return make_error("link_down", "answer lost");
       }
@@ -477,7 +477,7 @@ TEST_CASE("over HTTP the hub slows refused enrolments by the client's address, w
   }
   // A raw request to see the header itself.
   httplib::Client raw("127.0.0.1", d.port());
-  auto res = raw.Post("/sync/v1/enrol", "x", "application/x-motcua-sync");
+  auto res = raw.Post("/sync/v2/enrol", "x", "application/x-motcua-sync");
   d.stop();
   runner.join();
   CHECK(codes == std::vector<std::string>{"enrolment_refused", "enrolment_refused", "enrolment_refused",
@@ -614,7 +614,7 @@ TEST_CASE("a hub session abandoned by its point is settled as interrupted and co
     sync::Hub& hub;
     explicit CutAfterHello(sync::Hub& h) : hub(h) {}
     Result<sync::WireResponse> exchange(const sync::WireRequest& req) override {
-      if (req.path != "/sync/v1/hello") return make_error("link_down", "cut");
+      if (req.path != "/sync/v2/hello") return make_error("link_down", "cut");
       return hub.handle(req);
     }
   } cut(*w.hub);

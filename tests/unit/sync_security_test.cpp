@@ -20,7 +20,7 @@ struct RawClient {
 
   sync::WireRequest request(const std::string& kind, Json header, const std::vector<wire::WireEntry>& entries = {}) {
     header["type"] = kind;
-    return auth::make_request("/sync/v1/" + kind, wire::encode(header, entries).value(), n.keys(), session,
+    return auth::make_request("/sync/v2/" + kind, wire::encode(header, entries).value(), n.keys(), session,
                               n.clock().now_ms(), n.random());
   }
   static Json answer(const sync::WireResponse& r) { return wire::decode(r.body, 1 << 24).value().header; }
@@ -119,7 +119,7 @@ TEST_CASE("a duplicated nonce is refused even in a new request", "[sync][securit
   REQUIRE(w.hub->handle(first).status == 200);
   // Same nonce, different body, validly signed.
   std::string body = wire::encode(Json{{"type", "pull"}, {"after", 1}, {"limit", 10}}, {}).value();
-  std::string msg = "POST\n/sync/v1/pull\n" + to_hex(blake2b256(body)) + "\n" + first.headers[auth::kTime] + "\n" +
+  std::string msg = "POST\n/sync/v2/pull\n" + to_hex(blake2b256(body)) + "\n" + first.headers[auth::kTime] + "\n" +
                     first.headers[auth::kNonce] + "\n" + c.session + "\n" + to_hex(w.points[w.a]->keys().pk);
   sync::WireRequest second = first;
   second.body = body;
@@ -232,7 +232,7 @@ TEST_CASE("an oversized batch, a gap in seq and a broken chain are refused", "[s
   CHECK(w.hub_node->journal().count() == 0);
   // A message that inflates beyond the limit is refused before it is parsed.
   std::string huge(small.max_batch_bytes + 128 * 1024, ' ');
-  auto req = auth::make_request("/sync/v1/push", wire::gzip("{\"type\":\"push\",\"v\":1}\n" + huge), w.points[a]->keys(),
+  auto req = auth::make_request("/sync/v2/push", wire::gzip("{\"type\":\"push\",\"v\":2}\n" + huge), w.points[a]->keys(),
                                 c.session, w.clock.now_ms(), w.rng);
   auto r = w.hub->handle(req);
   CHECK(r.status == 413);

@@ -143,7 +143,7 @@ TEST_CASE("a cut link loses at most the batch in flight and the next session res
     explicit Cutting(sync::Hub& h) : hub(h) {}
     Result<sync::WireResponse> exchange(const sync::WireRequest& r) override {
       auto res = hub.handle(r);
-      if (r.path == "/sync/v1/push" && ++pushes == 2) return make_error("link_down", "cut");
+      if (r.path == "/sync/v2/push" && ++pushes == 2) return make_error("link_down", "cut");
       return res;
     }
   } cut(*w.hub);

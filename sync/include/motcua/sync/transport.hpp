@@ -12,7 +12,7 @@ namespace motcua::sync {
 
 // Header names are kept exactly as the protocol spells them (X-Motcua-...).
 struct WireRequest {
-  std::string path;  // e.g. "/sync/v1/push"; the method is always POST
+  std::string path;  // e.g. "/sync/v2/push"; the method is always POST
   std::map<std::string, std::string> headers;
   std::string body;  // gzip-compressed message
   std::string remote_addr;  // hub side: the client's address (not signed; throttling and alerts only)
