@@ -1,4 +1,5 @@
 #include "motcua/crypto.hpp"
+#include "motcua/mac.hpp"
 
 #include <sodium.h>
 
@@ -45,6 +46,13 @@ Hash32 blake2b256(const uint8_t* p, size_t n) {
   crypto_generichash(h.data(), h.size(), p, n, nullptr, 0);
   return h;
 }
+Hash32 blake2b256_keyed(const Hash32& key, std::string_view data) {
+  Hash32 h;
+  crypto_generichash(h.data(), h.size(), reinterpret_cast<const uint8_t*>(data.data()), data.size(), key.data(),
+                     key.size());
+  return h;
+}
+
 Hash32 blake2b256(std::string_view data) {
   return blake2b256(reinterpret_cast<const uint8_t*>(data.data()), data.size());
 }

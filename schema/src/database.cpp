@@ -46,6 +46,36 @@ void tighten_modes(const std::string& path) {
 }  // namespace
 
 Status in_transaction(SQLite::Database& db, const std::function<Status()>& fn) {
+  if (db.getHandle() && sqlite3_get_autocommit(db.getHandle()) == 0) {
+    // Already inside a transaction (e.g. a point's join writes everything in
+    // one): a savepoint, so this part is all or nothing within the outer one.
+    try {
+      db.exec("SAVEPOINT nested_tx");
+    } catch (const SQLite::Exception& e) {
+      return storage_error(e);
+    }
+    auto undo = [&]() noexcept {
+      try {
+        if (sqlite3_get_autocommit(db.getHandle()) == 0) db.exec("ROLLBACK TO nested_tx; RELEASE nested_tx");
+      } catch (...) {
+      }
+    };
+    try {
+      Status s = fn();
+      if (!s.ok()) {
+        undo();
+        return s;
+      }
+      db.exec("RELEASE nested_tx");
+      return s;
+    } catch (const SQLite::Exception& e) {
+      undo();
+      return storage_error(e);
+    } catch (...) {
+      undo();
+      throw;
+    }
+  }
   try {
     db.exec("BEGIN IMMEDIATE");
   } catch (const SQLite::Exception& e) {

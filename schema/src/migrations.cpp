@@ -348,6 +348,18 @@ INSERT OR IGNORE INTO dossier_words (word, code)
   WHERE j.value <> '';
 CREATE INDEX dossier_index_status ON dossier_index (cancelled, status, received_at, code);
 )SQL",
+      // msg (sync protocol v2, docs/design/0077-0078): per-session request
+      // counters replace the nonce table; enrolment codes are found by their
+      // public id and checked with a MAC key derived from the code (never
+      // sent); the key that used a code, so the same key may enrol again.
+      R"SQL(
+DROP TABLE IF EXISTS hub_nonces;
+ALTER TABLE hub_sessions ADD COLUMN counter INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE hub_enrolment_codes ADD COLUMN code_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE hub_enrolment_codes ADD COLUMN enrol_key BLOB;
+ALTER TABLE hub_enrolment_codes ADD COLUMN used_by BLOB;
+CREATE INDEX hub_enrolment_codes_id ON hub_enrolment_codes (code_id);
+)SQL",
   };
   return m;
 }

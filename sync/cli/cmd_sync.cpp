@@ -113,6 +113,10 @@ int cmd_join(const std::vector<std::string>& args) {
   auto n = open_role(vm, node::Role::Point, "join");
   if (!n) return kExitFailed;
   const std::string url = vm["hub"].as<std::string>();
+  // The enrolment and its answer (leases, the hub's key) never cross a
+  // network in clear text: plain http:// only to this machine.
+  Status safe = sync::enrolment_url_allowed(url);
+  if (!safe.ok()) return fail(safe.error(), kExitUsage);
   // With --ca the enrolment checks the hub against that file, and only a
   // successful join keeps a copy (hub-ca.pem): a refused or failed join
   // leaves the data directory as it was.

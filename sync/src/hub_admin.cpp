@@ -221,7 +221,8 @@ Result<EnrolmentCode> Hub::add_point(const PointAddOptions& o) try {
     if (!s.ok()) return s.error();
   }
   EnrolmentCode c{new_code(node_.random()), now + o.code_ttl_ms};
-  Status s = store_->add_enrolment_code(blake2b256(c.code), o.name, c.expires_ms);
+  Status s = store_->add_enrolment_code(blake2b256(c.code), auth::code_id(c.code), auth::enrol_key(c.code), o.name,
+                                        c.expires_ms);
   if (!s.ok()) return s.error();
   return c;
 } catch (const std::exception&) {

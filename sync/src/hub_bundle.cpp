@@ -18,7 +18,7 @@ Result<std::vector<WireResponse>> Hub::export_for(const std::string& name, const
     WireResponse r;
     r.status = 200;
     r.body = std::move(body.value());
-    auth::sign_response(r, bundle_id, node_.keys(), now);
+    auth::sign_response(r, auth::bundle_binding(bundle_id), node_.keys(), now);
     out.push_back(std::move(r));
     return ok_status();
   };

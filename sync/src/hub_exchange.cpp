@@ -1,6 +1,10 @@
 // The hub's side of the entry exchange: push (verify, store, receipt), pull
 // (scoped, by cursor) and reference data (docs/sync-protocol.md 4.3-4.5).
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include <set>
+
+#include "motcua/schema/columns.hpp"
 
 #include "hub_internal.hpp"
 #include "hub_scope.hpp"
@@ -8,6 +12,18 @@
 namespace motcua::sync {
 
 namespace {
+// The hub's journal positions of `author`'s entries first_seq..last_seq.
+std::pair<int64_t, int64_t> positions_of(node::Node& n, const PublicKey& author, int64_t first_seq, int64_t last_seq) {
+  std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
+  SQLite::Statement q(*n.db(), "SELECT ifnull(min(pos), 0), ifnull(max(pos), 0) FROM journal "
+                               "WHERE author = ? AND seq BETWEEN ? AND ?");
+  schema::bind_array(q, 1, author);
+  q.bind(2, static_cast<int64_t>(first_seq));
+  q.bind(3, static_cast<int64_t>(last_seq));
+  q.executeStep();
+  return {q.getColumn(0).getInt64(), q.getColumn(1).getInt64()};
+}
+
 int64_t int_field(const Json& h, const char* k, int64_t dflt) {
   auto it = h.find(k);
   return it != h.end() && it->is_number_integer() ? it->get<int64_t>() : dflt;
@@ -32,17 +48,22 @@ Result<Reply> Hub::Impl::push(Ctx& ctx) {
       alert(ctx.point.name, "equivocation", stored.error().message + " (batch refused, nothing stored)", ctx.now);
     return stored.error();
   }
-  // One signed receipt per author in the batch.
-  std::set<PublicKey> authors;
-  for (const auto& e : entries) authors.insert(e.author);
+  // One signed receipt per author in the batch, with the hub's journal
+  // positions of that author's entries of the batch.
+  std::map<PublicKey, std::pair<int64_t, int64_t>> seqs;  // first, last seq in the batch
+  for (const auto& e : given.value()) {
+    auto [it, fresh] = seqs.emplace(e.author, std::make_pair(e.seq, e.seq));
+    if (!fresh) it->second = {std::min(it->second.first, e.seq), std::max(it->second.second, e.seq)};
+  }
   heads = node.journal().heads();
   Json receipts = Json::array();
-  for (const auto& a : authors) {
+  for (const auto& [a, range] : seqs) {
     int64_t upto = heads[a];
     auto last = node.journal().get(a, upto);
     if (!last) continue;
-    Json r{{"author", to_hex(a)},        {"entry", to_hex(last->id)}, {"hub", to_hex(node.keys().pk)},
-           {"hub_time_ms", ctx.now},     {"point", ctx.point.name},   {"upto_seq", upto}};
+    auto [from_pos, to_pos] = positions_of(node, a, range.first, range.second);
+    Json r{{"author", to_hex(a)},    {"entry", to_hex(last->id)}, {"from_pos", from_pos}, {"hub", to_hex(node.keys().pk)},
+           {"hub_time_ms", ctx.now}, {"point", ctx.point.name},   {"to_pos", to_pos},     {"upto_seq", upto}};
     std::string bytes = canonical_bytes(r);
     Signature sig = sign(node.keys().sk, SignDomain::Receipt, bytes);
     store.add_receipt(ReceiptRecord{ctx.point.name, a, upto, last->id, ctx.now, bytes, sig});

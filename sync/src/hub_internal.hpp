@@ -36,6 +36,7 @@ struct Hub::Impl {
     bool done = false;  // the session ended well (last pull)
     bool offline = false;  // from a bundle file: no session, hello and push only
     std::string remote_addr;     // the client's address ("" when unknown)
+    bool plain_http = false;     // over the network without TLS
     bool enrol_attempt = false;  // an enrolment that passed the throttle
     int64_t retry_after_ms = 0;  // refused for a while: Retry-After
   };
@@ -69,6 +70,23 @@ struct Hub::Impl {
   Strangers strangers;
   // Adds the throttled refusals to the stored counter (at most once a minute unless `force`).
   void save_throttled(int64_t now, bool force);
+
+  // The last request counter of each open session (docs/sync-protocol.md
+  // 3.4): checked here, under one mutex, so two copies of a request racing
+  // each other cannot both pass; the session row keeps it across a restart.
+  struct Counters {
+    std::mutex mu;
+    struct Last {
+      int64_t counter = 0;
+      int64_t expires_ms = 0;
+    };
+    std::map<std::string, Last> by_session;
+  };
+  Counters counters;
+  void open_counter(const std::string& session, int64_t expires_ms);
+  // True (and recorded) when `counter` is above the session's last one.
+  bool advance_counter(const std::string& session, int64_t counter, int64_t now);
+  void forget_counters(int64_t now);
 
   node::Node& node;
   HubStore& store;

@@ -55,6 +55,7 @@ WireResponse Hub::handle_request(const WireRequest& req, bool offline) {
   ctx.offline = offline;
   ctx.now = node_.clock().now_ms();
   ctx.remote_addr = req.remote_addr;
+  ctx.plain_http = req.plain_http;
   Result<Reply> r = make_error("internal", "not handled");
   try {
     r = impl_->dispatch(req, ctx);
@@ -103,7 +104,7 @@ WireResponse Hub::handle_request(const WireRequest& req, bool offline) {
         row.error.clear();
       }
     });
-  auth::sign_response(res, auth::header(req.headers, auth::kNonce), node_.keys(), ctx.now);
+  auth::sign_response(res, auth::binding_of(req), node_.keys(), ctx.now);
   return res;
 }
 
@@ -137,6 +138,7 @@ Result<Reply> Hub::Impl::dispatch(const WireRequest& req, Ctx& ctx) {
       store.prune(ctx.now);
       last_prune_ms = ctx.now;
       strangers.forget_quiet(ctx.now);
+      forget_counters(ctx.now);
       save_throttled(ctx.now, true);
       flush_idle(ctx.now);
       auto kept = retention.tick(node, false, opt.session_ttl_ms);  // hourly
@@ -149,13 +151,23 @@ Result<Reply> Hub::Impl::dispatch(const WireRequest& req, Ctx& ctx) {
     if (p->status == "revoked") return make_error("revoked_key", "point '" + p->name + "' has been revoked at this hub");
     ctx.point = *p;
   }
-  if (!store.remember_nonce(ctx.auth.node, ctx.auth.nonce, ctx.now + opt.nonce_window_ms))
-    return make_error("replayed_request", "this request was already received (nonce reused)", auth::kNonce);
   if (ctx.offline && kind != "hello" && kind != "push")
     return make_error("malformed_message", "a bundle carries only hello and push messages");
-  if (kind != "enrol" && kind != "hello" && !ctx.offline) {
+  // Freshness (docs/sync-protocol.md 3.4): hello, enrol and a bundle's
+  // messages stand outside any session (counter 0) and are idempotent; every
+  // other request names its session and the next counter of it.
+  if (kind == "enrol" || kind == "hello" || ctx.offline) {
+    if (ctx.auth.session != "-")
+      return make_error("malformed_message", kind + " is sent outside a session (X-Motcua-Session: -)", auth::kSession);
+  } else {
     if (ctx.auth.session == "-" || !store.session_valid(ctx.auth.session, ctx.auth.node, ctx.now))
       return make_error("session_expired", "unknown or expired sync session; start again with hello", auth::kSession);
+    // A replay is not accounted to the session it copies (ctx.session stays
+    // empty): a stranger's copy must not mark the point's session refused.
+    if (!advance_counter(ctx.auth.session, ctx.auth.counter, ctx.now))
+      return make_error("replayed_request",
+                        "this request was already received (its counter is not above the session's last one)",
+                        auth::kCounter);
     ctx.session = ctx.auth.session;
   }
   if (kind == "hello") store.note_contact(ctx.point.name, ctx.now, ctx.now - ctx.auth.time_ms);
@@ -178,14 +190,49 @@ Result<Reply> Hub::Impl::dispatch(const WireRequest& req, Ctx& ctx) {
 Result<Reply> Hub::Impl::enrol(Ctx& ctx) {
   const Json& h = ctx.msg.header;
   auto str = [&](const char* k) { return h.contains(k) && h[k].is_string() ? h[k].get<std::string>() : std::string(); };
-  std::string code = str("code");
-  if (code.empty()) return make_error("malformed_message", "enrolment needs a code", "code");
-  auto p = store.enrol(blake2b256(code), ctx.auth.node, str("agency_code"), ctx.now);
-  if (!p.ok()) {
-    enrolment_alert(ctx.remote_addr, "key " + to_hex(ctx.auth.node).substr(0, 16) + "…: " + p.error().message, ctx.now);
-    return p.error();
+  auto refused = [&](Error e) {
+    enrolment_alert(ctx.remote_addr, "key " + to_hex(ctx.auth.node).substr(0, 16) + "…: " + e.message, ctx.now);
+    return e;
+  };
+  // Never over plain HTTP from another machine: the request and its answer
+  // (leases, the hub key) would travel in clear text.
+  if (ctx.plain_http && !auth::is_loopback(ctx.remote_addr))
+    return refused(make_error("enrolment_refused",
+                              "enrolment over plain HTTP is refused except from this machine (loopback); use the "
+                              "hub's https:// address",
+                              "transport"));
+  // The code never crosses the network: its public id finds it, a MAC with
+  // the key derived from it over the point key and this header proves the
+  // sender knows it (docs/sync-protocol.md 4.1).
+  const std::string id = str("code_id"), mac = str("mac");
+  if (id.size() != 8) return make_error("malformed_message", "enrolment needs code_id (8 hex digits)", "code_id");
+  if (mac.size() != 64) return make_error("malformed_message", "enrolment needs mac (64 hex digits)", "mac");
+  Json unsigned_header = h;
+  unsigned_header.erase("mac");
+  if (!check_canonical(unsigned_header).ok())
+    return make_error("malformed_message", "the enrol header must be canonical JSON", "mac");
+  const std::string covered = canonical_bytes(unsigned_header);
+  std::optional<EnrolmentCodeRecord> code;
+  for (auto& c : store.enrolment_codes(id)) {
+    // Every candidate is checked (constant time each), the first match kept.
+    const bool match = auth::mac_equal(auth::enrol_mac(c.enrol_key, ctx.auth.node, covered), mac);
+    if (match && !code && c.enrol_key != Hash32{}) code = c;
   }
-  ctx.point = p.value();
+  if (!code) return refused(make_error("enrolment_refused", "unknown enrolment code (or a wrong MAC)", "code_id"));
+  bool again = false;
+  if (code->used_ms != 0 && code->used_by && *code->used_by == ctx.auth.node) {
+    // The same key with the same code again: its answer was lost on the way.
+    // The point is not bound again and no alert is raised.
+    auto p = store.point_by_key(ctx.auth.node);
+    if (!p || p->name != code->point || p->status == "revoked")
+      return refused(make_error("enrolment_refused", "point '" + code->point + "' is revoked", "code_id"));
+    ctx.point = *p;
+    again = true;
+  } else {
+    auto p = store.enrol(code->code_hash, ctx.auth.node, str("agency_code"), ctx.now);
+    if (!p.ok()) return refused(p.error());
+    ctx.point = p.value();
+  }
   std::string hash;
   Json ref = reference_data(&hash);
   Reply r;
@@ -201,9 +248,9 @@ Result<Reply> Hub::Impl::enrol(Ctx& ctx) {
                   {"hub_time_ms", ctx.now}};
   auto body = wire::encode(r.header, {});
   if (!body.ok()) return body.error();
-  r.extra_headers[auth::kCodeMac] = auth::code_mac(code, body.value());
-  std::cerr << "motcua hub: point '" << ctx.point.name << "' enrolled with key " << to_hex(ctx.auth.node).substr(0, 16)
-            << "…\n";
+  r.extra_headers[auth::kCodeMac] = auth::enrolled_mac(code->enrol_key, body.value());
+  std::cerr << "motcua hub: point '" << ctx.point.name << "' " << (again ? "asked again for its enrolment" : "enrolled")
+            << " with key " << to_hex(ctx.auth.node).substr(0, 16) << "…\n";
   return r;
 }
 
@@ -228,6 +275,7 @@ Result<Reply> Hub::Impl::hello(Ctx& ctx) {
   }
   ctx.session = auth::random_hex(node.random(), 16);
   store.open_session(ctx.session, ctx.auth.node, ctx.now + opt.session_ttl_ms);
+  open_counter(ctx.session, ctx.now + opt.session_ttl_ms);
   scope::catch_up(node);
   std::string hash;
   reference_data(&hash);
@@ -348,6 +396,32 @@ void Hub::Impl::alert(const std::string& point, const std::string& kind, const s
 }  // namespace motcua::sync
 
 namespace motcua::sync {
+
+void Hub::Impl::open_counter(const std::string& session, int64_t expires_ms) {
+  std::lock_guard<std::mutex> g(counters.mu);
+  counters.by_session[session] = Counters::Last{0, expires_ms};
+}
+
+bool Hub::Impl::advance_counter(const std::string& session, int64_t counter, int64_t now) {
+  {
+    std::lock_guard<std::mutex> g(counters.mu);
+    auto it = counters.by_session.find(session);
+    if (it == counters.by_session.end())  // not seen since this process started
+      it = counters.by_session.emplace(session, Counters::Last{store.session_counter(session), now + opt.session_ttl_ms})
+               .first;
+    if (counter <= it->second.counter) return false;
+    it->second.counter = counter;
+  }
+  store.set_session_counter(session, counter);
+  return true;
+}
+
+void Hub::Impl::forget_counters(int64_t now) {
+  std::lock_guard<std::mutex> g(counters.mu);
+  for (auto it = counters.by_session.begin(); it != counters.by_session.end();)
+    if (it->second.expires_ms < now) it = counters.by_session.erase(it);
+    else ++it;
+}
 
 int64_t Hub::Impl::Strangers::wait_ms(const std::string& addr, int64_t now) {
   std::lock_guard<std::mutex> g(mu);

@@ -242,12 +242,17 @@ class SqliteHubStore final : public HubStore {
     q.exec();
   }
 
-  Status add_enrolment_code(const Hash32& code_hash, const std::string& point, int64_t expires_ms) override {
+  Status add_enrolment_code(const Hash32& code_hash, const std::string& code_id, const Hash32& enrol_key,
+                            const std::string& point, int64_t expires_ms) override {
     Lock g(mu_);
-    SQLite::Statement q(*db_, "INSERT INTO hub_enrolment_codes (code_hash, point, expires_ms) VALUES (?,?,?)");
+    SQLite::Statement q(*db_,
+                        "INSERT INTO hub_enrolment_codes (code_hash, point, expires_ms, code_id, enrol_key) "
+                        "VALUES (?,?,?,?,?)");
     bind_array(q, 1, code_hash);
     q.bind(2, point);
     q.bind(3, static_cast<int64_t>(expires_ms));
+    q.bind(4, code_id);
+    bind_array(q, 5, enrol_key);
     try {
       q.exec();
     } catch (const SQLite::Exception& e) {
@@ -278,9 +283,10 @@ class SqliteHubStore final : public HubStore {
       other.bind(2, name);
       if (other.executeStep())
         return make_error("enrolment_refused", "this node key is already enrolled as '" + other.getColumn(0).getString() + "'");
-      SQLite::Statement use(*db_, "UPDATE hub_enrolment_codes SET used_ms = ? WHERE code_hash = ?");
+      SQLite::Statement use(*db_, "UPDATE hub_enrolment_codes SET used_ms = ?, used_by = ? WHERE code_hash = ?");
       use.bind(1, static_cast<int64_t>(now_ms));
-      bind_array(use, 2, code_hash);
+      bind_array(use, 2, key);
+      bind_array(use, 3, code_hash);
       use.exec();
       SQLite::Statement up(*db_,
                            "UPDATE hub_points SET public_key = ?, agency_code = ?, status = 'active', enrolled_ms = ?, "
@@ -301,13 +307,56 @@ class SqliteHubStore final : public HubStore {
     return schema::storage_error(e);
   }
 
-  bool remember_nonce(const PublicKey& key, const std::string& nonce, int64_t keep_until_ms) override {
+  std::vector<EnrolmentCodeRecord> enrolment_codes(const std::string& code_id) override {
     Lock g(mu_);
-    SQLite::Statement q(*db_, "INSERT OR IGNORE INTO hub_nonces (node, nonce, expires_ms) VALUES (?,?,?)");
-    bind_array(q, 1, key);
-    q.bind(2, nonce);
-    q.bind(3, static_cast<int64_t>(keep_until_ms));
-    return q.exec() == 1;
+    SQLite::Statement q(*db_,
+                        "SELECT code_hash, code_id, enrol_key, point, expires_ms, used_ms, used_by "
+                        "FROM hub_enrolment_codes WHERE code_id = ? LIMIT 16");
+    q.bind(1, code_id);
+    std::vector<EnrolmentCodeRecord> out;
+    while (q.executeStep()) {
+      EnrolmentCodeRecord c;
+      c.code_hash = blob_array<32>(q.getColumn(0));
+      c.code_id = q.getColumn(1).getString();
+      if (q.getColumn(2).getBytes() == 32) c.enrol_key = blob_array<32>(q.getColumn(2));
+      c.point = q.getColumn(3).getString();
+      c.expires_ms = q.getColumn(4).getInt64();
+      c.used_ms = q.getColumn(5).getInt64();
+      if (q.getColumn(6).getBytes() == 32) c.used_by = blob_array<32>(q.getColumn(6));
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  int64_t session_counter(const std::string& id) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_, "SELECT counter FROM hub_sessions WHERE id = ?");
+    q.bind(1, id);
+    return q.executeStep() ? q.getColumn(0).getInt64() : 0;
+  }
+
+  void set_session_counter(const std::string& id, int64_t counter) override {
+    Lock g(mu_);
+    // Not a disk sync per request: outside a transaction this one commit is
+    // written to the WAL with synchronous=NORMAL (a crash of the process
+    // keeps it; a power cut may lose the last ones, and the session with them
+    // expires within session_ttl).
+    const bool own = sqlite3_get_autocommit(db_->getHandle()) != 0;
+    int prev = 2;
+    if (own) {
+      prev = db_->execAndGet("PRAGMA synchronous").getInt();
+      if (prev > 1) db_->exec("PRAGMA synchronous=NORMAL");
+    }
+    try {
+      SQLite::Statement q(*db_, "UPDATE hub_sessions SET counter = max(counter, ?) WHERE id = ?");
+      q.bind(1, static_cast<int64_t>(counter));
+      q.bind(2, id);
+      q.exec();
+    } catch (...) {
+      if (own && prev > 1) db_->exec("PRAGMA synchronous=" + std::to_string(prev));
+      throw;
+    }
+    if (own && prev > 1) db_->exec("PRAGMA synchronous=" + std::to_string(prev));
   }
 
   void open_session(const std::string& id, const PublicKey& key, int64_t expires_ms) override {
@@ -329,9 +378,6 @@ class SqliteHubStore final : public HubStore {
 
   void prune(int64_t now_ms) override {
     Lock g(mu_);
-    SQLite::Statement a(*db_, "DELETE FROM hub_nonces WHERE expires_ms < ?");
-    a.bind(1, static_cast<int64_t>(now_ms));
-    a.exec();
     SQLite::Statement b(*db_, "DELETE FROM hub_sessions WHERE expires_ms < ?");
     b.bind(1, static_cast<int64_t>(now_ms));
     b.exec();
@@ -596,7 +642,6 @@ class SqliteHubStore final : public HubStore {
           "WHERE l.point = sync_receipts.point AND l.author = sync_receipts.author)",
           p.receipts_before_ms);
       rep.alerts = run("DELETE FROM sync_alerts WHERE last_ms < ?", p.alerts_before_ms);
-      rep.nonces = run("DELETE FROM hub_nonces WHERE expires_ms < ?", p.now_ms);
       run("DELETE FROM hub_sessions WHERE expires_ms < ?", p.now_ms);
     });
     return rep;

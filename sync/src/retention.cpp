@@ -35,7 +35,7 @@ Result<RetentionReport> apply_retention(node::Node& n, int64_t session_ttl_ms) {
     util::state_set(n, "retention_last_ms", std::to_string(now));
     if (r.sessions + r.receipts + r.alerts + r.interrupted > 0)
       std::cerr << "motcua: retention: removed " << r.sessions << " sync log rows, " << r.receipts << " receipts, "
-                << r.alerts << " alerts, " << r.nonces << " nonces; " << r.interrupted
+                << r.alerts << " alerts; " << r.interrupted
                 << " sessions marked interrupted\n";
     return r;
   } catch (const std::exception& e) {

@@ -1,4 +1,5 @@
 // The point's sync session (docs/sync-protocol.md section 2).
+#include <optional>
 #include <set>
 
 #include "motcua/node/catalogue.hpp"
@@ -32,17 +33,25 @@ Result<wire::Decoded> Exchange::call(const std::string& kind, Json header, const
   header["type"] = kind;
   auto body = wire::encode(header, entries, data);
   if (!body.ok()) return body.error();
-  WireRequest req = auth::make_request("/sync/v2/" + kind, std::move(body.value()), node.keys(), session,
-                                       node.clock().now_ms(), node.random());
+  // Within a session every request carries the next counter (1, 2, 3 ...);
+  // hello and enrol, outside any session, carry 0.
+  if (session != counted_session) {
+    counted_session = session;
+    counter = 0;
+  }
+  const int64_t count = session == "-" ? 0 : ++counter;
+  WireRequest req = auth::make_request("/sync/v2/" + kind, std::move(body.value()), node.keys(), session, count,
+                                       node.clock().now_ms());
   if (bytes_up) *bytes_up = req.body.size();
+  const auth::Binding binding = auth::binding_of(req);
   auto res = transport.exchange(req);
   if (!res.ok()) return res.error();
   if (hub_known) {
-    Status s = auth::check_response(res.value(), hub, req.headers[auth::kNonce]);
+    Status s = auth::check_response(res.value(), hub, binding);
     if (!s.ok()) return s.error();
   }
   last_response = res.value();
-  last_nonce = req.headers[auth::kNonce];
+  last_binding = binding;
   if (bytes_down) *bytes_down = res->body.size();
   auto d = wire::decode(res->body, kMaxMessage);
   if (!d.ok()) return make_error(d.error().code, "hub reply: " + d.error().message);
@@ -174,11 +183,8 @@ class Session {
         const int64_t last_seq = hub_seq + static_cast<int64_t>(entries.size());
         auto r = call("push", Json::object(), entries);
         if (!r.ok()) return r.error();
-        auto upto = take_receipts(r->header, author);
+        auto upto = take_receipts(r->header, author, last_seq);
         if (!upto.ok()) return upto.error();
-        if (upto.value() < last_seq)
-          return make_error("bad_receipt", "the hub's receipt covers seq " + std::to_string(upto.value()) + " of " +
-                                               std::to_string(last_seq));
         row_.entries_up += r->header.value("stored", int64_t{0});
         hub_seq = upto.value();
         if (author == n_.keys().pk) util::state_set(n_, "hub_has_self", std::to_string(hub_seq));
@@ -242,29 +248,58 @@ class Session {
     };
   }
 
-  // Checks each receipt with the hub key, keeps it, returns upto_seq for `author`.
-  Result<int64_t> take_receipts(const Json& header, const PublicKey& author) {
+  // Checks each receipt in full (docs/sync-protocol.md 4.3) before keeping
+  // any: the hub key signed it and names itself, it is for this point, its
+  // author is the pushed chain, `entry` is this node's own entry at
+  // `upto_seq` (which covers the whole batch), and the position range is
+  // sane. Returns upto_seq; any fault refuses the session (bad_receipt).
+  Result<int64_t> take_receipts(const Json& header, const PublicKey& author, int64_t last_seq) {
+    auto bad = [](const std::string& why) {
+      return make_error("bad_receipt", "the hub's receipt is refused: " + why);
+    };
+    const Json& items = header.value("receipts", Json::array());
+    if (!items.is_array()) return bad("receipts is not a list");
+    std::vector<ReceiptRecord> good;
     int64_t upto = -1;
-    for (const auto& item : header.value("receipts", Json::array())) {
+    for (const auto& item : items) {
       if (!item.is_object() || !item.contains("r") || !item.contains("sig") || !item["sig"].is_string())
-        return make_error("bad_receipt", "malformed receipt");
+        return bad("malformed receipt");
       Signature sig;
-      if (!from_hex(item["sig"].get<std::string>(), sig)) return make_error("bad_receipt", "malformed receipt signature");
+      if (!from_hex(item["sig"].get<std::string>(), sig)) return bad("malformed signature");
       const Json& r = item["r"];
-      if (!check_canonical(r).ok()) return make_error("bad_receipt", "receipt is not canonical");
+      if (!r.is_object() || !check_canonical(r).ok()) return bad("not canonical JSON");
       std::string bytes = canonical_bytes(r);
-      if (!verify(x_.hub, SignDomain::Receipt, bytes, sig))
-        return make_error("bad_receipt", "a receipt's signature does not verify with the hub key");
+      if (!verify(x_.hub, SignDomain::Receipt, bytes, sig)) return bad("its signature does not verify with the hub key");
+      auto text = [&](const char* k) {
+        auto it = r.find(k);
+        return it != r.end() && it->is_string() ? it->get<std::string>() : std::string();
+      };
+      auto number = [&](const char* k) -> std::optional<int64_t> {
+        auto it = r.find(k);
+        if (it == r.end() || !it->is_number_integer()) return std::nullopt;
+        return it->get<int64_t>();
+      };
       PublicKey a;
       Hash32 entry;
-      if (!from_hex(r.value("author", std::string()), a) || !from_hex(r.value("entry", std::string()), entry))
-        return make_error("bad_receipt", "malformed receipt fields");
-      int64_t seq = r.value("upto_seq", int64_t{0});
-      store_->add_receipt(ReceiptRecord{n_.name(), a, seq, entry, r.value("hub_time_ms", int64_t{0}), bytes, sig});
-      row_.receipts++;
-      if (a == author) upto = seq;
+      if (!from_hex(text("author"), a) || !from_hex(text("entry"), entry)) return bad("malformed author or entry");
+      if (text("hub") != to_hex(x_.hub)) return bad("it names another hub");
+      if (text("point") != n_.name()) return bad("it is for point '" + text("point") + "', not this one");
+      if (a != author) return bad("it is for another author than the pushed chain");
+      auto seq = number("upto_seq"), hub_time = number("hub_time_ms"), from = number("from_pos"), to = number("to_pos");
+      if (!seq || !hub_time || !from || !to) return bad("upto_seq, hub_time_ms, from_pos and to_pos must be numbers");
+      if (*seq < last_seq) return bad("it covers seq " + std::to_string(*seq) + " of " + std::to_string(last_seq));
+      auto mine = n_.journal().get(a, *seq);
+      if (!mine || mine->id != entry)
+        return bad("its entry at seq " + std::to_string(*seq) + " is not this node's entry there");
+      if (*from < 1 || *to < *from) return bad("its position range is not from_pos <= to_pos");
+      good.push_back(ReceiptRecord{n_.name(), a, *seq, entry, *hub_time, bytes, sig});
+      upto = *seq;
     }
-    if (upto < 0) return make_error("bad_receipt", "the hub sent no receipt for the pushed chain");
+    if (upto < 0) return bad("the hub sent no receipt for the pushed chain");
+    for (const auto& g : good) {
+      store_->add_receipt(g);
+      row_.receipts++;
+    }
     return upto;
   }
 

@@ -4,6 +4,7 @@
 
 #include "motcua/node/node.hpp"
 #include "motcua/sync/transport.hpp"
+#include "sync_auth.hpp"
 #include "sync_codec.hpp"
 
 namespace motcua::sync {
@@ -16,8 +17,10 @@ struct Exchange {
   PublicKey hub{};
   bool hub_known = false;  // false only during enrolment
   std::string session = "-";
+  int64_t counter = 0;               // last request counter sent in `session`
+  std::string counted_session = "-";  // the session `counter` belongs to
   WireResponse last_response;
-  std::string last_nonce;
+  auth::Binding last_binding;  // what last_response answers
 
   // Errors: the transport's ("link_down"), a bad response signature, or the
   // hub's refusal (its code and message).

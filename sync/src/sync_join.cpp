@@ -4,6 +4,7 @@
 #include <set>
 
 #include "motcua/node/catalogue.hpp"
+#include "motcua/schema/database.hpp"
 #include "motcua/text.hpp"
 #include "motcua/sync/client.hpp"
 #include "motcua/sync/hub.hpp"
@@ -100,42 +101,60 @@ Result<Json> join(node::Node& node, Transport& transport, const std::string& hub
   if (node.role() != node::Role::Point) return make_error("not_a_point", "only a point joins a hub");
   if (!util::state_get(node, "hub_key").empty())
     return make_error("already_enrolled", "this point already joined hub " + util::state_get(node, "hub_name"));
+  // The code never travels: its public id, and a MAC keyed by it over this
+  // node's key and the header (docs/sync-protocol.md 4.1). The request
+  // signature binds the header to the key as well.
+  const Hash32 key = auth::enrol_key(code);
+  Json header{{"type", "enrol"},
+              {"v", 2},
+              {"code_id", auth::code_id(code)},
+              {"name", node.name()},
+              {"agency_code", node.meta("agency_code")},
+              {"time_ms", node.clock().now_ms()}};
+  header["mac"] = auth::enrol_mac(key, node.keys().pk, canonical_bytes(header));
   Exchange x{node, transport};
-  auto r = x.call("enrol",
-                  Json{{"code", code}, {"name", node.name()}, {"agency_code", node.meta("agency_code")},
-                       {"time_ms", node.clock().now_ms()}},
-                  {}, nullptr, nullptr);
+  auto r = x.call("enrol", header, {}, nullptr, nullptr);
   if (!r.ok()) return r.error();
   const Json& h = r->header;
   if (h.value("type", std::string()) != "enrolled") return make_error("malformed_message", "unexpected answer to enrol");
   PublicKey hub;
   if (!from_hex(h.value("hub", std::string()), hub)) return make_error("malformed_message", "the hub sent no key");
-  if (auth::header(x.last_response.headers, auth::kCodeMac) != auth::code_mac(code, x.last_response.body))
+  if (!auth::mac_equal(auth::header(x.last_response.headers, auth::kCodeMac), auth::enrolled_mac(key, x.last_response.body)))
     return make_error("wrong_hub", "the hub's answer does not prove it knows the enrolment code");
-  Status s = auth::check_response(x.last_response, hub, x.last_nonce);
+  Status s = auth::check_response(x.last_response, hub, x.last_binding);
   if (!s.ok()) return s.error();
   const Json& p = h.value("point", Json::object());
   std::string name = p.value("name", std::string()), area = p.value("area", std::string());
-  s = apply_leases(node, h.value("leases", Json::array()));
+  // The point's side in one transaction: code blocks, reference data, node
+  // meta, settings and sync state all land, or none (a join cut here is
+  // simply run again: the hub answers the same key and code again).
+  std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
+  s = schema::in_transaction(*node.db(), [&]() -> Status {
+    Status st = apply_leases(node, h.value("leases", Json::array()));
+    if (!st.ok()) return st;
+    st = apply_reference(node, h);
+    if (!st.ok()) return st;
+    node.set_meta("area", area);
+    if (!name.empty() && name != node.name()) node.set_meta("name", name);
+    st = node.config().set("hub_url", hub_url);
+    if (!st.ok()) return st;
+    // From now on the point mints only from blocks the hub leased to it, never
+    // from the stand-alone default range that another point might share.
+    st = node.config().set("code_block", "");
+    if (!st.ok()) return st;
+    util::state_set(node, "hub_name", h.value("hub_name", std::string()));
+    util::state_set(node, "pull_cursor", "0");
+    util::state_set(node, "hub_key", to_hex(hub));
+    return ok_status();
+  });
   if (!s.ok()) return s.error();
-  s = apply_reference(node, h);
-  if (!s.ok()) return s.error();
-  node.set_meta("area", area);
-  if (!name.empty() && name != node.name()) node.set_meta("name", name);
-  s = node.config().set("hub_url", hub_url);
-  if (!s.ok()) return s.error();
-  // From now on the point mints only from blocks the hub leased to it, never
-  // from the stand-alone default range that another point might share.
-  s = node.config().set("code_block", "");
-  if (!s.ok()) return s.error();
-  util::state_set(node, "hub_name", h.value("hub_name", std::string()));
-  util::state_set(node, "pull_cursor", "0");
-  util::state_set(node, "hub_key", to_hex(hub));
   return Json{{"hub", to_hex(hub)}, {"hub_name", h.value("hub_name", std::string())}, {"point", name}, {"area", area},
               {"leases", h.value("leases", Json::array()).size()}};
 } catch (const std::exception&) {
   return util::current_error();
 }
+
+Status enrolment_url_allowed(const std::string& url) { return auth::enrolment_url_allowed(url); }
 
 Json point_status(node::Node& n) {
   const int64_t now = n.clock().now_ms();

@@ -9,17 +9,18 @@
 
 namespace motcua::sync {
 
-void mount_sync_routes(httplib::Server& server, node::Node& node) {
+void mount_sync_routes(httplib::Server& server, node::Node& node, bool tls) {
   if (node.role() != node::Role::Hub) return;
   auto hub = std::make_shared<Hub>(node, make_sqlite_hub_store(node));
   // The body is read by a content reader, capped at the largest message the
   // hub accepts: httplib's own reading would buffer any length first.
   const size_t limit = hub->options().max_batch_bytes + (2 << 20);
-  server.Post(R"(/sync/v2/([a-z_]+))", [hub, limit](const httplib::Request& req, httplib::Response& res,
+  server.Post(R"(/sync/v2/([a-z_]+))", [hub, limit, tls](const httplib::Request& req, httplib::Response& res,
                                                     const httplib::ContentReader& reader) {
     WireRequest w;
     w.path = req.path;
     w.remote_addr = req.remote_addr;
+    w.plain_http = !tls;
     for (const auto& [k, v] : req.headers)
       if (k.size() > 9 && (k.rfind("X-Motcua-", 0) == 0 || k.rfind("x-motcua-", 0) == 0)) w.headers[k] = v;
     bool over = false;

@@ -89,7 +89,7 @@ int bundle(const uint8_t* data, size_t size) {
     std::vector<Message> msgs;
     for (auto& [k, plain] : split_messages(in)) {
       sync::WireResponse res{statuses[k % 4], {}, wire::gzip(plain)};
-      sync::auth::sign_response(res, id, w.hub_node->keys(), w.clock.now_ms());
+      sync::auth::sign_response(res, sync::auth::bundle_binding(id), w.hub_node->keys(), w.clock.now_ms());
       msgs.push_back(Message{"/sync/v2/bundle", res.status, res.headers, std::move(res.body)});
     }
     write_file(file, bundle_bytes(Json{{"kind", "hub-to-point"}, {"id", id}, {"from", hub_hex}, {"to", point_hex},

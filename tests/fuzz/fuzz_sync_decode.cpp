@@ -48,8 +48,8 @@ void check_answer(HubWorld& w, const sync::WireRequest& req, const sync::WireRes
   if (!d.ok()) fail("the hub's answer does not decode: " + d.error().message);
   if (verbose())
     std::fprintf(stderr, "%s -> %d %s\n", req.path.c_str(), res.status, d->header.dump().substr(0, 160).c_str());
-  std::string nonce = sync::auth::header(req.headers, sync::auth::kNonce);
-  if (!sync::auth::check_response(res, w.hub_node->keys().pk, nonce).ok()) fail("the hub's answer is not signed");
+  if (!sync::auth::check_response(res, w.hub_node->keys().pk, sync::auth::binding_of(req)).ok())
+    fail("the hub's answer is not signed");
   if (res.status >= 500) {
     const Json err = d->header.value("error", Json::object());
     fail("the hub answered " + std::to_string(res.status) + " to " + req.path + ": " + err.dump());

@@ -1,5 +1,5 @@
 // Honest sync bookkeeping: /metrics counters that only grow, `point list` lag
-// right after a sync, retention of the sync log, receipts, alerts and nonces,
+// right after a sync, retention of the sync log, receipts, alerts and sessions,
 // and refused enrolments throttled per address and folded into one alert.
 #include <catch2/catch.hpp>
 
@@ -548,21 +548,23 @@ TEST_CASE("retention: the hub prunes old sync bookkeeping by itself, hourly, and
   CHECK(metric(m, "motcua_sync_sessions_total{result=\"ok\"}") == 3 + 1 + 2);  // the old row counted when written
   CHECK(metric(m, "motcua_sync_alerts_total") == 1);
 
-  // Nonces: within the window a replay is still refused after retention ...
+  // Sessions: within its lifetime a replay is still refused after retention
+  // (its counter is kept) ...
   REQUIRE(!w.transports[a]->sent.empty());
   const sync::WireRequest last = w.transports[a]->sent.back();
-  const int64_t nonces = rows(*w.hub_node, "hub_nonces");
+  const int64_t open_sessions = rows(*w.hub_node, "hub_sessions");
   REQUIRE(sync::apply_retention(*w.hub_node).ok());
-  CHECK(rows(*w.hub_node, "hub_nonces") == nonces);
+  CHECK(rows(*w.hub_node, "hub_sessions") == open_sessions);
   auto replay = w.hub->handle(last);
   CHECK(replay.status == 401);
   CHECK(sync::wire::decode(replay.body, 1 << 20).value().header["error"]["code"] == "replayed_request");
-  // ... and after it they are gone.
+  // ... and after it the expired sessions are gone (a replay then meets a dead session).
   w.clock.advance(61 * 60 * 1000);
   auto r = sync::apply_retention(*w.hub_node);
   REQUIRE(r.ok());
-  CHECK(r->nonces == nonces);
-  CHECK(rows(*w.hub_node, "hub_nonces") == 0);
+  CHECK(rows(*w.hub_node, "hub_sessions") == 0);
+  auto late = w.hub->handle(last);
+  CHECK(sync::wire::decode(late.body, 1 << 20).value().header["error"]["code"] == "session_expired");
 }
 
 TEST_CASE("retention at a point runs when its daemon starts; 0 days keeps for ever; the keys are checked",

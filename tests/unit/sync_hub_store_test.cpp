@@ -73,8 +73,16 @@ void check_hub_store(const std::function<std::unique_ptr<sync::HubStore>()>& mak
     REQUIRE(s->add_point(point("a", "area-x")).ok());
     REQUIRE(s->add_point(point("b", "area-x")).ok());
     Hash32 ca = blake2b256("code-a"), cb = blake2b256("code-b"), cc = blake2b256("code-c");
-    REQUIRE(s->add_enrolment_code(ca, "a", 10000).ok());
-    REQUIRE(s->add_enrolment_code(cb, "b", 10000).ok());
+    REQUIRE(s->add_enrolment_code(ca, "0000000a", blake2b256("key-a"), "a", 10000).ok());
+    REQUIRE(s->add_enrolment_code(cb, "0000000b", blake2b256("key-b"), "b", 10000).ok());
+    auto found = s->enrolment_codes("0000000a");
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].code_hash == ca);
+    CHECK(found[0].enrol_key == blake2b256("key-a"));
+    CHECK(found[0].point == "a");
+    CHECK(found[0].used_ms == 0);
+    CHECK(!found[0].used_by);
+    CHECK(s->enrolment_codes("ffffffff").empty());
     CHECK(s->enrol(blake2b256("unknown"), key(1), "AG", 500).error().code == "enrolment_refused");
     auto p = s->enrol(ca, key(1), "AG", 500);
     REQUIRE(p.ok());
@@ -82,22 +90,23 @@ void check_hub_store(const std::function<std::unique_ptr<sync::HubStore>()>& mak
     CHECK(*p->key == key(1));
     CHECK(p->agency_code == "AG");
     CHECK(s->point_by_key(key(1))->name == "a");
+    CHECK(s->enrolment_codes("0000000a")[0].used_by == key(1));  // who used it: the same key may ask again
     CHECK(s->enrol(ca, key(2), "AG", 600).error().code == "enrolment_refused");  // used
     CHECK(s->enrol(cb, key(1), "AG", 600).error().code == "enrolment_refused");  // key already enrolled as a
     CHECK(s->enrol(cb, key(2), "AG", 10001).error().code == "enrolment_refused");  // expired
     CHECK(!s->point_by_key(key(2)));
-    REQUIRE(s->add_enrolment_code(cc, "b", 20000).ok());
+    REQUIRE(s->add_enrolment_code(cc, "0000000c", blake2b256("key-c"), "b", 20000).ok());
     REQUIRE(s->revoke_point("b", 700).ok());
     CHECK(s->enrol(cc, key(2), "AG", 800).error().code == "enrolment_refused");  // revoked point
   }
-  SECTION("nonces are remembered until they expire; sessions belong to one key") {
+  SECTION("sessions belong to one key and keep their last request counter until they expire") {
     auto s = make();
-    CHECK(s->remember_nonce(key(1), "n1", 1000));
-    CHECK(!s->remember_nonce(key(1), "n1", 1000));
-    CHECK(s->remember_nonce(key(2), "n1", 1000));  // per key
-    s->prune(1001);
-    CHECK(s->remember_nonce(key(1), "n1", 3000));
     s->open_session("s1", key(1), 2000);
+    CHECK(s->session_counter("s1") == 0);
+    s->set_session_counter("s1", 3);
+    s->set_session_counter("s1", 2);  // never lowered
+    CHECK(s->session_counter("s1") == 3);
+    CHECK(s->session_counter("nope") == 0);
     CHECK(s->session_valid("s1", key(1), 1999));
     CHECK(!s->session_valid("s1", key(2), 1999));
     CHECK(!s->session_valid("s1", key(1), 2001));
@@ -262,8 +271,8 @@ void check_hub_store(const std::function<std::unique_ptr<sync::HubStore>()>& mak
     s->put_session(r);
     s->add_alert(alert(100, "a", "equivocation"));
     s->add_alert(alert(5000, "a", "revoked"));
-    REQUIRE(s->remember_nonce(key(1), "n1", 2000));
-    REQUIRE(s->remember_nonce(key(1), "n2", 9000));
+    s->open_session("sess-old", key(1), 2000);
+    s->open_session("sess-new", key(1), 9000);
     auto before = s->counters();
     sync::RetentionPolicy p;
     p.sync_log_before_ms = 2500;
@@ -276,7 +285,6 @@ void check_hub_store(const std::function<std::unique_ptr<sync::HubStore>()>& mak
     CHECK(rep.sessions == 3);     // s0, s1 and old-running, now settled; s2 and s3 stay
     CHECK(rep.receipts == 4);     // seq 1 and 2 of both authors at a; b keeps its only (latest) one
     CHECK(rep.alerts == 1);
-    CHECK(rep.nonces == 1);
     auto left = s->sessions("", 0, 10);
     REQUIRE(left.size() == 2);
     CHECK(left[0].id == "s3");
@@ -287,8 +295,8 @@ void check_hub_store(const std::function<std::unique_ptr<sync::HubStore>()>& mak
     CHECK(after.alerts == before.alerts);
     CHECK(after.sessions["interrupted"] == 1);
     CHECK(after.sessions["ok"] == before.sessions["ok"]);
-    CHECK(s->remember_nonce(key(1), "n2", 9000) == false);  // still within its window
-    CHECK(s->remember_nonce(key(1), "n1", 9000) == true);   // forgotten after it
+    CHECK(s->session_valid("sess-new", key(1), 3000));   // still open
+    CHECK(!s->session_valid("sess-old", key(1), 1000));  // forgotten after it expired
   }
 }
 

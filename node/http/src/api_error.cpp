@@ -80,7 +80,10 @@ const CodeRow kCodes[] = {
     {"already_enrolled", 0, "Điểm này đã ghi danh với máy chủ trung tâm.", nullptr},
     {"hub_error", 0, "Máy chủ trung tâm trả lời lỗi; hãy thử lại sau hoặc báo quản trị viên.", nullptr},
     {"wrong_hub", 0, "Máy chủ trả lời không phải là máy chủ trung tâm mà điểm này đã ghi danh.", nullptr},
-    {"enrolment_refused", 0, "Mã ghi danh không đúng, đã được dùng, đã hết hạn hoặc điểm đã bị thu hồi.", nullptr},
+    {"enrolment_refused", 0, "Mã ghi danh không đúng, đã được dùng, đã hết hạn, điểm đã bị thu hồi, hoặc việc ghi danh "
+                             "đi qua HTTP không mã hóa từ máy khác.", nullptr},
+    {"insecure_hub_url", 0, "Chỉ được ghi danh qua địa chỉ https:// của máy chủ trung tâm (http:// chỉ dùng được trên "
+                            "chính máy này).", nullptr},
     {"unknown_key", 0, "Khóa của nút này chưa được ghi danh tại máy chủ trung tâm.", "Mục cấu hình không tồn tại: {field}."},
     {"revoked_key", 0, "Điểm phục vụ này đã bị thu hồi tại máy chủ trung tâm.", nullptr},
     {"session_expired", 0, "Phiên đồng bộ đã hết hạn; hãy đồng bộ lại.", nullptr},

@@ -38,7 +38,9 @@ int database_version(SQLite::Database& db);
 // Runs `fn` inside one IMMEDIATE transaction; commits if it returns ok,
 // rolls back on error or exception. An SQLite exception (in BEGIN, in `fn`
 // or in COMMIT) comes back as its storage_error() (motcua/schema/storage.hpp);
-// any other exception propagates after the rollback.
+// any other exception propagates after the rollback. Called inside a
+// transaction already open on `db`, it runs `fn` in a savepoint instead (all
+// or nothing within the outer transaction, which decides the commit).
 Status in_transaction(SQLite::Database& db, const std::function<Status()>& fn);
 
 }  // namespace motcua::schema

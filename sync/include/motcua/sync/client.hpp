@@ -36,10 +36,19 @@ struct ClientOptions {
 Result<std::unique_ptr<Transport>> hub_transport(node::Node& node, const std::string& url = "");
 inline constexpr const char* kHubCaFile = "hub-ca.pem";
 
-// `motcua join`: sends the one-time code, checks the hub's answer with it,
-// then stores the hub key, area, point name, hub_url, code blocks, catalogue
-// and holidays. Returns {"hub", "hub_name", "point", "area", "leases"}.
+// `motcua join`: proves it knows the one-time code (its public id and a MAC
+// keyed by it; the code itself is never sent), checks the hub's answer with
+// it, then stores the hub key, area, point name, hub_url, code blocks,
+// catalogue and holidays, all in one transaction. Run again after a lost
+// answer or a failed write, it enrols again (the hub answers the same key
+// and code again). Returns {"hub", "hub_name", "point", "area", "leases"}.
+// The URL is not checked here (the transport is given): callers that build
+// an HTTP transport check enrolment_url_allowed() first.
+
 Result<Json> join(node::Node& node, Transport& transport, const std::string& hub_url, const std::string& code);
+// https:// always; plain http:// only to this machine (localhost,
+// 127.0.0.0/8, [::1]); otherwise "insecure_hub_url" (field "hub").
+Status enrolment_url_allowed(const std::string& url);
 
 // One full session: hello, push what the hub lacks, upload the attachments
 // it lacks, pull what is in scope, reference data if it changed, download the

@@ -19,7 +19,6 @@ namespace motcua::sync {
 
 struct HubOptions {
   int64_t session_ttl_ms = 15 * 60 * 1000;
-  int64_t nonce_window_ms = 60 * 60 * 1000;
   size_t max_batch_entries = 2000;
   size_t max_batch_bytes = 8 << 20;  // decompressed message
   unsigned verify_threads = 2;
@@ -63,7 +62,7 @@ class Hub {
   // The hub's side of a USB exchange for `point`: a welcome (leases, the
   // hub's mark of the point's chain, reference data) and every entry in its
   // scope after the cursor it last reported, as "entries" messages. Each
-  // message is signed like a response, bound to `bundle_id` instead of a nonce.
+  // message is signed like a response, bound to `bundle_id` instead of a request.
   Result<std::vector<WireResponse>> export_for(const std::string& point, const std::string& bundle_id);
 
   HubStore& store() { return *store_; }

@@ -1,5 +1,5 @@
-// The hub's own records: enrolled points, one-time enrolment codes, request
-// nonces and sessions, leased blocks of dossier numbers, receipts, the sync
+// The hub's own records: enrolled points, one-time enrolment codes, sync
+// sessions with their request counters, leased blocks of dossier numbers, receipts, the sync
 // log and security alerts. One small interface so another database can back
 // it later; every implementation must pass tests/unit/sync_hub_store_test.cpp.
 #pragma once
@@ -35,6 +35,16 @@ struct PointRecord {
   int64_t last_success_ms = 0;  // last session that ended well
   int64_t skew_ms = 0;          // hub time minus point time, last request
   std::string place_name{};     // as people name the place (receipts, screens); may be empty
+};
+
+struct EnrolmentCodeRecord {
+  Hash32 code_hash{};
+  std::string code_id;
+  Hash32 enrol_key{};  // all zero for a code stored before protocol v2 (unusable)
+  std::string point;
+  int64_t expires_ms = 0;
+  int64_t used_ms = 0;
+  std::optional<PublicKey> used_by;  // the key that enrolled with it
 };
 
 struct Lease {
@@ -108,11 +118,11 @@ struct RetentionPolicy {
   int64_t receipts_before_ms = 0;   // receipts stored before, except the latest per point and author
   int64_t alerts_before_ms = 0;     // alerts whose last occurrence is before
   int64_t interrupted_before_ms = 0;  // running sessions with no activity since: result "interrupted"
-  int64_t now_ms = 0;               // nonces and hub sessions that expired before are forgotten
+  int64_t now_ms = 0;               // hub sessions that expired before are forgotten
 };
 
 struct RetentionReport {
-  int64_t sessions = 0, receipts = 0, alerts = 0, nonces = 0, interrupted = 0;
+  int64_t sessions = 0, receipts = 0, alerts = 0, interrupted = 0;
 };
 
 class HubStore {
@@ -133,20 +143,30 @@ class HubStore {
   // The hub answered a pull up to `pos` with nothing more to come.
   virtual void set_sent_cursor(const std::string& name, int64_t pos) = 0;
 
-  // One-time enrolment codes, stored only as a hash.
-  virtual Status add_enrolment_code(const Hash32& code_hash, const std::string& point, int64_t expires_ms) = 0;
+  // One-time enrolment codes, stored only as a hash, with their public id
+  // and the MAC key derived from them (sync_auth.hpp: code_id, enrol_key);
+  // never the code itself.
+  virtual Status add_enrolment_code(const Hash32& code_hash, const std::string& code_id, const Hash32& enrol_key,
+                                    const std::string& point, int64_t expires_ms) = 0;
+  // The codes whose public id is `code_id` (usually one).
+  virtual std::vector<EnrolmentCodeRecord> enrolment_codes(const std::string& code_id) = 0;
   // In one step: checks the code (known, unused, not expired at now_ms, point
-  // not revoked), marks it used, binds `key` and `agency_code` to the point
-  // and makes it active. Else "enrolment_refused" and nothing changes.
+  // not revoked), marks it used by `key`, binds `key` and `agency_code` to the
+  // point and makes it active. Else "enrolment_refused" and nothing changes.
   virtual Result<PointRecord> enrol(const Hash32& code_hash, const PublicKey& key, const std::string& agency_code,
                                     int64_t now_ms) = 0;
 
-  // Replay protection. Returns false when (key, nonce) was already seen and
-  // has not expired; otherwise records it until keep_until_ms.
-  virtual bool remember_nonce(const PublicKey& key, const std::string& nonce, int64_t keep_until_ms) = 0;
+  // Sync sessions (replay protection: docs/sync-protocol.md 3.4). A new
+  // session's last request counter is 0.
   virtual void open_session(const std::string& id, const PublicKey& key, int64_t expires_ms) = 0;
   virtual bool session_valid(const std::string& id, const PublicKey& key, int64_t now_ms) = 0;
-  // Forgets nonces and sessions that expired before now_ms.
+  // The last request counter stored for session `id` (0 when unknown).
+  virtual int64_t session_counter(const std::string& id) = 0;
+  // Raises the stored counter of session `id` to `counter` (never lowers it).
+  // Written without waiting for the disk: the hub checks counters in memory,
+  // this row only carries them across a restart of the process.
+  virtual void set_session_counter(const std::string& id, int64_t counter) = 0;
+  // Forgets sessions that expired before now_ms.
   virtual void prune(int64_t now_ms) = 0;
 
   // Leases of the daily dossier sequence, never returned or reused.

@@ -1,6 +1,6 @@
 // Retention of sync bookkeeping (docs/operations.md, "Retention of sync
 // bookkeeping"): old sync log rows, receipts other than the latest per point
-// and author, old alerts, expired nonces and hub sessions. The /metrics
+// and author, old alerts, expired hub sessions. The /metrics
 // counters are kept apart (sync_counters) and never lowered by it.
 #pragma once
 #include <cstdint>

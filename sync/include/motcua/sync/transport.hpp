@@ -16,6 +16,7 @@ struct WireRequest {
   std::map<std::string, std::string> headers;
   std::string body;  // gzip-compressed message
   std::string remote_addr;  // hub side: the client's address (not signed; throttling and alerts only)
+  bool plain_http{};        // hub side: arrived over the network without TLS (enrolment only from loopback then)
 };
 
 struct WireResponse {
