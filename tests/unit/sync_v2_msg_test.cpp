@@ -404,3 +404,25 @@ TEST_CASE("the Ed25519 edge vectors get libsodium's verdict from motcua's verify
   CHECK(v["vectors"].size() >= 8);
   CHECK(refused_but_lax >= 5);
 }
+
+TEST_CASE("motcua join refuses a plain http:// hub on another machine before sending anything", "[v2][v2-msg][cli]") {
+  TempDir dir("join-http");
+  const std::string d = dir.sub("p");
+  int st = -1;
+  run_motcua("init --role point --name p --agency-code 000.00.01.H22 --data-dir '" + d + "'", &st);
+  REQUIRE(st == 0);
+  // 192.0.2.1 (TEST-NET-1) is never reached: the refusal comes first.
+  std::string out = run_motcua("join --hub http://192.0.2.1:8080 --code ABCD-EFGH-JKLM --data-dir '" + d + "'", &st);
+  INFO(out);
+  CHECK(st == 2);
+  CHECK(out.find("insecure_hub_url") != std::string::npos);
+  CHECK(out.find("https://") != std::string::npos);
+  CHECK(out.find("ABCD") == std::string::npos);
+  // Nothing was configured.
+  out = run_motcua("config list --data-dir '" + d + "'", &st);
+  CHECK(st == 0);
+  CHECK(out.find("192.0.2.1") == std::string::npos);
+  // --insecure-http is not an option.
+  out = run_motcua("join --hub http://192.0.2.1:8080 --code ABCD-EFGH-JKLM --insecure-http --data-dir '" + d + "'", &st);
+  CHECK(st == 2);
+}
