@@ -170,6 +170,11 @@ void sync_and_bundle_seeds() {
   put(d, "hub-blob-put",
       byte(2 + 4 * 5) + unzip(sync::wire::encode(Json{{"type", "blob_put"}, {"id", std::string(64, 'a')}, {"offset", 0},
                                                       {"total", 4}}, {}, "%PDF").value()));
+  // v2 enrolment: the code's public id and a MAC, never the code.
+  put(d, "hub-enrol",
+      byte(2 + 4 * 7) + unzip(sync::wire::encode(Json{{"type", "enrol"}, {"code_id", "0123abcd"}, {"name", "diem-2"},
+                                                      {"agency_code", "000.00.01.H22"}, {"time_ms", 1751335200000},
+                                                      {"mac", std::string(64, 'b')}}, {}).value()));
   put(d, "entry-body", byte(3) + byte(0) + entries.front().body.dump());
 
   // Bundles: the point's export, then the hub's export after importing it,
