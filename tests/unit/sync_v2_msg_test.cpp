@@ -4,12 +4,18 @@
 // per-session request counters, and the strict Ed25519 edge vectors.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
 #include <fstream>
+#include <thread>
 
 #include "../../sync/src/sync_auth.hpp"
 #include "../../sync/src/sync_codec.hpp"
 #include "motcua/node/catalogue.hpp"
 #include "motcua/sync/client.hpp"
+#include "motcua/sync/server.hpp"
 #include "sync_test_util.hpp"
 
 using namespace motcua;
@@ -425,4 +431,66 @@ TEST_CASE("motcua join refuses a plain http:// hub on another machine before sen
   // --insecure-http is not an option.
   out = run_motcua("join --hub http://192.0.2.1:8080 --code ABCD-EFGH-JKLM --insecure-http --data-dir '" + d + "'", &st);
   CHECK(st == 2);
+}
+
+namespace {
+// A non-loopback IPv4 address of this machine ("" when it has none).
+std::string own_address() {
+  ifaddrs* all = nullptr;
+  if (::getifaddrs(&all) != 0) return {};
+  std::string found;
+  for (ifaddrs* i = all; i && found.empty(); i = i->ifa_next) {
+    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+    char buf[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, buf, sizeof buf);
+    if (!auth::is_loopback(buf)) found = buf;
+  }
+  ::freeifaddrs(all);
+  return found;
+}
+}  // namespace
+
+TEST_CASE("a hub daemon without TLS takes an enrolment from loopback only", "[v2][v2-msg]") {
+  const std::string ip = own_address();
+  if (ip.empty()) {
+    WARN("this machine has no non-loopback IPv4 address: only the loopback half is checked");
+  }
+  TempDir dir{"enrol-http"};
+  ManualClock clock{1751335200000};
+  SeededRandom rng{9};
+  auto hub = make_node(dir.sub("hub"), clock, rng, node::Role::Hub, "hub", scope_projector);
+  sync::Hub admin(*hub, sync::make_sqlite_hub_store(*hub));
+  auto code = admin.add_point({"a", "area-x", 100, 3, 3600 * 1000});
+  REQUIRE(code.ok());
+  sync::DaemonOptions o;
+  o.host = "0.0.0.0";
+  o.port = 0;
+  o.background_sync = false;
+  o.threads = 2;
+  o.fast_password_hash = true;
+  o.log = [](const std::string&) {};
+  sync::Daemon daemon(*hub, o);
+  REQUIRE(daemon.bind().ok());
+  std::thread runner([&] { (void)daemon.run(); });
+  auto point = make_node(dir.sub("a"), clock, rng, node::Role::Point, "a", scope_projector);
+  const JoinTrace fresh = trace(*point);
+  auto join_via = [&](const std::string& host) {
+    sync::HttpOptions ho;
+    ho.url = "http://" + host + ":" + std::to_string(daemon.port());
+    auto t = sync::make_http_transport(ho);
+    REQUIRE(t.ok());
+    return sync::join(*point, *t.value(), ho.url, code->code);
+  };
+  if (!ip.empty()) {
+    auto r = join_via(ip);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == "enrolment_refused");
+    CHECK(r.error().message.find("plain HTTP") != std::string::npos);
+    CHECK(trace(*point) == fresh);
+    CHECK(admin.store().point("a")->status == "pending");
+  }
+  auto ok = join_via("127.0.0.1");
+  CHECK(ok.ok());
+  daemon.stop();
+  runner.join();
 }
