@@ -89,6 +89,13 @@ int highest_used(SQLite::Database& db, const std::string& pattern, const std::st
 }
 
 Result<std::string> mint(Node& node, int64_t now_ms) try {
+  // A backup copied back in place holds an old copy of this point's chain:
+  // the numbers it printed since are only at the hub. Until the point has
+  // fetched its own chain back (docs/sync-protocol.md, "Behind"), it mints none.
+  if (node.meta("restoring") == "1")
+    return make_error("point_restoring", "this point's data was restored from an older copy and is fetching its own "
+                                         "records back from the hub; no dossier can be taken in until that is done "
+                                         "(sync with the hub)");
   const std::string agency = node.meta("agency_code");
   if (agency.empty())
     return make_error("invalid_value", "this node has no agency code, so it cannot number dossiers "

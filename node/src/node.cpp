@@ -45,6 +45,11 @@ Status Node::init(const InitOptions& opt, Random& rng) try {
     put("name", opt.name);
     put("public_key", to_hex(kp.pk));
     put("agency_code", opt.agency_code);
+    // The database's epoch (docs/sync-protocol.md, "Epochs"): a restored
+    // backup of a point takes a new one once it has caught up with the hub.
+    uint8_t epoch[16];
+    rng.fill(epoch, sizeof epoch);
+    put("epoch", to_hex(epoch, sizeof epoch));
     return ok_status();
   });
 } catch (const SQLite::Exception& e) {

@@ -360,6 +360,36 @@ ALTER TABLE hub_enrolment_codes ADD COLUMN enrol_key BLOB;
 ALTER TABLE hub_enrolment_codes ADD COLUMN used_by BLOB;
 CREATE INDEX hub_enrolment_codes_id ON hub_enrolment_codes (code_id);
 )SQL",
+      // chain (issue 10, sync protocol v2): the epoch each point's database
+      // last reported (a restored backup is a new epoch), every epoch a point
+      // ever reported (a retired one never becomes current again, so a
+      // replayed old hello cannot rewind the point's cursor), and the signed
+      // evidence of forked chains (docs/sync-protocol.md, "Forks").
+      R"SQL(
+ALTER TABLE hub_points ADD COLUMN epoch TEXT NOT NULL DEFAULT '';
+-- A fork quarantines the point (status "quarantined" as HubStore shows it):
+-- a column, since status has a CHECK that would need the table rebuilt.
+ALTER TABLE hub_points ADD COLUMN quarantined_ms INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE hub_point_epochs (
+  point    TEXT NOT NULL,
+  epoch    TEXT NOT NULL,
+  first_ms INTEGER NOT NULL,               -- hub time of the first hello with it
+  PRIMARY KEY (point, epoch)
+) WITHOUT ROWID;
+CREATE TABLE fork_evidence (
+  n               INTEGER PRIMARY KEY,
+  author          BLOB NOT NULL,           -- the key that signed both
+  seq             INTEGER NOT NULL,        -- seq of the other entry
+  reporter        TEXT NOT NULL,           -- the point whose request showed the fork
+  at_ms           INTEGER NOT NULL,
+  held_seq        INTEGER NOT NULL,        -- seq of the entry the hub holds (seq, or seq - 1 for a prev mismatch)
+  held_id         BLOB NOT NULL,
+  other_id        BLOB NOT NULL,           -- the entry the hub does not hold
+  other_canonical BLOB,                    -- its signed bytes (NULL until the point sent them)
+  other_sig       BLOB,
+  UNIQUE (author, seq, other_id)
+);
+)SQL",
   };
   return m;
 }

@@ -131,9 +131,7 @@ Result<Json> export_point_bundle(node::Node& n, const std::string& file) try {
     msgs.push_back(Message{req.path, 0, req.headers, std::move(req.body)});
     return ok_status();
   };
-  Json heads = Json::object();
-  for (const auto& [a, seq] : n.journal().heads()) heads[to_hex(a)] = seq;
-  Status s = add("hello", Json{{"heads", heads}, {"cursor", util::state_get_int(n, "pull_cursor")}}, {});
+  Status s = add("hello", util::hello_header(n), {});
   if (!s.ok()) return s.error();
   int64_t seq = util::state_get_int(n, "hub_has_self"), entries = 0;
   for (;;) {
@@ -271,9 +269,11 @@ Result<Json> import_hub_bundle(node::Node& n, const std::string& file) try {
       if (!s.ok()) return s.error();
       leases = static_cast<int64_t>(mh.value("leases", Json::array()).size());
       const Json heads = mh.value("heads", Json::object());
-      auto has = heads.is_object() ? int_field(heads, to_hex(n.keys().pk).c_str(), 0) : std::nullopt;
-      if (!has) return make_error("malformed_message", "welcome: heads must map node keys to counts", "heads");
-      if (*has > util::state_get_int(n, "hub_has_self")) util::state_set(n, "hub_has_self", std::to_string(*has));
+      const std::string self = to_hex(n.keys().pk);
+      auto has = heads.is_object() && heads.contains(self) ? util::parse_head(heads[self]) : std::nullopt;
+      if (!has) return make_error("malformed_message", "welcome: heads must map node keys to [seq, id]", "heads");
+      if (has->first > util::state_get_int(n, "hub_has_self"))
+        util::state_set(n, "hub_has_self", std::to_string(has->first));
       if (text_or_empty(mh, "reference_hash") != util::state_get(n, "reference_hash")) {
         s = apply_reference(n, mh);
         if (!s.ok()) return s.error();

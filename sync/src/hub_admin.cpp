@@ -263,6 +263,7 @@ Json Hub::points() {
     j["clock_skew_ms"] = p.skew_ms;
     j["pull_cursor"] = p.pull_cursor;
     j["sent_cursor"] = p.sent_cursor;
+    j["epoch"] = p.epoch;  // of the point's database, as its last hello reported (docs/sync-protocol.md 13.4)
     j["lag_entries"] = p.status == "active" ? scope::pending(node_, p, p.sent_cursor) : 0;
     j["lag_seconds"] = p.last_success_ms ? Json((now - p.last_success_ms) / 1000) : Json(nullptr);
     out.push_back(j);

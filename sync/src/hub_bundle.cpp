@@ -24,12 +24,14 @@ Result<std::vector<WireResponse>> Hub::export_for(const std::string& name, const
   };
   std::string hash;
   Json ref = impl_->reference_data(&hash);
-  auto heads = node_.journal().heads();
+  auto heads = util::heads_with_ids(node_);
   Json welcome{{"type", "welcome"},
                {"hub", to_hex(node_.keys().pk)},
                {"hub_time_ms", now},
                {"point", point_json(*p)},
-               {"heads", {{to_hex(*p->key), heads.count(*p->key) ? heads[*p->key] : 0}}},
+               {"heads", {{to_hex(*p->key), heads.count(*p->key) ? util::head_json(heads[*p->key].first, heads[*p->key].second)
+                                                                  : util::head_json(0, Hash32{})}}},
+               {"hub_epoch", util::epoch(node_)},
                {"leases", leases_json(impl_->top_up_leases(*p, now))},
                {"reference_hash", hash},
                {"catalogue", ref["catalogue"]},
@@ -39,11 +41,15 @@ Result<std::vector<WireResponse>> Hub::export_for(const std::string& name, const
   if (!s.ok()) return s.error();
   scope::catch_up(node_);
   int64_t after = p->pull_cursor;
+  std::optional<scope::History> history;
   for (;;) {
-    auto b = scope::read(node_, *p, after, opt_.max_batch_entries, opt_.max_batch_bytes / 2);
-    s = add(Json{{"type", "entries"}, {"after", after}, {"next", b.next}, {"more", b.more}}, b.entries);
+    auto b = scope::read(node_, *p, after, opt_.max_batch_entries, opt_.max_batch_bytes / 2, history);
+    Json h{{"type", "entries"}, {"after", after}, {"next", b.next}, {"more", b.more}, {"hub_epoch", util::epoch(node_)}};
+    if (b.history) h["history"] = Json{{"upto", b.history->upto}, {"pos", b.history->pos}};
+    s = add(h, b.entries);
     if (!s.ok()) return s.error();
     after = b.next;
+    history = b.history;
     if (!b.more) break;
   }
   return out;

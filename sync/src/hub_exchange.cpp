@@ -8,6 +8,7 @@
 
 #include "hub_internal.hpp"
 #include "hub_scope.hpp"
+#include "sync_util.hpp"
 
 namespace motcua::sync {
 
@@ -42,6 +43,10 @@ Result<Reply> Hub::Impl::push(Ctx& ctx) {
                                               "… : neither the sending point nor an author this hub holds");
   auto given = wire::shells(entries);
   if (!given.ok()) return given.error();
+  // A fork (docs/sync-protocol.md, "Forks"): evidence stored, the author
+  // quarantined, the batch refused; and nothing more of a quarantined author.
+  Status forks = check_push_forks(ctx, given.value());
+  if (!forks.ok()) return forks.error();
   auto stored = node.journal().ingest_batch(given.value(), false);  // verifies every entry from its signed bytes
   if (!stored.ok()) {
     if (stored.error().code == "equivocation")
@@ -85,9 +90,16 @@ Result<Reply> Hub::Impl::pull(Ctx& ctx) {
   if (after < 0) return make_error("malformed_message", "pull needs a cursor 'after' >= 0", "after");
   if (limit < 1) return make_error("malformed_message", "limit must be at least 1", "limit");
   limit = std::min<int64_t>(limit, static_cast<int64_t>(opt.max_batch_entries));
-  store.set_pull_cursor(ctx.point.name, after);
+  std::optional<scope::History> resume;
+  if (auto hi = h.find("history"); hi != h.end()) {
+    if (!hi->is_object()) return make_error("malformed_message", "history must be {upto, pos}", "history");
+    resume = scope::History{int_field(*hi, "upto", -1), int_field(*hi, "pos", -1)};
+    if (resume->upto < 0 || resume->pos < 0)
+      return make_error("malformed_message", "history must be {upto, pos} with positions >= 0", "history");
+  }
+  store.set_pull_cursor(ctx.point.name, after);  // only ever forward
   scope::catch_up(node);
-  auto batch = scope::read(node, ctx.point, after, static_cast<size_t>(limit), opt.max_batch_bytes / 2);
+  auto batch = scope::read(node, ctx.point, after, static_cast<size_t>(limit), opt.max_batch_bytes / 2, resume);
   ctx.entries_down = static_cast<int64_t>(batch.entries.size());
   ctx.done = !batch.more;
   if (ctx.done) {
@@ -97,7 +109,9 @@ Result<Reply> Hub::Impl::pull(Ctx& ctx) {
     store.note_success(ctx.point.name, ctx.now);
   }
   Reply reply;
-  reply.header = Json{{"type", "entries"}, {"after", after}, {"next", batch.next}, {"more", batch.more}};
+  reply.header = Json{{"type", "entries"}, {"after", after}, {"next", batch.next}, {"more", batch.more},
+                      {"hub_epoch", util::epoch(node)}};
+  if (batch.history) reply.header["history"] = Json{{"upto", batch.history->upto}, {"pos", batch.history->pos}};
   reply.entries = std::move(batch.entries);
   return reply;
 }

@@ -110,6 +110,25 @@ struct Hub::Impl {
   Result<Reply> push(Ctx& ctx);
   Result<Reply> pull(Ctx& ctx);
   Result<Reply> reference(Ctx& ctx);
+  // Chains (docs/sync-protocol.md, "Heads", "Forks", "Behind"), in hub_chain.cpp.
+  struct HeadAnswer {
+    Json heads = Json::object();  // the hub's [seq, id] for every author asked
+    Json fork;                    // {author, seq, hub_id} or null
+    Json behind;                  // {seq, hub_seq} or null: the point's own chain is behind the hub's
+  };
+  // Compares the point's heads with the hub's. A fork of the point's own
+  // chain is recorded at once (the hello is signed by that key); a fork of
+  // another author waits for the entry (fork_evidence).
+  Result<HeadAnswer> check_heads(Ctx& ctx, const Json& heads);
+  Result<Reply> fork_evidence(Ctx& ctx);
+  Result<Reply> own_chain(Ctx& ctx);
+  // Before a push is stored: refuses entries of a quarantined author, and a
+  // batch that forks a chain the hub holds (evidence stored, author quarantined).
+  Status check_push_forks(Ctx& ctx, const std::vector<node::Entry>& given);
+  // Stores the evidence, quarantines the author's point, raises alert "fork"
+  // (once per fork). Returns the fork_detected error to answer.
+  Error record_fork(Ctx& ctx, ForkEvidence f);
+
   // Attachments (docs/sync-protocol.md section 12), in hub_blobs.cpp.
   Result<Reply> blob_check(Ctx& ctx);
   Result<Reply> blob_put(Ctx& ctx);

@@ -114,16 +114,23 @@ void catch_up(node::Node& n) {
   if (!s.ok()) throw std::runtime_error("scope index: " + s.error().message);
 }
 
-Batch read(node::Node& n, const PointRecord& p, int64_t after, size_t limit, size_t max_bytes) {
+Batch read(node::Node& n, const PointRecord& p, int64_t after, size_t limit, size_t max_bytes,
+           std::optional<History> resume) {
   std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
   auto& db = *n.db();
   Batch b;
+  limit = std::max<size_t>(limit, 1);
   int64_t indexed = util::state_get_int(n, "scope_indexed_pos");
+  // A history page names the end of the newer range it belongs to; anything
+  // else than a range after `after` within what is indexed is not ours.
+  if (resume && (resume->upto <= after || resume->upto > indexed || resume->pos < 0 || resume->pos > after))
+    resume.reset();
   int64_t upto = std::min(indexed, after + kScanWindow);
+  if (resume) upto = std::min(upto, resume->upto);
   b.next = std::max(after, upto);
   std::vector<wire::WireEntry> newer;
-  std::vector<std::string> newer_subjects;
-  size_t bytes = 0;
+  Json newer_subjects = Json::array();
+  size_t newer_bytes = 0;
   {
     SQLite::Statement q(db, std::string("SELECT j.pos, j.id, j.author, j.prev, j.canonical, j.sig, j.subject FROM journal j "
                                         "CROSS JOIN hub_subject_scope s ON s.subject = j.subject "
@@ -138,47 +145,70 @@ Batch read(node::Node& n, const PointRecord& p, int64_t after, size_t limit, siz
     while (q.executeStep()) {
       newer.push_back(read_raw(q, 1));
       newer_subjects.push_back(q.getColumn(6).getString());
-      bytes += newer.back().canonical.size();
-      if (newer.size() >= limit || bytes >= max_bytes) {
+      newer_bytes += newer.back().canonical.size();
+      if (newer.size() >= limit || newer_bytes >= max_bytes) {
         b.next = q.getColumn(0).getInt64();
         break;
       }
     }
   }
-  b.more = b.next < db.execAndGet("SELECT ifnull(max(pos), 0) FROM journal").getInt64();
-  // Dossiers that came into scope after `after` but began before it: their
-  // older entries go first, oldest first, when the scope change falls in this
-  // batch or this batch carries newer entries of them (their parents).
-  std::vector<std::pair<int64_t, wire::WireEntry>> older;
-  if (after > 0) {
-    std::set<std::string> in_batch;
-    for (const auto& s : newer_subjects) in_batch.insert(s);
-    SQLite::Statement subj(db, std::string("SELECT s.subject, s.changed_pos FROM hub_subject_scope s WHERE "
-                                           "s.changed_pos > :after AND s.first_pos <= :after AND ") +
-                                   kInScope);
-    subj.bind(":after", static_cast<int64_t>(after));
-    subj.bind(":area", p.area);
-    subj.bind(":point", p.name);
-    SQLite::Statement old(db,
-                          "SELECT pos, id, author, prev, canonical, sig FROM journal WHERE subject = ? AND pos <= ? "
-                          "AND author <> ? ORDER BY pos");
-    while (subj.executeStep()) {
-      std::string subject = subj.getColumn(0).getString();
-      if (subj.getColumn(1).getInt64() > b.next && !in_batch.count(subject)) continue;
-      old.reset();
-      old.bind(1, subject);
-      old.bind(2, static_cast<int64_t>(after));
-      old.bind(3, (p.key ? *p.key : PublicKey{}).data(), 32);
-      while (old.executeStep()) older.emplace_back(old.getColumn(0).getInt64(), read_raw(old, 1));
-    }
-  }
-  if (older.empty()) {
+  const int64_t top = db.execAndGet("SELECT ifnull(max(pos), 0) FROM journal").getInt64();
+  b.more = b.next < top;
+  if (after <= 0) {
     b.entries = std::move(newer);
     return b;
   }
-  std::stable_sort(older.begin(), older.end(), [](const auto& a, const auto& c) { return a.first < c.first; });
-  b.entries.reserve(older.size() + newer.size());
-  for (auto& [_, e] : older) b.entries.push_back(std::move(e));
+  // Dossiers that came into scope after `after` but began before it: their
+  // older entries go first, oldest first, when the scope change falls in the
+  // newer range (up to `range_end`) or the range carries newer entries of them
+  // (their parents). They come in pages of at most `limit` entries and
+  // `max_bytes`: while more of them remain, a page carries only them, the
+  // cursor stays at `after` and `history` says where to go on.
+  const int64_t range_end = resume ? resume->upto : b.next;
+  std::vector<wire::WireEntry> older;
+  size_t older_bytes = 0;
+  bool older_more = false;
+  int64_t older_last = resume ? resume->pos : 0;
+  {
+    SQLite::Statement q(db, std::string("WITH gained AS (SELECT s.subject FROM hub_subject_scope s WHERE "
+                                        "s.changed_pos > :after AND s.first_pos <= :after AND ") +
+                                kInScope +
+                                " AND (s.changed_pos <= :end OR s.subject IN (SELECT value FROM json_each(:batch)))) "
+                                "SELECT j.pos, j.id, j.author, j.prev, j.canonical, j.sig FROM gained g "
+                                "CROSS JOIN journal j ON j.subject = g.subject "
+                                "WHERE j.pos <= :after AND j.pos > :from AND j.author <> :self ORDER BY j.pos LIMIT :limit");
+    q.bind(":after", static_cast<int64_t>(after));
+    q.bind(":area", p.area);
+    q.bind(":point", p.name);
+    q.bind(":end", static_cast<int64_t>(range_end));
+    q.bind(":batch", newer_subjects.dump());
+    q.bind(":from", static_cast<int64_t>(resume ? resume->pos : 0));
+    q.bind(":self", (p.key ? *p.key : PublicKey{}).data(), 32);
+    q.bind(":limit", static_cast<int64_t>(limit + 1));
+    while (q.executeStep()) {
+      if (older.size() >= limit || older_bytes >= max_bytes) {
+        older_more = true;
+        break;
+      }
+      older_last = q.getColumn(0).getInt64();
+      older.push_back(read_raw(q, 1));
+      older_bytes += older.back().canonical.size();
+    }
+  }
+  if (older.empty() && !older_more) {
+    b.entries = std::move(newer);
+    return b;
+  }
+  const bool fits = !older_more && older.size() + newer.size() <= limit && older_bytes + newer_bytes <= max_bytes;
+  if (!fits) {  // a page of older entries only
+    b.entries = std::move(older);
+    b.next = after;
+    b.more = true;
+    b.history = History{range_end, older_last};
+    return b;
+  }
+  b.entries = std::move(older);
+  b.entries.reserve(b.entries.size() + newer.size());
   for (auto& e : newer) b.entries.push_back(std::move(e));
   return b;
 }

@@ -2,6 +2,7 @@
 // (docs/sync-protocol.md section 6). Reads the journal table directly, under
 // the journal lock, so a pull never parses or scans entries outside its range.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,15 +26,26 @@ Scope scope_of(const Json& state);
 // Indexes every subject touched since the last call (incremental).
 void catch_up(node::Node& n);
 
+// Where a paged history of dossiers newly in scope stands (section 4.4,
+// "history"): the newer range ends at `upto`, the older entries up to
+// journal position `pos` have been sent.
+struct History {
+  int64_t upto = 0;
+  int64_t pos = 0;
+};
+
 struct Batch {
   std::vector<wire::WireEntry> entries;
   int64_t next = 0;
   bool more = false;
+  std::optional<History> history;  // set on a page of older entries: ask again with it (next == after)
 };
 
 // Entries in `p`'s scope after `after` (section 4.4), at most about `limit`
-// entries and `max_bytes` canonical bytes. REQUIRES catch_up() first.
-Batch read(node::Node& n, const PointRecord& p, int64_t after, size_t limit, size_t max_bytes);
+// entries and `max_bytes` canonical bytes in total, older histories of
+// dossiers newly in scope included (paged with `history`). REQUIRES catch_up() first.
+Batch read(node::Node& n, const PointRecord& p, int64_t after, size_t limit, size_t max_bytes,
+           std::optional<History> resume = std::nullopt);
 
 // Number of entries in `p`'s scope after `after`.
 int64_t pending(node::Node& n, const PointRecord& p, int64_t after);

@@ -21,7 +21,7 @@ int status_for(const std::string& code) {
       {"malformed_entry", 422},       {"equivocation", 409},          {"not_found", 404},
       {"blob_not_in_scope", 403},     {"blob_not_held", 404},         {"blob_too_large", 413},
       {"blob_mismatch", 422},         {"validation_failed", 422},     {"too_large", 413},
-      {"too_many_attempts", 429},
+      {"too_many_attempts", 429},     {"fork_detected", 409},
       {"storage_full", 503},          {"storage_unwritable", 503},    {"storage_busy", 503},
       {"journal_broken", 503},
   };
@@ -112,8 +112,8 @@ Result<Reply> Hub::Impl::dispatch(const WireRequest& req, Ctx& ctx) {
   static const std::string prefix = "/sync/v2/";
   if (req.path.rfind(prefix, 0) != 0) return make_error("not_found", "no such sync endpoint: " + req.path);
   const std::string kind = req.path.substr(prefix.size());
-  static const std::set<std::string> kinds = {"enrol", "hello",     "push",     "pull",
-                                              "reference", "blob_check", "blob_put", "blob_get"};
+  static const std::set<std::string> kinds = {"enrol",      "hello",    "push",     "pull",          "reference",
+                                              "blob_check", "blob_put", "blob_get", "fork_evidence", "own_chain"};
   if (!kinds.count(kind)) return make_error("not_found", "no such sync endpoint: " + req.path);
   if (kind == "enrol" && !ctx.offline) {
     // Before any work (even the signature): a throttled address costs nothing.
@@ -184,6 +184,8 @@ Result<Reply> Hub::Impl::dispatch(const WireRequest& req, Ctx& ctx) {
   if (kind == "blob_check") return blob_check(ctx);
   if (kind == "blob_put") return blob_put(ctx);
   if (kind == "blob_get") return blob_get(ctx);
+  if (kind == "fork_evidence") return fork_evidence(ctx);
+  if (kind == "own_chain") return own_chain(ctx);
   return reference(ctx);
 }
 
@@ -259,18 +261,43 @@ Result<Reply> Hub::Impl::hello(Ctx& ctx) {
   if (!h.contains("heads") || !h["heads"].is_object()) return make_error("malformed_message", "hello needs heads", "heads");
   auto c = h.find("cursor");  // optional; h["cursor"] on a const object without it is undefined
   int64_t cursor = c != h.end() && c->is_number_integer() ? c->get<int64_t>() : 0;
-  auto hub_heads = node.journal().heads();
-  Json heads = Json::object();
-  for (auto it = h["heads"].begin(); it != h["heads"].end(); ++it) {
-    PublicKey a;
-    if (!from_hex(it.key(), a)) return make_error("malformed_message", "heads key is not a node key", "heads");
-    auto f = hub_heads.find(a);
-    heads[it.key()] = f == hub_heads.end() ? 0 : f->second;
+  if (cursor < 0) return make_error("malformed_message", "cursor must be >= 0", "cursor");
+  auto text = [&](const char* k) {
+    auto it = h.find(k);
+    return it != h.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  const std::string epoch = text("epoch"), their_hub_epoch = text("hub_epoch"), hub_epoch = util::epoch(node);
+  if (epoch.size() > 64) return make_error("malformed_message", "epoch is at most 64 characters", "epoch");
+  auto checked = check_heads(ctx, h["heads"]);
+  if (!checked.ok()) return checked.error();
+  const HeadAnswer& chain = checked.value();
+  // Cursors (docs/sync-protocol.md, "Epochs and cursors"): a position in
+  // another hub epoch means nothing here (0); the stored cursor only moves
+  // forward within the point's epoch; a new epoch of the point (a restored
+  // database that caught up) sets it; a retired epoch (an old hello
+  // replayed) changes nothing.
+  if (!their_hub_epoch.empty() && their_hub_epoch != hub_epoch) cursor = 0;
+  const std::string seen = epoch.empty() ? std::string("current") : store.note_point_epoch(ctx.point.name, epoch, ctx.now);
+  if (seen == "new" || (!their_hub_epoch.empty() && their_hub_epoch != hub_epoch)) {
+    store.reset_pull_cursor(ctx.point.name, cursor);
+  } else if (seen == "current" && cursor >= ctx.point.pull_cursor) {
+    store.set_pull_cursor(ctx.point.name, cursor);
+  } else if (!ctx.offline && chain.behind.is_null()) {  // a late bundle or a stale backup is not a replay
+    Alert a;
+    a.at_ms = ctx.now;
+    a.point = ctx.point.name;
+    a.kind = "stale_hello";
+    a.detail = "a hello of point '" + ctx.point.name + "' reported cursor " + std::to_string(cursor) + " below " +
+               std::to_string(ctx.point.pull_cursor) + (seen == "retired" ? " from a retired epoch" : "") +
+               " (an old hello replayed?); the recorded cursor stays";
+    store.fold_alert(a, ctx.now - ctx.now % (60 * 60 * 1000));
   }
-  store.set_pull_cursor(ctx.point.name, cursor);
   if (ctx.offline) {  // a bundle: note what the point has, open nothing
     Reply r;
-    r.header = Json{{"type", "welcome"}, {"hub", to_hex(node.keys().pk)}, {"hub_time_ms", ctx.now}, {"heads", heads}};
+    r.header = Json{{"type", "welcome"}, {"hub", to_hex(node.keys().pk)}, {"hub_time_ms", ctx.now},
+                    {"heads", chain.heads}, {"hub_epoch", hub_epoch}};
+    if (!chain.fork.is_null()) r.header["fork"] = chain.fork;
+    if (!chain.behind.is_null()) r.header["behind"] = chain.behind;
     return r;
   }
   ctx.session = auth::random_hex(node.random(), 16);
@@ -287,6 +314,25 @@ Result<Reply> Hub::Impl::hello(Ctx& ctx) {
   row.ended_ms = ctx.now;
   row.result = "running";
   row.skew_ms = skew;
+  // A fork or a chain behind the hub's: the session is refused, with its reason
+  // (the point may still send its fork evidence or fetch its own chain in it).
+  if (!chain.fork.is_null()) {
+    row.result = "refused";
+    row.error = "fork_detected: the hub holds another entry at seq " + std::to_string(chain.fork["seq"].get<int64_t>()) +
+                " of " + chain.fork["author"].get<std::string>().substr(0, 16) + "…";
+  } else if (!chain.behind.is_null()) {
+    row.result = "refused";
+    row.error = "behind: this point's own chain ends at seq " + std::to_string(chain.behind["seq"].get<int64_t>()) +
+                " but the hub holds it up to seq " + std::to_string(chain.behind["hub_seq"].get<int64_t>()) +
+                " (a backup copied back in place?); the point must fetch its own chain from the hub first";
+    Alert a;  // once per point and hour: the point retries until it caught up
+    a.at_ms = ctx.now;
+    a.point = ctx.point.name;
+    a.kind = "stale_chain";
+    a.detail = row.error;
+    if (store.fold_alert(a, ctx.now - ctx.now % (60 * 60 * 1000)) == 1)
+      std::cerr << "motcua hub: stale_chain (" << ctx.point.name << "): " << row.error << "\n";
+  }
   {
     std::lock_guard<std::mutex> g(live_mu);
     live[row.id] = LiveRow{row, ctx.now};
@@ -301,7 +347,12 @@ Result<Reply> Hub::Impl::hello(Ctx& ctx) {
                   {"session", ctx.session},
                   {"session_expires_ms", ctx.now + opt.session_ttl_ms},
                   {"skew_ms", skew},
-                  {"heads", heads},
+                  {"heads", chain.heads},
+                  {"hub_epoch", hub_epoch},
+                  {"point_status", [&] {
+                     auto now_p = store.point(ctx.point.name);  // a fork found by this hello quarantined it
+                     return now_p ? now_p->status : ctx.point.status;
+                   }()},
                   {"point", point_json(ctx.point)},
                   {"leases", leases_json(top_up_leases(ctx.point, ctx.now))},
                   {"reference_hash", hash},
@@ -311,6 +362,8 @@ Result<Reply> Hub::Impl::hello(Ctx& ctx) {
                     {"max_batch_bytes", opt.max_batch_bytes},
                     {"max_blob_bytes", node.config().get_int("max_blob_bytes")},
                     {"blob_chunk_bytes", blobs::kChunkBytes}}}};
+  if (!chain.fork.is_null()) r.header["fork"] = chain.fork;
+  if (!chain.behind.is_null()) r.header["behind"] = chain.behind;
   return r;
 }
 
@@ -387,7 +440,7 @@ void Hub::Impl::alert(const std::string& point, const std::string& kind, const s
   a.kind = kind;
   a.detail = detail;
   store.add_alert(a);
-  if (kind == "equivocation")
+  if (kind == "equivocation" || kind == "fork")
     std::cerr << "SECURITY: point '" << point << "': " << detail << "\n";
   else
     std::cerr << "motcua hub: " << kind << (point.empty() ? "" : " (" + point + ")") << ": " << detail << "\n";

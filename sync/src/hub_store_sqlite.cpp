@@ -23,7 +23,7 @@ using schema::blob_string;
 
 const char* kPointCols =
     "name, area, daily_capacity, lease_days, status, public_key, agency_code, created_ms, enrolled_ms, revoked_ms, "
-    "pull_cursor, last_seen_ms, last_success_ms, skew_ms, sent_cursor, place_name";
+    "pull_cursor, last_seen_ms, last_success_ms, skew_ms, sent_cursor, place_name, epoch, quarantined_ms";
 
 PointRecord read_point(SQLite::Statement& q) {
   PointRecord p;
@@ -43,6 +43,8 @@ PointRecord read_point(SQLite::Statement& q) {
   p.skew_ms = q.getColumn(13).getInt64();
   p.sent_cursor = q.getColumn(14).getInt64();
   p.place_name = q.getColumn(15).getString();
+  p.epoch = q.getColumn(16).getString();
+  if (p.status == "active" && q.getColumn(17).getInt64() > 0) p.status = "quarantined";  // after a fork
   return p;
 }
 
@@ -227,11 +229,142 @@ class SqliteHubStore final : public HubStore {
 
   void set_pull_cursor(const std::string& name, int64_t pos) override {
     Lock g(mu_);
+    SQLite::Statement q(*db_,
+                        "UPDATE hub_points SET pull_cursor = ?1, sent_cursor = ?2 WHERE name = ?3 AND pull_cursor <= ?1");
+    q.bind(1, static_cast<int64_t>(pos));
+    q.bind(2, static_cast<int64_t>(pos));
+    q.bind(3, name);
+    q.exec();
+  }
+
+  void reset_pull_cursor(const std::string& name, int64_t pos) override {
+    Lock g(mu_);
     SQLite::Statement q(*db_, "UPDATE hub_points SET pull_cursor = ?, sent_cursor = ? WHERE name = ?");
     q.bind(1, static_cast<int64_t>(pos));
     q.bind(2, static_cast<int64_t>(pos));
     q.bind(3, name);
     q.exec();
+  }
+
+  Status set_point_status(const std::string& name, const std::string& status) override try {
+    Lock g(mu_);
+    // "quarantined" is an active point with quarantined_ms set (the status
+    // column keeps its CHECK); any other status clears it.
+    const bool quarantine = status == "quarantined";
+    SQLite::Statement q(*db_,
+                        "UPDATE hub_points SET status = CASE WHEN ?1 THEN 'active' ELSE ?2 END, "
+                        "quarantined_ms = CASE WHEN ?1 THEN max(quarantined_ms, 1) ELSE 0 END WHERE name = ?3");
+    q.bind(1, quarantine ? 1 : 0);
+    q.bind(2, status);
+    q.bind(3, name);
+    if (q.exec() == 0) return make_error("not_found", "no point named '" + name + "'", "name");
+    return ok_status();
+  } catch (const SQLite::Exception& e) {
+    return schema::storage_error(e);
+  }
+
+  std::string note_point_epoch(const std::string& name, const std::string& epoch, int64_t now_ms) override {
+    Lock g(mu_);
+    std::string out;
+    atomically(*db_, [&] {
+      SQLite::Statement cur(*db_, "SELECT epoch FROM hub_points WHERE name = ?");
+      cur.bind(1, name);
+      if (!cur.executeStep()) {
+        out = "retired";  // no such point: change nothing
+        return;
+      }
+      if (cur.getColumn(0).getString() == epoch) {
+        out = "current";
+        return;
+      }
+      SQLite::Statement seen(*db_, "SELECT 1 FROM hub_point_epochs WHERE point = ? AND epoch = ?");
+      seen.bind(1, name);
+      seen.bind(2, epoch);
+      if (seen.executeStep()) {
+        out = "retired";
+        return;
+      }
+      SQLite::Statement ins(*db_, "INSERT INTO hub_point_epochs (point, epoch, first_ms) VALUES (?,?,?)");
+      ins.bind(1, name);
+      ins.bind(2, epoch);
+      ins.bind(3, static_cast<int64_t>(now_ms));
+      ins.exec();
+      SQLite::Statement upd(*db_, "UPDATE hub_points SET epoch = ? WHERE name = ?");
+      upd.bind(1, epoch);
+      upd.bind(2, name);
+      upd.exec();
+      out = "new";
+    });
+    return out;
+  }
+
+  bool add_fork_evidence(const ForkEvidence& f) override {
+    Lock g(mu_);
+    bool added = false;
+    atomically(*db_, [&] {
+      SQLite::Statement have(*db_, "SELECT n, other_canonical IS NULL FROM fork_evidence WHERE author = ? AND seq = ? AND other_id = ?");
+      bind_array(have, 1, f.author);
+      have.bind(2, static_cast<int64_t>(f.seq));
+      bind_array(have, 3, f.other_id);
+      if (have.executeStep()) {
+        if (have.getColumn(1).getInt() && !f.other_canonical.empty() && f.other_sig) {
+          SQLite::Statement upd(*db_, "UPDATE fork_evidence SET other_canonical = ?, other_sig = ? WHERE n = ?");
+          upd.bind(1, f.other_canonical.data(), static_cast<int>(f.other_canonical.size()));
+          bind_array(upd, 2, *f.other_sig);
+          upd.bind(3, have.getColumn(0).getInt64());
+          upd.exec();
+        }
+        return;
+      }
+      SQLite::Statement ins(*db_,
+                            "INSERT INTO fork_evidence (author, seq, reporter, at_ms, held_seq, held_id, other_id, "
+                            "other_canonical, other_sig) VALUES (?,?,?,?,?,?,?,?,?)");
+      bind_array(ins, 1, f.author);
+      ins.bind(2, static_cast<int64_t>(f.seq));
+      ins.bind(3, f.reporter);
+      ins.bind(4, static_cast<int64_t>(f.at_ms));
+      ins.bind(5, static_cast<int64_t>(f.held_seq));
+      bind_array(ins, 6, f.held_id);
+      bind_array(ins, 7, f.other_id);
+      if (f.other_canonical.empty() || !f.other_sig) {
+        ins.bind(8);
+        ins.bind(9);
+      } else {
+        ins.bind(8, f.other_canonical.data(), static_cast<int>(f.other_canonical.size()));
+        bind_array(ins, 9, *f.other_sig);
+      }
+      ins.exec();
+      added = true;
+    });
+    return added;
+  }
+
+  std::vector<ForkEvidence> fork_evidence(const std::optional<PublicKey>& author, size_t limit) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_,
+                        "SELECT author, seq, reporter, at_ms, held_seq, held_id, other_id, other_canonical, other_sig "
+                        "FROM fork_evidence WHERE ?1 IS NULL OR author = ?1 ORDER BY n DESC LIMIT ?2");
+    if (author) bind_array(q, 1, *author);
+    else q.bind(1);
+    q.bind(2, static_cast<int64_t>(limit));
+    std::vector<ForkEvidence> out;
+    while (q.executeStep()) {
+      ForkEvidence f;
+      f.author = blob_array<32>(q.getColumn(0));
+      f.seq = q.getColumn(1).getInt64();
+      f.reporter = q.getColumn(2).getString();
+      f.at_ms = q.getColumn(3).getInt64();
+      f.held_seq = q.getColumn(4).getInt64();
+      f.held_id = blob_array<32>(q.getColumn(5));
+      f.other_id = blob_array<32>(q.getColumn(6));
+      if (!q.getColumn(7).isNull()) {
+        const SQLite::Column c = q.getColumn(7);
+        f.other_canonical.assign(static_cast<const char*>(c.getBlob()), static_cast<size_t>(c.getBytes()));
+        f.other_sig = blob_array<64>(q.getColumn(8));
+      }
+      out.push_back(std::move(f));
+    }
+    return out;
   }
 
   void set_sent_cursor(const std::string& name, int64_t pos) override {

@@ -1,5 +1,6 @@
 // The point's sync session (docs/sync-protocol.md section 2).
 #include <optional>
+#include <iostream>
 #include <set>
 
 #include "motcua/node/catalogue.hpp"
@@ -80,6 +81,12 @@ class Session {
     util::state_set(n_, "last_attempt_ms", std::to_string(t0));
     Status s = guarded_steps();
     if (!s.ok() && s.error().code == "session_expired") s = guarded_steps();  // one fresh hello
+    if (s.ok() && again_) {  // caught up with its own chain: a new epoch, then the session proper
+      again_ = false;
+      s = guarded_steps();
+      if (s.ok() && again_)
+        s = make_error("stale_chain", "the hub still holds more of this point's own chain after a restore");
+    }
     row_.ended_ms = n_.clock().now_ms();
     row_.result = s.ok() ? "ok" : "failed";
     row_.error = s.ok() ? "" : s.error().code + ": " + s.error().message;
@@ -103,7 +110,8 @@ class Session {
                 {"blob_bytes_up", blobs_.bytes_up},
                 {"blob_bytes_down", blobs_.bytes_down},
                 {"blobs_waiting", blobs::waiting(n_)},
-                {"blob_errors", blobs_.errors}};
+                {"blob_errors", blobs_.errors},
+                {"restored_entries", restored_}};
   }
 
  private:
@@ -147,32 +155,80 @@ class Session {
 
   Status steps() {
     x_.session = "-";
-    Json heads = Json::object();
     auto mine = n_.journal().heads();
-    for (const auto& [a, seq] : mine) heads[to_hex(a)] = seq;
-    int64_t cursor = util::state_get_int(n_, "pull_cursor");
-    auto w = call("hello", Json{{"heads", heads}, {"cursor", cursor}});
+    Json hello = util::hello_header(n_);
+    int64_t cursor = hello["cursor"].get<int64_t>();
+    auto w = call("hello", hello);
     if (!w.ok()) return w.error();
     const Json& h = w->header;
     if (h.value("hub", std::string()) != to_hex(x_.hub))
       return make_error("wrong_hub", "the hub answered with a different key than the one this point enrolled with");
     x_.session = h.value("session", std::string("-"));
+    // Cursor = (hub epoch, position): a position in another epoch of the
+    // hub's database means nothing, so the pull starts again from 0.
+    const std::string hub_epoch = h.value("hub_epoch", std::string());
+    const std::string known_epoch = util::state_get(n_, "hub_epoch");
+    if (!hub_epoch.empty() && hub_epoch != known_epoch) {
+      if (!known_epoch.empty() && cursor > 0) {
+        std::cerr << "motcua sync: the hub's database is a new epoch; pulling again from the start\n";
+        cursor = 0;
+        util::state_set(n_, "pull_cursor", "0");
+      }
+      util::state_set(n_, "hub_epoch", hub_epoch);
+    }
+    hub_epoch_ = hub_epoch;
+    const Json hub_heads = h.value("heads", Json::object());
+    if (!hub_heads.is_object()) return make_error("malformed_message", "welcome: heads must be an object", "heads");
+    auto hub_head = [&](const PublicKey& a) -> Result<std::pair<int64_t, Hash32>> {
+      auto it = hub_heads.find(to_hex(a));
+      if (it == hub_heads.end()) return std::make_pair(int64_t{0}, Hash32{});
+      auto p = util::parse_head(*it);
+      if (!p) return make_error("malformed_message", "welcome: each head must be [seq, \"<id hex>\"]", "heads");
+      return *p;
+    };
     row_.skew_ms = h.value("skew_ms", int64_t{0});
     util::state_set(n_, "skew_ms", std::to_string(row_.skew_ms));
     util::state_set(n_, "pending_down", std::to_string(h.value("pending", int64_t{0})));
-    size_t batch = std::min<size_t>(o_.batch_entries, h["limits"].value("max_batch_entries", size_t{2000}));
-    size_t max_bytes = h["limits"].value("max_batch_bytes", size_t{8u << 20}) / 2;
+    size_t batch = std::min<size_t>(o_.batch_entries, h.value("limits", Json::object()).value("max_batch_entries", size_t{2000}));
+    batch_ = batch;
+    size_t max_bytes = h.value("limits", Json::object()).value("max_batch_bytes", size_t{8u << 20}) / 2;
     Status s = apply_leases(n_, h.value("leases", Json::array()));
     if (!s.ok()) return s;
     report("hello");
+    // A fork (the hub's answer, or seen here: the hub's head of this point's
+    // own chain is not the entry this point holds at that seq).
+    if (h.contains("fork") && h["fork"].is_object()) return on_fork(h["fork"]);
+    {
+      auto own = hub_head(n_.keys().pk);
+      if (!own.ok()) return own.error();
+      auto mine_it = mine.find(n_.keys().pk);
+      const int64_t my_seq = mine_it == mine.end() ? 0 : mine_it->second;
+      if (own->first > 0 && own->first < my_seq) {
+        auto at = n_.journal().get(n_.keys().pk, own->first);
+        if (at && at->id != own->second)
+          return on_fork(Json{{"author", to_hex(n_.keys().pk)}, {"seq", own->first}, {"hub_id", to_hex(own->second)},
+                              {"point_id", to_hex(at->id)}});
+      }
+    }
+    if (h.value("point_status", std::string()) == "quarantined") {
+      if (util::state_get(n_, "fork").empty())
+        util::state_set(n_, "fork", Json{{"author", to_hex(n_.keys().pk)}, {"quarantined", true},
+                                         {"at", util::iso_utc(n_.clock().now_ms())}}.dump());
+      return make_error("fork_detected", "the hub has quarantined this point after a fork of its chain: nothing is "
+                                         "pushed until the hub's admin decides (motcua audit at the hub)");
+    }
+    util::state_set(n_, "fork", "");
+    if (h.contains("behind") && h["behind"].is_object()) return restore(h["behind"]);
+    if (n_.meta("restoring") == "1") finish_restore();  // caught up before, cut before the end
     // Push: every author where this node holds more than the hub. Entries of
     // a group commit still on their way to disk are flushed first, so the hub
     // never holds an entry this node could lose in a power cut.
     Status flushed = n_.journal().make_durable();
     if (!flushed.ok()) return flushed;
-    const Json& hub_heads = h.value("heads", Json::object());
     for (const auto& [author, my_seq] : mine) {
-      int64_t hub_seq = hub_heads.value(to_hex(author), int64_t{0});
+      auto hh = hub_head(author);
+      if (!hh.ok()) return hh.error();
+      int64_t hub_seq = hh->first;
       if (author == n_.keys().pk && hub_seq > my_seq)
         return make_error("stale_chain", "the hub holds this point's own chain up to seq " + std::to_string(hub_seq) +
                                              " but this node only up to " + std::to_string(my_seq) +
@@ -208,9 +264,15 @@ class Session {
     report("blobs_up");
     if (!up.ok() && up.error().code == "session_expired") return up;
     // Pull what is in scope after the cursor.
+    Json history;  // a paged history of dossiers newly in scope: where it stands
     for (;;) {
-      auto r = call("pull", Json{{"after", cursor}, {"limit", batch}});
+      Json req{{"after", cursor}, {"limit", batch}};
+      if (history.is_object()) req["history"] = history;
+      auto r = call("pull", req);
       if (!r.ok()) return r.error();
+      if (r->header.value("hub_epoch", hub_epoch_) != hub_epoch_)
+        return make_error("bad_cursor", "the hub's epoch changed during the session; the next session starts again");
+      history = r->header.contains("history") ? r->header["history"] : Json();
       if (!r->entries.empty()) {
         auto given = wire::shells(r->entries);
         if (!given.ok()) return given.error();
@@ -240,6 +302,86 @@ class Session {
     Status down = hub_takes_blobs ? blobs::download(n_, blob_call(), bo, blobs_) : ok_status();
     report("blobs_down");
     return down;
+  }
+
+  // The hub holds another entry of a chain at the same seq. This point sends
+  // its own entry there as evidence, remembers the fork (status, alert) and
+  // stops: nothing of a forked chain is pushed, and the hub refuses it anyway.
+  Status on_fork(const Json& fork) {
+    const std::string author_hex = fork.value("author", std::string());
+    const int64_t seq = fork.value("seq", int64_t{0});
+    PublicKey author{};
+    if (!from_hex(author_hex, author) || seq < 1)
+      return make_error("malformed_message", "welcome: fork must be {author, seq, hub_id}", "fork");
+    if (auto e = n_.journal().get(author, seq)) {
+      auto r = call("fork_evidence", Json::object(), {wire::from_entry(*e)});
+      if (!r.ok()) std::cerr << "motcua sync: fork evidence not taken by the hub: " << r.error().message << "\n";
+    }
+    const int64_t now = n_.clock().now_ms();
+    Json state = fork;
+    state["at"] = util::iso_utc(now);
+    util::state_set(n_, "fork", state.dump());
+    const bool own = author == n_.keys().pk;
+    const std::string detail =
+        std::string(own ? "this point's own chain" : "the chain of " + author_hex.substr(0, 16) + "…") +
+        " is forked: the hub holds entry " + fork.value("hub_id", std::string()).substr(0, 16) + "… at seq " +
+        std::to_string(seq) + ", this node another one" +
+        (own ? " (a copy of this data directory took dossiers in, e.g. a backup restored in place)" : "") +
+        ". Sync is stopped; the hub's admin must decide (motcua audit at the hub)";
+    Alert a;
+    a.at_ms = now;
+    a.point = n_.name();
+    a.kind = "fork";
+    a.detail = detail;
+    if (store_->fold_alert(a, now - now % (60 * 60 * 1000)) == 1) std::cerr << "SECURITY: " << detail << "\n";
+    return make_error("fork_detected", detail);
+  }
+
+  // This point's own chain is behind the hub's (a backup copied back in
+  // place): it takes no intake ("restoring") until it has fetched its own
+  // chain from the hub, then starts a new epoch and syncs as usual.
+  Status restore(const Json& behind) {
+    const int64_t hub_seq = behind.value("hub_seq", int64_t{0});
+    const int64_t now = n_.clock().now_ms();
+    if (n_.meta("restoring") != "1") {
+      n_.set_meta("restoring", "1");
+      Alert a;
+      a.at_ms = now;
+      a.point = n_.name();
+      a.kind = "stale_chain";
+      a.detail = "the hub holds this point's own chain up to seq " + std::to_string(hub_seq) + ", this database only up to " +
+                 std::to_string(behind.value("seq", int64_t{0})) +
+                 " (a backup copied back in place?): fetching it from the hub; intake is refused until then";
+      store_->add_alert(a);
+      std::cerr << "motcua sync: " << a.detail << "\n";
+    }
+    for (;;) {
+      auto heads = n_.journal().heads();
+      const int64_t have = heads.count(n_.keys().pk) ? heads[n_.keys().pk] : 0;
+      if (have >= hub_seq) break;
+      auto r = call("own_chain", Json{{"after_seq", have}, {"limit", batch_}});
+      if (!r.ok()) return r.error();
+      if (r->entries.empty()) return make_error("stale_chain", "the hub sent none of this point's own chain after seq " +
+                                                                   std::to_string(have));
+      auto given = wire::shells(r->entries);
+      if (!given.ok()) return given.error();
+      auto added = n_.journal().ingest_batch(given.value(), true);  // its own chain: contiguous, fully checked
+      if (!added.ok()) return make_error(added.error().code, "own chain from the hub refused: " + added.error().message);
+      restored_ += added.value();
+      row_.entries_down += added.value();
+      report("restore");
+    }
+    finish_restore();
+    again_ = true;
+    return ok_status();
+  }
+
+  void finish_restore() {
+    const std::string epoch = util::new_epoch(n_);
+    auto heads = n_.journal().heads();
+    util::state_set(n_, "hub_has_self", std::to_string(heads.count(n_.keys().pk) ? heads[n_.keys().pk] : 0));
+    n_.set_meta("restoring", "");
+    std::cerr << "motcua sync: own chain restored from the hub; new epoch " << epoch.substr(0, 8) << "…, intake open again\n";
   }
 
   blobs::Call blob_call() {
@@ -312,6 +454,10 @@ class Session {
   SyncLogRow row_;
   SyncProgress progress_;
   blobs::Stats blobs_;
+  bool again_ = false;      // restored its own chain: run the session again (new hello)
+  int64_t restored_ = 0;    // own entries fetched from the hub
+  std::string hub_epoch_;   // of this session's welcome
+  size_t batch_ = 2000;
 };
 
 }  // namespace

@@ -178,6 +178,16 @@ Json point_status(node::Node& n) {
               {"lag_seconds", last_success ? Json((now - last_success) / 1000) : Json(nullptr)},
               {"skew_ms", util::state_get_int(n, "skew_ms")},
               {"pull_cursor", util::state_get_int(n, "pull_cursor")},
+              {"hub_epoch", util::state_get(n, "hub_epoch")},
+              {"epoch", n.meta("epoch")},
+              // Chains (docs/sync-protocol.md, "Forks", "Behind"): intake is
+              // refused while restoring; a fork stops sync until the hub's admin decides.
+              {"restoring", n.meta("restoring") == "1"},
+              {"fork", [&] {
+                 const std::string f = util::state_get(n, "fork");
+                 Json j = f.empty() ? Json(nullptr) : Json::parse(f, nullptr, false);
+                 return j.is_discarded() ? Json(nullptr) : j;
+               }()},
               {"blobs_waiting", blobs::waiting(n)}};
 }
 

@@ -144,6 +144,49 @@ std::vector<wire::WireEntry> author_entries(node::Node& n, const PublicKey& auth
   return out;
 }
 
+std::map<PublicKey, std::pair<int64_t, Hash32>> heads_with_ids(node::Node& n) {
+  std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
+  SQLite::Statement q(*n.db(), "SELECT author, head_seq, head_id FROM authors");
+  std::map<PublicKey, std::pair<int64_t, Hash32>> out;
+  while (q.executeStep())
+    out[blob_array<32>(q.getColumn(0))] = {q.getColumn(1).getInt64(), blob_array<32>(q.getColumn(2))};
+  return out;
+}
+
+Json head_json(int64_t seq, const Hash32& id) { return Json::array({seq, seq > 0 ? to_hex(id) : std::string()}); }
+
+std::optional<std::pair<int64_t, Hash32>> parse_head(const Json& v) {
+  if (!v.is_array() || v.size() != 2 || !v[0].is_number_integer() || !v[1].is_string()) return std::nullopt;
+  const int64_t seq = v[0].get<int64_t>();
+  Hash32 id{};
+  if (seq < 0) return std::nullopt;
+  if (seq > 0 && !from_hex(v[1].get<std::string>(), id)) return std::nullopt;
+  if (seq == 0 && !v[1].get<std::string>().empty()) return std::nullopt;
+  return std::make_pair(seq, id);
+}
+
+Json hello_header(node::Node& n) {
+  Json heads = Json::object();
+  for (const auto& [a, h] : heads_with_ids(n)) heads[to_hex(a)] = head_json(h.first, h.second);
+  return Json{{"heads", heads},
+              {"cursor", state_get_int(n, "pull_cursor")},
+              {"epoch", epoch(n)},
+              {"hub_epoch", state_get(n, "hub_epoch")}};
+}
+
+std::string epoch(node::Node& n) {
+  std::string e = n.meta("epoch");
+  return e.empty() ? new_epoch(n) : e;
+}
+
+std::string new_epoch(node::Node& n) {
+  uint8_t b[16];
+  n.random().fill(b, sizeof b);
+  std::string e = to_hex(b, sizeof b);
+  n.set_meta("epoch", e);
+  return e;
+}
+
 std::pair<int64_t, int64_t> author_backlog(node::Node& n, const PublicKey& author, int64_t after_seq) {
   std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
   SQLite::Statement q(*n.db(), "SELECT count(*), ifnull(sum(length(canonical)), 0) FROM journal WHERE author = ? AND seq > ?");

@@ -2,6 +2,8 @@
 // raw journal reads for export.
 #pragma once
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -42,6 +44,20 @@ void state_set(node::Node& n, const std::string& key, const std::string& value);
 // (stops at the first gap), at most `limit` entries or `max_bytes` of canonical bytes.
 std::vector<wire::WireEntry> author_entries(node::Node& n, const PublicKey& author, int64_t after_seq, size_t limit,
                                             size_t max_bytes);
+// Every author's chain head as this node holds it: (seq, id of that entry).
+std::map<PublicKey, std::pair<int64_t, Hash32>> heads_with_ids(node::Node& n);
+// Heads as hello and welcome carry them: {"<author hex>": [seq, "<id hex>"]}
+// (docs/sync-protocol.md, "Heads"); seq 0 has id "".
+Json head_json(int64_t seq, const Hash32& id);
+// Parses one [seq, "<id hex>"] head; nullopt when malformed. seq 0: id all zero.
+std::optional<std::pair<int64_t, Hash32>> parse_head(const Json& v);
+// A point's hello: {"heads", "cursor", "epoch", "hub_epoch"} (section 4.2).
+Json hello_header(node::Node& n);
+// The node's epoch (node meta "epoch"); one is made when an older database has none.
+std::string epoch(node::Node& n);
+// A new random epoch for this node (a restored point that caught up).
+std::string new_epoch(node::Node& n);
+
 // Number and canonical bytes of the entries of `author` with seq > after_seq.
 std::pair<int64_t, int64_t> author_backlog(node::Node& n, const PublicKey& author, int64_t after_seq);
 

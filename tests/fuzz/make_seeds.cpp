@@ -157,7 +157,7 @@ void sync_and_bundle_seeds() {
   const std::string d = "sync_decode";
   auto push = sync::wire::encode(Json{{"type", "push"}}, wire_entries).value();
   auto hello = sync::wire::encode(
-      Json{{"type", "hello"}, {"heads", Json{{to_hex(w.point->keys().pk), 0}}}, {"cursor", 0}}, {}).value();
+      Json{{"type", "hello"}, {"heads", Json{{to_hex(w.point->keys().pk), Json::array({0, ""})}}}, {"cursor", 0}}, {}).value();
   put(d, "gzip-push", byte(0) + push);
   put(d, "plain-push", byte(1) + unzip(push));
   put(d, "plain-hello", byte(1) + unzip(hello));

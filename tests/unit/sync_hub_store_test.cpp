@@ -67,6 +67,33 @@ void check_hub_store(const std::function<std::unique_ptr<sync::HubStore>()>& mak
     CHECK(a->last_seen_ms == 7000);
     CHECK(a->skew_ms == -300);
     CHECK(a->last_success_ms == 7100);
+    // Chains (docs/sync-protocol.md 13.4): the cursor only moves forward unless reset.
+    s->set_pull_cursor("a", 40);
+    CHECK(s->point("a")->pull_cursor == 42);
+    s->reset_pull_cursor("a", 10);
+    CHECK(s->point("a")->pull_cursor == 10);
+    CHECK(s->note_point_epoch("a", "e1", 1) == "new");
+    CHECK(s->note_point_epoch("a", "e1", 2) == "current");
+    CHECK(s->note_point_epoch("a", "e2", 3) == "new");
+    CHECK(s->note_point_epoch("a", "e1", 4) == "retired");
+    CHECK(s->point("a")->epoch == "e2");
+    CHECK(s->set_point_status("zz", "quarantined").error().code == "not_found");
+    REQUIRE(s->set_point_status("a", "quarantined").ok());
+    CHECK(s->point("a")->status == "quarantined");
+    sync::ForkEvidence f;
+    f.author = key(1);
+    f.seq = 3;
+    f.held_seq = 3;
+    f.held_id = blake2b256("held");
+    f.other_id = blake2b256("other");
+    CHECK(s->add_fork_evidence(f));
+    f.other_canonical = "{}";
+    f.other_sig = Signature{};
+    CHECK(!s->add_fork_evidence(f));  // the same fork: its bytes filled in, not a second row
+    auto ev = s->fork_evidence(key(1), 10);
+    REQUIRE(ev.size() == 1);
+    CHECK(ev[0].other_canonical == "{}");
+    CHECK(s->fork_evidence(key(2), 10).empty());
   }
   SECTION("enrolment codes are one-time, expire, and bind exactly one key") {
     auto s = make();

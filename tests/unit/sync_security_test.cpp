@@ -187,7 +187,7 @@ TEST_CASE("an enrolment code works once and not after it expires", "[sync][secur
   CHECK(w.hub->sync_log("", 0)["alerts"].size() == 2);
 }
 
-TEST_CASE("equivocation is refused and raised as a security alert", "[sync][security]") {
+TEST_CASE("equivocation is refused as a fork and raised as a security alert", "[sync][security]") {
   SecurityWorld w;
   REQUIRE(w.sync(w.a).ok());
   REQUIRE(w.hub_node->journal().count() == 3);
@@ -201,11 +201,11 @@ TEST_CASE("equivocation is refused and raised as a security alert", "[sync][secu
   c.hello();
   auto r = c.push({wire::from_entry(fork)});
   CHECK(r.status == 409);
-  CHECK(RawClient::code(r) == "equivocation");
+  CHECK(RawClient::code(r) == "fork_detected");  // docs/sync-protocol.md, "Forks"
   CHECK(w.hub_node->journal().get(fork.author, 3)->id == third->id);
   Json alerts = w.hub->sync_log("a", 0)["alerts"];
   REQUIRE(alerts.size() == 1);
-  CHECK(alerts[0]["kind"] == "equivocation");
+  CHECK(alerts[0]["kind"] == "fork");
   CHECK(w.hub->metrics().find("motcua_sync_alerts_total 1") != std::string::npos);
 }
 

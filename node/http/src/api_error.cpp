@@ -52,6 +52,9 @@ const CodeRow kCodes[] = {
     {"already_exists", 409, "Dữ liệu này đã tồn tại.", "{field} này đã tồn tại."},
     {"codes_exhausted", 409, "Điểm này đã hết số hồ sơ được cấp cho ngày này; chưa có hồ sơ nào được ghi. Hãy đồng bộ "
                              "với máy chủ trung tâm để nhận thêm số, hoặc tiếp nhận tại điểm khác.", nullptr},
+    {"point_restoring", 409, "Dữ liệu của điểm này vừa được khôi phục từ một bản sao cũ và đang tải lại sổ nhật ký của "
+                             "điểm từ máy chủ trung tâm; chưa thể tiếp nhận hồ sơ cho đến khi tải xong. Hãy đồng bộ với "
+                             "máy chủ trung tâm rồi thử lại.", nullptr},
     {"form_not_applicable", 409, "Hồ sơ chưa có sự việc mà mẫu phiếu này ghi lại (ví dụ chưa có yêu cầu bổ sung).",
      "Mẫu phiếu {field} chưa áp dụng được cho hồ sơ ở trạng thái hiện tại."},
     {"not_a_hub", 409, "Chức năng này chỉ có trên máy chủ trung tâm, không có ở điểm phục vụ.", nullptr},
@@ -100,6 +103,9 @@ const CodeRow kCodes[] = {
     {"unknown_parent", 0, "Một bản ghi tham chiếu tới bản ghi chưa có.", nullptr},
     {"unknown_author", 0, "Một bản ghi đến từ nút chưa được biết.", nullptr},
     {"equivocation", 0, "Một nút đã ký hai bản ghi khác nhau cùng số thứ tự; đây là cảnh báo an ninh.", nullptr},
+    {"fork_detected", 0, "Sổ nhật ký của điểm này bị rẽ nhánh: máy chủ trung tâm giữ một bản ghi khác cùng số thứ tự "
+                         "(một bản sao dữ liệu đã tiếp nhận hồ sơ). Đồng bộ bị dừng; quản trị viên máy chủ trung tâm "
+                         "phải xem xét cảnh báo.", nullptr},
     {"stale_chain", 0, "Máy chủ trung tâm giữ sổ nhật ký của điểm này mới hơn bản tại điểm; hãy khôi phục từ máy chủ "
                        "trung tâm.", nullptr},
     {"bad_receipt", 0, "Biên nhận của máy chủ trung tâm không hợp lệ.", nullptr},

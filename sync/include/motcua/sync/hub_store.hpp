@@ -35,6 +35,23 @@ struct PointRecord {
   int64_t last_success_ms = 0;  // last session that ended well
   int64_t skew_ms = 0;          // hub time minus point time, last request
   std::string place_name{};     // as people name the place (receipts, screens); may be empty
+  std::string epoch{};          // the epoch of the point's database its last hello reported
+};
+
+// Two entries signed by one key at one place of its chain: a fork
+// (docs/sync-protocol.md, "Forks"). The hub holds `held_id` at `held_seq`;
+// the other entry (at `seq`) is either the same seq with other content, or the
+// next seq linking to another predecessor (held_seq = seq - 1).
+struct ForkEvidence {
+  PublicKey author{};
+  int64_t seq = 0;
+  std::string reporter;  // the point whose request showed it
+  int64_t at_ms = 0;
+  int64_t held_seq = 0;
+  Hash32 held_id{};
+  Hash32 other_id{};
+  std::string other_canonical;  // the other entry's signed bytes ("" until the point sent them)
+  std::optional<Signature> other_sig;
 };
 
 struct EnrolmentCodeRecord {
@@ -139,7 +156,18 @@ class HubStore {
   virtual void note_contact(const std::string& name, int64_t now_ms, int64_t skew_ms) = 0;
   virtual void note_success(const std::string& name, int64_t now_ms) = 0;
   // The cursor the point reports (hello, pull); sets sent_cursor to it too.
+  // Only ever moves forward: a lower pos (a replayed old hello) changes nothing.
   virtual void set_pull_cursor(const std::string& name, int64_t pos) = 0;
+  // Sets the cursor to `pos` even when lower: a new epoch of the point's
+  // database (a restored backup) or of the hub's.
+  virtual void reset_pull_cursor(const std::string& name, int64_t pos) = 0;
+  // "active", "quarantined" (a fork: its further entries are refused) ...;
+  // "not_found" for an unknown name.
+  virtual Status set_point_status(const std::string& name, const std::string& status) = 0;
+  // Records the epoch a point's hello reported. Returns "current" (the one
+  // recorded), "new" (never seen: now the point's epoch) or "retired" (an
+  // epoch the point reported before another one: nothing changes).
+  virtual std::string note_point_epoch(const std::string& name, const std::string& epoch, int64_t now_ms) = 0;
   // The hub answered a pull up to `pos` with nothing more to come.
   virtual void set_sent_cursor(const std::string& name, int64_t pos) = 0;
 
@@ -196,6 +224,12 @@ class HubStore {
   virtual int64_t fold_alert(const Alert& a, int64_t since_ms) = 0;
   // Newest first, at most 1000; point "" = all; since_ms: last occurrence at or after.
   virtual std::vector<Alert> alerts(const std::string& point, int64_t since_ms) = 0;
+
+  // Stores fork evidence. A row of the same (author, seq, other_id) gets the
+  // other entry's bytes when it lacked them. Returns true when the row is new.
+  virtual bool add_fork_evidence(const ForkEvidence& f) = 0;
+  // Newest first; author nullopt = all.
+  virtual std::vector<ForkEvidence> fork_evidence(const std::optional<PublicKey>& author, size_t limit) = 0;
 
   virtual SyncCounters counters() = 0;
   // Adds `by` (> 0) to a counter that has no row of its own: "enrolments_throttled".
