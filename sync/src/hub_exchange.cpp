@@ -41,12 +41,12 @@ Result<Reply> Hub::Impl::push(Ctx& ctx) {
     if (e.author != ctx.auth.node && !heads.count(e.author))
       return make_error("unknown_author", "entry by " + to_hex(e.author).substr(0, 16) +
                                               "… : neither the sending point nor an author this hub holds");
+  // A fork (docs/sync-protocol.md 13.2): evidence stored, the author
+  // quarantined, the batch refused; and nothing more of a quarantined author.
+  Status forks = check_push_forks(ctx, entries);
+  if (!forks.ok()) return forks.error();
   auto given = wire::shells(entries);
   if (!given.ok()) return given.error();
-  // A fork (docs/sync-protocol.md, "Forks"): evidence stored, the author
-  // quarantined, the batch refused; and nothing more of a quarantined author.
-  Status forks = check_push_forks(ctx, given.value());
-  if (!forks.ok()) return forks.error();
   auto stored = node.journal().ingest_batch(given.value(), false);  // verifies every entry from its signed bytes
   if (!stored.ok()) {
     if (stored.error().code == "equivocation")

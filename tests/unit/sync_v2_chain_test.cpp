@@ -314,6 +314,38 @@ TEST_CASE("a stale backup that took a dossier in offline is a fork: seen, alerte
   CHECK(w.hub_node->journal().verify().ok());
 }
 
+TEST_CASE("a longer fork (the copy wrote past the hub's head on another branch) is seen by the point", "[v2][v2-chain]") {
+  CounterWorld w;
+  REQUIRE(w.intake().size() > 0);
+  REQUIRE(w.sync(w.a).ok());
+  backup(*w.points[w.a], w.dir.sub("a"), w.dir.sub("a-backup"));
+  REQUIRE(w.intake().size() > 0);  // seq 2 at the original, synced
+  REQUIRE(w.sync(w.a).ok());
+  w.svc.reset();
+  w.points[w.a].reset();
+  restore_in_place(w.dir.sub("a-backup"), w.dir.sub("a"));
+  w.reopen_a();
+  node::Node& pa = *w.points[w.a];
+  w.clock.advance(60 * 1000);
+  for (const char* name : {"Trần Thị Bình", "Lê Văn Cường"}) {  // seq 2 and 3 at the copy
+    Json req = DossierFixture::intake_request();
+    req["applicant"]["full_name"] = name;
+    REQUIRE(w.svc->intake(w.clerk, req).ok());
+  }
+  REQUIRE(pa.journal().heads()[pa.keys().pk] == 3);
+  auto s = w.sync(w.a);
+  REQUIRE(!s.ok());
+  CHECK(s.error().code == "fork_detected");
+  auto ev = w.hub->store().fork_evidence(pa.keys().pk, 10);
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0].seq == 2);
+  CHECK(ev[0].other_id == pa.journal().get(pa.keys().pk, 2)->id);
+  CHECK(alerts_of(*w.hub, "fork").size() == 1);
+  CHECK(w.hub->store().point("a")->status == "quarantined");
+  CHECK(w.hub_node->journal().heads()[pa.keys().pk] == 2);  // nothing of the copy's branch stored
+  REQUIRE(w.sync(w.b).ok());
+}
+
 TEST_CASE("a replayed old hello never rewinds the point's cursor at the hub", "[v2][v2-chain]") {
   SyncWorld w;
   size_t a = w.add_point("a", "area-x");
