@@ -78,8 +78,9 @@ int sync_decode(const uint8_t* data, size_t size) {
       return 0;
     }
     case 2: {
-      static const char* kinds[] = {"hello", "push", "pull", "reference", "blob_check", "blob_put", "blob_get", "enrol"};
-      const std::string kind = kinds[(b0 >> 2) % 8];
+      static const char* kinds[] = {"hello",    "push",  "pull",          "reference", "blob_check",
+                                    "blob_put", "blob_get", "enrol", "fork_evidence", "own_chain"};
+      const std::string kind = kinds[(b0 >> 2) % 10];
       HubWorld& w = HubWorld::get();
       auto req = w.request(kind, wire::gzip(in.rest()), kind == "hello" || kind == "enrol" ? "-" : w.session);
       auto res = no_throw("Hub::handle", [&] { return w.hub->handle(req); });

@@ -161,7 +161,8 @@ void sync_and_bundle_seeds() {
   put(d, "gzip-push", byte(0) + push);
   put(d, "plain-push", byte(1) + unzip(push));
   put(d, "plain-hello", byte(1) + unzip(hello));
-  // Mode 2: byte0 = 2 + 4 * kind index (hello push pull reference blob_check blob_put blob_get enrol).
+  // Mode 2: byte0 = 2 + 4 * kind index (hello push pull reference blob_check blob_put blob_get enrol
+  // fork_evidence own_chain).
   put(d, "hub-hello", byte(2 + 4 * 0) + unzip(hello));
   put(d, "hub-push", byte(2 + 4 * 1) + unzip(push));
   put(d, "hub-pull", byte(2 + 4 * 2) + unzip(sync::wire::encode(Json{{"type", "pull"}, {"after", 0}, {"limit", 50}}, {}).value()));
@@ -175,6 +176,10 @@ void sync_and_bundle_seeds() {
       byte(2 + 4 * 7) + unzip(sync::wire::encode(Json{{"type", "enrol"}, {"code_id", "0123abcd"}, {"name", "diem-2"},
                                                       {"agency_code", "000.00.01.H22"}, {"time_ms", 1751335200000},
                                                       {"mac", std::string(64, 'b')}}, {}).value()));
+  put(d, "hub-fork-evidence", byte(2 + 4 * 8) + unzip(sync::wire::encode(Json{{"type", "fork_evidence"}},
+                                                                           {wire_entries.front()}).value()));
+  put(d, "hub-own-chain",
+      byte(2 + 4 * 9) + unzip(sync::wire::encode(Json{{"type", "own_chain"}, {"after_seq", 0}, {"limit", 50}}, {}).value()));
   put(d, "entry-body", byte(3) + byte(0) + entries.front().body.dump());
 
   // Bundles: the point's export, then the hub's export after importing it,
