@@ -14,6 +14,7 @@
 #include "dossier_fixture.hpp"
 #include "motcua/http/api_error.hpp"
 #include "motcua/node/dossiers.hpp"
+#include "motcua/sync/bundle.hpp"
 #include "sync_test_util.hpp"
 
 using namespace motcua;
@@ -395,6 +396,16 @@ TEST_CASE("a replayed old hello never rewinds the point's cursor at the hub", "[
     CHECK(w.hub->store().point("a")->pull_cursor == cursor);
     CHECK(alerts_of(*w.hub, "stale_hello").size() == 1);
   }
+  SECTION("a late bundle's hello rewinds nothing and is no replay alert") {
+    // (exported before the last syncs: its hello carries the old cursor)
+    const std::string file = w.dir.sub("late.bundle");
+    sync::util::state_set(*w.points[a], "pull_cursor", std::to_string(old_cursor));
+    REQUIRE(sync::export_point_bundle(*w.points[a], file).ok());
+    sync::util::state_set(*w.points[a], "pull_cursor", std::to_string(cursor));
+    REQUIRE(sync::import_point_bundle(*w.hub, *w.hub_node, file).ok());
+    CHECK(w.hub->store().point("a")->pull_cursor == cursor);
+    CHECK(alerts_of(*w.hub, "stale_hello").empty());
+  }
   SECTION("a new hub epoch resets the point's position to 0") {
     sync::util::state_set(*w.points[a], "hub_epoch", std::string(32, '0'));  // as if the hub were rebuilt
     w.transports[a]->sent.clear();
@@ -486,4 +497,51 @@ TEST_CASE("the older history of many dossiers newly in scope comes in bounded pa
   // The hub's bundle for b pages the same way.
   auto bundle = w.hub->export_for("b", std::string(32, 'b'));
   REQUIRE(bundle.ok());
+}
+
+TEST_CASE("malformed chain messages are refused naming the field, and change nothing", "[v2][v2-chain]") {
+  SyncWorld w;
+  size_t a = w.add_point("a", "area-x");
+  REQUIRE(w.points[a]->journal().append(intake_draft("X-0", "a", "area-x")).ok());
+  REQUIRE(w.sync(a).ok());
+  node::Node& pa = *w.points[a];
+  const auto before = w.hub->store().point("a").value();
+  auto hello = w.hub->handle(request(pa, "hello", Json{{"heads", Json::object()}, {"cursor", 0}}));
+  REQUIRE(hello.status == 200);
+  const std::string session = answer(hello)["session"].get<std::string>();
+  auto refused = [&](const sync::WireResponse& r, const std::string& field) {
+    INFO(answer(r).dump());
+    CHECK(r.status == 400);
+    CHECK(answer(r)["error"]["code"] == "malformed_message");
+    CHECK(answer(r)["error"]["field"] == field);
+  };
+  refused(w.hub->handle(request(pa, "hello", Json{{"heads", {{to_hex(pa.keys().pk), Json::array({1, "zz"})}}}})), "heads");
+  refused(w.hub->handle(request(pa, "hello", Json{{"heads", {{"not-a-key", Json::array({0, ""})}}}})), "heads");
+  refused(w.hub->handle(request(pa, "hello", Json{{"heads", Json::object()}, {"epoch", std::string(65, 'e')}})), "epoch");
+  refused(w.hub->handle(request(pa, "hello", Json{{"heads", Json::object()}, {"cursor", -1}})), "cursor");
+  refused(w.hub->handle(request(pa, "pull", Json{{"after", 0}, {"history", 5}}, session)), "history");
+  refused(w.hub->handle(request(pa, "pull", Json{{"after", 0}, {"history", {{"upto", -1}, {"pos", 0}}}}, session)), "history");
+  refused(w.hub->handle(request(pa, "own_chain", Json{{"after_seq", -1}}, session)), "after_seq");
+  refused(w.hub->handle(request(pa, "own_chain", Json{{"after_seq", 0}, {"limit", 0}}, session)), "limit");
+  refused(w.hub->handle(request(pa, "fork_evidence", Json::object(), session)), "entries");
+  // Nothing changed: the point's record, its status, no fork, no alert.
+  const auto after = w.hub->store().point("a").value();
+  CHECK(after.pull_cursor == before.pull_cursor);
+  CHECK(after.status == "active");
+  CHECK(after.epoch == before.epoch);
+  CHECK(w.hub->store().fork_evidence(std::nullopt, 10).empty());
+  CHECK(alerts_of(*w.hub, "fork").empty());
+  // own_chain answers the point's own entries only, in order.
+  auto own = w.hub->handle(request(pa, "own_chain", Json{{"after_seq", 0}, {"limit", 10}}, session));
+  REQUIRE(own.status == 200);
+  auto d = wire::decode(own.body, 1 << 20).value();
+  CHECK(d.header["hub_seq"] == 1);
+  CHECK(d.header["more"] == false);
+  REQUIRE(d.entries.size() == 1);
+  CHECK(d.entries[0].author == pa.keys().pk);
+  // fork_evidence of an entry the hub holds as is: no fork.
+  auto same = w.hub->handle(request(pa, "fork_evidence", Json::object(), session, {d.entries[0]}));
+  REQUIRE(same.status == 200);
+  CHECK(answer(same)["forks"] == 0);
+  CHECK(w.hub->store().point("a")->status == "active");
 }
