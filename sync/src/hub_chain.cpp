@@ -1,10 +1,14 @@
 // The hub's view of each author's chain: heads as (seq, id), forks, a point
 // behind its own chain (a stale backup), and the point's own chain sent back
 // to it (docs/sync-protocol.md, "Heads", "Forks", "Behind", "Epochs").
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include <iostream>
+#include <map>
 #include <set>
 
 #include "hub_internal.hpp"
+#include "motcua/schema/columns.hpp"
 #include "sync_util.hpp"
 
 namespace motcua::sync {
@@ -175,18 +179,60 @@ Result<Reply> Hub::Impl::own_chain(Ctx& ctx) {
   if (after < 0) return make_error("malformed_message", "own_chain needs 'after_seq' >= 0", "after_seq");
   if (limit < 1) return make_error("malformed_message", "limit must be at least 1", "limit");
   limit = std::min<int64_t>(limit, static_cast<int64_t>(opt.max_batch_entries));
-  auto entries = util::author_entries(node, ctx.auth.node, after, static_cast<size_t>(limit), opt.max_batch_bytes / 2);
+  auto own = util::author_entries(node, ctx.auth.node, after, static_cast<size_t>(limit), opt.max_batch_bytes / 2);
   auto heads = node.journal().heads();
   auto f = heads.find(ctx.auth.node);
   const int64_t hub_seq = f == heads.end() ? 0 : f->second;
-  const int64_t next = after + static_cast<int64_t>(entries.size());
+  const int64_t next = after + static_cast<int64_t>(own.size());
+  // With each own entry go the other authors' entries of its dossier that the
+  // hub stored before it: the old copy may lack the causal parents of its own
+  // later acts (another point's act it had pulled after the backup). In hub
+  // order, which is causal order; those the point holds are no-ops.
+  std::vector<wire::WireEntry> entries;
+  {
+    std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
+    SQLite::Statement pos_q(*node.db(), "SELECT pos, subject FROM journal WHERE id = ?");
+    std::map<std::string, int64_t> upto;  // subject -> last position of an own entry of the page
+    std::vector<std::pair<int64_t, wire::WireEntry>> all;
+    for (auto& e : own) {
+      pos_q.reset();
+      pos_q.bind(1, e.id.data(), 32);
+      if (!pos_q.executeStep()) continue;
+      const int64_t pos = pos_q.getColumn(0).getInt64();
+      auto& u = upto[pos_q.getColumn(1).getString()];
+      u = std::max(u, pos);
+      all.emplace_back(pos, std::move(e));
+    }
+    SQLite::Statement ctx_q(*node.db(),
+                            "SELECT pos, id, author, prev, canonical, sig FROM journal WHERE subject = ? AND pos < ? "
+                            "AND author <> ? ORDER BY pos");
+    for (const auto& [subject, last] : upto) {
+      ctx_q.reset();
+      ctx_q.bind(1, subject);
+      ctx_q.bind(2, static_cast<int64_t>(last));
+      ctx_q.bind(3, ctx.auth.node.data(), 32);
+      while (ctx_q.executeStep()) {
+        wire::WireEntry w;
+        w.id = schema::blob_array<32>(ctx_q.getColumn(1));
+        w.author = schema::blob_array<32>(ctx_q.getColumn(2));
+        w.prev = schema::blob_array<32>(ctx_q.getColumn(3));
+        const SQLite::Column c = ctx_q.getColumn(4);
+        w.canonical.assign(static_cast<const char*>(c.getBlob()), static_cast<size_t>(c.getBytes()));
+        w.sig = schema::blob_array<64>(ctx_q.getColumn(5));
+        all.emplace_back(ctx_q.getColumn(0).getInt64(), std::move(w));
+      }
+    }
+    std::stable_sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (size_t i = 0; i < all.size(); ++i)
+      if (i == 0 || all[i].first != all[i - 1].first) entries.push_back(std::move(all[i].second));
+  }
   ctx.entries_down = static_cast<int64_t>(entries.size());
   Reply r;
   r.header = Json{{"type", "own_chain"},
                   {"after_seq", after},
                   {"next_seq", next},
                   {"hub_seq", hub_seq},
-                  {"more", next < hub_seq && !entries.empty()},
+                  {"more", next < hub_seq && !own.empty()},
                   {"hub_epoch", util::epoch(node)}};
   r.entries = std::move(entries);
   return r;

@@ -365,7 +365,9 @@ class Session {
                                                                    std::to_string(have));
       auto given = wire::shells(r->entries);
       if (!given.ok()) return given.error();
-      auto added = n_.journal().ingest_batch(given.value(), true);  // its own chain: contiguous, fully checked
+      // Its own chain (contiguous, fully checked) with the other authors'
+      // entries of the same dossiers it may lack (sparse, as a pull).
+      auto added = n_.journal().ingest_batch(given.value(), true);
       if (!added.ok()) return make_error(added.error().code, "own chain from the hub refused: " + added.error().message);
       restored_ += added.value();
       row_.entries_down += added.value();

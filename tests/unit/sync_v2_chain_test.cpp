@@ -263,6 +263,38 @@ TEST_CASE("a stale backup restored in place fetches its own chain before it take
   CHECK(w.hub_node->journal().verify().ok());
 }
 
+TEST_CASE("a restored copy gets its own later acts back with the other points' entries they build on", "[v2][v2-chain]") {
+  SyncWorld w;
+  size_t a = w.add_point("a", "area-x");
+  size_t b = w.add_point("b", "area-x");
+  REQUIRE(w.points[a]->journal().append(intake_draft("X-1", "a", "area-x")).ok());
+  REQUIRE(w.sync(a).ok());
+  backup(*w.points[a], w.dir.sub("a"), w.dir.sub("a-backup"));
+  // After the backup: b acts on a's dossier, a pulls that and acts on top of it.
+  REQUIRE(w.sync(b).ok());
+  REQUIRE(w.points[b]->journal().append(event_draft("X-1", "dossier.accepted")).ok());
+  REQUIRE(w.sync(b).ok());
+  REQUIRE(w.sync(a).ok());
+  auto own_act = w.points[a]->journal().append(event_draft("X-1", "dossier.note"));
+  REQUIRE(own_act.ok());
+  REQUIRE(own_act->parents.size() == 1);  // b's act, which the backup lacks
+  REQUIRE(w.sync(a).ok());
+  const PublicKey ka = w.points[a]->keys().pk;
+  w.points[a].reset();
+  restore_in_place(w.dir.sub("a-backup"), w.dir.sub("a"));
+  w.points[a] = open_existing(w.dir.sub("a"), w.clock, scope_projector);
+  REQUIRE(w.points[a]->journal().heads()[ka] == 1);
+  auto r = w.sync(a);
+  INFO((r.ok() ? "" : r.error().message));
+  REQUIRE(r.ok());
+  CHECK(w.points[a]->journal().get(ka, 2)->id == own_act->id);
+  CHECK(w.points[a]->journal().get(own_act->parents[0]));
+  CHECK(w.points[a]->journal().verify().ok());
+  CHECK(alerts_of(*w.hub, "stale_chain").size() == 1);
+  CHECK(alerts_of(*w.hub, "fork").empty());
+  REQUIRE(w.sync(b).ok());
+}
+
 TEST_CASE("a stale backup that took a dossier in offline is a fork: seen, alerted, never 'sync ok'", "[v2][v2-chain]") {
   CounterWorld w;
   REQUIRE(w.intake().size() > 0);
