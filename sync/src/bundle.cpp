@@ -274,6 +274,12 @@ Result<Json> import_hub_bundle(node::Node& n, const std::string& file) try {
       if (!has) return make_error("malformed_message", "welcome: heads must map node keys to [seq, id]", "heads");
       if (has->first > util::state_get_int(n, "hub_has_self"))
         util::state_set(n, "hub_has_self", std::to_string(has->first));
+      // Cursor = (hub epoch, position): positions of another hub epoch start from 0.
+      const std::string hub_epoch = text_or_empty(mh, "hub_epoch");
+      if (!hub_epoch.empty() && hub_epoch != util::state_get(n, "hub_epoch")) {
+        if (!util::state_get(n, "hub_epoch").empty()) cursor = 0;
+        util::state_set(n, "hub_epoch", hub_epoch);
+      }
       if (text_or_empty(mh, "reference_hash") != util::state_get(n, "reference_hash")) {
         s = apply_reference(n, mh);
         if (!s.ok()) return s.error();
