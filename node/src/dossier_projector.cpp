@@ -169,6 +169,8 @@ class Builder {
   void apply(size_t i) {
     const Entry& e = at(i);
     const Json& b = e.body;
+    // The hub's quarantine decisions: part of the causal graph, not of the state.
+    if (is_quarantine_type(e.type)) return;
     if (superseded_[i]) {
       Json by = Json::array();
       for (size_t k : superseded_by_[i]) by.push_back(proj::hex_id(at(k)));

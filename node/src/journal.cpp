@@ -25,8 +25,10 @@ using schema::blob_array;
 using schema::bind_array;
 using schema::blob_string;
 const char* kSelect = "SELECT canonical, sig, pos FROM journal ";
+// An entry of table journal that is not held or rejected in quarantine.
+const char* kAdmitted =
+    "NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.id = journal.id AND q.state <> 'released')";
 
-std::string hexs(const PublicKey& k) { return to_hex(k); }
 }  // namespace
 
 Error current_exception_error() {
@@ -70,7 +72,8 @@ struct Journal::Cache {
                     "INSERT INTO authors (author, head_seq, head_id) VALUES (?,?,?) ON CONFLICT(author) DO UPDATE "
                     "SET head_seq = excluded.head_seq, head_id = excluded.head_id"),
         upsert_projection(db, "INSERT OR REPLACE INTO projection (subject, state, state_hash) VALUES (?,?,?)"),
-        select_subject(db, std::string(kSelect) + "WHERE subject = ? ORDER BY hlc_ms, hlc_c, author, seq"),
+        select_subject(db, std::string(kSelect) + "WHERE subject = ? AND " + kAdmitted +
+                               " ORDER BY hlc_ms, hlc_c, author, seq"),
         select_head(db, "SELECT head_seq, head_id FROM authors WHERE author = ?") {}
 
   // Resets a statement before and after use.
@@ -153,7 +156,9 @@ Journal::Journal(std::shared_ptr<SQLite::Database> db, KeyPair self, Clock& cloc
     group_->wal = std::string(f) + "-wal";
     group_->dir = std::filesystem::path(f).parent_path().string();
   }
-  SQLite::Statement q(*db_, "SELECT hlc_ms, hlc_c FROM journal ORDER BY hlc_ms DESC, hlc_c DESC LIMIT 1");
+  // The clock follows admitted entries only: a held far-future entry drags nothing.
+  SQLite::Statement q(*db_, std::string("SELECT hlc_ms, hlc_c FROM journal WHERE ") + kAdmitted +
+                                " ORDER BY hlc_ms DESC, hlc_c DESC LIMIT 1");
   if (q.executeStep()) hlc_.restore(Hlc{q.getColumn(0).getInt64(), q.getColumn(1).getInt64()});
 }
 
@@ -167,6 +172,13 @@ void Journal::memo_begin() {
 void Journal::memo_end() {
   cache_->memo_on = false;
   cache_->memo.clear();
+}
+void Journal::memo_forget(const std::string& subject) { cache_->memo.erase(subject); }
+const std::vector<Entry>& Journal::memo_entries(const std::string& subject) {
+  auto it = cache_->memo.find(subject);
+  if (it == cache_->memo.end()) it = cache_->memo.emplace(subject, subject_entries(subject)).first;
+  std::stable_sort(it->second.begin(), it->second.end(), entry_order_less);
+  return it->second;
 }
 void Journal::memo_load(const std::string& subject) {
   if (cache_->memo_on && !cache_->memo.count(subject)) cache_->memo.emplace(subject, subject_entries(subject));
@@ -209,7 +221,9 @@ std::vector<Hash32> Journal::subject_heads(const std::string& subject) {
   return heads;
 }
 
-void Journal::store(const Entry& e, int64_t now_ms) {
+bool is_quarantine_type(const std::string& type) { return type.rfind("quarantine.", 0) == 0; }
+
+void Journal::store(const Entry& e, int64_t now_ms, bool admitted) {
   Cache::Use use_ins(cache_->insert);
   SQLite::Statement& ins = use_ins.q;
   bind_array(ins, 1, e.id);
@@ -230,7 +244,7 @@ void Journal::store(const Entry& e, int64_t now_ms) {
   head.bind(2, static_cast<int64_t>(e.seq));
   bind_array(head, 3, e.id);
   head.exec();
-  if (cache_->memo_on) {
+  if (cache_->memo_on && admitted) {
     auto it = cache_->memo.find(e.subject);
     if (it != cache_->memo.end()) it->second.push_back(e);
   }
@@ -243,7 +257,15 @@ void Journal::project(const std::vector<std::string>& subjects) {
     auto memo = cache_->memo_on ? cache_->memo.find(s) : cache_->memo.end();
     if (memo != cache_->memo.end()) std::stable_sort(memo->second.begin(), memo->second.end(), entry_order_less);
     else loaded = subject_entries(s);
-    Json state = projector_(s, memo != cache_->memo.end() ? memo->second : loaded);
+    const std::vector<Entry>& entries = memo != cache_->memo.end() ? memo->second : loaded;
+    // A subject with no admitted entry but decisions (quarantine.*) has no state.
+    if (std::all_of(entries.begin(), entries.end(), [](const Entry& e) { return is_quarantine_type(e.type); })) {
+      SQLite::Statement del(*db_, "DELETE FROM projection WHERE subject = ?");
+      del.bind(1, s);
+      del.exec();
+      continue;
+    }
+    Json state = projector_(s, entries);
     std::string bytes = canonical_bytes(state);
     Hash32 h = blake2b256(bytes);
     Cache::Use use(cache_->upsert_projection);
@@ -290,49 +312,10 @@ Result<std::vector<Entry>> Journal::append_batch(const std::vector<EntryDraft>& 
     }
   } mode(commit == Commit::Deferred ? db_.get() : nullptr);
   Status s = schema::in_transaction(*db_, [&]() -> Status {
-    int64_t seq = 0;
-    Hash32 prev{};
-    {
-      Cache::Use use(cache_->select_head);
-      bind_array(use.q, 1, self_.pk);
-      if (use.q.executeStep()) {
-        seq = use.q.getColumn(0).getInt64();
-        prev = blob_array<32>(use.q.getColumn(1));
-      }
-    }
-    std::unordered_map<std::string, std::vector<Hash32>> heads;
     std::vector<std::string> touched;
-    const int64_t now = clock_.now_ms();
-    for (size_t i = 0; i < drafts.size(); ++i) {
-      const EntryDraft& d = drafts[i];
-      Entry e;
-      e.author = self_.pk;
-      e.seq = ++seq;
-      e.prev = prev;
-      e.hlc = hlc_.now();
-      e.wall_ms = now;
-      e.user = d.user;
-      e.type = d.type;
-      e.subject = d.subject;
-      e.body = d.body;
-      auto it = heads.find(d.subject);
-      if (it == heads.end()) {
-        it = heads.emplace(d.subject, subject_heads(d.subject)).first;
-        touched.push_back(d.subject);
-      }
-      e.parents = it->second;
-      Status sealed = seal_entry(e, self_.sk);
-      if (!sealed.ok()) {
-        Error err = sealed.error();
-        if (drafts.size() > 1) err.message = "entry " + std::to_string(i) + ": " + err.message;
-        return err;
-      }
-      step("insert");
-      store(e, now);
-      it->second = {e.id};
-      prev = e.id;
-      out.push_back(std::move(e));
-    }
+    auto appended = append_in_tx(drafts, &touched);
+    if (!appended.ok()) return appended.error();
+    out = std::move(appended.value());
     project(touched);
     step("commit");
     return ok_status();
@@ -345,6 +328,54 @@ Result<std::vector<Entry>> Journal::append_batch(const std::vector<EntryDraft>& 
   return out;
 } catch (...) {
   return write_failed();
+}
+
+Result<std::vector<Entry>> Journal::append_in_tx(const std::vector<EntryDraft>& drafts, std::vector<std::string>* touched) {
+  int64_t seq = 0;
+  Hash32 prev{};
+  {
+    Cache::Use use(cache_->select_head);
+    bind_array(use.q, 1, self_.pk);
+    if (use.q.executeStep()) {
+      seq = use.q.getColumn(0).getInt64();
+      prev = blob_array<32>(use.q.getColumn(1));
+    }
+  }
+  std::vector<Entry> out;
+  std::unordered_map<std::string, std::vector<Hash32>> heads;
+  const int64_t now = clock_.now_ms();
+  for (size_t i = 0; i < drafts.size(); ++i) {
+    const EntryDraft& d = drafts[i];
+    Entry e;
+    e.author = self_.pk;
+    e.seq = ++seq;
+    e.prev = prev;
+    e.hlc = hlc_.now();
+    e.wall_ms = now;
+    e.user = d.user;
+    e.type = d.type;
+    e.subject = d.subject;
+    e.body = d.body;
+    auto it = heads.find(d.subject);
+    if (it == heads.end()) {
+      it = heads.emplace(d.subject, subject_heads(d.subject)).first;
+      if (touched && std::find(touched->begin(), touched->end(), d.subject) == touched->end())
+        touched->push_back(d.subject);
+    }
+    e.parents = it->second;
+    Status sealed = seal_entry(e, self_.sk);
+    if (!sealed.ok()) {
+      Error err = sealed.error();
+      if (drafts.size() > 1) err.message = "entry " + std::to_string(i) + ": " + err.message;
+      return err;
+    }
+    step("insert");
+    store(e, now);
+    it->second = {e.id};
+    prev = e.id;
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 Result<Entry> Journal::append(const EntryDraft& draft, Commit commit) {
@@ -403,73 +434,10 @@ int64_t Journal::deferred_commits() const {
   return static_cast<int64_t>(group_->committed);
 }
 
-Result<int64_t> Journal::ingest(const std::vector<Entry>& entries) try {
-  std::lock_guard<std::recursive_mutex> g(mu_);
-  if (broken_) return *broken_;
-  int64_t added = 0;
-  Status s = schema::in_transaction(*db_, [&]() -> Status {
-    std::map<PublicKey, std::pair<int64_t, Hash32>> head;  // author -> (seq, id), incl. this batch
-    std::set<Hash32> batch_ids;
-    std::vector<std::string> touched;
-    std::set<std::string> touched_set;
-    const int64_t now = clock_.now_ms();
-    auto head_of = [&](const PublicKey& a) -> std::pair<int64_t, Hash32> {
-      auto it = head.find(a);
-      if (it != head.end()) return it->second;
-      SQLite::Statement q(*db_, "SELECT head_seq, head_id FROM authors WHERE author = ?");
-      bind_array(q, 1, a);
-      std::pair<int64_t, Hash32> h{0, Hash32{}};
-      if (q.executeStep()) h = {q.getColumn(0).getInt64(), blob_array<32>(q.getColumn(1))};
-      head[a] = h;
-      return h;
-    };
-    auto known = [&](const Hash32& id) {
-      if (batch_ids.count(id)) return true;
-      SQLite::Statement q(*db_, "SELECT 1 FROM journal WHERE id = ?");
-      bind_array(q, 1, id);
-      return q.executeStep();
-    };
-    for (const Entry& given : entries) {
-      // Only the signed bytes are trusted: the entry is re-read from them, so a
-      // caller's fields (author, seq, subject...) can never disagree with what
-      // was signed, and id and signature are checked here whatever the caller did.
-      std::string where = hexs(given.author).substr(0, 16) + "… seq " + std::to_string(given.seq);
-      auto parsed = parse_entry(given.canonical, given.sig);
-      if (!parsed.ok()) {
-        Error err = parsed.error();
-        err.message = "entry " + where + ": " + err.message;
-        return err;
-      }
-      const Entry& e = parsed.value();
-      if (e.id != given.id || e.author != given.author || e.seq != given.seq)
-        return make_error("bad_signature", "entry " + where + ": id, author or seq does not match the signed content");
-      auto [hseq, hid] = head_of(e.author);
-      if (e.seq <= hseq) {
-        auto have = get(e.author, e.seq);
-        if (have && have->id == e.id) continue;  // already held: idempotent
-        return make_error("equivocation", "entry " + where + ": this author already signed different content at this seq");
-      }
-      if (e.seq != hseq + 1)
-        return make_error("seq_gap", "entry " + where + ": expected seq " + std::to_string(hseq + 1));
-      if (e.prev != hid) return make_error("broken_chain", "entry " + where + ": prev does not match the author's previous entry");
-      for (const auto& p : e.parents)
-        if (!known(p)) return make_error("unknown_parent", "entry " + where + ": causal parent " + to_hex(p).substr(0, 16) + "… is unknown");
-      step("insert");
-      store(e, now);
-      head[e.author] = {e.seq, e.id};
-      batch_ids.insert(e.id);
-      if (touched_set.insert(e.subject).second) touched.push_back(e.subject);
-      hlc_.observe(e.hlc);
-      ++added;
-    }
-    project(touched);
-    step("commit");
-    return ok_status();
-  });
-  if (!s.ok()) return s.error();
-  return added;
-} catch (...) {
-  return write_failed();
+Result<int64_t> Journal::ingest(const std::vector<Entry>& entries) {
+  auto r = ingest_impl(entries, IngestOptions{}, true);
+  if (!r.ok()) return r.error();
+  return r->stored;
 }
 
 std::optional<Entry> Journal::get(const Hash32& id) {

@@ -17,6 +17,14 @@ using schema::bind_array;
 using schema::blob_string;
 
 std::string hexs(const PublicKey& k) { return to_hex(k); }
+
+// Entries as the positional sync indexes see them (hub_subject_scope, pulls,
+// blob_refs): an entry never quarantined at its position, a released one at
+// its visible_pos (its decision's), a held or rejected one not at all.
+const char* kVisible =
+    "SELECT subject, pos AS p, canonical FROM journal WHERE NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.id = "
+    "journal.id) UNION ALL SELECT j.subject, q.visible_pos AS p, j.canonical FROM quarantine q JOIN journal j ON "
+    "j.id = q.id WHERE q.state = 'released' AND q.visible_pos > 0";
 }  // namespace
 
 VerifyReport Journal::verify(size_t max_problems) {
@@ -67,6 +75,16 @@ VerifyReport Journal::verify(size_t max_problems) {
       lid = blob_array<32>(q.getColumn(0));
     }
   }
+  // 1b. Every quarantine row names a stored entry (author, seq, subject, type).
+  {
+    SQLite::Statement q(*db_,
+                        "SELECT q.author, q.seq, q.subject FROM quarantine q LEFT JOIN journal j ON j.id = q.id WHERE "
+                        "j.id IS NULL OR j.author <> q.author OR j.seq <> q.seq OR j.subject <> q.subject OR "
+                        "j.type <> q.type ORDER BY q.author, q.seq");
+    while (q.executeStep())
+      problem(hexs(blob_array<32>(q.getColumn(0))), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
+              "quarantine row does not match a stored entry");
+  }
   // 2. Chain heads: a removed tail shows as a head beyond the last entry.
   {
     std::set<PublicKey> with_head;
@@ -101,6 +119,10 @@ VerifyReport Journal::verify(size_t max_problems) {
       }
     };
     auto check_subject = [&](const std::string& s, const std::vector<Entry>& entries, const std::string& damaged) {
+      // Only decisions (quarantine.*) admitted: the subject has no state.
+      if (damaged.empty() && std::all_of(entries.begin(), entries.end(),
+                                         [](const Entry& e) { return is_quarantine_type(e.type); }))
+        return;
       orphans_before(&s);
       const bool have = p_has && p.getColumn(0).getString() == s;
       ++rep.subjects_checked;
@@ -124,7 +146,10 @@ VerifyReport Journal::verify(size_t max_problems) {
       }
       if (have) p_has = p.executeStep();
     };
-    SQLite::Statement q(*db_, "SELECT canonical, sig, subject FROM journal ORDER BY subject, hlc_ms, hlc_c, author, seq");
+    // Held and rejected entries are not projected (quarantine).
+    SQLite::Statement q(*db_,
+                        "SELECT canonical, sig, subject FROM journal WHERE NOT EXISTS (SELECT 1 FROM quarantine q "
+                        "WHERE q.id = journal.id AND q.state <> 'released') ORDER BY subject, hlc_ms, hlc_c, author, seq");
     std::string current, damaged;
     std::vector<Entry> group;
     bool any = false;
@@ -200,7 +225,8 @@ VerifyReport Journal::verify(size_t max_problems) {
     };
     SQLite::Statement q(*db_,
                         "WITH ip AS (SELECT " + indexed_pos + " AS v), "
-                        "subj AS (SELECT subject, min(pos) AS first, max(pos) AS last FROM journal GROUP BY subject), "
+                        "subj AS (SELECT subject, min(p) AS first, max(p) AS last FROM (" + std::string(kVisible) +
+                            ") GROUP BY subject), "
                         "want AS (SELECT s.subject, s.first, s.last, " + f("area") + " AS area, " + f("return_point") +
                             " AS ret, " + f("origin_point") + " AS orig FROM subj s LEFT JOIN projection p ON "
                             "p.subject = s.subject WHERE s.first <= (SELECT v FROM ip)) "
@@ -227,7 +253,7 @@ VerifyReport Journal::verify(size_t max_problems) {
     };
     SQLite::Statement q(*db_,
                         "WITH src AS (SELECT subject, CASE WHEN json_valid(CAST(canonical AS TEXT)) THEN "
-                        "CAST(canonical AS TEXT) ELSE '{}' END AS c FROM journal WHERE pos <= " + indexed_pos +
+                        "CAST(canonical AS TEXT) ELSE '{}' END AS c FROM (" + std::string(kVisible) + ") WHERE p <= " + indexed_pos +
                             " AND instr(canonical, CAST('\"attachments\":' AS BLOB)) > 0), "
                         "want AS (" + refs("$.body.attachments") + " UNION " + refs("$.body.changes.attachments") + ") "
                         "SELECT subject, blob, 'missing' FROM (SELECT * FROM want EXCEPT SELECT blob, subject FROM blob_refs) "

@@ -390,6 +390,32 @@ CREATE TABLE fork_evidence (
   UNIQUE (author, seq, other_id)
 );
 )SQL",
+      // 12 (slice "core" of sync v2): quarantine (docs/sync-protocol.md,
+      // "Quarantine"; docs/design/0071). An entry that may not be admitted is
+      // stored in the journal (its author's chain goes through it) and gets a
+      // row here; held and rejected entries are left out of the projection.
+      // visible_pos: for a released entry, the journal position at which the
+      // positional indexes (hub scope, pulls, blob_refs) see it (its
+      // decision's position); 0 while not released.
+      R"SQL(
+CREATE TABLE quarantine (
+  id          BLOB PRIMARY KEY,             -- the held entry (journal.id)
+  author      BLOB NOT NULL,
+  seq         INTEGER NOT NULL,
+  subject     TEXT NOT NULL,
+  type        TEXT NOT NULL,
+  code        TEXT NOT NULL,                -- e.g. unknown_parent, not_in_scope
+  reason      TEXT NOT NULL,
+  state       TEXT NOT NULL CHECK (state IN ('held', 'released', 'rejected')),
+  at_ms       INTEGER NOT NULL,
+  decided_ms  INTEGER NOT NULL DEFAULT 0,
+  decided_by  TEXT NOT NULL DEFAULT '',     -- hex id of the decision entry
+  visible_pos INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX quarantine_state ON quarantine (state, at_ms);
+CREATE INDEX quarantine_visible ON quarantine (visible_pos) WHERE visible_pos > 0;
+CREATE INDEX quarantine_decided ON quarantine (decided_by) WHERE decided_by <> '';
+)SQL",
   };
   return m;
 }

@@ -64,11 +64,16 @@ Status catch_up_refs(node::Node& n) try {
   if (top <= indexed) return ok_status();
   Status s = schema::in_transaction(db, [&]() -> Status {
     // Only entries whose bytes mention the key are parsed.
+    // Quarantined entries are left out; a released one counts at its
+    // visible_pos (docs/sync-protocol.md, "Quarantine").
     SQLite::Statement q(db,
-                        "SELECT subject, canonical FROM journal WHERE pos > ? AND pos <= ? "
-                        "AND instr(canonical, CAST('\"attachments\":' AS BLOB)) > 0");
-    q.bind(1, static_cast<int64_t>(indexed));
-    q.bind(2, static_cast<int64_t>(top));
+                        "SELECT subject, canonical FROM journal WHERE pos > :from AND pos <= :to "
+                        "AND instr(canonical, CAST('\"attachments\":' AS BLOB)) > 0 AND NOT EXISTS (SELECT 1 FROM "
+                        "quarantine q WHERE q.id = journal.id) UNION ALL SELECT j.subject, j.canonical FROM quarantine q "
+                        "JOIN journal j ON j.id = q.id WHERE q.state = 'released' AND q.visible_pos > :from AND "
+                        "q.visible_pos <= :to AND instr(j.canonical, CAST('\"attachments\":' AS BLOB)) > 0");
+    q.bind(":from", static_cast<int64_t>(indexed));
+    q.bind(":to", static_cast<int64_t>(top));
     SQLite::Statement ins(db, "INSERT OR IGNORE INTO blob_refs (blob, subject) VALUES (?, ?)");
     while (q.executeStep()) {
       std::string subject = q.getColumn(0).getString();

@@ -45,6 +45,10 @@ std::string str_field(const Json& s, const char* k) {
 // well under 1 ms for an incremental sync).
 const char* kInScope = "((s.area <> '' AND s.area = :area) OR s.return_point = :point OR s.origin_point = :point)";
 
+// Entries held, rejected or released in quarantine are not read at their
+// own position (a released one goes with its decision).
+const char* kNotQuarantined = "NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.id = j.id)";
+
 }  // namespace
 
 Scope scope_of(const Json& state) {
@@ -59,10 +63,15 @@ void catch_up(node::Node& n) {
   int64_t top = db.execAndGet("SELECT ifnull(max(pos), 0) FROM journal").getInt64();
   if (top <= indexed) return;
   Status s = schema::in_transaction(db, [&]() -> Status {
+    // Quarantined entries are not indexed; a released one counts at its
+    // decision's position (visible_pos), where the pull sends it.
     SQLite::Statement touched(db,
-                              "SELECT subject, min(pos) FROM journal WHERE pos > ? AND pos <= ? GROUP BY subject");
-    touched.bind(1, static_cast<int64_t>(indexed));
-    touched.bind(2, static_cast<int64_t>(top));
+                              "SELECT subject, min(p) FROM (SELECT subject, pos AS p FROM journal WHERE pos > :from AND "
+                              "pos <= :to AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.id = journal.id) UNION ALL "
+                              "SELECT subject, visible_pos FROM quarantine WHERE state = 'released' AND visible_pos > :from "
+                              "AND visible_pos <= :to) GROUP BY subject");
+    touched.bind(":from", static_cast<int64_t>(indexed));
+    touched.bind(":to", static_cast<int64_t>(top));
     SQLite::Statement get(db, "SELECT area, return_point, origin_point FROM hub_subject_scope WHERE subject = ?");
     SQLite::Statement ins(db,
                           "INSERT INTO hub_subject_scope (subject, area, return_point, origin_point, first_pos, changed_pos) "
@@ -132,10 +141,14 @@ Batch read(node::Node& n, const PointRecord& p, int64_t after, size_t limit, siz
   Json newer_subjects = Json::array();
   size_t newer_bytes = 0;
   {
-    SQLite::Statement q(db, std::string("SELECT j.pos, j.id, j.author, j.prev, j.canonical, j.sig, j.subject FROM journal j "
-                                        "CROSS JOIN hub_subject_scope s ON s.subject = j.subject "
+    SQLite::Statement q(db, std::string("SELECT j.pos, j.id, j.author, j.prev, j.canonical, j.sig, j.subject, j.type "
+                                        "FROM journal j CROSS JOIN hub_subject_scope s ON s.subject = j.subject "
                                         "WHERE j.pos > :after AND j.pos <= :upto AND j.author <> :self AND ") +
-                                kInScope + " ORDER BY j.pos LIMIT :limit");
+                                kInScope + " AND " + kNotQuarantined + " ORDER BY j.pos LIMIT :limit");
+    // The entry a release decision names goes right before the decision.
+    SQLite::Statement released(db,
+                               "SELECT j.id, j.author, j.prev, j.canonical, j.sig FROM quarantine q JOIN journal j ON "
+                               "j.id = q.id WHERE q.decided_by = ? AND q.state = 'released' AND j.author <> ?");
     q.bind(":after", static_cast<int64_t>(after));
     q.bind(":upto", static_cast<int64_t>(upto));
     q.bind(":area", p.area);
@@ -143,6 +156,16 @@ Batch read(node::Node& n, const PointRecord& p, int64_t after, size_t limit, siz
     q.bind(":limit", static_cast<int64_t>(limit));
     q.bind(":self", (p.key ? *p.key : PublicKey{}).data(), 32);
     while (q.executeStep()) {
+      if (q.getColumn(7).getString() == node::kQuarantineReleased) {
+        released.reset();
+        released.bind(1, to_hex(blob_array<32>(q.getColumn(1))));
+        released.bind(2, (p.key ? *p.key : PublicKey{}).data(), 32);
+        while (released.executeStep()) {
+          newer.push_back(read_raw(released, 0));
+          newer_subjects.push_back(q.getColumn(6).getString());
+          newer_bytes += newer.back().canonical.size();
+        }
+      }
       newer.push_back(read_raw(q, 1));
       newer_subjects.push_back(q.getColumn(6).getString());
       newer_bytes += newer.back().canonical.size();
@@ -176,7 +199,9 @@ Batch read(node::Node& n, const PointRecord& p, int64_t after, size_t limit, siz
                                 " AND (s.changed_pos <= :end OR s.subject IN (SELECT value FROM json_each(:batch)))) "
                                 "SELECT j.pos, j.id, j.author, j.prev, j.canonical, j.sig FROM gained g "
                                 "CROSS JOIN journal j ON j.subject = g.subject "
-                                "WHERE j.pos <= :after AND j.pos > :from AND j.author <> :self ORDER BY j.pos LIMIT :limit");
+                                "WHERE j.pos <= :after AND j.pos > :from AND j.author <> :self AND (NOT EXISTS (SELECT 1 FROM "
+                                "quarantine q WHERE q.id = j.id) OR EXISTS (SELECT 1 FROM quarantine q WHERE q.id = j.id "
+                                "AND q.state = 'released' AND q.visible_pos <= :after)) ORDER BY j.pos LIMIT :limit");
     q.bind(":after", static_cast<int64_t>(after));
     q.bind(":area", p.area);
     q.bind(":point", p.name);
@@ -217,7 +242,7 @@ int64_t pending(node::Node& n, const PointRecord& p, int64_t after) {
   std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
   SQLite::Statement q(*n.db(), std::string("SELECT count(*) FROM journal j CROSS JOIN hub_subject_scope s ON s.subject = j.subject "
                                            "WHERE j.pos > :after AND j.author <> :self AND ") +
-                                   kInScope);
+                                   kInScope + " AND " + kNotQuarantined);
   q.bind(":after", static_cast<int64_t>(after));
   q.bind(":area", p.area);
   q.bind(":point", p.name);

@@ -57,6 +57,8 @@ const CodeRow kCodes[] = {
                              "máy chủ trung tâm rồi thử lại.", nullptr},
     {"form_not_applicable", 409, "Hồ sơ chưa có sự việc mà mẫu phiếu này ghi lại (ví dụ chưa có yêu cầu bổ sung).",
      "Mẫu phiếu {field} chưa áp dụng được cho hồ sơ ở trạng thái hiện tại."},
+    {"not_quarantined", 409, "Mục nhật ký này không (còn) bị cách ly: đã được quyết định trước đó hoặc chưa từng bị "
+                             "cách ly.", nullptr},
     {"not_a_hub", 409, "Chức năng này chỉ có trên máy chủ trung tâm, không có ở điểm phục vụ.", nullptr},
     {"managed_by_hub", 409, "Điểm phục vụ nhận danh mục thủ tục và lịch nghỉ từ máy chủ trung tâm; hãy sửa tại máy chủ "
                             "trung tâm.", nullptr},

@@ -58,6 +58,77 @@ Error journal_broken_error(const std::string& detail);
 // JournalDamaged: journal_broken). Any other exception is rethrown.
 Error current_exception_error();
 
+// Quarantine (docs/sync-protocol.md, "Quarantine"; docs/design/0071). An
+// entry that may not be admitted is still stored (its author's chain goes
+// through it) but kept out of the projection, the state hash, the hub's
+// scope index, pulls, bundle exports and attachment scope, until a signed
+// decision releases or rejects it.
+
+// Why an entry is quarantined: a code (e.g. "not_in_scope") and human text.
+struct Admission {
+  std::string code;
+  std::string reason;
+};
+
+// What the journal knows about the entry being admitted (inside the ingest
+// transaction, under the journal lock).
+struct AdmitContext {
+  const Entry& entry;
+  // The subject's entries admitted so far (stored, not quarantined), earlier
+  // batch entries included, sorted by entry_order_less. Lazily loaded.
+  std::function<const std::vector<Entry>&()> admitted;
+  // The journal's projector over admitted() (the subject's state before this
+  // entry); Json() when the subject has no admitted entry.
+  std::function<Json()> state;
+};
+// The sync layer's rules: nullopt admits the entry, an Admission quarantines it.
+using Admitter = std::function<std::optional<Admission>(const AdmitContext&)>;
+
+struct IngestOptions {
+  bool sparse = false;     // a point: other authors' chains may have gaps (ingest_sparse)
+  bool per_entry = false;  // a point: an entry failing a cryptographic/chain check is skipped and
+                           // reported in IngestReport::skipped; the rest of the batch is stored
+  int64_t max_hlc_ms = 0;  // > 0: an entry whose hlc.ms is above it is quarantined "hlc_future"
+  Admitter admit;          // optional: the sync layer's rules (sync/src/admission.cpp)
+  // The key whose quarantine.released / quarantine.rejected entries are
+  // applied when ingested (a point: the hub's key). Zero: none is applied.
+  PublicKey decider{};
+  // The hub: an entry released automatically (its parents arrived) gets a
+  // quarantine.released decision signed by this node in the same
+  // transaction, so the hub's pull sends it to the points with it.
+  bool sign_releases = false;
+};
+
+struct Skipped {
+  std::string author_hex;
+  int64_t seq = 0;
+  std::string id_hex;
+  Error error;
+};
+
+struct QuarantineRow {
+  Hash32 id{};
+  PublicKey author{};
+  int64_t seq = 0;
+  std::string subject, type;
+  std::string code, reason;  // e.g. "not_in_scope", human text
+  std::string state;         // "held" | "released" | "rejected"
+  int64_t at_ms = 0, decided_ms = 0;
+  std::string decided_by;  // hex id of the decision entry ("" when released automatically without one)
+};
+
+struct IngestReport {
+  int64_t stored = 0;  // new entries stored (quarantined ones included)
+  std::vector<QuarantineRow> quarantined;  // entries of this batch held
+  std::vector<Skipped> skipped;            // per_entry: entries not stored
+  std::vector<QuarantineRow> released;     // held entries released by this ingest (parents arrived, decisions)
+};
+
+// Decision entry types (signed by the hub; body {"entry","reason","by"}).
+inline constexpr const char* kQuarantineReleased = "quarantine.released";
+inline constexpr const char* kQuarantineRejected = "quarantine.rejected";
+bool is_quarantine_type(const std::string& type);
+
 // Fault injection for crash tests: called with a step name before each write
 // of an append; it may throw (or end the process) to simulate a crash there.
 using WriteHook = std::function<void(const char* step)>;
@@ -112,6 +183,35 @@ class Journal {
   // parsing and signature checks run on several threads before the lock is
   // taken, so the lock is held only to store. `sparse` as ingest_sparse().
   Result<int64_t> ingest_batch(const std::vector<Entry>& entries, bool sparse);
+  // The sync paths' ingest. Checks each entry (signature, id, chain as
+  // above); an entry failing them refuses the whole batch, or with
+  // options.per_entry is skipped and reported. Then the admission checks, in
+  // order: unknown_parent (a causal parent not held: stored and held, and
+  // released automatically once its parents are held and admitted),
+  // parent_quarantined (a parent is held or rejected), hlc_not_monotonic (hlc
+  // not above the author's previous stored entry or a parent), hlc_future
+  // (options.max_hlc_ms), then options.admit. A quarantined entry is stored,
+  // gets a row in table quarantine and is left out of the projection.
+  // An admitted decision entry by options.decider is applied (decide()).
+  // Parsing and signature checks run on several threads before the lock.
+  Result<IngestReport> ingest(const std::vector<Entry>& entries, const IngestOptions& options);
+
+  enum class Decision { Release, Reject };
+  // The hub's decision on a held entry: appends this node's signed
+  // quarantine.released / quarantine.rejected entry (subject = the held
+  // entry's subject, body {"entry","reason","by"}) and applies it in one
+  // transaction. A release re-projects the subject and releases the entries
+  // held only for unknown_parent / parent_quarantined that now have all
+  // their parents admitted (re-checked with `admit`; each gets its own
+  // signed decision). Errors: not_found (no such entry), not_quarantined
+  // (not held), validation_failed (empty reason).
+  Result<Entry> decide(const Hash32& id, Decision decision, const std::string& reason, const std::string& by,
+                       const Admitter& admit = {});
+  // Quarantine rows, newest first; `state` "" for all, else held|released|rejected.
+  std::vector<QuarantineRow> quarantine(const std::string& state = "");
+  std::optional<QuarantineRow> quarantine_row(const Hash32& id);
+  // Whether the entry is held or rejected (stored but not admitted).
+  bool quarantined(const Hash32& id);
 
   // Reads.
   std::optional<Entry> get(const Hash32& id);
@@ -166,7 +266,12 @@ class Journal {
   // Before the first append: the tail of this node's own chain.
   Status check_own_tail();
   std::vector<Hash32> subject_heads(const std::string& subject);
-  void store(const Entry& e, int64_t now_ms);
+  // `admitted`: false for a quarantined entry (kept out of the subject memo).
+  void store(const Entry& e, int64_t now_ms, bool admitted = true);
+  struct IngestRun;
+  Result<IngestReport> ingest_impl(const std::vector<Entry>& entries, const IngestOptions& options, bool legacy);
+  // Inside a write transaction: appends own entries (append_batch's body).
+  Result<std::vector<Entry>> append_in_tx(const std::vector<EntryDraft>& drafts, std::vector<std::string>* touched);
   void project(const std::vector<std::string>& subjects);
   void step(const char* name) {
     if (hook_) hook_(name);
@@ -182,6 +287,10 @@ class Journal {
   void memo_begin();
   void memo_end();
   void memo_load(const std::string& subject);
+  // The memo's admitted entries of `subject`, sorted (loaded if needed).
+  const std::vector<Entry>& memo_entries(const std::string& subject);
+  // Drops a subject from the memo (its admitted set changed in the database).
+  void memo_forget(const std::string& subject);
 
   std::shared_ptr<SQLite::Database> db_;
   std::unique_ptr<Cache> cache_;
