@@ -52,5 +52,6 @@ int cmd_join(const std::vector<std::string>& args);
 int cmd_sync(const std::vector<std::string>& args);
 int cmd_audit(const std::vector<std::string>& args);
 int cmd_bundle(const std::vector<std::string>& args);
+int cmd_quarantine(const std::vector<std::string>& args);
 
 }  // namespace motcua::cli

@@ -194,6 +194,9 @@ int cmd_sync(const std::vector<std::string>& args) {
             << s["requests"] << " requests, " << s["receipts"] << " receipts, "
             << s["duration_ms"].get<int64_t>() / 1000.0 << " s (clock skew seen by the hub: "
             << s["skew_ms"].get<int64_t>() / 1000 << " s)\n";
+  if (s.value("quarantined", int64_t{0}) > 0 || s.value("skipped", int64_t{0}) > 0)
+    std::cout << "entries from the hub: " << s.value("quarantined", int64_t{0}) << " held in quarantine, "
+              << s.value("skipped", int64_t{0}) << " not stored (see motcua audit)\n";
   const int64_t blobs_moved = s.value("blobs_up", int64_t{0}) + s.value("blobs_down", int64_t{0});
   if (blobs_moved > 0 || s.value("blobs_waiting", int64_t{0}) > 0) {
     std::cout << "attachments: " << s.value("blobs_up", int64_t{0}) << " up, " << s.value("blobs_down", int64_t{0})

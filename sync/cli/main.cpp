@@ -69,6 +69,7 @@ const char* kUsage =
     "  sync      (point) sync with the hub now and print a summary\n"
     "  audit     print the sync log (sessions, bytes, errors) and security alerts\n"
     "  bundle    export or import a sync exchange as a file (USB stick)\n"
+    "  quarantine (hub) list, show, release or reject entries held in quarantine\n"
     "  demo      run the demonstration in a temporary directory\n";
 }
 
@@ -78,7 +79,7 @@ int main(int argc, char** argv) {
       {"init", cmd_init}, {"verify", cmd_verify}, {"config", cmd_config}, {"demo", cmd_demo},
       {"user", cmd_user}, {"serve", cmd_serve},
       {"point", cmd_point}, {"join", cmd_join}, {"sync", cmd_sync}, {"audit", cmd_audit},
-      {"bundle", cmd_bundle}};
+      {"bundle", cmd_bundle}, {"quarantine", cmd_quarantine}};
   if (argc < 2) {
     std::cerr << kUsage;
     return kExitUsage;

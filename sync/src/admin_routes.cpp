@@ -143,6 +143,44 @@ void mount_admin_routes(Router& r, SyncAgent& agent) {
     send_json(c.res, 200, p.is_null() ? Json{{"name", name}, {"status", "revoked"}, {"revoked", true}} : p);
   });
 
+  // Quarantine (docs/sync-protocol.md, "Quarantine"): entries the hub stored
+  // but did not admit, the signed entry as evidence, and the admin's signed
+  // release or rejection (`motcua quarantine list|show|release|reject`).
+  r.get("/api/v1/quarantine", Access::User, admin, [&agent](Call& c) {
+    Hub* hub = agent.hub();
+    if (!hub) return send_error(c.res, not_a_hub());
+    auto items = hub->quarantine(str_param(c.req, "state"));
+    if (!items.ok()) return send_error(c.res, items.error());
+    send_json(c.res, 200, items.value());
+  });
+  r.get("/api/v1/quarantine/{id}", Access::User, admin, [&agent](Call& c) {
+    Hub* hub = agent.hub();
+    if (!hub) return send_error(c.res, not_a_hub());
+    auto e = hub->quarantine_entry(c.param(1));
+    if (!e.ok()) return send_error(c.res, e.error());
+    send_json(c.res, 200, e.value());
+  });
+  for (const char* act : {"release", "reject"}) {
+    const bool release = std::string(act) == "release";
+    r.post(std::string("/api/v1/quarantine/{id}/") + act, Access::User, admin, [&agent, &ctx, release](Call& c) {
+      Hub* hub = agent.hub();
+      if (!hub) return send_error(c.res, not_a_hub());
+      auto body = parse_object(c.body);
+      if (!body.ok()) return send_error(c.res, body.error());
+      for (auto it = body->begin(); it != body->end(); ++it)
+        if (it.key() != "reason")
+          return send_error(c.res, make_error("unknown_field", "unknown field '" + it.key() + "'", it.key()));
+      auto reason = text_member(*body, "reason", true, 2000);
+      if (!reason.ok()) return send_error(c.res, reason.error());
+      auto out = hub->decide_quarantine(c.param(1), release, reason.value(), c.actor->username);
+      if (!out.ok()) return send_error(c.res, out.error());
+      if (ctx.log)
+        ctx.log(std::string("event=quarantine_") + (release ? "released" : "rejected") + " entry=" +
+                out->value("id", std::string()) + " by=" + c.actor->username);
+      send_json(c.res, 200, out.value());
+    });
+  }
+
   // Security and sync alerts, newest first: at a hub about its points and
   // strangers, at a point its own (e.g. a damaged journal).
   r.get("/api/v1/alerts", Access::User, admin, [&agent, &ctx](Call& c) {

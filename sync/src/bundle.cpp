@@ -253,7 +253,7 @@ Result<Json> import_hub_bundle(node::Node& n, const std::string& file) try {
   row.id = import_log_id(*make_sqlite_hub_store(n), id);
   row.point = n.name();
   row.started_ms = n.clock().now_ms();
-  int64_t cursor = util::state_get_int(n, "pull_cursor"), leases = 0;
+  int64_t cursor = util::state_get_int(n, "pull_cursor"), leases = 0, quarantined = 0, skipped = 0;
   for (const auto& m : b->messages) {
     WireResponse r{m.status, m.headers, m.body};
     Status s = auth::check_response(r, hub, auth::bundle_binding(id));
@@ -289,7 +289,9 @@ Result<Json> import_hub_bundle(node::Node& n, const std::string& file) try {
       if (!given.ok()) return given.error();
       auto added = ingest_pulled(n, given.value());
       if (!added.ok()) return added.error();
-      row.entries_down += added.value();
+      row.entries_down += added->stored;
+      quarantined += static_cast<int64_t>(added->quarantined.size());
+      skipped += static_cast<int64_t>(added->skipped.size());
       auto after = int_field(mh, "after", -1), next = int_field(mh, "next", cursor);
       if (!after || !next) return make_error("malformed_message", "entries: after and next must be cursors", "next");
       if (*after <= cursor) cursor = std::max(cursor, *next);
@@ -301,7 +303,8 @@ Result<Json> import_hub_bundle(node::Node& n, const std::string& file) try {
   row.ended_ms = n.clock().now_ms();
   row.result = "ok";
   make_sqlite_hub_store(n)->put_session(row);
-  return Json{{"entries", row.entries_down}, {"messages", b->messages.size()}, {"leases", leases}};
+  return Json{{"entries", row.entries_down}, {"messages", b->messages.size()}, {"leases", leases},
+              {"quarantined", quarantined}, {"skipped", skipped}};
 } catch (const std::exception&) {
   return util::current_error();
 }

@@ -31,6 +31,31 @@ int64_t int_field(const Json& h, const char* k, int64_t dflt) {
 }
 }  // namespace
 
+// The hub's admission rules for pushed and bundled entries (the "admit"
+// slice fills this in: sync/src/admission.cpp). Empty: only the journal's
+// built-in checks (unknown or quarantined parents, clock stamps).
+node::Admitter Hub::Impl::admitter() { return {}; }
+
+node::Admitter Hub::Impl::admission() {
+  node::Admitter base = admitter();
+  if (extra_rules.empty()) return base;
+  return [base, extra = extra_rules](const node::AdmitContext& c) -> std::optional<node::Admission> {
+    if (base)
+      if (auto why = base(c)) return why;
+    for (const auto& rule : extra)
+      if (auto why = rule(c)) return why;
+    return std::nullopt;
+  };
+}
+
+void Hub::add_admission_rule(node::Admitter rule) { impl_->extra_rules.push_back(std::move(rule)); }
+
+std::string quarantine_detail(const std::string& point, const node::QuarantineRow& q) {
+  return "point '" + point + "' sent entry " + to_hex(q.id) + " (author " + to_hex(q.author) + ", seq " +
+         std::to_string(q.seq) + ", " + q.type + " on " + q.subject + "): held in quarantine, " + q.code + ": " +
+         q.reason + " (motcua quarantine show " + to_hex(q.id).substr(0, 16) + ")";
+}
+
 Result<Reply> Hub::Impl::push(Ctx& ctx) {
   const auto& entries = ctx.msg.entries;
   if (entries.size() > opt.max_batch_entries)
@@ -47,12 +72,18 @@ Result<Reply> Hub::Impl::push(Ctx& ctx) {
   if (!forks.ok()) return forks.error();
   auto given = wire::shells(entries);
   if (!given.ok()) return given.error();
-  auto stored = node.journal().ingest_batch(given.value(), false);  // verifies every entry from its signed bytes
+  // Verifies every entry from its signed bytes; a cryptographic or chain
+  // failure refuses the batch. What may not be admitted is quarantined.
+  node::IngestOptions io;
+  io.admit = admission();
+  io.sign_releases = true;  // an entry released when its parents arrive goes out with a signed decision
+  auto stored = node.journal().ingest(given.value(), io);
   if (!stored.ok()) {
     if (stored.error().code == "equivocation")
       alert(ctx.point.name, "equivocation", stored.error().message + " (batch refused, nothing stored)", ctx.now);
     return stored.error();
   }
+  for (const auto& q : stored->quarantined) alert(ctx.point.name, "quarantined", quarantine_detail(ctx.point.name, q), ctx.now);
   // One signed receipt per author in the batch, with the hub's journal
   // positions of that author's entries of the batch.
   std::map<PublicKey, std::pair<int64_t, int64_t>> seqs;  // first, last seq in the batch
@@ -75,11 +106,12 @@ Result<Reply> Hub::Impl::push(Ctx& ctx) {
     receipts.push_back(Json{{"r", r}, {"sig", to_hex(sig)}});
   }
   scope::catch_up(node);
-  const int64_t n = stored.value();
+  const int64_t n = stored->stored;
   ctx.entries_up = n;
   ctx.receipts = static_cast<int64_t>(receipts.size());
   Reply reply;
   reply.header = Json{{"type", "receipt"}, {"stored", n}, {"receipts", receipts}};
+  reply.header["quarantined"] = static_cast<int64_t>(stored->quarantined.size());
   return reply;
 }
 

@@ -129,6 +129,12 @@ struct Hub::Impl {
   // (once per fork). Returns the fork_detected error to answer.
   Error record_fork(Ctx& ctx, ForkEvidence f);
 
+  // The hub's admission rules (hub_exchange.cpp; sync/src/admission.cpp fills them in).
+  node::Admitter admitter();
+  // admitter() followed by the extra rules (Hub::add_admission_rule): what
+  // push, bundles and decisions use.
+  node::Admitter admission();
+  std::vector<node::Admitter> extra_rules;
   // Attachments (docs/sync-protocol.md section 12), in hub_blobs.cpp.
   Result<Reply> blob_check(Ctx& ctx);
   Result<Reply> blob_put(Ctx& ctx);
@@ -148,6 +154,9 @@ struct Hub::Impl {
 };
 
 int status_for(const std::string& code);
+// The detail of a hub alert "quarantined": the point, the entry (id, author,
+// seq, type, subject), the code and the reason.
+std::string quarantine_detail(const std::string& point, const node::QuarantineRow& q);
 Json leases_json(const std::vector<Lease>& leases);
 Json point_json(const PointRecord& p);
 

@@ -21,7 +21,7 @@ int status_for(const std::string& code) {
       {"malformed_entry", 422},       {"equivocation", 409},          {"not_found", 404},
       {"blob_not_in_scope", 403},     {"blob_not_held", 404},         {"blob_too_large", 413},
       {"blob_mismatch", 422},         {"validation_failed", 422},     {"too_large", 413},
-      {"too_many_attempts", 429},     {"fork_detected", 409},
+      {"too_many_attempts", 429},     {"fork_detected", 409},         {"not_quarantined", 409},
       {"storage_full", 503},          {"storage_unwritable", 503},    {"storage_busy", 503},
       {"journal_broken", 503},
   };

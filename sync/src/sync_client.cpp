@@ -104,6 +104,8 @@ class Session {
                 {"requests", progress_.requests},
                 {"receipts", row_.receipts},
                 {"skew_ms", row_.skew_ms},
+                {"quarantined", quarantined_},
+                {"skipped", skipped_},
                 {"duration_ms", row_.ended_ms - t0},
                 {"blobs_up", blobs_.blobs_up},
                 {"blobs_down", blobs_.blobs_down},
@@ -278,7 +280,9 @@ class Session {
         if (!given.ok()) return given.error();
         auto added = ingest_pulled(n_, given.value());
         if (!added.ok()) return make_error(added.error().code, "entries from the hub refused: " + added.error().message);
-        row_.entries_down += added.value();
+        row_.entries_down += added->stored;
+        quarantined_ += static_cast<int64_t>(added->quarantined.size());
+        skipped_ += static_cast<int64_t>(added->skipped.size());
       }
       int64_t next = r->header.value("next", cursor);
       if (next < cursor) return make_error("bad_cursor", "the hub moved the cursor backwards");
@@ -460,6 +464,7 @@ class Session {
   int64_t restored_ = 0;    // own entries fetched from the hub
   std::string hub_epoch_;   // of this session's welcome
   size_t batch_ = 2000;
+  int64_t quarantined_ = 0, skipped_ = 0;  // pulled entries held or not stored (ingest_pulled)
 };
 
 }  // namespace

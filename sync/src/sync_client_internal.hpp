@@ -35,7 +35,11 @@ Error error_from(const wire::Decoded& d, int status);
 Status apply_leases(node::Node& n, const Json& leases);
 // Imports catalogue and holidays from a reference/enrolled message; stores its hash.
 Status apply_reference(node::Node& n, const Json& header);
-// Stores entries pulled from the hub (foreign chains may be sparse).
-Result<int64_t> ingest_pulled(node::Node& n, const std::vector<node::Entry>& entries);
+// Stores entries pulled from the hub (foreign chains may be sparse), entry by
+// entry: a bad entry is skipped, one that may not be admitted quarantined;
+// each is logged to stderr and added to this point's sync alerts.
+Result<node::IngestReport> ingest_pulled(node::Node& n, const std::vector<node::Entry>& entries);
+// The point's admission rules (sync_join.cpp; sync/src/admission.cpp fills them in).
+node::Admitter point_admitter(node::Node& n);
 
 }  // namespace motcua::sync

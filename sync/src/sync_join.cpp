@@ -1,6 +1,7 @@
 // Enrolment at a point, and the point's status and log.
 #include <algorithm>
 #include <filesystem>
+#include <iostream>
 #include <set>
 
 #include "motcua/node/catalogue.hpp"
@@ -91,8 +92,39 @@ Result<std::unique_ptr<Transport>> hub_transport(node::Node& node, const std::st
   return make_http_transport(o);
 }
 
-Result<int64_t> ingest_pulled(node::Node& n, const std::vector<node::Entry>& entries) try {
-  return n.journal().ingest_sparse(entries);
+// The point's admission rules for pulled and bundled entries (the "admit"
+// slice fills this in with the registry the hub sent). Empty: only the
+// journal's built-in checks.
+node::Admitter point_admitter(node::Node&) { return {}; }
+
+Result<node::IngestReport> ingest_pulled(node::Node& n, const std::vector<node::Entry>& entries) try {
+  // Entry by entry: one bad entry never refuses the batch nor stops the pull.
+  node::IngestOptions o;
+  o.sparse = true;
+  o.per_entry = true;
+  o.admit = point_admitter(n);
+  from_hex(util::state_get(n, "hub_key"), o.decider);  // the hub's quarantine decisions apply here
+  auto r = n.journal().ingest(entries, o);
+  if (!r.ok()) return r.error();
+  // Each skipped or quarantined entry: on stderr and in this point's alerts.
+  auto store = make_sqlite_hub_store(n);
+  const int64_t now = n.clock().now_ms();
+  auto note = [&](const std::string& kind, const std::string& detail) {
+    std::cerr << "motcua sync: " << kind << ": " << detail << "\n";
+    Alert a;
+    a.at_ms = now;
+    a.point = n.name();
+    a.kind = kind;
+    a.detail = detail;
+    store->add_alert(a);
+  };
+  for (const auto& s : r->skipped)
+    note("skipped", "entry " + s.id_hex + " (author " + s.author_hex + ", seq " + std::to_string(s.seq) +
+                        ") from the hub not stored: " + s.error.code + ": " + s.error.message);
+  for (const auto& q : r->quarantined)
+    note("quarantined", "entry " + to_hex(q.id) + " (author " + to_hex(q.author) + ", seq " + std::to_string(q.seq) +
+                            ", " + q.type + " on " + q.subject + ") held in quarantine: " + q.code + ": " + q.reason);
+  return r;
 } catch (const std::exception&) {
   return util::current_error();
 }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "motcua/canonical.hpp"
+#include "motcua/node/journal.hpp"
 #include "motcua/sync/hub_store.hpp"
 #include "motcua/sync/transport.hpp"
 
@@ -74,6 +75,25 @@ class Hub {
   Json sync_log(SyncLogQuery query);
   // Prometheus lines: per-point lag and bytes.
   std::string metrics();
+
+  // An extra admission rule, checked after the hub's own for every pushed
+  // or bundled entry (nullopt admits; an Admission quarantines). Tests use
+  // it to quarantine chosen entries; not persisted.
+  void add_admission_rule(node::Admitter rule);
+
+  // Quarantine (docs/sync-protocol.md, "Quarantine"; hub_quarantine.cpp).
+  // `motcua quarantine list` / GET /api/v1/quarantine: {"items": [row...]},
+  // newest first; `state` "" (all), held, released or rejected, else
+  // invalid_value (field "state").
+  Result<Json> quarantine(const std::string& state);
+  // `motcua quarantine show` / GET /api/v1/quarantine/{id}: the row and the
+  // signed entry itself as evidence ("entry": {"canonical","sig","id"} plus
+  // the parsed fields). `id`: 64 hex, or a unique prefix of at least 8.
+  Result<Json> quarantine_entry(const std::string& id);
+  // `motcua quarantine release|reject` / POST .../release|reject: a
+  // decision signed by the hub (Journal::decide). Errors: invalid_value
+  // (id), not_found, not_quarantined (409), validation_failed (reason).
+  Result<Json> decide_quarantine(const std::string& id, bool release, const std::string& reason, const std::string& by);
 
  private:
   WireResponse handle_request(const WireRequest& request, bool offline);

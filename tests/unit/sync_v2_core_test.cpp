@@ -1,0 +1,465 @@
+// Sync v2, slice "core": quarantine through the real hub and points
+// (docs/sync-protocol.md, "Quarantine"). The hub stores what it may not
+// admit but keeps it out of projection, scope and pulls, alerts, and an
+// admin's signed decision releases or rejects it; a point ingests entry by
+// entry, so one bad entry never wedges its pull.
+#include <catch2/catch.hpp>
+
+#include "../../sync/src/sync_auth.hpp"
+#include "../../sync/src/sync_client_internal.hpp"
+#include "../../sync/src/sync_codec.hpp"
+#include "http_test_util.hpp"
+#include "motcua/sync/agent.hpp"
+#include "motcua/sync/hub_store.hpp"
+#include "sync_test_util.hpp"
+
+using namespace motcua;
+using namespace motcua::test;
+namespace wire = motcua::sync::wire;
+namespace auth = motcua::sync::auth;
+
+namespace {
+
+// The hub's test rule: an entry whose body says "forged" may not be admitted.
+std::optional<node::Admission> forged_rule(const node::AdmitContext& c) {
+  if (c.entry.body.is_object() && c.entry.body.contains("forged"))
+    return node::Admission{"not_in_scope", "test: this point may not write this dossier"};
+  return std::nullopt;
+}
+
+bool state_lists(node::Node& n, const std::string& subject, const Hash32& id) {
+  auto s = n.journal().subject_state(subject);
+  if (!s) return false;
+  for (const auto& e : (*s)["entries"])
+    if (e == to_hex(id)) return true;
+  return false;
+}
+
+Json alerts_of(node::Node& point) { return sync::point_sync_log(point, "", 0)["alerts"]; }
+
+bool has_alert(const Json& alerts, const std::string& kind, const std::string& needle) {
+  for (const auto& a : alerts)
+    if (a.value("kind", std::string()) == kind && a.value("detail", std::string()).find(needle) != std::string::npos)
+      return true;
+  return false;
+}
+
+// Points a and b in area-x (a takes dossier X-1 in), m in area-y, which
+// writes on X-1 anyway; the hub's rule quarantines m's entry.
+struct CoreWorld : SyncWorld {
+  size_t a = 0, b = 0, m = 0;
+  node::Entry intake, forged;
+  CoreWorld() {
+    a = add_point("a", "area-x");
+    b = add_point("b", "area-x");
+    m = add_point("m", "area-y");
+    hub->add_admission_rule(forged_rule);
+    intake = points[a]->journal().append(intake_draft("X-1", "a", "area-x")).value();
+    REQUIRE(sync(a).ok());
+    clock.advance(60'000);
+    forged = points[m]->journal().append(event_draft("X-1", "dossier.accepted", Json{{"forged", true}})).value();
+    auto pushed = sync(m);
+    REQUIRE(pushed.ok());
+  }
+};
+
+// Hands requests to the hub and changes pull answers on their way back,
+// re-signed with the hub's key (as a hub with a bug, or a bad relay tier, could send).
+class ChangingTransport final : public sync::Transport {
+ public:
+  ChangingTransport(sync::Hub& hub, node::Node& hub_node) : hub_(hub), hub_node_(hub_node) {}
+  Result<sync::WireResponse> exchange(const sync::WireRequest& req) override {
+    auto res = hub_.handle(req);
+    if (change && res.status == 200 && req.path.size() >= 5 && req.path.substr(req.path.size() - 5) == "/pull") {
+      auto d = wire::decode(res.body, 1 << 24);
+      if (!d.ok()) return d.error();
+      change(d.value());
+      res.body = wire::encode(d->header, d->entries).value();
+      auto nonce = req.headers.find(auth::kNonce);
+      auth::sign_response(res, nonce == req.headers.end() ? std::string() : nonce->second, hub_node_.keys(),
+                          hub_node_.clock().now_ms());
+    }
+    return res;
+  }
+  std::function<void(wire::Decoded&)> change;
+
+ private:
+  sync::Hub& hub_;
+  node::Node& hub_node_;
+};
+
+// Speaks the protocol by hand (a point running modified software).
+struct RawPusher {
+  node::Node& n;
+  sync::Hub& hub;
+  std::string session = "-";
+  sync::WireRequest request(const std::string& kind, Json header, const std::vector<wire::WireEntry>& entries = {}) {
+    header["type"] = kind;
+    return auth::make_request("/sync/v2/" + kind, wire::encode(header, entries).value(), n.keys(), session,
+                              n.clock().now_ms(), n.random());
+  }
+  sync::WireResponse push(const std::vector<node::Entry>& entries) {
+    auto hello = hub.handle(request("hello", Json{{"heads", Json::object()}, {"cursor", 0}}));
+    session = wire::decode(hello.body, 1 << 24).value().header.value("session", std::string("-"));
+    std::vector<wire::WireEntry> w;
+    for (const auto& e : entries) w.push_back(wire::from_entry(e));
+    return hub.handle(request("push", Json::object(), w));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("v2 core: an entry the hub may not admit is stored, not projected, not pulled, and alerted",
+          "[v2][v2-core]") {
+  CoreWorld w;
+  auto& hub = w.hub_node->journal();
+  // Stored: m's chain goes through it, and m's sync went through.
+  REQUIRE(hub.get(w.forged.id));
+  CHECK(hub.heads().at(w.points[w.m]->keys().pk) == w.forged.seq);
+  auto row = hub.quarantine_row(w.forged.id);
+  REQUIRE(row);
+  CHECK(row->state == "held");
+  CHECK(row->code == "not_in_scope");
+  // Not projected.
+  CHECK(state_lists(*w.hub_node, "X-1", w.intake.id));
+  CHECK_FALSE(state_lists(*w.hub_node, "X-1", w.forged.id));
+  // Alerted, naming the point, the entry, the code and the reason.
+  Json alerts = w.hub->sync_log("m", 0)["alerts"];
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0]["kind"] == "quarantined");
+  const std::string detail = alerts[0]["detail"].get<std::string>();
+  for (const std::string& part : {std::string("'m'"), to_hex(w.forged.id), to_hex(w.forged.author), std::string("seq 1"),
+                                  std::string("dossier.accepted"), std::string("X-1"), std::string("not_in_scope"),
+                                  std::string("may not write")})
+    CHECK(detail.find(part) != std::string::npos);
+  // Listed for the admin, with the signed entry as evidence.
+  auto list = w.hub->quarantine("held");
+  REQUIRE(list.ok());
+  REQUIRE(list.value()["items"].size() == 1);
+  CHECK(list.value()["items"][0]["point"] == "m");
+  auto shown = w.hub->quarantine_entry(to_hex(w.forged.id).substr(0, 12));
+  REQUIRE(shown.ok());
+  CHECK(shown.value()["entry"]["canonical"] == w.forged.canonical);
+  CHECK(shown.value()["entry"]["sig"] == to_hex(w.forged.sig));
+  CHECK(shown.value()["entry"]["signed"]["type"] == "dossier.accepted");
+  CHECK(w.hub->quarantine("bogus").error().field == "state");
+  CHECK(w.hub->quarantine_entry("xyz").error().field == "id");
+  // Not pulled: the owning points sync and never see it.
+  auto sa = w.sync(w.a);
+  REQUIRE(sa.ok());
+  REQUIRE(w.sync(w.b).ok());
+  CHECK_FALSE(w.points[w.a]->journal().get(w.forged.id));
+  CHECK_FALSE(w.points[w.b]->journal().get(w.forged.id));
+  CHECK(w.points[w.b]->journal().get(w.intake.id));
+  CHECK(w.points[w.a]->journal().subject_state("X-1") == hub.subject_state("X-1"));
+  CHECK(hub.verify().ok());
+}
+
+TEST_CASE("v2 core: a release takes the entry to the owning points and into every projection", "[v2][v2-core]") {
+  CoreWorld w;
+  REQUIRE(w.sync(w.a).ok());
+  auto released = w.hub->decide_quarantine(to_hex(w.forged.id), true, "đã xác minh qua điện thoại", "admin.tinh");
+  REQUIRE(released.ok());
+  CHECK(released.value()["state"] == "released");
+  CHECK(released.value()["decision"]["type"] == "quarantine.released");
+  CHECK(w.hub->decide_quarantine(to_hex(w.forged.id), false, "again", "admin").error().code == "not_quarantined");
+  CHECK(state_lists(*w.hub_node, "X-1", w.forged.id));
+  // Both points of the area get it, with the hub's signed decision.
+  REQUIRE(w.sync(w.a).ok());
+  REQUIRE(w.sync(w.b).ok());
+  for (size_t i : {w.a, w.b}) {
+    INFO("point " << i);
+    auto& j = w.points[i]->journal();
+    REQUIRE(j.get(w.forged.id));
+    CHECK(state_lists(*w.points[i], "X-1", w.forged.id));
+    CHECK(j.subject_state("X-1") == w.hub_node->journal().subject_state("X-1"));
+    Hash32 did{};
+    REQUIRE(from_hex(released.value()["decision"]["id"].get<std::string>(), did));
+    auto d = j.get(did);
+    REQUIRE(d);
+    CHECK(d->author == w.hub_node->keys().pk);
+    CHECK(d->body["by"] == "admin.tinh");
+    CHECK(j.verify().ok());
+  }
+  // The point in area-y never gets it.
+  REQUIRE(w.sync(w.m).ok());
+  CHECK_FALSE(w.points[w.m]->journal().get(w.intake.id));
+  CHECK(w.hub_node->journal().verify().ok());
+}
+
+TEST_CASE("v2 core: a rejection keeps the entry out everywhere", "[v2][v2-core]") {
+  CoreWorld w;
+  auto rejected = w.hub->decide_quarantine(to_hex(w.forged.id), false, "giả mạo", "admin.tinh");
+  REQUIRE(rejected.ok());
+  CHECK(rejected.value()["state"] == "rejected");
+  CHECK(w.hub->quarantine("rejected").value()["items"].size() == 1);
+  CHECK(w.hub->quarantine("held").value()["items"].empty());
+  CHECK(w.hub->decide_quarantine(to_hex(w.forged.id), true, "changed my mind", "admin").error().code ==
+        "not_quarantined");
+  REQUIRE(w.sync(w.a).ok());
+  auto& pa = w.points[w.a]->journal();
+  CHECK_FALSE(pa.get(w.forged.id));
+  CHECK_FALSE(state_lists(*w.hub_node, "X-1", w.forged.id));
+  CHECK(pa.subject_state("X-1") == w.hub_node->journal().subject_state("X-1"));
+  CHECK(pa.verify().ok());
+  CHECK(w.hub_node->journal().verify().ok());
+}
+
+TEST_CASE("v2 core: an entry with a parent outside the point's scope no longer wedges the area's points",
+          "[v2][v2-core]") {
+  SyncWorld w;
+  size_t a = w.add_point("a", "area-x");
+  size_t b = w.add_point("b", "area-x");
+  size_t f = w.add_point("f", "area-x");
+  size_t c = w.add_point("c", "area-y");
+  auto y1 = w.points[c]->journal().append(intake_draft("Y-1", "c", "area-y")).value();
+  REQUIRE(w.sync(c).ok());
+  auto x1 = w.points[a]->journal().append(intake_draft("X-1", "a", "area-x")).value();
+  REQUIRE(w.sync(a).ok());
+  REQUIRE(w.sync(f).ok());
+  REQUIRE(w.points[f]->journal().get(x1.id));
+  // f's modified software names a foreign dossier's entry as a causal parent.
+  w.clock.advance(60'000);
+  auto honest = w.points[f]->journal().append(event_draft("X-1", "dossier.processing")).value();
+  node::Entry bad = honest;
+  bad.parents = {x1.id, y1.id};
+  std::sort(bad.parents.begin(), bad.parents.end());
+  REQUIRE(node::seal_entry(bad, w.points[f]->keys().sk).ok());
+  RawPusher raw{*w.points[f], *w.hub};
+  auto pushed = raw.push({bad});
+  REQUIRE(pushed.status == 200);
+  REQUIRE(w.hub_node->journal().get(bad.id));
+  // Under v1 this pull refused the whole batch with unknown_parent, at
+  // every sync, for every point of the area:
+  {
+    TempDir scratch("wedge");
+    auto old = make_node(scratch.sub("n"), w.clock, w.rng, node::Role::Point, "old", scope_projector);
+    CHECK(old->journal().ingest_sparse({x1, bad}).error().code == "unknown_parent");
+  }
+  auto s1 = w.sync(b);
+  REQUIRE(s1.ok());
+  CHECK(s1.value()["quarantined"] == 1);
+  CHECK(s1.value()["skipped"] == 0);
+  auto& pb = w.points[b]->journal();
+  REQUIRE(pb.get(bad.id));
+  CHECK(pb.quarantine_row(bad.id)->code == "unknown_parent");
+  CHECK_FALSE(state_lists(*w.points[b], "X-1", bad.id));
+  CHECK(state_lists(*w.points[b], "X-1", x1.id));
+  CHECK(has_alert(alerts_of(*w.points[b]), "quarantined", to_hex(bad.id)));
+  // The pull goes on: later entries of the area arrive.
+  auto x2 = w.points[a]->journal().append(intake_draft("X-2", "a", "area-x")).value();
+  REQUIRE(w.sync(a).ok());
+  auto s2 = w.sync(b);
+  REQUIRE(s2.ok());
+  CHECK(pb.get(x2.id));
+  CHECK(s2.value()["quarantined"] == 0);
+  CHECK(pb.verify().ok());
+  // And the point's own work still reaches the hub.
+  auto mine = pb.append(intake_draft("X-3", "b", "area-x"));
+  REQUIRE(mine.ok());
+  auto s3 = w.sync(b);
+  REQUIRE(s3.ok());
+  CHECK(s3.value()["entries_up"] == 1);
+}
+
+TEST_CASE("v2 core: a pulled batch with one badly signed entry stores the others and the pull goes on",
+          "[v2][v2-core]") {
+  SyncWorld w;
+  size_t a = w.add_point("a", "area-x");
+  size_t b = w.add_point("b", "area-x");
+  auto es = w.points[a]
+                ->journal()
+                .append_batch({intake_draft("X-1", "a", "area-x"), intake_draft("X-2", "a", "area-x"),
+                               intake_draft("X-3", "a", "area-x")})
+                .value();
+  REQUIRE(w.sync(a).ok());
+  ChangingTransport t(*w.hub, *w.hub_node);
+  t.change = [&](wire::Decoded& d) {
+    for (auto& e : d.entries)
+      if (e.id == es[1].id) e.sig[7] ^= 0x20;
+  };
+  auto r = sync::sync_once(*w.points[b], t);
+  REQUIRE(r.ok());
+  CHECK(r.value()["skipped"] == 1);
+  CHECK(r.value()["entries_down"] == 2);
+  auto& pb = w.points[b]->journal();
+  CHECK(pb.get(es[0].id));
+  CHECK_FALSE(pb.get(es[1].id));
+  CHECK(pb.get(es[2].id));
+  CHECK(pb.verify().ok());
+  CHECK(has_alert(alerts_of(*w.points[b]), "skipped", "bad_signature"));
+  // The cursor moved on: the next sync is clean.
+  t.change = nullptr;
+  auto again = sync::sync_once(*w.points[b], t);
+  REQUIRE(again.ok());
+  CHECK(again.value()["skipped"] == 0);
+  CHECK(again.value()["entries_down"] == 0);
+}
+
+TEST_CASE("v2 core: an entry that reached a point before its parent is held, then released when the parent arrives",
+          "[v2][v2-core]") {
+  SyncWorld w;
+  size_t a = w.add_point("a", "area-x");
+  size_t b = w.add_point("b", "area-x");
+  auto x1 = w.points[a]->journal().append(intake_draft("X-1", "a", "area-x")).value();
+  w.clock.advance(1000);
+  auto x1b = w.points[a]->journal().append(event_draft("X-1", "dossier.processing")).value();
+  auto rep = sync::ingest_pulled(*w.points[b], {x1b});
+  REQUIRE(rep.ok());
+  REQUIRE(rep->quarantined.size() == 1);
+  CHECK(rep->quarantined[0].code == "unknown_parent");
+  REQUIRE(w.sync(a).ok());
+  REQUIRE(w.sync(b).ok());
+  auto& pb = w.points[b]->journal();
+  CHECK(pb.quarantine_row(x1b.id)->state == "released");
+  CHECK(state_lists(*w.points[b], "X-1", x1b.id));
+  CHECK(state_lists(*w.points[b], "X-1", x1.id));
+  CHECK(pb.subject_state("X-1") == w.hub_node->journal().subject_state("X-1"));
+  CHECK(pb.verify().ok());
+}
+
+namespace {
+// A hub daemon for the admin routes.
+struct QuarantineHubDaemon {
+  TempDir dir{"qhub"};
+  ManualClock clock{kTuesdayMorningMs};
+  SeededRandom rng{44};
+  std::unique_ptr<node::Node> node, writer;
+  std::unique_ptr<sync::Daemon> daemon;
+  std::thread runner;
+  int port = 0;
+  node::Entry held;
+
+  QuarantineHubDaemon() {
+    node = make_node(dir.sub("hub"), clock, rng, node::Role::Hub, "hub", scope_projector);
+    node::UserStore users(node->db(), clock, rng, true);
+    for (auto [name, role] : std::vector<std::pair<std::string, node::UserRole>>{{"clerk1", node::UserRole::Clerk},
+                                                                                 {"admin1", node::UserRole::Admin}})
+      if (!users.add_user(name, role, name + "-password").ok()) throw std::runtime_error("add_user");
+    writer = make_node(dir.sub("w"), clock, rng, node::Role::Point, "w", scope_projector);
+    auto es = writer->journal().append_batch({intake_draft("X-1", "w", "area-x"),
+                                              event_draft("X-1", "dossier.accepted", Json{{"forged", true}})});
+    if (!es.ok()) throw std::runtime_error("append");
+    held = es.value()[1];
+    node::IngestOptions o;
+    o.admit = forged_rule;
+    auto r = node->journal().ingest(es.value(), o);
+    if (!r.ok() || r->quarantined.size() != 1) throw std::runtime_error("ingest");
+    sync::DaemonOptions opt;
+    opt.host = "127.0.0.1";
+    opt.port = 0;
+    opt.fast_password_hash = true;
+    opt.background_sync = false;
+    opt.threads = 4;
+    opt.log = [](const std::string&) {};
+    daemon = std::make_unique<sync::Daemon>(*node, opt);
+    auto b = daemon->bind();
+    if (!b.ok()) throw std::runtime_error(b.error().message);
+    port = daemon->port();
+    runner = std::thread([this] { (void)daemon->run(); });
+  }
+  ~QuarantineHubDaemon() {
+    daemon->stop();
+    runner.join();
+    daemon.reset();
+  }
+  std::unique_ptr<httplib::Client> client() {
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", port);
+    c->set_read_timeout(20);
+    return c;
+  }
+  httplib::Headers login(const std::string& user) {
+    auto r = client()->Post("/api/v1/sessions", Json{{"username", user}, {"password", user + "-password"}}.dump(),
+                            "application/json");
+    if (!r || r->status != 200) throw std::runtime_error("login failed for " + user);
+    return DaemonFixture::bearer(Json::parse(r->body)["token"].get<std::string>());
+  }
+};
+
+void refused(const httplib::Result& r, int status, const std::string& code, const std::string& field = "") {
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == status);
+  Json e = body_json(r)["error"];
+  CHECK(e["code"] == code);
+  if (!field.empty()) CHECK(e["field"] == field);
+}
+}  // namespace
+
+TEST_CASE("v2 core: the quarantine admin routes list, show, release and reject, and refuse bad input",
+          "[v2][v2-core][http]") {
+  QuarantineHubDaemon h;
+  auto admin = h.login("admin1");
+  auto clerk = h.login("clerk1");
+  auto c = h.client();
+  const std::string id = to_hex(h.held.id);
+  const std::string json = "application/json";
+
+  auto list = c->Get("/api/v1/quarantine?state=held", admin);
+  REQUIRE(list);
+  REQUIRE(list->status == 200);
+  Json items = body_json(list)["items"];
+  REQUIRE(items.size() == 1);
+  CHECK(items[0]["id"] == id);
+  CHECK(items[0]["state"] == "held");
+  CHECK(items[0]["code"] == "not_in_scope");
+  CHECK(items[0]["subject"] == "X-1");
+  auto one = c->Get("/api/v1/quarantine/" + id, admin);
+  REQUIRE(one);
+  REQUIRE(one->status == 200);
+  CHECK(body_json(one)["entry"]["canonical"] == h.held.canonical);
+  CHECK(body_json(one)["entry"]["sig"] == to_hex(h.held.sig));
+
+  // Bad input: named field, 4xx, nothing changes.
+  refused(c->Get("/api/v1/quarantine", clerk), 403, "forbidden");
+  refused(c->Get("/api/v1/quarantine?state=maybe", admin), 400, "invalid_value", "state");
+  refused(c->Get("/api/v1/quarantine/not-hex", admin), 400, "invalid_value", "id");
+  refused(c->Get("/api/v1/quarantine/" + std::string(64, 'a'), admin), 404, "not_found");
+  refused(c->Post("/api/v1/quarantine/" + id + "/release", admin, "{}", json), 400, "missing_field", "reason");
+  refused(c->Post("/api/v1/quarantine/" + id + "/release", admin, R"({"reason":"   "})", json), 400, "missing_field",
+          "reason");
+  refused(c->Post("/api/v1/quarantine/" + id + "/release", admin, R"({"reason":5})", json), 400, "wrong_type", "reason");
+  refused(c->Post("/api/v1/quarantine/" + id + "/release", admin, R"({"reason":"ok","by":"x"})", json), 400,
+          "unknown_field", "by");
+  refused(c->Post("/api/v1/quarantine/" + id + "/release", admin, "not json", json), 400, "invalid_json");
+  refused(c->Post("/api/v1/quarantine/zz/release", admin, R"({"reason":"ok"})", json), 400, "invalid_value", "id");
+  refused(c->Post("/api/v1/quarantine/" + id + "/release", clerk, R"({"reason":"ok"})", json), 403, "forbidden");
+  CHECK(h.node->journal().quarantine_row(h.held.id)->state == "held");
+  const int64_t before = h.node->journal().count();
+
+  SECTION("release") {
+    auto r = c->Post("/api/v1/quarantine/" + id + "/release", admin, R"({"reason":"đã xác minh"})", json);
+    REQUIRE(r);
+    INFO(r->body);
+    REQUIRE(r->status == 200);
+    CHECK(body_json(r)["state"] == "released");
+    CHECK(body_json(r)["decision"]["type"] == "quarantine.released");
+    CHECK(h.node->journal().count() == before + 1);
+    Hash32 did{};
+    REQUIRE(from_hex(body_json(r)["decision"]["id"].get<std::string>(), did));
+    auto d = h.node->journal().get(did);
+    REQUIRE(d);
+    CHECK(d->author == h.node->keys().pk);
+    CHECK(d->body["by"] == "admin1");
+    CHECK(d->body["reason"] == "đã xác minh");
+    refused(c->Post("/api/v1/quarantine/" + id + "/reject", admin, R"({"reason":"x"})", json), 409, "not_quarantined");
+  }
+  SECTION("reject") {
+    auto r = c->Post("/api/v1/quarantine/" + id + "/reject", admin, R"({"reason":"giả mạo"})", json);
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    CHECK(body_json(r)["state"] == "rejected");
+    auto rows = c->Get("/api/v1/quarantine?state=rejected", admin);
+    CHECK(body_json(rows)["items"].size() == 1);
+  }
+  CHECK(h.node->journal().verify().ok());
+}
+
+TEST_CASE("v2 core: the quarantine routes answer not_a_hub on a point", "[v2][v2-core][http]") {
+  DaemonFixture f;
+  auto admin = DaemonFixture::bearer(f.login("admin1"));
+  refused(f.client()->Get("/api/v1/quarantine", admin), 409, "not_a_hub");
+  refused(f.client()->Post("/api/v1/quarantine/" + std::string(64, 'a') + "/release", admin, R"({"reason":"x"})",
+                           "application/json"),
+          409, "not_a_hub");
+}
