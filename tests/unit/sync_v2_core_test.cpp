@@ -10,6 +10,7 @@
 #include "../../sync/src/sync_codec.hpp"
 #include "http_test_util.hpp"
 #include "motcua/sync/agent.hpp"
+#include "motcua/sync/bundle.hpp"
 #include "motcua/sync/hub_store.hpp"
 #include "sync_test_util.hpp"
 
@@ -203,6 +204,43 @@ TEST_CASE("v2 core: a rejection keeps the entry out everywhere", "[v2][v2-core]"
   CHECK(pa.subject_state("X-1") == w.hub_node->journal().subject_state("X-1"));
   CHECK(pa.verify().ok());
   CHECK(w.hub_node->journal().verify().ok());
+}
+
+TEST_CASE("v2 core: bundles carry quarantine too: a point's bundle is quarantined at import, a hub bundle leaves it out "
+          "until released", "[v2][v2-core][bundle]") {
+  SyncWorld w;
+  size_t a = w.add_point("a", "area-x");
+  size_t m = w.add_point("m", "area-y");
+  w.hub->add_admission_rule(forged_rule);
+  auto x1 = w.points[a]->journal().append(intake_draft("X-1", "a", "area-x")).value();
+  REQUIRE(w.sync(a).ok());
+  w.clock.advance(60'000);
+  auto forged = w.points[m]->journal().append(event_draft("X-1", "dossier.accepted", Json{{"forged", true}})).value();
+  // m's entry reaches the hub on a USB stick.
+  const std::string up = w.dir.sub("m-up.motcua");
+  REQUIRE(sync::export_point_bundle(*w.points[m], up).ok());
+  auto imported = sync::import_point_bundle(*w.hub, *w.hub_node, up);
+  REQUIRE(imported.ok());
+  REQUIRE(w.hub_node->journal().get(forged.id));
+  CHECK(w.hub_node->journal().quarantine_row(forged.id)->state == "held");
+  CHECK(has_alert(w.hub->sync_log("m", 0)["alerts"], "quarantined", to_hex(forged.id)));
+  // A bundle for a leaves it out.
+  const std::string down = w.dir.sub("a-down.motcua");
+  REQUIRE(sync::export_hub_bundle(*w.hub, *w.hub_node, "a", down).ok());
+  REQUIRE(sync::import_hub_bundle(*w.points[a], down).ok());
+  CHECK_FALSE(w.points[a]->journal().get(forged.id));
+  // Released: the next bundle carries it, with the decision.
+  REQUIRE(w.hub->decide_quarantine(to_hex(forged.id), true, "ok", "admin").ok());
+  const std::string down2 = w.dir.sub("a-down2.motcua");
+  REQUIRE(sync::export_hub_bundle(*w.hub, *w.hub_node, "a", down2).ok());
+  auto in2 = sync::import_hub_bundle(*w.points[a], down2);
+  REQUIRE(in2.ok());
+  CHECK(in2.value()["quarantined"] == 0);
+  CHECK(w.points[a]->journal().get(forged.id));
+  CHECK(state_lists(*w.points[a], "X-1", forged.id));
+  CHECK(state_lists(*w.points[a], "X-1", x1.id));
+  CHECK(w.points[a]->journal().subject_state("X-1") == w.hub_node->journal().subject_state("X-1"));
+  CHECK(w.points[a]->journal().verify().ok());
 }
 
 TEST_CASE("v2 core: an entry with a parent outside the point's scope no longer wedges the area's points",
