@@ -1,12 +1,13 @@
 // The admin screens: users, holidays, the procedure catalogue, the points of
-// a hub (lag, skew, alerts, enrolment codes, revoke), the sync audit log,
+// a hub (lag, skew, alerts, enrolment codes, revoke), the entries the hub
+// holds in quarantine (release or reject with a reason), the sync audit log,
 // conflicts, and the period reports (Mẫu 06, Biểu 06).
 import * as api from './api.js';
 import { el, field, select, formAlert, showError, clearErrors, vnTime, vnDate, isoDate, ROLE, newId, printLink, viMessage } from './util.js';
 
 const TABS = [
   ['users', 'Người dùng'], ['holidays', 'Ngày nghỉ lễ'], ['catalogue', 'Danh mục thủ tục'], ['points', 'Điểm phục vụ'],
-  ['sync-log', 'Nhật ký đồng bộ'], ['conflicts', 'Xung đột'], ['reports', 'Báo cáo'],
+  ['quarantine', 'Cách ly'], ['sync-log', 'Nhật ký đồng bộ'], ['conflicts', 'Xung đột'], ['reports', 'Báo cáo'],
 ];
 
 export async function adminScreen(view) {
@@ -18,7 +19,7 @@ export async function adminScreen(view) {
   view.main.append(el('h1', {}, 'Quản trị — ' + name), sub);
   const box = el('div', { class: 'admin' });
   view.main.append(box);
-  const screens = { users, holidays, catalogue, points, 'sync-log': syncLog, conflicts, reports };
+  const screens = { users, holidays, catalogue, points, quarantine, 'sync-log': syncLog, conflicts, reports };
   if (screens[tab]) await screens[tab](box, view);
 }
 
@@ -255,6 +256,53 @@ async function points(box) {
     }
   });
   box.append(out, list, add);
+  await load();
+}
+
+// --- quarantine (hub): entries stored but not admitted (docs/sync-protocol.md, section 13)
+const Q_STATE = { held: 'Đang cách ly', released: 'Đã cho qua', rejected: 'Đã loại bỏ' };
+
+async function quarantine(box) {
+  const out = notice();
+  const state = select('Trạng thái', [['held', 'Đang cách ly'], ['released', 'Đã cho qua'], ['rejected', 'Đã loại bỏ'], ['', 'Tất cả']]);
+  const list = el('div');
+  const form = el('form', { class: 'row', role: 'search', 'aria-label': 'Lọc các mục bị cách ly' }, state.wrap, el('button', { type: 'submit' }, 'Lọc'));
+  async function load() {
+    try {
+      const r = await api.get('/quarantine' + api.qs({ state: state.input.value }));
+      const items = (r && r.items) || [];
+      if (!items.length) { list.replaceChildren(el('p', {}, 'Không có mục nào.')); return; }
+      list.replaceChildren(table(items, [
+        [(q) => el('code', {}, q.id.slice(0, 16)), 'Mục nhật ký'], ['point', 'Điểm'], ['seq', 'Số thứ tự'], ['type', 'Loại sự việc'],
+        ['subject', 'Hồ sơ'], [(q) => q.code + ': ' + q.reason, 'Lý do cách ly'], [(q) => vnTime(q.at), 'Lúc'],
+        [(q) => Q_STATE[q.state] || q.state, 'Trạng thái'], [(q) => (q.state === 'held' ? decideForm(q) : ''), 'Quyết định'],
+      ], 'Các mục nhật ký bị cách ly'));
+    } catch (err) {
+      if (err.status !== 401) list.replaceChildren(el('p', { role: 'alert' }, viMessage(err)));
+    }
+  }
+  function decideForm(q) {
+    const short = q.id.slice(0, 16);
+    const reason = field('Lý do quyết định', { autocomplete: 'off', required: true });
+    const f = el('form', { class: 'inline-form', novalidate: true, 'aria-label': 'Quyết định về mục ' + short }, reason.wrap,
+      el('button', { type: 'submit', value: 'release' }, 'Cho qua', el('span', { class: 'sr-only' }, ' mục ' + short)),
+      el('button', { type: 'submit', value: 'reject', class: 'danger' }, 'Loại bỏ', el('span', { class: 'sr-only' }, ' mục ' + short)));
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const act = ev.submitter && ev.submitter.value === 'reject' ? 'reject' : 'release';
+      clearErrors(f);
+      try {
+        await api.post('/quarantine/' + encodeURIComponent(q.id) + '/' + act, { reason: reason.input.value.trim() });
+        out.textContent = (act === 'release' ? 'Đã cho qua mục ' : 'Đã loại bỏ mục ') + short + '.';
+        await load();
+      } catch (err) {
+        if (err.status !== 401) showError(f, err, { reason: reason.input });
+      }
+    });
+    return f;
+  }
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); load(); });
+  box.append(out, form, list);
   await load();
 }
 
