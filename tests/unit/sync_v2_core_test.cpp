@@ -501,3 +501,48 @@ TEST_CASE("v2 core: the quarantine routes answer not_a_hub on a point", "[v2][v2
                            "application/json"),
           409, "not_a_hub");
 }
+
+TEST_CASE("v2 core: motcua quarantine list, show, release and reject on a hub", "[v2][v2-core][cli]") {
+  TempDir dir("qcli");
+  ManualClock clock(kTuesdayMorningMs);
+  SeededRandom rng(45);
+  std::string held_hex, other_hex;
+  {
+    auto hub = make_node(dir.sub("hub"), clock, rng, node::Role::Hub, "hub", scope_projector);
+    auto writer = make_node(dir.sub("w"), clock, rng, node::Role::Point, "w", scope_projector);
+    auto es = writer->journal().append_batch({intake_draft("X-1", "w", "area-x"), intake_draft("X-2", "w", "area-x"),
+                                              event_draft("X-1", "dossier.accepted", Json{{"forged", true}}),
+                                              event_draft("X-2", "dossier.accepted", Json{{"forged", true}})});
+    REQUIRE(es.ok());
+    node::IngestOptions o;
+    o.admit = forged_rule;
+    REQUIRE(hub->journal().ingest(es.value(), o)->quarantined.size() == 2);
+    held_hex = to_hex(es.value()[2].id);
+    other_hex = to_hex(es.value()[3].id);
+  }
+  const std::string dd = " --data-dir '" + dir.sub("hub") + "'";
+  int st = -1;
+  std::string out = run_motcua("quarantine list --state held" + dd, &st);
+  CHECK(st == 0);
+  CHECK(out.find(held_hex.substr(0, 16)) != std::string::npos);
+  CHECK(out.find("not_in_scope") != std::string::npos);
+  out = run_motcua("quarantine show " + held_hex.substr(0, 10) + dd, &st);
+  CHECK(st == 0);
+  CHECK(out.find("\"canonical\"") != std::string::npos);
+  out = run_motcua("quarantine release " + held_hex + dd, &st);
+  CHECK(st == 2);  // --reason is required
+  out = run_motcua("quarantine release " + held_hex + " --reason 'đã xác minh' --by admin.tinh" + dd, &st);
+  CHECK(st == 0);
+  CHECK(out.find("released") != std::string::npos);
+  out = run_motcua("quarantine reject " + held_hex + " --reason again" + dd, &st);
+  CHECK(st == 1);
+  CHECK(out.find("not_quarantined") != std::string::npos);
+  out = run_motcua("quarantine reject " + other_hex.substr(0, 12) + " --reason 'giả mạo'" + dd, &st);
+  CHECK(st == 0);
+  out = run_motcua("quarantine list --state held" + dd, &st);
+  CHECK(out.find("no entry in quarantine") != std::string::npos);
+  out = run_motcua("quarantine list --state maybe" + dd, &st);
+  CHECK(st == 2);
+  out = run_motcua("verify" + dd, &st);
+  CHECK(st == 0);
+}
