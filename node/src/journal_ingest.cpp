@@ -525,6 +525,19 @@ Result<Entry> Journal::decide(const Hash32& id, Decision decision, const std::st
   return write_failed();
 }
 
+Result<IngestReport> Journal::decide(const Hash32& id, Decision decision, const Entry& signed_decision) {
+  const Entry& d = signed_decision;
+  const char* type = decision == Decision::Release ? kQuarantineReleased : kQuarantineRejected;
+  const Json* entry = d.body.is_object() && d.body.contains("entry") ? &d.body["entry"] : nullptr;
+  if (d.type != type || !entry || !entry->is_string() || entry->get<std::string>() != to_hex(id))
+    return make_error("validation_failed", std::string("the decision is not a ") + type + " of entry " + to_hex(id),
+                      "decision");
+  IngestOptions o;
+  o.sparse = true;
+  o.decider = d.author;
+  return ingest({d}, o);
+}
+
 std::vector<QuarantineRow> Journal::quarantine(const std::string& state) {
   std::lock_guard<std::recursive_mutex> g(mu_);
   SQLite::Statement q(*db_, std::string(kRowColumns) + (state.empty() ? "" : "WHERE state = ? ") +

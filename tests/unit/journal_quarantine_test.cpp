@@ -304,6 +304,24 @@ TEST_CASE("decide: release projects the entry and cascades, reject keeps it out;
     CHECK(p.state_hash() == h.state_hash());
     CHECK(p.verify().ok());
   }
+  SECTION("a signed decision applied directly") {
+    auto d = h.decide(es[1].id, node::Journal::Decision::Release, "checked", "admin");
+    REQUIRE(d.ok());
+    auto& p = n.p->journal();
+    IngestOptions po;
+    po.sparse = true;
+    po.per_entry = true;
+    po.admit = refuse_type("dossier.accepted");
+    ingest_ok(p, es, po);
+    CHECK(p.decide(es[1].id, node::Journal::Decision::Reject, *d).error().code == "validation_failed");
+    CHECK(p.decide(es[2].id, node::Journal::Decision::Release, *d).error().code == "validation_failed");
+    auto applied = p.decide(es[1].id, node::Journal::Decision::Release, *d);
+    REQUIRE(applied.ok());
+    CHECK(applied->released.size() >= 1);
+    CHECK(p.quarantine_row(es[1].id)->state == "released");
+    CHECK(p.quarantine_row(es[1].id)->decided_by == to_hex(d->id));
+    CHECK(p.verify().ok());
+  }
   SECTION("reject") {
     const Hash32 before = h.state_hash();
     auto d = h.decide(es[1].id, node::Journal::Decision::Reject, "forged", "admin.tinh");

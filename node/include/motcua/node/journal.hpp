@@ -207,6 +207,11 @@ class Journal {
   // (not held), validation_failed (empty reason).
   Result<Entry> decide(const Hash32& id, Decision decision, const std::string& reason, const std::string& by,
                        const Admitter& admit = {});
+  // Applies a decision entry already signed by the hub (as a point does when
+  // it ingests one): stores `signed_decision` (a foreign entry, sparse
+  // chain) and, the entry it names being held here, releases or rejects it.
+  // validation_failed when its type or body does not match (id, decision).
+  Result<IngestReport> decide(const Hash32& id, Decision decision, const Entry& signed_decision);
   // Quarantine rows, newest first; `state` "" for all, else held|released|rejected.
   std::vector<QuarantineRow> quarantine(const std::string& state = "");
   std::optional<QuarantineRow> quarantine_row(const Hash32& id);
