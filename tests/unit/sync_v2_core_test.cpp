@@ -76,9 +76,7 @@ class ChangingTransport final : public sync::Transport {
       if (!d.ok()) return d.error();
       change(d.value());
       res.body = wire::encode(d->header, d->entries).value();
-      auto nonce = req.headers.find(auth::kNonce);
-      auth::sign_response(res, nonce == req.headers.end() ? std::string() : nonce->second, hub_node_.keys(),
-                          hub_node_.clock().now_ms());
+      auth::sign_response(res, auth::binding_of(req), hub_node_.keys(), hub_node_.clock().now_ms());
     }
     return res;
   }
