@@ -259,7 +259,7 @@ async function points(box) {
   await load();
 }
 
-// --- quarantine (hub): entries stored but not admitted (docs/sync-protocol.md, section 13)
+// --- quarantine (hub): entries stored but not admitted (docs/sync-protocol.md, section 14)
 const Q_STATE = { held: 'Đang cách ly', released: 'Đã cho qua', rejected: 'Đã loại bỏ' };
 
 async function quarantine(box) {
