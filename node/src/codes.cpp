@@ -96,6 +96,11 @@ Result<std::string> mint(Node& node, int64_t now_ms) try {
     return make_error("point_restoring", "this point's data was restored from an older copy and is fetching its own "
                                          "records back from the hub; no dossier can be taken in until that is done "
                                          "(sync with the hub)");
+  // The hub revoked this point's key (learned at its last sync): what it
+  // takes in now would never be admitted anywhere, so it takes nothing in.
+  if (!node.meta("revoked_at").empty())
+    return make_error("point_revoked", "this point's key was revoked at the hub (" + node.meta("revoked_at") +
+                                           "); it takes no more dossiers in. No dossier was recorded");
   const std::string agency = node.meta("agency_code");
   if (agency.empty())
     return make_error("invalid_value", "this node has no agency code, so it cannot number dossiers "

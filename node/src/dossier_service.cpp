@@ -163,6 +163,10 @@ Result<Json> DossierService::intake(const Actor& who, const Json& request) try {
     return make_error("forbidden", "only a clerk or a postal worker takes dossiers in");
   Status r = impl_->ready();
   if (!r.ok()) return r.error();
+  // A point whose key the hub revoked takes nothing in (codes::mint checks it too).
+  if (!impl_->node.meta("revoked_at").empty())
+    return make_error("point_revoked", "this point's key was revoked at the hub (" + impl_->node.meta("revoked_at") +
+                                           "); it takes no more dossiers in");
   Json req = request;
   int sets = 1;
   if (req.is_object() && req.contains("sets")) {

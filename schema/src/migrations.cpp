@@ -416,6 +416,15 @@ CREATE INDEX quarantine_state ON quarantine (state, at_ms);
 CREATE INDEX quarantine_visible ON quarantine (visible_pos) WHERE visible_pos > 0;
 CREATE INDEX quarantine_decided ON quarantine (decided_by) WHERE decided_by <> '';
 )SQL",
+      // admit (issue 10, docs/design/0073-admission-rules.md): the event
+      // types a point may sign (comma list, set at point add --acts), and
+      // for a revoked point its last admitted entry: nothing after it is
+      // admitted from any pusher or bundle.
+      R"SQL(
+ALTER TABLE hub_points ADD COLUMN acts TEXT NOT NULL DEFAULT '';
+ALTER TABLE hub_points ADD COLUMN revoked_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE hub_points ADD COLUMN revoked_id BLOB;
+)SQL",
   };
   return m;
 }

@@ -151,8 +151,9 @@ int run_demo(const std::string& dir) {
     code_a = ca->code;
     code_b = cb->code;
   }
-  say("motcua point add xa-an-thi --area an-thi        -> code " + code_a);
-  say("motcua point add buu-dien-an-thi --area an-thi  -> code " + code_b);
+  const std::string agency = hub.node->meta("agency_code");
+  say("motcua point add xa-an-thi --area an-thi --agency " + agency + "        -> code " + code_a);
+  say("motcua point add buu-dien-an-thi --area an-thi --agency " + agency + "  -> code " + code_b);
   hub.start();
   int hub_port = hub.port;
   say("hub listening on " + hub.url());

@@ -46,7 +46,7 @@ int point_list(sync::Hub& hub) {
               << p["area"].get<std::string>() << std::setw(9) << p["status"].get<std::string>() << std::setw(10)
               << p["daily_capacity"].get<int64_t>() << std::setw(22) << when(p["last_success"]) << std::setw(12)
               << p["lag_entries"].get<int64_t>() << p["skew_ms"].get<int64_t>() / 1000 << "\n";
-  if (pts.empty()) std::cout << "(no points yet: motcua point add NAME --area AREA)\n";
+  if (pts.empty()) std::cout << "(no points yet: motcua point add NAME --area AREA --agency CODE)\n";
   return kExitOk;
 }
 
@@ -61,17 +61,22 @@ int cmd_point(const std::vector<std::string>& args) {
       "daily-capacity", po::value<int64_t>()->default_value(500), "numbers of each day's dossier sequence leased to it")(
       "lease-days", po::value<int64_t>()->default_value(30), "days ahead the point holds numbers for (offline horizon)")(
       "expires-hours", po::value<int64_t>()->default_value(72), "lifetime of the enrolment code")(
-      "place-name", po::value<std::string>()->default_value(""), "how people name the place, e.g. \"UBND xã Ân Thi\" (add)");
+      "place-name", po::value<std::string>()->default_value(""), "how people name the place, e.g. \"UBND xã Ân Thi\" (add)")(
+      "agency", po::value<std::string>(), "the point's receiving agency code, the first part of its dossier codes (add)")(
+      "acts", po::value<std::string>()->default_value("counter"),
+      "what it may sign: counter (intake, edits, fees, handover), officer or all (also the agency's acts), or a "
+      "comma list of dossier event types (add)");
   po::positional_options_description pos;
   pos.add("action", 1).add("name", 1);
   po::variables_map vm;
-  if (!parse("point", "add NAME --area AREA [--daily-capacity N] | revoke NAME | list   (on a hub)", desc, args, vm, &pos))
+  if (!parse("point", "add NAME --area AREA --agency CODE [--acts counter|all|LIST] [--daily-capacity N] | revoke NAME | list   (on a hub)", desc, args, vm, &pos))
     return kExitOk;
   std::string action = vm["action"].as<std::string>();
   if (action != "add" && action != "revoke" && action != "list")
     throw UsageError("point: action must be add, revoke or list");
   if (action != "list" && !vm.count("name")) throw UsageError("point " + action + " needs a NAME");
   if (action == "add" && !vm.count("area")) throw UsageError("point add needs --area AREA");
+  if (action == "add" && !vm.count("agency")) throw UsageError("point add needs --agency CODE (its receiving agency)");
   auto n = open_role(vm, node::Role::Hub, "point");
   if (!n) return kExitFailed;
   sync::Hub hub(*n, sync::make_sqlite_hub_store(*n));
@@ -80,7 +85,8 @@ int cmd_point(const std::vector<std::string>& args) {
   if (action == "revoke") {
     Status s = hub.revoke_point(name);
     if (!s.ok()) return fail(s.error());
-    std::cout << "point '" << name << "' revoked: the hub refuses its key from now on\n";
+    std::cout << "point '" << name << "' revoked: the hub refuses its key from now on, and admits nothing it signed "
+                 "after its last entry held here\n";
     return kExitOk;
   }
   sync::PointAddOptions o;
@@ -90,10 +96,13 @@ int cmd_point(const std::vector<std::string>& args) {
   o.lease_days = vm["lease-days"].as<int64_t>();
   o.code_ttl_ms = vm["expires-hours"].as<int64_t>() * 3600 * 1000;
   o.place_name = vm["place-name"].as<std::string>();
+  o.agency_code = vm["agency"].as<std::string>();
+  o.acts = {vm["acts"].as<std::string>()};  // a spec: add_point expands it
   auto code = hub.add_point(o);
   if (!code.ok()) return fail(code.error(), code.error().code == "invalid_value" ? kExitUsage : kExitFailed);
   time_t secs = static_cast<time_t>(code->expires_ms / 1000);
-  std::cout << "point '" << name << "' registered (area " << o.area << ", " << o.daily_capacity
+  std::cout << "point '" << name << "' registered (area " << o.area << ", agency " << o.agency_code << ", "
+            << o.acts.size() << " acts, " << o.daily_capacity
             << " numbers a day, " << o.lease_days << " days ahead)\n"
             << "enrolment code: " << code->code << "\n"
             << "valid once, until " << std::put_time(std::gmtime(&secs), "%Y-%m-%dT%H:%M:%SZ") << "\n"

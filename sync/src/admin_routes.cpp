@@ -4,6 +4,8 @@
 // the point routes answer 409 not_a_hub on a point.
 #include "admin_routes.hpp"
 
+#include "admission.hpp"
+
 #include "motcua/http/util.hpp"
 #include "motcua/node/node.hpp"
 #include "motcua/sync/agent.hpp"
@@ -54,7 +56,8 @@ Result<int64_t> int_member(const Json& body, const char* key, int64_t dflt) {
 Result<PointAddOptions> point_add_options(const std::string& raw) {
   auto body = parse_object(raw);
   if (!body.ok()) return body.error();
-  static const char* const allowed[] = {"name", "area", "place_name", "daily_capacity", "lease_days", "expires_hours"};
+  static const char* const allowed[] = {"name",       "area",          "place_name", "daily_capacity",
+                                        "lease_days", "expires_hours", "agency_code", "acts"};
   for (auto it = body->begin(); it != body->end(); ++it) {
     bool known = false;
     for (const char* a : allowed) known = known || it.key() == a;
@@ -75,9 +78,31 @@ Result<PointAddOptions> point_add_options(const std::string& raw) {
   if (!hours.ok()) return hours.error();
   if (hours.value() < 1 || hours.value() > 720)
     return make_error("invalid_value", "an enrolment code lives 1 to 720 hours", "expires_hours");
+  // The agency is the admin's to set (the codes the point mints carry it).
+  auto agency = text_member(*body, "agency_code", true, 64);
+  if (!agency.ok()) return agency.error();
+  // acts: "counter" (default), "officer"/"all", or a list of event types.
+  std::string acts_spec;
+  if (auto a = body->find("acts"); a != body->end() && !a->is_null()) {
+    if (a->is_string()) {
+      acts_spec = a->get<std::string>();
+    } else if (a->is_array()) {
+      for (const auto& x : *a) {
+        if (!x.is_string()) return make_error("wrong_type", "acts must be a text or a list of texts", "acts");
+        acts_spec += (acts_spec.empty() ? "" : ",") + x.get<std::string>();
+      }
+      if (acts_spec.empty()) return make_error("invalid_value", "acts must not be an empty list", "acts");
+    } else {
+      return make_error("wrong_type", "acts must be a text or a list of texts", "acts");
+    }
+  }
+  auto acts = parse_acts(acts_spec);
+  if (!acts.ok()) return acts.error();
   o.name = name.value();
   o.area = area.value();
   o.place_name = place.value();
+  o.agency_code = agency.value();
+  o.acts = acts.value();
   o.daily_capacity = capacity.value();
   o.lease_days = lease.value();
   o.code_ttl_ms = hours.value() * 3600 * 1000;
@@ -119,6 +144,8 @@ void mount_admin_routes(Router& r, SyncAgent& agent) {
               Json{{"name", o->name},
                    {"area", o->area},
                    {"place_name", o->place_name},
+                   {"agency_code", o->agency_code},
+                   {"acts", o->acts},
                    {"daily_capacity", o->daily_capacity},
                    {"lease_days", o->lease_days},
                    {"enrolment_code", code->code},

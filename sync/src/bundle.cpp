@@ -238,7 +238,7 @@ Result<Json> export_hub_bundle(Hub& hub, node::Node& hub_node, const std::string
   return util::current_error();
 }
 
-Result<Json> import_hub_bundle(node::Node& n, const std::string& file) try {
+Result<Json> import_hub_bundle(node::Node& n, const std::string& file, bool admission) try {
   PublicKey hub;
   if (!from_hex(util::state_get(n, "hub_key"), hub))
     return make_error("not_enrolled", "this point has not joined a hub (run: motcua join)");
@@ -280,14 +280,15 @@ Result<Json> import_hub_bundle(node::Node& n, const std::string& file) try {
         if (!util::state_get(n, "hub_epoch").empty()) cursor = 0;
         util::state_set(n, "hub_epoch", hub_epoch);
       }
-      if (text_or_empty(mh, "reference_hash") != util::state_get(n, "reference_hash")) {
+      if (text_or_empty(mh, "reference_hash") != util::state_get(n, "reference_hash") ||
+          text_or_empty(mh, "registry_hash") != util::state_get(n, "registry_hash")) {
         s = apply_reference(n, mh);
         if (!s.ok()) return s.error();
       }
     } else if (type == "entries") {
       auto given = wire::shells(d->entries);
       if (!given.ok()) return given.error();
-      auto added = ingest_pulled(n, given.value());
+      auto added = ingest_pulled(n, given.value(), admission);
       if (!added.ok()) return added.error();
       row.entries_down += added->stored;
       quarantined += static_cast<int64_t>(added->quarantined.size());

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "admission.hpp"
 #include "hub_internal.hpp"
 #include "hub_scope.hpp"
 #include "sync_util.hpp"
@@ -193,6 +194,19 @@ Result<EnrolmentCode> Hub::add_point(const PointAddOptions& o) try {
   if (o.lease_days < 1 || o.lease_days > 366) return make_error("invalid_value", "lease days must be 1..366", "lease_days");
   if (o.code_ttl_ms < 3600 * 1000 || o.code_ttl_ms > 30LL * 24 * 3600 * 1000)
     return make_error("invalid_value", "an enrolment code lives 1 to 720 hours", "expires_hours");
+  const std::string agency = o.agency_code.empty() ? node_.meta("agency_code") : o.agency_code;
+  if (agency.empty() || agency.size() > 64 || agency.find_first_of(" \t\r\n") != std::string::npos)
+    return make_error("invalid_value", "a point needs its agency code (--agency), at most 64 characters, no spaces",
+                      "agency_code");
+  // Each item may be a spec (counter, officer, all, a comma list) or an event type.
+  std::vector<std::string> acts;
+  for (const auto& a : o.acts) {
+    auto known = parse_acts(a);
+    if (!known.ok()) return known.error();
+    for (const auto& t : known.value())
+      if (std::find(acts.begin(), acts.end(), t) == acts.end()) acts.push_back(t);
+  }
+  if (acts.empty()) acts = counter_acts();
   const int64_t now = node_.clock().now_ms();
   auto existing = store_->point(o.name);
   if (existing && existing->status != "pending")
@@ -200,9 +214,10 @@ Result<EnrolmentCode> Hub::add_point(const PointAddOptions& o) try {
   // A point not joined yet may get another code, but only for what it was
   // registered with: the new code must not seem to change its area or size.
   if (existing && (existing->area != o.area || existing->daily_capacity != o.daily_capacity ||
-                   existing->lease_days != o.lease_days))
+                   existing->lease_days != o.lease_days || existing->agency_code != agency || existing->acts != acts))
     return make_error("conflict",
-                      "point '" + o.name + "' is registered (not joined yet) with area " + existing->area + ", " +
+                      "point '" + o.name + "' is registered (not joined yet) with area " + existing->area +
+                          ", agency " + existing->agency_code + ", " +
                           std::to_string(existing->daily_capacity) + " numbers a day, " +
                           std::to_string(existing->lease_days) +
                           " days ahead; give the same values for another code (earlier codes stay valid until they "
@@ -217,6 +232,8 @@ Result<EnrolmentCode> Hub::add_point(const PointAddOptions& o) try {
     p.status = "pending";
     p.created_ms = now;
     p.place_name = o.place_name;
+    p.agency_code = agency;
+    p.acts = acts;
     Status s = store_->add_point(p);
     if (!s.ok()) return s.error();
   }
@@ -233,8 +250,21 @@ Status Hub::revoke_point(const std::string& name) try {
   auto existing = store_->point(name);
   if (existing && existing->status == "revoked")
     return make_error("conflict", "point '" + name + "' was revoked already", "name");
-  Status s = store_->revoke_point(name, node_.clock().now_ms());
-  if (s.ok()) impl_->alert(name, "revoked", "point key revoked by an admin", node_.clock().now_ms());
+  // The point's last admitted entry: what it signed up to now stays, nothing
+  // after it is admitted from anyone (admission rule 1).
+  int64_t seq = 0;
+  Hash32 id{};
+  if (existing && existing->key) {
+    auto last = last_admitted(node_, *existing->key);
+    if (last) seq = last->first, id = last->second;
+  }
+  Status s = store_->revoke_point(name, node_.clock().now_ms(), seq, id);
+  if (s.ok())
+    impl_->alert(name, "revoked",
+                 "point key revoked by an admin; its entries up to #" + std::to_string(seq) +
+                     (seq ? " (" + to_hex(id).substr(0, 16) + "…)" : std::string()) +
+                     " stay, nothing it signs after that is admitted",
+                 node_.clock().now_ms());
   return s;
 } catch (const std::exception&) {
   return util::current_error();
@@ -256,6 +286,8 @@ Json Hub::points() {
     j["lease_days"] = p.lease_days;
     j["key"] = p.key ? Json(to_hex(*p.key)) : Json(nullptr);
     j["agency_code"] = p.agency_code;
+    j["acts"] = p.acts;
+    j["revoked_seq"] = p.revoked_seq;
     j["enrolled_at"] = p.enrolled_ms ? Json(util::iso_utc(p.enrolled_ms)) : Json(nullptr);
     j["last_seen"] = p.last_seen_ms ? Json(util::iso_utc(p.last_seen_ms)) : Json(nullptr);
     j["last_success"] = p.last_success_ms ? Json(util::iso_utc(p.last_success_ms)) : Json(nullptr);

@@ -36,7 +36,9 @@ Result<std::vector<WireResponse>> Hub::export_for(const std::string& name, const
                {"reference_hash", hash},
                {"catalogue", ref["catalogue"]},
                {"holidays", ref["holidays"]},
-               {"points", ref["points"]}};
+               {"points", ref["points"]},
+               {"registry", ref["registry"]},
+               {"registry_hash", ref["registry_hash"]}};
   Status s = add(welcome, {});
   if (!s.ok()) return s.error();
   scope::catch_up(node_);

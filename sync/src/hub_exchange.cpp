@@ -6,6 +6,7 @@
 
 #include "motcua/schema/columns.hpp"
 
+#include "admission.hpp"
 #include "hub_internal.hpp"
 #include "hub_scope.hpp"
 #include "sync_util.hpp"
@@ -31,10 +32,13 @@ int64_t int_field(const Json& h, const char* k, int64_t dflt) {
 }
 }  // namespace
 
-// The hub's admission rules for pushed and bundled entries (the "admit"
-// slice fills this in: sync/src/admission.cpp). Empty: only the journal's
-// built-in checks (unknown or quarantined parents, clock stamps).
-node::Admitter Hub::Impl::admitter() { return {}; }
+// The hub's admission rules for pushed and bundled entries over the current
+// registry (sync/src/admission.cpp). Empty (HubOptions::admission off, only
+// in tests): only the journal's built-in checks.
+node::Admitter Hub::Impl::admitter() {
+  if (!opt.admission) return {};
+  return make_admitter(node, registry_from_store(node.keys().pk, store), node::Role::Hub, &store);
+}
 
 node::Admitter Hub::Impl::admission() {
   node::Admitter base = admitter();
@@ -153,7 +157,8 @@ Result<Reply> Hub::Impl::reference(Ctx&) {
   Json ref = reference_data(&hash);
   Reply reply;
   reply.header = Json{{"type", "reference"}, {"hash", hash}, {"catalogue", ref["catalogue"]}, {"holidays", ref["holidays"]},
-                      {"points", ref["points"]}};
+                      {"points", ref["points"]}, {"hub", to_hex(node.keys().pk)}, {"registry", ref["registry"]},
+                      {"registry_hash", ref["registry_hash"]}};
   return reply;
 }
 

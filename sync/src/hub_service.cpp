@@ -3,6 +3,7 @@
 #include <iostream>
 #include <set>
 
+#include "admission.hpp"
 #include "blob_sync.hpp"
 #include "hub_internal.hpp"
 #include "hub_scope.hpp"
@@ -36,7 +37,8 @@ Json leases_json(const std::vector<Lease>& leases) {
 }
 
 Json point_json(const PointRecord& p) {
-  return Json{{"name", p.name}, {"area", p.area}, {"daily_capacity", p.daily_capacity}};
+  return Json{{"name", p.name}, {"area", p.area}, {"daily_capacity", p.daily_capacity}, {"agency_code", p.agency_code},
+              {"acts", p.acts}};
 }
 
 Hub::Hub(node::Node& node, std::unique_ptr<HubStore> store, HubOptions options)
@@ -231,7 +233,7 @@ Result<Reply> Hub::Impl::enrol(Ctx& ctx) {
     ctx.point = *p;
     again = true;
   } else {
-    auto p = store.enrol(code->code_hash, ctx.auth.node, str("agency_code"), ctx.now);
+    auto p = store.enrol(code->code_hash, ctx.auth.node, ctx.now);
     if (!p.ok()) return refused(p.error());
     ctx.point = p.value();
   }
@@ -246,6 +248,8 @@ Result<Reply> Hub::Impl::enrol(Ctx& ctx) {
                   {"catalogue", ref["catalogue"]},
                   {"holidays", ref["holidays"]},
                   {"points", ref["points"]},
+                  {"registry", ref["registry"]},
+                  {"registry_hash", ref["registry_hash"]},
                   {"reference_hash", hash},
                   {"hub_time_ms", ctx.now}};
   auto body = wire::encode(r.header, {});
@@ -305,7 +309,8 @@ Result<Reply> Hub::Impl::hello(Ctx& ctx) {
   open_counter(ctx.session, ctx.now + opt.session_ttl_ms);
   scope::catch_up(node);
   std::string hash;
-  reference_data(&hash);
+  const Json ref = reference_data(&hash);
+  const Registry registry = registry_from_store(node.keys().pk, store);
   const int64_t skew = ctx.now - ctx.auth.time_ms;
   SyncLogRow row;
   row.id = ctx.session;
@@ -356,6 +361,8 @@ Result<Reply> Hub::Impl::hello(Ctx& ctx) {
                   {"point", point_json(ctx.point)},
                   {"leases", leases_json(top_up_leases(ctx.point, ctx.now))},
                   {"reference_hash", hash},
+                  {"registry_hash", registry.hash()},
+                  {"revocations", registry.revocations_json()},
                   {"pending", scope::pending(node, ctx.point, cursor)},
                   {"limits",
                    {{"max_batch_entries", opt.max_batch_entries},
@@ -392,7 +399,13 @@ Json Hub::Impl::reference_data(std::string* hash) {
   if (hash)
     *hash = to_hex(blake2b256(canonical_bytes(catalogue) + "\n" + canonical_bytes(holidays) + "\n" +
                               canonical_bytes(points)));
-  return Json{{"catalogue", catalogue}, {"holidays", holidays}, {"points", points}};
+  // Who may write what (admission): a point applies the same rules to what it pulls.
+  const Registry registry = registry_from_store(node.keys().pk, store);
+  return Json{{"catalogue", catalogue},
+              {"holidays", holidays},
+              {"points", points},
+              {"registry", registry.points_json()},
+              {"registry_hash", registry.hash()}};
 }
 
 void Hub::Impl::account(const std::string& id, int64_t now, const std::function<void(SyncLogRow&)>& change) {

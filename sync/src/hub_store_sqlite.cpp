@@ -23,7 +23,26 @@ using schema::blob_string;
 
 const char* kPointCols =
     "name, area, daily_capacity, lease_days, status, public_key, agency_code, created_ms, enrolled_ms, revoked_ms, "
-    "pull_cursor, last_seen_ms, last_success_ms, skew_ms, sent_cursor, place_name, epoch, quarantined_ms";
+    "pull_cursor, last_seen_ms, last_success_ms, skew_ms, sent_cursor, place_name, epoch, quarantined_ms, acts, revoked_seq, revoked_id";
+
+// acts are stored as a comma list of event types.
+std::string join_acts(const std::vector<std::string>& acts) {
+  std::string out;
+  for (const auto& a : acts) out += (out.empty() ? "" : ",") + a;
+  return out;
+}
+
+std::vector<std::string> split_acts(const std::string& s) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at < s.size()) {
+    size_t comma = s.find(',', at);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > at) out.push_back(s.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return out;
+}
 
 PointRecord read_point(SQLite::Statement& q) {
   PointRecord p;
@@ -45,6 +64,9 @@ PointRecord read_point(SQLite::Statement& q) {
   p.place_name = q.getColumn(15).getString();
   p.epoch = q.getColumn(16).getString();
   if (p.status == "active" && q.getColumn(17).getInt64() > 0) p.status = "quarantined";  // after a fork
+  p.acts = split_acts(q.getColumn(18).getString());
+  p.revoked_seq = q.getColumn(19).getInt64();
+  if (q.getColumn(20).getBytes() == 32) p.revoked_id = blob_array<32>(q.getColumn(20));
   return p;
 }
 
@@ -158,8 +180,8 @@ class SqliteHubStore final : public HubStore {
     q.bind(1, p.name);
     if (q.executeStep()) return make_error("conflict", "a point named '" + p.name + "' already exists", "name");
     SQLite::Statement ins(*db_,
-                          "INSERT INTO hub_points (name, area, daily_capacity, lease_days, status, created_ms, place_name) "
-                          "VALUES (?,?,?,?,?,?,?)");
+                          "INSERT INTO hub_points (name, area, daily_capacity, lease_days, status, created_ms, place_name, "
+                          "agency_code, acts) VALUES (?,?,?,?,?,?,?,?,?)");
     ins.bind(1, p.name);
     ins.bind(2, p.area);
     ins.bind(3, static_cast<int64_t>(p.daily_capacity));
@@ -167,6 +189,8 @@ class SqliteHubStore final : public HubStore {
     ins.bind(5, p.status.empty() ? std::string("pending") : p.status);
     ins.bind(6, static_cast<int64_t>(p.created_ms));
     ins.bind(7, p.place_name);
+    ins.bind(8, p.agency_code);
+    ins.bind(9, join_acts(p.acts));
     ins.exec();
     return ok_status();
   } catch (const SQLite::Exception& e) {
@@ -197,14 +221,41 @@ class SqliteHubStore final : public HubStore {
     return out;
   }
 
-  Status revoke_point(const std::string& name, int64_t now_ms) override try {
+  Status revoke_point(const std::string& name, int64_t now_ms, int64_t seq, const Hash32& id) override try {
     Lock g(mu_);
     SQLite::Statement q(*db_,
-                        "UPDATE hub_points SET status = 'revoked', revoked_ms = CASE WHEN status = 'revoked' "
-                        "THEN revoked_ms ELSE ? END WHERE name = ?");
+                        "UPDATE hub_points SET revoked_ms = CASE WHEN status = 'revoked' THEN revoked_ms ELSE ? END, "
+                        "revoked_seq = CASE WHEN status = 'revoked' THEN revoked_seq ELSE ? END, "
+                        "revoked_id = CASE WHEN status = 'revoked' THEN revoked_id ELSE ? END, "
+                        "status = 'revoked' WHERE name = ?");
     q.bind(1, static_cast<int64_t>(now_ms));
-    q.bind(2, name);
+    q.bind(2, static_cast<int64_t>(seq));
+    bind_array(q, 3, id);
+    q.bind(4, name);
     if (q.exec() == 0) return make_error("not_found", "no point named '" + name + "'", "name");
+    return ok_status();
+  } catch (const SQLite::Exception& e) {
+    return schema::storage_error(e);
+  }
+
+  Status set_point_status(const std::string& name, const std::string& status) override try {
+    if (status != "active" && status != "quarantined")
+      return make_error("invalid_value", "a point's status can be set to active or quarantined", "status");
+    Lock g(mu_);
+    SQLite::Statement get(*db_, "SELECT status FROM hub_points WHERE name = ?");
+    get.bind(1, name);
+    if (!get.executeStep()) return make_error("not_found", "no point named '" + name + "'", "name");
+    const std::string now = get.getColumn(0).getString();
+    if (now == "revoked") return make_error("conflict", "point '" + name + "' is revoked", "name");
+    // "quarantined" is an active point with quarantined_ms set (the status
+    // column keeps its CHECK); "active" clears it.
+    const bool quarantine = status == "quarantined";
+    SQLite::Statement q(*db_,
+                        "UPDATE hub_points SET status = 'active', "
+                        "quarantined_ms = CASE WHEN ?1 THEN max(quarantined_ms, 1) ELSE 0 END WHERE name = ?2");
+    q.bind(1, quarantine ? 1 : 0);
+    q.bind(2, name);
+    q.exec();
     return ok_status();
   } catch (const SQLite::Exception& e) {
     return schema::storage_error(e);
@@ -246,22 +297,6 @@ class SqliteHubStore final : public HubStore {
     q.exec();
   }
 
-  Status set_point_status(const std::string& name, const std::string& status) override try {
-    Lock g(mu_);
-    // "quarantined" is an active point with quarantined_ms set (the status
-    // column keeps its CHECK); any other status clears it.
-    const bool quarantine = status == "quarantined";
-    SQLite::Statement q(*db_,
-                        "UPDATE hub_points SET status = CASE WHEN ?1 THEN 'active' ELSE ?2 END, "
-                        "quarantined_ms = CASE WHEN ?1 THEN max(quarantined_ms, 1) ELSE 0 END WHERE name = ?3");
-    q.bind(1, quarantine ? 1 : 0);
-    q.bind(2, status);
-    q.bind(3, name);
-    if (q.exec() == 0) return make_error("not_found", "no point named '" + name + "'", "name");
-    return ok_status();
-  } catch (const SQLite::Exception& e) {
-    return schema::storage_error(e);
-  }
 
   std::string note_point_epoch(const std::string& name, const std::string& epoch, int64_t now_ms) override {
     Lock g(mu_);
@@ -395,8 +430,7 @@ class SqliteHubStore final : public HubStore {
     return ok_status();
   }
 
-  Result<PointRecord> enrol(const Hash32& code_hash, const PublicKey& key, const std::string& agency_code,
-                            int64_t now_ms) override try {
+  Result<PointRecord> enrol(const Hash32& code_hash, const PublicKey& key, int64_t now_ms) override try {
     Lock g(mu_);
     std::string name;
     Status s = schema::in_transaction(*db_, [&]() -> Status {
@@ -422,12 +456,11 @@ class SqliteHubStore final : public HubStore {
       bind_array(use, 3, code_hash);
       use.exec();
       SQLite::Statement up(*db_,
-                           "UPDATE hub_points SET public_key = ?, agency_code = ?, status = 'active', enrolled_ms = ?, "
+                           "UPDATE hub_points SET public_key = ?, status = 'active', enrolled_ms = ?, "
                            "pull_cursor = 0, sent_cursor = 0 WHERE name = ?");
       bind_array(up, 1, key);
-      up.bind(2, agency_code);
-      up.bind(3, static_cast<int64_t>(now_ms));
-      up.bind(4, name);
+      up.bind(2, static_cast<int64_t>(now_ms));
+      up.bind(3, name);
       up.exec();
       return ok_status();
     });

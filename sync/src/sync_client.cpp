@@ -8,6 +8,7 @@
 #include "motcua/sync/client.hpp"
 #include "motcua/sync/hub.hpp"
 #include "motcua/sync/hub_store.hpp"
+#include "admission.hpp"
 #include "blob_sync.hpp"
 #include "sync_auth.hpp"
 #include "sync_client_internal.hpp"
@@ -161,7 +162,11 @@ class Session {
     Json hello = util::hello_header(n_);
     int64_t cursor = hello["cursor"].get<int64_t>();
     auto w = call("hello", hello);
-    if (!w.ok()) return w.error();
+    if (!w.ok()) {
+      // The hub's signed answer: this point's key is revoked. It stops minting codes.
+      if (w.error().code == "revoked_key") note_revoked(n_);
+      return w.error();
+    }
     const Json& h = w->header;
     if (h.value("hub", std::string()) != to_hex(x_.hub))
       return make_error("wrong_hub", "the hub answered with a different key than the one this point enrolled with");
@@ -265,6 +270,19 @@ class Session {
     Status up = hub_takes_blobs ? blobs::upload(n_, blob_call(), bo, blobs_) : ok_status();
     report("blobs_up");
     if (!up.ok() && up.error().code == "session_expired") return up;
+    // The registry changed (a point added, revoked, its acts): fetch it
+    // before the pull, whose entries are admitted by its rules.
+    apply_revocations(n_, h.value("revocations", Json::array()));
+    bool reference_done = false;
+    const std::string registry_hash = h.value("registry_hash", std::string());
+    if (!registry_hash.empty() && registry_hash != util::state_get(n_, "registry_hash")) {
+      auto r = call("reference", Json::object());
+      if (!r.ok()) return r.error();
+      s = apply_reference(n_, r->header);
+      if (!s.ok()) return s;
+      reference_done = true;
+      report("reference");
+    }
     // Pull what is in scope after the cursor.
     Json history;  // a paged history of dossiers newly in scope: where it stands
     for (;;) {
@@ -278,7 +296,7 @@ class Session {
       if (!r->entries.empty()) {
         auto given = wire::shells(r->entries);
         if (!given.ok()) return given.error();
-        auto added = ingest_pulled(n_, given.value());
+        auto added = ingest_pulled(n_, given.value(), o_.admission);
         if (!added.ok()) return make_error(added.error().code, "entries from the hub refused: " + added.error().message);
         row_.entries_down += added->stored;
         quarantined_ += static_cast<int64_t>(added->quarantined.size());
@@ -294,7 +312,7 @@ class Session {
     util::state_set(n_, "pending_down", "0");
     // Reference data when it changed.
     std::string ref = h.value("reference_hash", std::string());
-    if (!ref.empty() && ref != util::state_get(n_, "reference_hash")) {
+    if (!reference_done && !ref.empty() && ref != util::state_get(n_, "reference_hash")) {
       auto r = call("reference", Json::object());
       if (!r.ok()) return r.error();
       s = apply_reference(n_, r->header);

@@ -38,7 +38,8 @@ Status apply_reference(node::Node& n, const Json& header);
 // Stores entries pulled from the hub (foreign chains may be sparse), entry by
 // entry: a bad entry is skipped, one that may not be admitted quarantined;
 // each is logged to stderr and added to this point's sync alerts.
-Result<node::IngestReport> ingest_pulled(node::Node& n, const std::vector<node::Entry>& entries);
+// `admission` false: only for tests whose subjects are not dossier codes.
+Result<node::IngestReport> ingest_pulled(node::Node& n, const std::vector<node::Entry>& entries, bool admission = true);
 // The point's admission rules (sync_join.cpp; sync/src/admission.cpp fills them in).
 node::Admitter point_admitter(node::Node& n);
 

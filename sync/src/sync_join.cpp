@@ -10,6 +10,7 @@
 #include "motcua/sync/client.hpp"
 #include "motcua/sync/hub.hpp"
 #include "motcua/sync/hub_store.hpp"
+#include "admission.hpp"
 #include "blob_sync.hpp"
 #include "sync_auth.hpp"
 #include "sync_client_internal.hpp"
@@ -76,6 +77,14 @@ Status apply_reference(node::Node& n, const Json& h) try {
     auto it = h.find(k);
     return it != h.end() && it->is_string() ? it->get<std::string>() : std::string();
   };
+  // Who may write what: the rules this point applies to what it pulls.
+  if (h.contains("registry")) {
+    PublicKey hub{};
+    if (!from_hex(util::state_get(n, "hub_key"), hub) && !from_hex(text("hub"), hub))
+      return make_error("malformed_message", "a registry without the hub key", "hub");
+    Status s = store_registry(n, hub, h["registry"]);
+    if (!s.ok()) return s;
+  }
   std::string hash = h.contains("reference_hash") ? text("reference_hash") : text("hash");
   util::state_set(n, "reference_hash", hash);
   return ok_status();
@@ -92,17 +101,16 @@ Result<std::unique_ptr<Transport>> hub_transport(node::Node& node, const std::st
   return make_http_transport(o);
 }
 
-// The point's admission rules for pulled and bundled entries (the "admit"
-// slice fills this in with the registry the hub sent). Empty: only the
-// journal's built-in checks.
-node::Admitter point_admitter(node::Node&) { return {}; }
+// The point's admission rules for pulled and bundled entries, with the
+// registry the hub sent (sync/src/admission.cpp).
+node::Admitter point_admitter(node::Node& n) { return make_admitter(n, stored_registry(n), node::Role::Point); }
 
-Result<node::IngestReport> ingest_pulled(node::Node& n, const std::vector<node::Entry>& entries) try {
+Result<node::IngestReport> ingest_pulled(node::Node& n, const std::vector<node::Entry>& entries, bool admission) try {
   // Entry by entry: one bad entry never refuses the batch nor stops the pull.
   node::IngestOptions o;
   o.sparse = true;
   o.per_entry = true;
-  o.admit = point_admitter(n);
+  if (admission) o.admit = point_admitter(n);
   from_hex(util::state_get(n, "hub_key"), o.decider);  // the hub's quarantine decisions apply here
   auto r = n.journal().ingest(entries, o);
   if (!r.ok()) return r.error();
@@ -141,7 +149,6 @@ Result<Json> join(node::Node& node, Transport& transport, const std::string& hub
               {"v", 2},
               {"code_id", auth::code_id(code)},
               {"name", node.name()},
-              {"agency_code", node.meta("agency_code")},
               {"time_ms", node.clock().now_ms()}};
   header["mac"] = auth::enrol_mac(key, node.keys().pk, canonical_bytes(header));
   Exchange x{node, transport};
@@ -157,6 +164,10 @@ Result<Json> join(node::Node& node, Transport& transport, const std::string& hub
   if (!s.ok()) return s.error();
   const Json& p = h.value("point", Json::object());
   std::string name = p.value("name", std::string()), area = p.value("area", std::string());
+  const std::string agency = p.contains("agency_code") && p["agency_code"].is_string() ? p["agency_code"].get<std::string>()
+                                                                                       : std::string();
+  if (agency.empty() || agency.size() > 64 || !is_valid_utf8(agency))
+    return make_error("malformed_message", "the hub sent no agency code for this point", "agency_code");
   // The point's side in one transaction: code blocks, reference data, node
   // meta, settings and sync state all land, or none (a join cut here is
   // simply run again: the hub answers the same key and code again).
@@ -167,6 +178,8 @@ Result<Json> join(node::Node& node, Transport& transport, const std::string& hub
     st = apply_reference(node, h);
     if (!st.ok()) return st;
     node.set_meta("area", area);
+    // The codes this point mints carry the agency the hub registered it with.
+    node.set_meta("agency_code", agency);
     if (!name.empty() && name != node.name()) node.set_meta("name", name);
     st = node.config().set("hub_url", hub_url);
     if (!st.ok()) return st;
@@ -209,6 +222,8 @@ Json point_status(node::Node& n) {
               {"waiting_down", {{"entries", util::state_get_int(n, "pending_down")}}},
               {"lag_seconds", last_success ? Json((now - last_success) / 1000) : Json(nullptr)},
               {"skew_ms", util::state_get_int(n, "skew_ms")},
+              {"revoked", !n.meta("revoked_at").empty()},
+              {"revoked_at", n.meta("revoked_at").empty() ? Json(nullptr) : Json(n.meta("revoked_at"))},
               {"pull_cursor", util::state_get_int(n, "pull_cursor")},
               {"hub_epoch", util::state_get(n, "hub_epoch")},
               {"epoch", n.meta("epoch")},

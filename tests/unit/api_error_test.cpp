@@ -33,7 +33,7 @@ const std::vector<std::string> kKnownCodes = {
     "insecure_hub_url", "invalid_json", "invalid_transition", "invalid_value", "io_error", "journal_broken", "key_file_exists",
     "key_mismatch", "link_down", "listen_failed", "malformed_bundle", "malformed_entry", "malformed_message",
     "managed_by_hub", "missing_document", "missing_field", "no_attempt", "no_hub", "none", "not_a_hub", "not_a_point", "not_canonical", "not_enrolled",
-    "not_found", "not_initialised", "not_quarantined", "passphrase_required", "point_restoring", "replayed_request", "revoked_key", "schema_too_new",
+    "not_found", "not_initialised", "not_quarantined", "passphrase_required", "point_restoring", "point_revoked", "replayed_request", "revoked_key", "schema_too_new",
     "schema_too_old", "seq_gap", "sequence_exhausted", "session_expired", "stale_chain", "tls_failed", "too_deep",
     "too_large", "too_many_attempts", "unauthorized", "unknown_author", "unknown_field", "unknown_key",
     "unknown_parent", "unknown_procedure", "unsupported_encoding", "validation_failed", "wrong_hub",

@@ -277,7 +277,7 @@ struct HubTarget : Target {
   HubTarget() : Target("hostile-hub"), point_dir(dir.sub("point")) {
     motcua_ok("init --role hub --name tinh" + dd(data));
     int st = -1;
-    std::string out = test::run_motcua("point add a --area an-thi --daily-capacity 300" + dd(data), &st);
+    std::string out = test::run_motcua("point add a --area an-thi --agency 000.00.01.H22 --daily-capacity 300" + dd(data), &st);
     REQUIRE(st == 0);
     std::smatch m;
     REQUIRE(std::regex_search(out, m, std::regex(R"(enrolment code: (\S+))")));

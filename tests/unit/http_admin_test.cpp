@@ -94,7 +94,7 @@ TEST_CASE("the hub's admin registers a point over HTTP, sees it enrol and sync, 
   auto c = h.client();
   auto made = c->Post("/api/v1/points", admin,
                       Json{{"name", "xa-an-thi"}, {"area", "H22-an-thi"}, {"place_name", "UBND xã Ân Thi"},
-                           {"daily_capacity", 200}}
+                           {"daily_capacity", 200}, {"agency_code", "000.00.01.H22"}}
                           .dump(),
                       "application/json");
   REQUIRE(made);
@@ -158,8 +158,9 @@ TEST_CASE("registering a point refuses bad input naming the field and changes no
   HubDaemon h;
   auto admin = h.login("admin1");
   auto c = h.client();
-  REQUIRE(c->Post("/api/v1/points", admin, Json{{"name", "taken"}, {"area", "A"}}.dump(), "application/json")->status ==
-          201);
+  REQUIRE(c->Post("/api/v1/points", admin, Json{{"name", "taken"}, {"area", "A"}, {"agency_code", "AG"}}.dump(),
+                  "application/json")
+              ->status == 201);
   REQUIRE(c->Post("/api/v1/points/taken/revoke", admin, "{}", "application/json")->status == 200);
   const auto before = snapshot(*h.node);
   struct Case {
@@ -170,15 +171,21 @@ TEST_CASE("registering a point refuses bad input naming the field and changes no
       {Json{{"area", "A"}}, "missing_field", "name", "Thiếu trường bắt buộc: Tên."},
       {Json{{"name", "p1"}}, "missing_field", "area", "Thiếu trường bắt buộc: Địa bàn."},
       {Json{{"name", "p1"}, {"area", " "}}, "missing_field", "area", ""},
-      {Json{{"name", "có dấu"}, {"area", "A"}}, "invalid_value", "name", ""},
+      {Json{{"name", "có dấu"}, {"area", "A"}, {"agency_code", "AG"}}, "invalid_value", "name", ""},
       {Json{{"name", 7}, {"area", "A"}}, "wrong_type", "name", ""},
       {Json{{"name", "p1"}, {"area", "A"}, {"daily_capacity", "lots"}}, "wrong_type", "daily_capacity", ""},
-      {Json{{"name", "p1"}, {"area", "A"}, {"daily_capacity", 0}}, "invalid_value", "daily_capacity",
+      {Json{{"name", "p1"}, {"area", "A"}, {"daily_capacity", 0}, {"agency_code", "AG"}}, "invalid_value", "daily_capacity",
        "Số hồ sơ mỗi ngày phải là số nguyên từ 1 đến 9999."},
       {Json{{"name", "p1"}, {"area", "A"}, {"place_name", std::string(201, 'x')}}, "invalid_value", "place_name", ""},
       {Json{{"name", "p1"}, {"area", "A"}, {"expires_hours", 0}}, "invalid_value", "expires_hours", ""},
       {Json{{"name", "p1"}, {"area", "A"}, {"colour", "red"}}, "unknown_field", "colour", ""},
-      {Json{{"name", "taken"}, {"area", "A"}}, "conflict", "name", ""},
+      {Json{{"name", "taken"}, {"area", "A"}, {"agency_code", "AG"}}, "conflict", "name", ""},
+      {Json{{"name", "p1"}, {"area", "A"}}, "missing_field", "agency_code",
+       "Thiếu trường bắt buộc: Mã cơ quan tiếp nhận."},
+      {Json{{"name", "p1"}, {"area", "A"}, {"agency_code", "A B"}}, "invalid_value", "agency_code", ""},
+      {Json{{"name", "p1"}, {"area", "A"}, {"agency_code", "AG"}, {"acts", "sign_anything"}}, "invalid_value", "acts",
+       ""},
+      {Json{{"name", "p1"}, {"area", "A"}, {"agency_code", "AG"}, {"acts", 3}}, "wrong_type", "acts", ""},
   };
   for (const auto& k : cases) {
     INFO(k.body.dump());
@@ -482,7 +489,7 @@ TEST_CASE("motcua point add --place-name records the place name the admin list s
   make_node(dir.path(), clock, rng, node::Role::Hub, "hub");
   int st = -1;
   std::string out =
-      run_motcua("point add xa-an-thi --area an-thi --place-name 'UBND xã Ân Thi' --data-dir '" + dir.path() + "'", &st);
+      run_motcua("point add xa-an-thi --area an-thi --agency 000.00.01.H22 --place-name 'UBND xã Ân Thi' --data-dir '" + dir.path() + "'", &st);
   INFO(out);
   CHECK(st == 0);
   auto n = open_existing(dir.path(), clock);

@@ -33,7 +33,7 @@ TEST_CASE("a bundle carries a point's entries to the hub and the hub's answer ba
   auto hx = sync::export_hub_bundle(*w.hub, *w.hub_node, "a", down);
   REQUIRE(hx.ok());
   CHECK(hx.value()["entries"] == 2);  // b's dossier and the hub's act on it; not a's own entries
-  auto pi = sync::import_hub_bundle(*w.points[a], down);
+  auto pi = sync::import_hub_bundle(*w.points[a], down, /*admission=*/false);  // subjects are not codes
   REQUIRE(pi.ok());
   CHECK(pi.value()["entries"] == 2);
   CHECK(w.points[a]->journal().subject_state("B-1") == w.hub_node->journal().subject_state("B-1"));

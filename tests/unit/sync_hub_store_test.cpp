@@ -38,6 +38,7 @@ sync::PointRecord point(const std::string& name, const std::string& area, int64_
   p.lease_days = 30;
   p.status = "pending";
   p.created_ms = 1000;
+  p.agency_code = "AG";  // set by the admin at point add, kept at enrolment
   return p;
 }
 
@@ -110,21 +111,21 @@ void check_hub_store(const std::function<std::unique_ptr<sync::HubStore>()>& mak
     CHECK(found[0].used_ms == 0);
     CHECK(!found[0].used_by);
     CHECK(s->enrolment_codes("ffffffff").empty());
-    CHECK(s->enrol(blake2b256("unknown"), key(1), "AG", 500).error().code == "enrolment_refused");
-    auto p = s->enrol(ca, key(1), "AG", 500);
+    CHECK(s->enrol(blake2b256("unknown"), key(1), 500).error().code == "enrolment_refused");
+    auto p = s->enrol(ca, key(1), 500);
     REQUIRE(p.ok());
     CHECK(p->status == "active");
     CHECK(*p->key == key(1));
     CHECK(p->agency_code == "AG");
     CHECK(s->point_by_key(key(1))->name == "a");
     CHECK(s->enrolment_codes("0000000a")[0].used_by == key(1));  // who used it: the same key may ask again
-    CHECK(s->enrol(ca, key(2), "AG", 600).error().code == "enrolment_refused");  // used
-    CHECK(s->enrol(cb, key(1), "AG", 600).error().code == "enrolment_refused");  // key already enrolled as a
-    CHECK(s->enrol(cb, key(2), "AG", 10001).error().code == "enrolment_refused");  // expired
+    CHECK(s->enrol(ca, key(2), 600).error().code == "enrolment_refused");  // used
+    CHECK(s->enrol(cb, key(1), 600).error().code == "enrolment_refused");  // key already enrolled as a
+    CHECK(s->enrol(cb, key(2), 10001).error().code == "enrolment_refused");  // expired
     CHECK(!s->point_by_key(key(2)));
     REQUIRE(s->add_enrolment_code(cc, "0000000c", blake2b256("key-c"), "b", 20000).ok());
     REQUIRE(s->revoke_point("b", 700).ok());
-    CHECK(s->enrol(cc, key(2), "AG", 800).error().code == "enrolment_refused");  // revoked point
+    CHECK(s->enrol(cc, key(2), 800).error().code == "enrolment_refused");  // revoked point
   }
   SECTION("sessions belong to one key and keep their last request counter until they expire") {
     auto s = make();

@@ -23,6 +23,7 @@
 
 #include "serve_process.hpp"
 #include "sync_test_util.hpp"
+#include "sync_util.hpp"
 
 extern char** environ;
 
@@ -46,12 +47,17 @@ struct Serve : test::ServeProcess {
 
 std::unique_ptr<node::Node> open_node(const std::string& dir) { return test::open_existing(dir, system_clock()); }
 
-void fill(const std::string& dir, const std::string& point, int dossiers) {
+// `dossiers` intakes with real codes of the point's leased blocks (the hub
+// admits only those): `per_day` numbers a day from `first` on, today onwards.
+void fill(const std::string& dir, const std::string& point, int dossiers, int first = 1, int per_day = 300) {
   auto n = open_node(dir);
   n->db()->exec("PRAGMA synchronous = NORMAL");
   std::vector<node::EntryDraft> drafts;
+  const int64_t now = system_clock().now_ms();
   for (int i = 0; i < dossiers; ++i) {
-    std::string subject = point + "-" + std::to_string(i);
+    char number[8];
+    std::snprintf(number, sizeof number, "%04d", first + i % per_day);
+    std::string subject = "000.00.01.H22-" + sync::util::vn_day(now, i / per_day) + "-" + number;
     drafts.push_back(intake_draft(subject, point, "an-thi"));
     drafts.push_back(event_draft(subject, "dossier.fees_collected", {{"amount_vnd", 50000}, {"receipt_no", "BL-" + std::to_string(i)}}));
     if (drafts.size() >= 1000) {
@@ -71,9 +77,9 @@ TEST_CASE("hub and points as real processes resume after being killed mid-sessio
   int st = 0;
   run_motcua("init --role hub --name tinh --data-dir '" + hub + "'", &st);
   REQUIRE(st == 0);
-  std::string out_a = run_motcua("point add a --area an-thi --daily-capacity 300 --data-dir '" + hub + "'", &st);
+  std::string out_a = run_motcua("point add a --area an-thi --agency 000.00.01.H22 --daily-capacity 300 --data-dir '" + hub + "'", &st);
   REQUIRE(st == 0);
-  std::string out_b = run_motcua("point add b --area an-thi --daily-capacity 300 --data-dir '" + hub + "'", &st);
+  std::string out_b = run_motcua("point add b --area an-thi --agency 000.00.01.H22 --daily-capacity 300 --data-dir '" + hub + "'", &st);
   REQUIRE(st == 0);
   std::smatch m;
   std::regex code_re(R"(enrolment code: (\S+))");
@@ -96,8 +102,8 @@ TEST_CASE("hub and points as real processes resume after being killed mid-sessio
     REQUIRE(st == 0);
   }
   const int kDossiers = 3000;  // 6,000 entries a point
-  fill(a, "a", kDossiers);
-  fill(b, "b", kDossiers);
+  fill(a, "a", kDossiers, 1);    // a enrolled first: numbers 1-300 of each day
+  fill(b, "b", kDossiers, 301);  // b: 301-600
 
   {
     auto pa = std::make_unique<Serve>(a, "127.0.0.1:0", log);
@@ -269,7 +275,7 @@ TEST_CASE("a link cut after N bytes, again and again, still ends with everything
   int st = 0;
   run_motcua("init --role hub --name tinh --data-dir '" + hub + "'", &st);
   REQUIRE(st == 0);
-  std::string out = run_motcua("point add a --area an-thi --data-dir '" + hub + "'", &st);
+  std::string out = run_motcua("point add a --area an-thi --agency 000.00.01.H22 --data-dir '" + hub + "'", &st);
   std::smatch m;
   REQUIRE(std::regex_search(out, m, std::regex(R"(enrolment code: (\S+))")));
   std::string code = m[1];

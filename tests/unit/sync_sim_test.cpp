@@ -186,7 +186,7 @@ struct Sim {
   SeededRandom rng;
   std::vector<std::string> names;
   std::vector<std::unique_ptr<FaultyTransport>> faulty;
-  sync::ClientOptions small_batches{7, {}};
+  sync::ClientOptions small_batches{7, {}, 1u << 20, /*admission=*/false};  // subjects are not dossier codes
   int next_subject = 0;
 };
 

@@ -54,11 +54,16 @@ inline Json scope_projector(const std::string& subject, const std::vector<node::
 
 struct SyncWorld {
   // `durable` false: the simulation's databases skip fsync (it tests logic, not power cuts).
-  explicit SyncWorld(uint64_t seed = 1, node::SubjectProjector projector = scope_projector, bool durable = true)
-      : clock(1751335200000), rng(seed), projector_(std::move(projector)), durable_(durable) {
+  // `admission` false (the tests written before protocol v2, whose subjects
+  // are not dossier codes): every signed entry is admitted at both ends.
+  explicit SyncWorld(uint64_t seed = 1, node::SubjectProjector projector = scope_projector, bool durable = true,
+                     bool admission = false)
+      : clock(1751335200000), rng(seed), projector_(std::move(projector)), durable_(durable), admission_(admission) {
     hub_node = make_node(dir.sub("hub"), clock, rng, node::Role::Hub, "hub", projector_);
     if (!durable_) hub_node->db()->exec("PRAGMA synchronous = OFF");
-    hub = std::make_unique<sync::Hub>(*hub_node, sync::make_sqlite_hub_store(*hub_node));
+    sync::HubOptions o;
+    o.admission = admission_;
+    hub = std::make_unique<sync::Hub>(*hub_node, sync::make_sqlite_hub_store(*hub_node), o);
   }
 
   // Registers, creates and enrols a point; returns its index.
@@ -73,13 +78,20 @@ struct SyncWorld {
     return points.size() - 1;
   }
 
-  Result<Json> sync(size_t i) { return sync::sync_once(*points[i], *transports[i]); }
+  Result<Json> sync(size_t i) { return sync::sync_once(*points[i], *transports[i], client_options()); }
+  // ClientOptions with this world's admission setting.
+  sync::ClientOptions client_options() const {
+    sync::ClientOptions o;
+    o.admission = admission_;
+    return o;
+  }
 
   TempDir dir{"sync"};
   ManualClock clock;
   SeededRandom rng;
   node::SubjectProjector projector_;
   bool durable_ = true;
+  bool admission_ = false;
   std::unique_ptr<node::Node> hub_node;
   std::unique_ptr<sync::Hub> hub;
   std::vector<std::unique_ptr<node::Node>> points;

@@ -503,7 +503,7 @@ TEST_CASE("the older history of many dossiers newly in scope comes in bounded pa
   REQUIRE(w.points[a]->journal().append_batch(drafts).ok());
   REQUIRE(w.sync(a).ok());
   RecordingTransport t(*w.hub);
-  sync::ClientOptions o;
+  sync::ClientOptions o = w.client_options();
   o.batch_entries = 10;
   auto r = sync::sync_once(*w.points[b], t, o);
   REQUIRE(r.ok());

@@ -225,13 +225,13 @@ TEST_CASE("v2 core: bundles carry quarantine too: a point's bundle is quarantine
   // A bundle for a leaves it out.
   const std::string down = w.dir.sub("a-down.motcua");
   REQUIRE(sync::export_hub_bundle(*w.hub, *w.hub_node, "a", down).ok());
-  REQUIRE(sync::import_hub_bundle(*w.points[a], down).ok());
+  REQUIRE(sync::import_hub_bundle(*w.points[a], down, /*admission=*/false).ok());
   CHECK_FALSE(w.points[a]->journal().get(forged.id));
   // Released: the next bundle carries it, with the decision.
   REQUIRE(w.hub->decide_quarantine(to_hex(forged.id), true, "ok", "admin").ok());
   const std::string down2 = w.dir.sub("a-down2.motcua");
   REQUIRE(sync::export_hub_bundle(*w.hub, *w.hub_node, "a", down2).ok());
-  auto in2 = sync::import_hub_bundle(*w.points[a], down2);
+  auto in2 = sync::import_hub_bundle(*w.points[a], down2, /*admission=*/false);
   REQUIRE(in2.ok());
   CHECK(in2.value()["quarantined"] == 0);
   CHECK(w.points[a]->journal().get(forged.id));

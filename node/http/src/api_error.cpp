@@ -55,6 +55,8 @@ const CodeRow kCodes[] = {
     {"point_restoring", 409, "Dữ liệu của điểm này vừa được khôi phục từ một bản sao cũ và đang tải lại sổ nhật ký của "
                              "điểm từ máy chủ trung tâm; chưa thể tiếp nhận hồ sơ cho đến khi tải xong. Hãy đồng bộ với "
                              "máy chủ trung tâm rồi thử lại.", nullptr},
+    {"point_revoked", 409, "Điểm này đã bị thu hồi quyền tại máy chủ trung tâm nên không tiếp nhận hồ sơ mới; chưa có "
+                           "hồ sơ nào được ghi. Hãy liên hệ quản trị viên của máy chủ trung tâm.", nullptr},
     {"form_not_applicable", 409, "Hồ sơ chưa có sự việc mà mẫu phiếu này ghi lại (ví dụ chưa có yêu cầu bổ sung).",
      "Mẫu phiếu {field} chưa áp dụng được cho hồ sơ ở trạng thái hiện tại."},
     {"not_quarantined", 409, "Mục nhật ký này không (còn) bị cách ly: đã được quyết định trước đó hoặc chưa từng bị "
@@ -252,6 +254,8 @@ const std::pair<const char*, const char*> kFields[] = {
     {"lease_days", "Số ngày giữ số hồ sơ trước"},
     {"expires_hours", "Thời hạn của mã ghi danh"},
     {"place_name", "Tên điểm phục vụ"},
+    {"agency_code", "Mã cơ quan tiếp nhận"},
+    {"acts", "Việc điểm được ký"},
     {"point", "Điểm phục vụ"},
     {"since", "Thời điểm bắt đầu"},
     {"limit", "Số dòng tối đa"},

@@ -236,14 +236,16 @@ async function points(box) {
   const area = field('Địa bàn', { autocomplete: 'off', required: true });
   const place = field('Tên địa điểm', { autocomplete: 'off' });
   const cap = field('Số hồ sơ mỗi ngày', { inputmode: 'numeric' });
+  const agency = field('Mã cơ quan tiếp nhận', { autocomplete: 'off', required: true }, 'Phần đầu của mã hồ sơ, ví dụ 000.00.01.H22');
+  const acts = select('Việc điểm được ký', [['counter', 'Tiếp nhận và trả kết quả'], ['all', 'Tiếp nhận, trả kết quả và xử lý hồ sơ']]);
   const alert = formAlert();
   const code = el('div', { 'aria-live': 'polite' });
   const add = el('form', { class: 'card', novalidate: true, 'aria-label': 'Ghi danh điểm mới' }, el('h2', {}, 'Ghi danh điểm mới'),
-    el('div', { class: 'grid' }, name.wrap, area.wrap, place.wrap, cap.wrap), alert, el('button', { type: 'submit' }, 'Tạo mã ghi danh'), code);
+    el('div', { class: 'grid' }, name.wrap, area.wrap, agency.wrap, place.wrap, cap.wrap, acts.wrap), alert, el('button', { type: 'submit' }, 'Tạo mã ghi danh'), code);
   add.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clearErrors(add);
-    const body = { name: name.input.value.trim(), area: area.input.value.trim() };
+    const body = { name: name.input.value.trim(), area: area.input.value.trim(), agency_code: agency.input.value.trim(), acts: acts.input.value };
     if (place.input.value.trim()) body.place_name = place.input.value.trim();
     if (cap.input.value.trim()) body.daily_capacity = Number(cap.input.value);
     try {
@@ -252,7 +254,7 @@ async function points(box) {
         el('p', { class: 'hint' }, 'Mã dùng một lần: đưa cho người cài đặt điểm (motcua join).'));
       await load();
     } catch (err) {
-      if (err.status !== 401) showError(add, err, { name: name.input, area: area.input, place_name: place.input, daily_capacity: cap.input });
+      if (err.status !== 401) showError(add, err, { name: name.input, area: area.input, agency_code: agency.input, acts: acts.input, place_name: place.input, daily_capacity: cap.input });
     }
   });
   box.append(out, list, add);

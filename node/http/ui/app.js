@@ -77,6 +77,11 @@ export function renderSync(st) {
   const words = { connected: 'Đang kết nối', disconnected: 'Mất kết nối', syncing: 'Đang đồng bộ' };
   stateEl.textContent = words[state] || 'Mất kết nối';
   dot.className = 'dot ' + (state || 'disconnected');
+  if (st && st.revoked) {
+    // The hub revoked this point's key: it takes no more dossiers in.
+    stateEl.textContent = 'Điểm đã bị thu hồi quyền tại máy chủ trung tâm; không tiếp nhận hồ sơ mới';
+    dot.className = 'dot disconnected';
+  }
   if (st) {
     const entries = st.entries_waiting ?? (st.waiting_up && st.waiting_up.entries) ?? 0;
     const blobs = st.attachments_waiting ?? st.blobs_waiting ?? 0;

@@ -25,8 +25,9 @@ Result<Json> import_point_bundle(Hub& hub, node::Node& hub_node, const std::stri
 // At the hub: leases, reference data and the entries in `point`'s scope after
 // the cursor it last reported. {"file", "messages", "entries", "bytes"}.
 Result<Json> export_hub_bundle(Hub& hub, node::Node& hub_node, const std::string& point, const std::string& file);
-// At a point: checks every message with the hub key, then applies it.
-// {"entries", "messages", "leases"}.
-Result<Json> import_hub_bundle(node::Node& point, const std::string& file);
+// At a point: checks every message with the hub key, then applies it, each
+// entry through the admission rules (`admission` false: only for tests whose
+// subjects are not dossier codes). {"entries", "messages", "leases"}.
+Result<Json> import_hub_bundle(node::Node& point, const std::string& file, bool admission = true);
 
 }  // namespace motcua::sync

@@ -27,6 +27,9 @@ struct ClientOptions {
   size_t batch_entries = 2000;  // per push/pull request (the hub may lower it)
   std::function<void(const SyncProgress&)> progress;  // called after each request
   size_t blob_chunk_bytes = 1u << 20;  // per attachment chunk (the hub may lower it)
+  // The admission rules on what is pulled, with the registry the hub sent.
+  // false: only for tests whose dossiers are not real (see HubOptions).
+  bool admission = true;
 };
 
 // The point's HTTP(S) transport to `url` (config hub_url when empty). For

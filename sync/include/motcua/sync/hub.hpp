@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "motcua/canonical.hpp"
 #include "motcua/node/journal.hpp"
@@ -23,6 +24,10 @@ struct HubOptions {
   size_t max_batch_entries = 2000;
   size_t max_batch_bytes = 8 << 20;  // decompressed message
   unsigned verify_threads = 2;
+  // The admission rules (docs/sync-protocol.md, "Admission") on every push
+  // and bundle. false admits every well-signed entry as protocol v1 did:
+  // only for tests whose dossiers are not real (subjects that are no codes).
+  bool admission = true;
 };
 
 struct PointAddOptions {
@@ -32,6 +37,13 @@ struct PointAddOptions {
   int64_t lease_days = 30;
   int64_t code_ttl_ms = 72LL * 3600 * 1000;
   std::string place_name{};  // how people name the place (e.g. "UBND xã Ân Thi"); optional
+  // The point's receiving agency: the agency part of every code it mints.
+  // `point add --agency` and POST /api/v1/points require it; "" here means
+  // the hub's own agency code.
+  std::string agency_code{};
+  // Event types it may sign (admission rule 3), each item an event type or
+  // a spec ("counter", "officer", "all", a comma list); empty: the counter's acts.
+  std::vector<std::string> acts{};
 };
 
 struct EnrolmentCode {
@@ -48,7 +60,9 @@ class Hub {
   // `motcua point add`: registers the point (or issues a new code for a
   // point not yet enrolled) and returns a one-time code.
   Result<EnrolmentCode> add_point(const PointAddOptions& options);
-  // `motcua point revoke`: the key is refused from now on.
+  // `motcua point revoke`: the key is refused from now on, and nothing the
+  // point signed after its last admitted entry (recorded) is admitted from
+  // any pusher, bundle or tier hub.
   Status revoke_point(const std::string& name);
   // `motcua point list` / status / GET /api/v1/points: every point with its
   // lag, skew, place name, "revoked" and "alerts" (alerts about it whose

@@ -23,9 +23,9 @@ struct PointRecord {
   std::string area;
   int64_t daily_capacity = 0;  // numbers of each day leased to the point
   int64_t lease_days = 30;     // how many days ahead blocks are leased
-  std::string status;          // "pending" (code issued), "active", "revoked"
+  std::string status;          // "pending" (code issued), "active", "quarantined", "revoked"
   std::optional<PublicKey> key;  // set at enrolment
-  std::string agency_code;       // the point's receiving agency (from enrolment)
+  std::string agency_code;       // the point's receiving agency (set by the admin at point add)
   int64_t created_ms = 0;
   int64_t enrolled_ms = 0;
   int64_t revoked_ms = 0;
@@ -36,6 +36,9 @@ struct PointRecord {
   int64_t skew_ms = 0;          // hub time minus point time, last request
   std::string place_name{};     // as people name the place (receipts, screens); may be empty
   std::string epoch{};          // the epoch of the point's database its last hello reported
+  std::vector<std::string> acts{};  // event types it may sign (point add --acts; admission rule 3)
+  int64_t revoked_seq = 0;      // revoked: the seq and id of its last admitted entry (0: none)
+  Hash32 revoked_id{};
 };
 
 // Two entries signed by one key at one place of its chain: a fork
@@ -151,8 +154,13 @@ class HubStore {
   virtual std::optional<PointRecord> point(const std::string& name) = 0;
   virtual std::optional<PointRecord> point_by_key(const PublicKey& key) = 0;
   virtual std::vector<PointRecord> points() = 0;
-  // "not_found" for an unknown name; revoking twice is not an error.
-  virtual Status revoke_point(const std::string& name, int64_t now_ms) = 0;
+  // "not_found" for an unknown name; revoking twice is not an error (the
+  // first revocation's time and last admitted entry stay). (seq, id): the
+  // point's last admitted entry; nothing after it is admitted from anyone.
+  virtual Status revoke_point(const std::string& name, int64_t now_ms, int64_t seq = 0, const Hash32& id = {}) = 0;
+  // "active" <-> "quarantined" (a fork, an admin's decision); "not_found"
+  // for an unknown name, "conflict" for a revoked point.
+  virtual Status set_point_status(const std::string& name, const std::string& status) = 0;
   virtual void note_contact(const std::string& name, int64_t now_ms, int64_t skew_ms) = 0;
   virtual void note_success(const std::string& name, int64_t now_ms) = 0;
   // The cursor the point reports (hello, pull); sets sent_cursor to it too.
@@ -161,9 +169,6 @@ class HubStore {
   // Sets the cursor to `pos` even when lower: a new epoch of the point's
   // database (a restored backup) or of the hub's.
   virtual void reset_pull_cursor(const std::string& name, int64_t pos) = 0;
-  // "active", "quarantined" (a fork: its further entries are refused) ...;
-  // "not_found" for an unknown name.
-  virtual Status set_point_status(const std::string& name, const std::string& status) = 0;
   // Records the epoch a point's hello reported. Returns "current" (the one
   // recorded), "new" (never seen: now the point's epoch) or "retired" (an
   // epoch the point reported before another one: nothing changes).
@@ -179,10 +184,10 @@ class HubStore {
   // The codes whose public id is `code_id` (usually one).
   virtual std::vector<EnrolmentCodeRecord> enrolment_codes(const std::string& code_id) = 0;
   // In one step: checks the code (known, unused, not expired at now_ms, point
-  // not revoked), marks it used by `key`, binds `key` and `agency_code` to the
-  // point and makes it active. Else "enrolment_refused" and nothing changes.
-  virtual Result<PointRecord> enrol(const Hash32& code_hash, const PublicKey& key, const std::string& agency_code,
-                                    int64_t now_ms) = 0;
+  // not revoked), marks it used by `key`, binds `key` to the point and makes
+  // it active. Else "enrolment_refused" and nothing changes. The point's agency
+  // code is the one the admin registered (add_point), never the point's claim.
+  virtual Result<PointRecord> enrol(const Hash32& code_hash, const PublicKey& key, int64_t now_ms) = 0;
 
   // Sync sessions (replay protection: docs/sync-protocol.md 3.4). A new
   // session's last request counter is 0.
