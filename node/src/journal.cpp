@@ -277,18 +277,22 @@ void Journal::project(const std::vector<std::string>& subjects) {
   }
 }
 
+Status Journal::ensure_own_tail() {
+  if (own_tail_checked_) return ok_status();
+  Status own = check_own_tail();
+  if (!own.ok()) {
+    if (own.error().code == "journal_broken") broken_ = own.error();
+    return own;
+  }
+  own_tail_checked_ = true;
+  return ok_status();
+}
+
 Result<std::vector<Entry>> Journal::append_batch(const std::vector<EntryDraft>& drafts, Commit commit) try {
   std::lock_guard<std::recursive_mutex> g(mu_);
   if (broken_) return *broken_;
-  if (!own_tail_checked_) {
-    // Never sign onto a chain whose tail is not what this node signed.
-    Status own = check_own_tail();
-    if (!own.ok()) {
-      if (own.error().code == "journal_broken") broken_ = own.error();
-      return own.error();
-    }
-    own_tail_checked_ = true;
-  }
+  // Never sign onto a chain whose tail is not what this node signed.
+  if (Status own = ensure_own_tail(); !own.ok()) return own.error();
   std::vector<Entry> out;
   out.reserve(drafts.size());
   SubjectMemo memo(*cache_);

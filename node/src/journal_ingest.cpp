@@ -298,21 +298,12 @@ Result<IngestReport> Journal::ingest_impl(const std::vector<Entry>& entries, con
   std::vector<Result<Entry>> parsed = parse_entries_parallel(entries);
   std::lock_guard<std::recursive_mutex> g(mu_);
   if (broken_) return *broken_;
-  if (options.sign_releases && !own_tail_checked_) {
-    Status own = check_own_tail();
-    if (!own.ok()) {
-      if (own.error().code == "journal_broken") broken_ = own.error();
-      return own.error();
-    }
-    own_tail_checked_ = true;
+  if (options.sign_releases) {
+    if (Status own = ensure_own_tail(); !own.ok()) return own.error();
   }
   // Each touched subject's entries are read once and the batch's parsed
   // entries added to them, so projecting does not parse the batch again.
-  struct MemoScope {
-    Journal& j;
-    explicit MemoScope(Journal& jj) : j(jj) { j.memo_begin(); }
-    ~MemoScope() { j.memo_end(); }
-  } memo(*this);
+  MemoScope memo(*this);
   IngestReport report;
   Status s = schema::in_transaction(*db_, [&]() -> Status {
     IngestRun run(*this, options, legacy);
@@ -481,19 +472,8 @@ Result<Entry> Journal::decide(const Hash32& id, Decision decision, const std::st
     return make_error("validation_failed", "a decision needs a reason (at most 2000 bytes)", "reason");
   std::lock_guard<std::recursive_mutex> g(mu_);
   if (broken_) return *broken_;
-  if (!own_tail_checked_) {
-    Status own = check_own_tail();
-    if (!own.ok()) {
-      if (own.error().code == "journal_broken") broken_ = own.error();
-      return own.error();
-    }
-    own_tail_checked_ = true;
-  }
-  struct MemoScope {
-    Journal& j;
-    explicit MemoScope(Journal& jj) : j(jj) { j.memo_begin(); }
-    ~MemoScope() { j.memo_end(); }
-  } memo(*this);
+  if (Status own = ensure_own_tail(); !own.ok()) return own.error();
+  MemoScope memo(*this);
   Entry decision_entry;
   IngestOptions none;
   Status s = schema::in_transaction(*db_, [&]() -> Status {

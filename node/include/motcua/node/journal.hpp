@@ -270,6 +270,9 @@ class Journal {
                      const std::map<std::pair<PublicKey, int64_t>, int64_t>& gaps);
   // Before the first append: the tail of this node's own chain.
   Status check_own_tail();
+  // check_own_tail() once per opened journal, before the first own entry is
+  // signed; a broken tail makes the journal read-only. REQUIRES mu_ held.
+  Status ensure_own_tail();
   std::vector<Hash32> subject_heads(const std::string& subject);
   // `admitted`: false for a quarantined entry (kept out of the subject memo).
   void store(const Entry& e, int64_t now_ms, bool admitted = true);
@@ -289,6 +292,12 @@ class Journal {
   struct GroupSync;
   // The same memo for ingest_batch (journal_sparse.cpp): memo_load before
   // the first store() of a subject in the transaction.
+  // memo_begin() for the lifetime of a scope, memo_end() when it ends.
+  struct MemoScope {
+    Journal& j;
+    explicit MemoScope(Journal& jj) : j(jj) { j.memo_begin(); }
+    ~MemoScope() { j.memo_end(); }
+  };
   void memo_begin();
   void memo_end();
   void memo_load(const std::string& subject);
