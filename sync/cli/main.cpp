@@ -3,6 +3,7 @@
 #include <map>
 
 #include "cli.hpp"
+#include "motcua/sync/version.hpp"
 
 namespace motcua::cli {
 
@@ -57,7 +58,8 @@ std::unique_ptr<node::Node> open_node(const po::variables_map& vm) {
 
 namespace {
 const char* kUsage =
-    "usage: motcua COMMAND [options]   (motcua COMMAND --help for each)\n\n"
+    "usage: motcua COMMAND [options]   (motcua COMMAND --help for each)\n"
+    "       motcua --version\n\n"
     "commands:\n"
     "  init      create a node: data dir, database, key pair\n"
     "  verify    check every signature, hash link and projection of the journal\n"
@@ -87,6 +89,10 @@ int main(int argc, char** argv) {
   std::string cmd = argv[1];
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::cout << kUsage;
+    return kExitOk;
+  }
+  if (cmd == "--version" || cmd == "-V") {
+    std::cout << motcua::sync::version_line() << "\n";
     return kExitOk;
   }
   auto it = commands.find(cmd);
