@@ -14,6 +14,8 @@ PACKAGES=(
   curl            # the demo and tests talk to the daemon over loopback
   clang-14 libclang-rt-14-dev  # libFuzzer targets (deploy/fuzz.sh, docs/design/0040-fuzzing.md)
   chromium        # the web UI's browser tests (deploy/browser-test.sh, tests/browser/)
+  dpkg-dev        # dpkg-shlibdeps: the .deb's Depends (deploy/package.sh)
+  systemd strace  # the package test: systemd-analyze verify, the daemon's system calls (tests/package/)
 )
 # The browser tests run under Node.js with npm. A machine that already has
 # them (e.g. Node.js 20 from another repository, whose nodejs package bundles

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds the Release binary and runs the web UI's
-# browser tests against it, then builds the tests with ASan/UBSan (also
+# browser tests against it, packages it as a .deb and tests the package
+# (installed and removed again on this machine, as root), then builds the tests with ASan/UBSan (also
 # -Wall -Wextra -Werror) and runs every test there (the stored fuzz inputs of
 # tests/fuzz/regressions are replayed by a unit test). The libFuzzer targets
 # themselves run by hand: deploy/fuzz.sh [SECONDS]. docs/design/0005 says why
@@ -11,6 +12,8 @@ deploy/install-deps.sh
 deploy/build.sh motcua
 echo "== the web UI in chromium (deploy/browser-test.sh, screenshots in build/screenshots/)"
 deploy/browser-test.sh build
+echo "== the Debian package: build, contents, units, install, serve as the service user, remove (tests/package/)"
+tests/package/package_test.sh
 echo "== every test under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g1" -DMOTCUA_SANITIZE=ON >/dev/null
 cmake --build build-asan -j "$(nproc)" --target unit_tests motcua
