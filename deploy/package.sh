@@ -2,7 +2,8 @@
 # Builds the Debian package build/motcua_<version>_<arch>.deb from the Release
 # build in build/ (deploy/build.sh motcua: a no-op when it is up to date; only
 # the binary is built, never the tests). Needs dpkg-dev (dpkg-shlibdeps, which
-# derives Depends from the libraries the binary links) and fakeroot-free CPack.
+# derives Depends from the libraries the binary links); CPack writes the
+# archive with root:root owners itself (no fakeroot).
 # Prints the path of the package on its last line.
 #   deploy/package.sh
 set -euo pipefail

@@ -266,6 +266,8 @@ getent passwd motcua >/dev/null || fail "purge removed the user motcua"
 # Reinstalling over the kept data: the node is still there and opens.
 dpkg -i "$deb" >/dev/null 2>&1 || fail "dpkg -i over kept data"
 run_as /usr/bin/motcua verify --data-dir /var/lib/motcua >/dev/null || fail "the kept node does not verify after reinstall"
+[ "$(stat -c '%U:%G %a' /var/lib/motcua)" = "motcua:motcua 700" ] || fail "reinstalling changed /var/lib/motcua (init made it 0700)"
+run_as /usr/bin/motcua user list --data-dir /var/lib/motcua | grep -qP '^lan\tclerk\t' || fail "the user lan is gone after reinstall"
 touch /var/lib/motcua/DELETE-ON-PURGE
 dpkg --purge motcua >/dev/null 2>&1
 [ ! -e /var/lib/motcua ] || fail "purge with /var/lib/motcua/DELETE-ON-PURGE left the data"
