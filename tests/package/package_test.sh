@@ -218,6 +218,11 @@ token=$(curl -s -m 10 -X POST "$base/api/v1/sessions" -d '{"username":"lan","pas
 status=$(curl -s -m 10 -o "$work/intake" -w '%{http_code}' -X POST "$base/api/v1/dossiers" \
   -H "Authorization: Bearer $token" -H 'Content-Type: application/json' --data-binary @"$root/tests/package/intake.json")
 [ "$status" = 201 ] || fail "intake answered $status: $(cat "$work/intake")"
+# An attachment: the first write into blobs/ (a folder created on demand).
+printf '%%PDF-1.4\n%% package test\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%%%EOF\n' >"$work/scan.pdf"
+status=$(curl -s -m 10 -o "$work/blob" -w '%{http_code}' -X POST "$base/api/v1/blobs" \
+  -H "Authorization: Bearer $token" -H 'Content-Type: application/pdf' --data-binary @"$work/scan.pdf")
+[ "$status" = 201 ] || fail "attachment upload answered $status: $(cat "$work/blob")"
 # The stop signal goes to the daemon itself (under strace it is strace's child;
 # strace then exits with the daemon's status).
 daemon_pid=$serve_pid
@@ -232,7 +237,7 @@ grep -q 'event=stopped' "$work/serve.log" || fail "no event=stopped line"
 run_as /usr/bin/motcua verify --data-dir /var/lib/motcua >/dev/null || fail "motcua verify after serve"
 
 if [ ${#tracer[@]} -gt 0 ] && command -v systemd-analyze >/dev/null; then
-  step "every system call serve made is in SystemCallFilter=@system-service; sockets only AF_INET/AF_INET6/AF_UNIX"
+  step "serve's system calls: all in @system-service, sockets AF_INET/AF_INET6/AF_UNIX, writes only in /var/lib/motcua"
   expand() {
     systemd-analyze syscall-filter "$1" | sed -n 's/^    //p' | grep -v '^#' | while read -r s; do
       case $s in @*) expand "$s" ;; *) echo "$s" ;; esac
@@ -245,6 +250,16 @@ if [ ${#tracer[@]} -gt 0 ] && command -v systemd-analyze >/dev/null; then
   [ "$(wc -l <"$work/used")" -gt 20 ] || fail "strace saw almost nothing"
   outside=$(comm -23 "$work/used" "$work/allowed" | tr '\n' ' ')
   [ -z "$outside" ] || fail "serve made system calls outside @system-service: $outside"
+  # What ProtectSystem=strict + ReadWritePaths, ProtectHome and PrivateTmp
+  # would stop: a write outside /var/lib/motcua, any look into /home, /root, /tmp.
+  sed -n '/execve("\/usr\/bin\/motcua"/,$p' "$work/strace" >"$work/strace.daemon"
+  grep -E '^[0-9]+ +(openat\(.*(O_WRONLY|O_RDWR|O_CREAT)|open\(.*(O_WRONLY|O_RDWR|O_CREAT)|creat|mkdir|mkdirat|unlink|unlinkat|rename|renameat|renameat2|rmdir|truncate|chmod|fchmodat|chown|fchownat|lchown|link|linkat|symlink|symlinkat|mknod|mknodat)\(' \
+    "$work/strace.daemon" | grep -oE '"/[^"]*"' | tr -d '"' | sort -u >"$work/written"
+  grep -q '^/var/lib/motcua/blobs' "$work/written" || fail "strace saw no write into /var/lib/motcua/blobs"
+  outside=$(grep -vE '^/var/lib/motcua(/|$)' "$work/written" | tr '\n' ' ' || true)
+  [ -z "$outside" ] || fail "serve wrote outside /var/lib/motcua: $outside"
+  private=$(grep -oE '"/(home|root|tmp|var/tmp|run/user)(/[^"]*)?"' "$work/strace.daemon" | sort -u | tr '\n' ' ' || true)
+  [ -z "$private" ] || fail "serve looked into $private (ProtectHome/PrivateTmp would hide it)"
   families=$(grep -oE ' socket\(AF_[A-Z0-9]+' "$work/strace" | sed 's/.*(//' | sort -u | tr '\n' ' ')
   for f in $families; do
     case $f in AF_INET | AF_INET6 | AF_UNIX) ;; *) fail "serve opened a socket of family $f" ;; esac
