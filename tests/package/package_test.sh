@@ -46,8 +46,10 @@ work=$(mktemp -d /tmp/motcua-package-test.XXXXXX)
 user_existed=0
 getent passwd motcua >/dev/null && user_existed=1
 serve_pid=
+hub_pid=
 cleanup() {
   if [ -n "$serve_pid" ]; then kill -KILL "$serve_pid" 2>/dev/null || true; fi
+  if [ -n "$hub_pid" ]; then kill -KILL "$hub_pid" 2>/dev/null || true; fi
   if dpkg-query -W -f='${Status}' motcua 2>/dev/null | grep -q -E 'installed|config-files'; then
     MOTCUA_PURGE_DATA=yes dpkg --purge motcua >/dev/null 2>&1 || true
   fi
@@ -122,6 +124,17 @@ for d in /var/lib/motcua /var/backups/motcua; do
 done
 [ -L /etc/systemd/system/multi-user.target.wants/motcua.service ] || fail "motcua.service is not enabled"
 run_as() { setpriv --reuid motcua --regid motcua --init-groups --no-new-privs --bounding-set -all --inh-caps -all -- "$@"; }
+# The port of the event=listening line a daemon writes into LOG (10 s at most).
+wait_for_port() {
+  local p
+  for _ in $(seq 100); do
+    p=$(sed -n 's/.*event=listening addr=127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$1")
+    [ -n "$p" ] && { echo "$p"; return 0; }
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
 line=$(run_as /usr/bin/motcua --version)
 [[ "$line" =~ ^motcua\ ${version//./\\.}\ \(journal\ v[0-9]+,\ database\ schema\ [0-9]+,\ sync\ protocol\ v[0-9]+\)$ ]] ||
   fail "motcua --version printed '$line'"
@@ -190,6 +203,17 @@ run_as /usr/bin/motcua init --role point --name pkg-test --agency-code 000.00.01
 run_as /usr/bin/motcua config set listen 127.0.0.1:0 --data-dir /var/lib/motcua >/dev/null
 echo 'package-test-password' | run_as /usr/bin/motcua user add lan --role clerk --full-name 'Nguyễn Thị Lan' \
   --data-dir /var/lib/motcua >/dev/null
+# A hub on loopback (root, in the scratch folder) that the point joins, so the
+# daemon's background sync runs too (name lookup, connect, signed exchange).
+/usr/bin/motcua init --role hub --name pkg-hub --data-dir "$work/hub" >/dev/null
+code=$(/usr/bin/motcua point add pkg-test --area an-thi --agency 000.00.01.H22 --data-dir "$work/hub" |
+       sed -n 's/^enrolment code: //p')
+[ -n "$code" ] || fail "point add printed no enrolment code"
+/usr/bin/motcua serve --listen 127.0.0.1:0 --data-dir "$work/hub" 2>"$work/hub.log" &
+hub_pid=$!
+hub_port=$(wait_for_port "$work/hub.log" "$hub_pid") || fail "the hub did not start: $(cat "$work/hub.log")"
+run_as /usr/bin/motcua join --hub "http://localhost:$hub_port" --code "$code" --data-dir /var/lib/motcua >/dev/null ||
+  fail "join"
 exec_start=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/motcua.service)
 [ "$exec_start" = "/usr/bin/motcua serve --data-dir /var/lib/motcua" ] || fail "ExecStart is '$exec_start'"
 read -r -a exec_argv <<<"$exec_start"
@@ -200,14 +224,7 @@ fi
 (cd / && exec "${tracer[@]}" setpriv --reuid motcua --regid motcua --init-groups --no-new-privs --bounding-set -all \
   --inh-caps -all -- "${exec_argv[@]}") 2>"$work/serve.log" &
 serve_pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's/.*event=listening addr=127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$work/serve.log")
-  [ -n "$port" ] && break
-  kill -0 "$serve_pid" 2>/dev/null || { cat "$work/serve.log"; fail "serve exited"; }
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$work/serve.log"; fail "serve did not listen within 10 s"; }
+port=$(wait_for_port "$work/serve.log" "$serve_pid") || { cat "$work/serve.log"; fail "serve did not start"; }
 base=http://127.0.0.1:$port
 [ "$(curl -s -m 10 "$base/healthz")" = '{"status":"ok"}' ] || fail "GET /healthz"
 curl -s -m 10 -o "$work/ui.html" "$base/"
@@ -223,6 +240,12 @@ printf '%%PDF-1.4\n%% package test\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%%%EO
 status=$(curl -s -m 10 -o "$work/blob" -w '%{http_code}' -X POST "$base/api/v1/blobs" \
   -H "Authorization: Bearer $token" -H 'Content-Type: application/pdf' --data-binary @"$work/scan.pdf")
 [ "$status" = 201 ] || fail "attachment upload answered $status: $(cat "$work/blob")"
+# The background sync reached the hub (it runs at start).
+for _ in $(seq 100); do
+  grep -q 'route=/sync/v2/pull status=200' "$work/hub.log" && break
+  sleep 0.1
+done
+grep -q 'route=/sync/v2/pull status=200' "$work/hub.log" || fail "the point's background sync never reached the hub"
 # The stop signal goes to the daemon itself (under strace it is strace's child;
 # strace then exits with the daemon's status).
 daemon_pid=$serve_pid
@@ -235,6 +258,9 @@ serve_pid=
 [ "$rc" = 0 ] || { cat "$work/serve.log"; fail "serve exited $rc after SIGTERM"; }
 grep -q 'event=stopped' "$work/serve.log" || fail "no event=stopped line"
 run_as /usr/bin/motcua verify --data-dir /var/lib/motcua >/dev/null || fail "motcua verify after serve"
+kill -TERM "$hub_pid"
+wait "$hub_pid" || fail "the hub did not stop cleanly"
+hub_pid=
 
 if [ ${#tracer[@]} -gt 0 ] && command -v systemd-analyze >/dev/null; then
   step "serve's system calls: all in @system-service, sockets AF_INET/AF_INET6/AF_UNIX, writes only in /var/lib/motcua"
@@ -248,6 +274,7 @@ if [ ${#tracer[@]} -gt 0 ] && command -v systemd-analyze >/dev/null; then
   sed -n '/execve("\/usr\/bin\/motcua"/,$p' "$work/strace" | grep -oE '^[0-9]+ +[a-z_0-9]+\(' |
     sed -E 's/^[0-9]+ +//; s/\($//' | sort -u >"$work/used"
   [ "$(wc -l <"$work/used")" -gt 20 ] || fail "strace saw almost nothing"
+  grep -qE "connect\(.*htons\($hub_port\)" "$work/strace" || fail "strace did not see the sync connect to the hub"
   outside=$(comm -23 "$work/used" "$work/allowed" | tr '\n' ' ')
   [ -z "$outside" ] || fail "serve made system calls outside @system-service: $outside"
   # What ProtectSystem=strict + ReadWritePaths, ProtectHome and PrivateTmp
