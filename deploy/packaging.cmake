@@ -16,7 +16,10 @@ set(CPACK_PACKAGE_NAME motcua)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGING_INSTALL_PREFIX /)
 set(CPACK_PACKAGE_DIRECTORY ${CMAKE_BINARY_DIR})
-set(CPACK_PACKAGE_CONTACT "motcua maintainers <motcua@localhost>")
+# The Maintainer field: set the real team address when packages leave the building
+# (cmake -DMOTCUA_DEB_MAINTAINER="Name <address>").
+set(MOTCUA_DEB_MAINTAINER "motcua maintainers <motcua@localhost>" CACHE STRING "Maintainer of the .deb")
+set(CPACK_PACKAGE_CONTACT "${MOTCUA_DEB_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "offline-first one-stop-shop node (service point or provincial hub)")
 # The first line of the control file's Description is the summary above.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION [=[motcua records every act on an administrative dossier in a local, signed,
