@@ -73,7 +73,8 @@ Result<bool> send_one(node::Node& n, node::BlobStore& store, const Call& call, c
     }
     int64_t now_have = int_of(r->header, "have_bytes", -1);
     if (now_have == offset + static_cast<int64_t>(bytes->size())) st.bytes_up += static_cast<int64_t>(bytes->size());
-    if (r->header.value("done", false)) {
+    auto done = r->header.find("done");
+    if (done != r->header.end() && done->is_boolean() && done->get<bool>()) {
       confirm(n, id, n.clock().now_ms());
       st.blobs_up++;
       return true;

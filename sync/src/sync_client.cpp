@@ -1,7 +1,9 @@
 // The point's sync session (docs/sync-protocol.md section 2).
+#include <initializer_list>
 #include <optional>
 #include <iostream>
 #include <set>
+#include <utility>
 
 #include "motcua/node/catalogue.hpp"
 #include "motcua/node/node.hpp"
@@ -21,13 +23,55 @@ namespace {
 
 constexpr size_t kMaxMessage = (8u << 20) + (64u << 10);
 
+// The JSON type a field of a hub answer must have when present (absent, it
+// takes its default), so that reading it with json::value() cannot throw: a
+// field of another type refuses the answer as malformed_message naming it
+// (found by fuzz_sync_client: the session ended in internal_error).
+enum class Kind { Int, Text, Bool, Object };
+
+Status typed(const Json& h, const char* what, std::initializer_list<std::pair<const char*, Kind>> fields) {
+  if (!h.is_object()) return make_error("malformed_message", std::string(what) + " must be an object", what);
+  for (const auto& [key, kind] : fields) {
+    auto it = h.find(key);
+    if (it == h.end()) continue;
+    const bool ok = kind == Kind::Int    ? it->is_number_integer()
+                    : kind == Kind::Text ? it->is_string()
+                    : kind == Kind::Bool ? it->is_boolean()
+                                         : it->is_object();
+    if (!ok) return make_error("malformed_message", std::string(what) + ": " + key + " is of the wrong type", key);
+  }
+  return ok_status();
+}
+
+// Every welcome field the session reads (docs/sync-protocol.md 4.2, 13).
+Status welcome_types(const Json& h) {
+  Status s = typed(h, "welcome",
+                   {{"hub", Kind::Text}, {"session", Kind::Text}, {"hub_epoch", Kind::Text}, {"skew_ms", Kind::Int},
+                    {"pending", Kind::Int}, {"limits", Kind::Object}, {"point_status", Kind::Text},
+                    {"registry_hash", Kind::Text}, {"reference_hash", Kind::Text}});
+  if (s.ok() && h.contains("limits"))
+    s = typed(h["limits"], "limits",
+              {{"max_batch_entries", Kind::Int}, {"max_batch_bytes", Kind::Int}, {"blob_chunk_bytes", Kind::Int},
+               {"max_blob_bytes", Kind::Int}});
+  if (s.ok() && h.contains("fork") && h["fork"].is_object())
+    s = typed(h["fork"], "fork", {{"author", Kind::Text}, {"seq", Kind::Int}, {"hub_id", Kind::Text}});
+  if (s.ok() && h.contains("behind") && h["behind"].is_object())
+    s = typed(h["behind"], "behind", {{"seq", Kind::Int}, {"hub_seq", Kind::Int}});
+  return s;
+}
+
 }  // namespace
 
 Error error_from(const wire::Decoded& d, int status) {
-  const Json& e = d.header.value("error", Json::object());
-  if (!e.is_object()) return make_error("hub_error", "the hub answered HTTP " + std::to_string(status));
-  return make_error(e.value("code", std::string("hub_error")),
-                    "hub: " + e.value("message", "HTTP " + std::to_string(status)), e.value("field", std::string()));
+  auto it = d.header.find("error");
+  if (it == d.header.end() || !it->is_object())
+    return make_error("hub_error", "the hub answered HTTP " + std::to_string(status));
+  auto text = [&](const char* k, const std::string& dflt) {
+    auto f = it->find(k);
+    return f != it->end() && f->is_string() ? f->get<std::string>() : dflt;
+  };
+  return make_error(text("code", "hub_error"), "hub: " + text("message", "HTTP " + std::to_string(status)),
+                    text("field", ""));
 }
 
 Result<wire::Decoded> Exchange::call(const std::string& kind, Json header, const std::vector<wire::WireEntry>& entries,
@@ -168,6 +212,7 @@ class Session {
       return w.error();
     }
     const Json& h = w->header;
+    if (Status t = welcome_types(h); !t.ok()) return t;
     if (h.value("hub", std::string()) != to_hex(x_.hub))
       return make_error("wrong_hub", "the hub answered with a different key than the one this point enrolled with");
     x_.session = h.value("session", std::string("-"));
@@ -246,6 +291,7 @@ class Session {
         const int64_t last_seq = hub_seq + static_cast<int64_t>(entries.size());
         auto r = call("push", Json::object(), entries);
         if (!r.ok()) return r.error();
+        if (Status t = typed(r->header, "receipt", {{"stored", Kind::Int}}); !t.ok()) return t;
         auto upto = take_receipts(r->header, author, last_seq);
         if (!upto.ok()) return upto.error();
         row_.entries_up += r->header.value("stored", int64_t{0});
@@ -290,6 +336,9 @@ class Session {
       if (history.is_object()) req["history"] = history;
       auto r = call("pull", req);
       if (!r.ok()) return r.error();
+      if (Status t = typed(r->header, "entries", {{"hub_epoch", Kind::Text}, {"next", Kind::Int}, {"more", Kind::Bool}});
+          !t.ok())
+        return t;
       if (r->header.value("hub_epoch", hub_epoch_) != hub_epoch_)
         return make_error("bad_cursor", "the hub's epoch changed during the session; the next session starts again");
       history = r->header.contains("history") ? r->header["history"] : Json();
