@@ -13,7 +13,7 @@ seconds=${1:-30}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(http_bodies sync_decode entry_parse bundle cccd_qr catalogue)
+  targets=(http_bodies sync_decode entry_parse bundle cccd_qr catalogue sync_client)
 fi
 cxx=${MOTCUA_FUZZ_CXX:-clang++-14}
 command -v "$cxx" >/dev/null || { echo "fuzz.sh: $cxx not found (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 1; }

@@ -18,6 +18,7 @@ const std::vector<Target>& targets() {
   static const std::vector<Target> all = {
       {"http_bodies", http_bodies}, {"sync_decode", sync_decode}, {"entry_parse", entry_parse},
       {"bundle", bundle},           {"cccd_qr", cccd_qr},         {"catalogue", catalogue},
+      {"sync_client", sync_client},
   };
   return all;
 }

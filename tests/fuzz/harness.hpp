@@ -21,6 +21,7 @@ int entry_parse(const uint8_t* data, size_t size);
 int bundle(const uint8_t* data, size_t size);
 int cccd_qr(const uint8_t* data, size_t size);
 int catalogue(const uint8_t* data, size_t size);
+int sync_client(const uint8_t* data, size_t size);
 
 struct Target {
   const char* name;  // directory name under tests/fuzz/corpus and tests/fuzz/regressions

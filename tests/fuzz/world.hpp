@@ -12,7 +12,9 @@
 #include "../unit/sync_test_util.hpp"
 #include "../../sync/src/sync_auth.hpp"
 #include "../../sync/src/sync_codec.hpp"
+#include "../unit/sample_intake.hpp"
 #include "harness.hpp"
+#include "motcua/node/dossiers.hpp"
 #include "motcua/node/node.hpp"
 #include "motcua/sync/client.hpp"
 #include "motcua/sync/hub.hpp"
@@ -67,6 +69,31 @@ struct HubWorld {
   static HubWorld& get() {
     static HubWorld w;
     return w;
+  }
+};
+
+// The point of its own HubWorld with one dossier taken in and not yet
+// pushed: what fuzz_sync_client's scripted hub talks to, and what
+// make_seeds records a real session of (same seeds, same keys and entries).
+struct ClientWorld {
+  HubWorld w;
+  std::string code;  // the dossier taken in
+
+  ClientWorld() {
+    node::DossierService svc(*w.point);
+    const Json intake{{"procedure_code", "1.001193"},
+                      {"applicant",
+                       {{"full_name", "Nguyễn Văn An"},
+                        {"cccd", "001099012345"},
+                        {"phone", "0912345678"},
+                        {"address", "Thôn Đông, xã Ân Thi, Hưng Yên"}}},
+                      {"channel", "counter"},
+                      {"form", {{"child_name", "Nguyễn Văn Bình"}}},
+                      {"attachments", Json::array()},
+                      {"documents", motcua::test::birth_registration_documents()}};
+    auto made = svc.intake(node::Actor{"clerk1", node::UserRole::Clerk}, intake);
+    if (!made.ok()) fail("client world: intake: " + made.error().message);
+    code = (*made)["code"].get<std::string>();
   }
 };
 
