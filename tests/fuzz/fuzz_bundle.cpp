@@ -60,7 +60,7 @@ void write_file(const std::string& path, const std::string& bytes) {
 
 void check(const Result<Json>& r, const char* what) {
   if (!r.ok() && r.error().code.empty()) fail(std::string(what) + ": refusal without a code");
-  if (!r.ok() && r.error().code == "internal") fail(std::string(what) + ": " + r.error().message);
+  if (!r.ok() && (r.error().code == "internal" || r.error().code == "internal_error")) fail(std::string(what) + ": " + r.error().message);
 }
 
 }  // namespace

@@ -86,6 +86,20 @@ void http_seeds() {
                      "status=1&q=Nguy%E1%BB%85n&limit=5&updated_since=2025-07-01T00:00:00Z");
   put(d, "search", route("GET", "/api/v1/procedures") + officer + code0 + "q=khai+sinh&field=H%E1%BB%99&limit=3");
   put(d, "upload", route("POST", "/api/v1/blobs") + clerk + code0 + "%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n");
+  // Hub administration (the hub side of the world): byte 2 picks a held
+  // entry for /api/v1/quarantine/{id}, a registered point for /points/{name}.
+  const std::string admin = byte(0);
+  put(d, "quarantine-list", route("GET", "/api/v1/quarantine") + admin + code0 + "state=held");
+  put(d, "quarantine-show", route("GET", "/api/v1/quarantine/{id}") + admin + code0);
+  put(d, "quarantine-release", route("POST", "/api/v1/quarantine/{id}/release") + admin + code0 +
+                                   R"({"reason":"đã đối chiếu với sổ tiếp nhận"})");
+  put(d, "quarantine-reject", route("POST", "/api/v1/quarantine/{id}/reject") + admin + code1 +
+                                  R"({"reason":"không thuộc phạm vi của điểm"})");
+  put(d, "points-list", route("GET", "/api/v1/points") + admin + code0);
+  put(d, "point-add", route("POST", "/api/v1/points") + admin + code0 +
+                          R"({"name":"diem-4","area":"xa-an-thi","place_name":"Bưu điện xã","agency_code":"000.00.01.H22","acts":"counter","daily_capacity":50})");
+  put(d, "point-revoke", route("POST", "/api/v1/points/{name}/revoke") + admin + code1 + "{}");
+  put(d, "alerts", route("GET", "/api/v1/alerts") + admin + code0 + "limit=5&since=2025-07-01");
   put(d, "cccd-parse", route("POST", "/api/v1/cccd/parse") + clerk + code0 +
                            R"({"qr":"033190001234|123456789|Nguyễn Thị Lan|12051990|Nữ|Thôn Trung, Ân Thi, Hưng Yên|01072021"})");
 }
@@ -127,6 +141,22 @@ void catalogue_seeds() {
                {"holidays", Json::array({days[0]})},
                {"reference_hash", std::string(64, 'a')}};
   put("catalogue", "welcome", byte(2) + byte(0) + welcome.dump());
+  // A reference (or enrolled) message as v2 sends it: the points, the hub key
+  // and the registry the point admits pulled entries by (section 15.1).
+  Json reference{{"type", "reference"},
+                 {"hub", std::string(64, 'c')},
+                 {"points", Json::array({Json{{"name", "hub"}, {"place_name", "UBND tỉnh"}},
+                                         Json{{"name", "diem-1"}, {"place_name", "UBND xã Ân Thi"}}})},
+                 {"registry", Json::array({Json{{"name", "diem-1"}, {"key", std::string(64, 'd')}, {"area", "xa-an-thi"},
+                                                {"agency_code", "000.00.01.H22"},
+                                                {"acts", Json::array({"dossier.submitted", "dossier.updated"})},
+                                                {"status", "active"}, {"revoked_seq", 0}, {"revoked_id", ""}},
+                                           Json{{"name", "diem-2"}, {"key", std::string(64, 'e')}, {"area", "xa-an-thi"},
+                                                {"agency_code", "000.00.01.H22"}, {"acts", Json::array({"dossier.submitted"})},
+                                                {"status", "revoked"}, {"revoked_seq", 3}, {"revoked_id", std::string(64, 'f')}}})},
+                 {"registry_hash", std::string(64, 'b')},
+                 {"hash", std::string(64, 'a')}};
+  put("catalogue", "reference-registry", byte(2) + byte(0) + reference.dump());
   put("catalogue", "date", byte(3) + byte(0) + "2025-02-29");
   put("catalogue", "instant", byte(3) + byte(0) + "2025-07-01T09:30:00.123+07:00");
   put("catalogue", "instant-edge", byte(3) + byte(0) + "0000-01-01T00:30:00-00:30");
@@ -156,8 +186,14 @@ void sync_and_bundle_seeds() {
   for (const auto& e : entries) wire_entries.push_back(sync::wire::from_entry(e));
   const std::string d = "sync_decode";
   auto push = sync::wire::encode(Json{{"type", "push"}}, wire_entries).value();
+  // A v2 hello: heads [seq, id], the cursor with its hub epoch, the point's epoch.
   auto hello = sync::wire::encode(
-      Json{{"type", "hello"}, {"heads", Json{{to_hex(w.point->keys().pk), Json::array({0, ""})}}}, {"cursor", 0}}, {}).value();
+      Json{{"type", "hello"},
+           {"heads", Json{{to_hex(w.point->keys().pk), Json::array({entries.size(), to_hex(entries.back().id)})}}},
+           {"cursor", 0},
+           {"hub_epoch", w.hub_node->meta("epoch")},
+           {"epoch", w.point->meta("epoch")}},
+      {}).value();
   put(d, "gzip-push", byte(0) + push);
   put(d, "plain-push", byte(1) + unzip(push));
   put(d, "plain-hello", byte(1) + unzip(hello));
@@ -166,6 +202,10 @@ void sync_and_bundle_seeds() {
   put(d, "hub-hello", byte(2 + 4 * 0) + unzip(hello));
   put(d, "hub-push", byte(2 + 4 * 1) + unzip(push));
   put(d, "hub-pull", byte(2 + 4 * 2) + unzip(sync::wire::encode(Json{{"type", "pull"}, {"after", 0}, {"limit", 50}}, {}).value()));
+  put(d, "hub-pull-history",
+      byte(2 + 4 * 2) + unzip(sync::wire::encode(Json{{"type", "pull"}, {"after", 0}, {"limit", 2},
+                                                      {"history", Json{{"upto", 3}, {"pos", 0}}}}, {}).value()));
+  put(d, "hub-reference", byte(2 + 4 * 3) + unzip(sync::wire::encode(Json{{"type", "reference"}}, {}).value()));
   put(d, "hub-blob-check",
       byte(2 + 4 * 4) + unzip(sync::wire::encode(Json{{"type", "blob_check"}, {"ids", Json::array({std::string(64, 'a')})}}, {}).value()));
   put(d, "hub-blob-put",
@@ -174,10 +214,13 @@ void sync_and_bundle_seeds() {
   // v2 enrolment: the code's public id and a MAC, never the code.
   put(d, "hub-enrol",
       byte(2 + 4 * 7) + unzip(sync::wire::encode(Json{{"type", "enrol"}, {"code_id", "0123abcd"}, {"name", "diem-2"},
-                                                      {"agency_code", "000.00.01.H22"}, {"time_ms", 1751335200000},
+                                                      {"time_ms", 1751335200000},
                                                       {"mac", std::string(64, 'b')}}, {}).value()));
   put(d, "hub-fork-evidence", byte(2 + 4 * 8) + unzip(sync::wire::encode(Json{{"type", "fork_evidence"}},
                                                                            {wire_entries.front()}).value()));
+  put(d, "hub-blob-get",
+      byte(2 + 4 * 6) + unzip(sync::wire::encode(Json{{"type", "blob_get"}, {"id", std::string(64, 'a')}, {"offset", 0},
+                                                      {"limit", 1024}}, {}).value()));
   put(d, "hub-own-chain",
       byte(2 + 4 * 9) + unzip(sync::wire::encode(Json{{"type", "own_chain"}, {"after_seq", 0}, {"limit", 50}}, {}).value()));
   put(d, "entry-body", byte(3) + byte(0) + entries.front().body.dump());
@@ -220,6 +263,105 @@ void sync_and_bundle_seeds() {
   put("bundle", "hub-messages", byte(3) + messages(hub_file, [](const Json&) { return 0; }));
 }
 
+// sync_client: real sessions of a ClientWorld's point with its hub, recorded
+// as the scripts fuzz_sync_client plays back (status byte, 2-byte length,
+// plain message); receipts carry "sig":"hub" (the harness signs them).
+class Recorder final : public sync::Transport {
+ public:
+  explicit Recorder(sync::Hub& hub) : hub_(hub) {}
+  Result<sync::WireResponse> exchange(const sync::WireRequest& req) override {
+    sync::WireResponse res = hub_.handle(req);
+    add(res.status, unzip(res.body));
+    return res;
+  }
+  void add(int status, std::string plain) {
+    const size_t nl = plain.find('\n');
+    Json h = Json::parse(plain.substr(0, nl));
+    if (h.value("type", std::string()) == "receipt") {
+      for (auto& item : h["receipts"]) item["sig"] = "hub";
+      plain = h.dump() + plain.substr(nl);
+    }
+    const int k = status == 200 ? 0 : status == 400 ? 5 : status == 403 ? 6 : 7;
+    if (plain.size() > 0xffff) throw std::runtime_error("a recorded message over 64 KiB");
+    script += byte(k) + byte(plain.size() & 0xff) + byte(plain.size() >> 8) + plain;
+  }
+  std::string script;
+
+ private:
+  sync::Hub& hub_;
+};
+
+std::string plain_message(const Json& header, const std::vector<sync::wire::WireEntry>& entries = {}) {
+  return unzip(sync::wire::encode(header, entries).value());
+}
+
+void client_seeds() {
+  const std::string d = "sync_client";
+  fuzz::ClientWorld cw;
+  auto& w = cw.w;
+  // 1: hello, push of the new dossier (receipt), pull, reference.
+  Recorder first(*w.hub);
+  auto s = sync::sync_once(*w.point, first);
+  if (!s.ok()) throw std::runtime_error("client session 1: " + s.error().message);
+  put(d, "session-push", first.script);
+  // 2: the hub's officer accepts the dossier and a point is added (the
+  // registry changes): the pull brings the hub's entry, the reference the registry.
+  node::DossierService hub_svc(*w.hub_node);
+  auto acc = hub_svc.act(node::Actor{"officer1", node::UserRole::Officer}, cw.code, "accept", Json{{"note", "ok"}});
+  if (!acc.ok()) throw std::runtime_error("hub accept: " + acc.error().message);
+  sync::PointAddOptions more;
+  more.name = "diem-9";
+  more.area = "xa-an-thi";
+  more.agency_code = "000.00.01.H22";
+  if (!w.hub->add_point(more).ok()) throw std::runtime_error("add_point diem-9");
+  Recorder second(*w.hub);
+  s = sync::sync_once(*w.point, second);
+  if (!s.ok()) throw std::runtime_error("client session 2: " + s.error().message);
+  put(d, "session-pull", second.script);
+  // 3: the welcome says this point is behind its own chain (a backup copied
+  // back in place): an own_chain page brings back the entry it lacks (seq 2,
+  // written here after the recorded sessions; the fuzz world's point lacks
+  // it), then the session runs again from hello.
+  const std::string point_hex = to_hex(w.point->keys().pk);
+  auto own = w.point->journal().get(w.point->keys().pk, 1);
+  auto own2 = w.point->journal().append(node::EntryDraft{"clerk1", node::events::kUpdated, cw.code,
+                                                         Json{{"changes", Json{{"applicant", Json{{"phone", "0987654321"}}}}}}});
+  if (!own || !own2.ok()) throw std::runtime_error("the point's own entries");
+  Json welcome = Json::parse(second.script.substr(3, second.script.find('\n', 3) - 3));
+  Json behind = welcome;
+  behind["heads"] = Json{{point_hex, Json::array({2, to_hex(own2->id)})}};
+  behind["behind"] = Json{{"seq", 1}, {"hub_seq", 2}};
+  Json again = welcome;
+  again["heads"] = behind["heads"];
+  const std::string hub_epoch = welcome.value("hub_epoch", std::string());
+  Recorder third(*w.hub);
+  third.add(200, plain_message(behind));
+  // As the hub sends it: the other authors' entries of the same dossier
+  // stored before it (its causal parents, here the hub's acceptance), then it.
+  std::vector<sync::wire::WireEntry> page;
+  for (const auto& p : own2->parents)
+    if (auto e = w.point->journal().get(p); e && e->author != w.point->keys().pk) page.push_back(sync::wire::from_entry(*e));
+  page.push_back(sync::wire::from_entry(own2.value()));
+  third.add(200, plain_message(Json{{"type", "own_chain"}, {"after_seq", 1}, {"next_seq", 2}, {"hub_seq", 2},
+                                    {"more", false}, {"hub_epoch", hub_epoch}},
+                               page));
+  third.add(200, plain_message(again));
+  third.add(200, plain_message(Json{{"type", "entries"}, {"after", 0}, {"next", 0}, {"more", false}, {"hub_epoch", hub_epoch}}));
+  put(d, "session-behind", third.script);
+  // 4: a fork: the hub holds another entry at seq 1 of this point's chain.
+  Json fork = welcome;
+  fork["fork"] = Json{{"author", point_hex}, {"seq", 1}, {"hub_id", std::string(64, 'a')}, {"point_id", to_hex(own->id)}};
+  Recorder fourth(*w.hub);
+  fourth.add(200, plain_message(fork));
+  fourth.add(200, plain_message(Json{{"type", "fork_noted"}, {"forks", 1}}));
+  put(d, "session-fork", fourth.script);
+  // 5: a refused hello (the point was revoked), as the hub signs it.
+  Recorder fifth(*w.hub);
+  fifth.add(403, plain_message(Json{{"type", "error"},
+                                    {"error", Json{{"code", "revoked_key"}, {"message", "revoked"}, {"field", ""}}}}));
+  put(d, "hello-revoked", fifth.script);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -234,6 +376,7 @@ int main(int argc, char** argv) {
     entry_seeds();
     catalogue_seeds();
     sync_and_bundle_seeds();
+    client_seeds();
   } catch (const std::exception& e) {
     std::cerr << "fuzz_make_seeds: " << e.what() << "\n";
     return 1;
