@@ -355,7 +355,30 @@ void client_seeds() {
   fourth.add(200, plain_message(fork));
   fourth.add(200, plain_message(Json{{"type", "fork_noted"}, {"forks", 1}}));
   put(d, "session-fork", fourth.script);
-  // 5: a refused hello (the point was revoked), as the hub signs it.
+  // 5: the welcome names another registry: the point fetches the reference
+  // data (the registry it admits pulled entries by) before it pulls.
+  Json changed = welcome;
+  changed["registry_hash"] = std::string(64, 'b');
+  Json registry = Json::array({Json{{"name", "diem-1"}, {"key", point_hex}, {"area", "xa-an-thi"},
+                                    {"agency_code", "000.00.01.H22"},
+                                    {"acts", Json::array({"dossier.submitted", "dossier.updated"})},
+                                    {"status", "active"}, {"revoked_seq", 0}, {"revoked_id", ""}},
+                               Json{{"name", "diem-2"}, {"key", std::string(64, 'e')}, {"area", "xa-an-thi"},
+                                    {"agency_code", "000.00.01.H22"}, {"acts", Json::array({"dossier.submitted"})},
+                                    {"status", "revoked"}, {"revoked_seq", 3}, {"revoked_id", std::string(64, 'f')}}});
+  Recorder ref(*w.hub);
+  ref.add(200, plain_message(changed));
+  ref.add(200, plain_message(Json{{"type", "reference"},
+                                  {"hash", std::string(64, 'a')},
+                                  {"catalogue", Json::array()},
+                                  {"holidays", Json::array()},
+                                  {"points", Json::array({Json{{"name", "diem-1"}, {"place_name", "UBND xã Ân Thi"}}})},
+                                  {"hub", to_hex(w.hub_node->keys().pk)},
+                                  {"registry", registry},
+                                  {"registry_hash", std::string(64, 'b')}}));
+  ref.add(200, plain_message(Json{{"type", "entries"}, {"after", 0}, {"next", 0}, {"more", false}, {"hub_epoch", hub_epoch}}));
+  put(d, "session-reference", ref.script);
+  // 6: a refused hello (the point was revoked), as the hub signs it.
   Recorder fifth(*w.hub);
   fifth.add(403, plain_message(Json{{"type", "error"},
                                     {"error", Json{{"code", "revoked_key"}, {"message", "revoked"}, {"field", ""}}}}));
