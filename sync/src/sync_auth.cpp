@@ -97,6 +97,9 @@ Result<RequestAuth> check_request(const WireRequest& req) {
   if (!is_lower_hex(node, 64) || !from_hex(node, a.node)) return refuse("missing or malformed node key", kNode);
   auto [p, ec] = std::from_chars(time.data(), time.data() + time.size(), a.time_ms);
   if (time.empty() || ec != std::errc() || p != time.data() + time.size()) return refuse("malformed time", kTime);
+  // Milliseconds since 1970: never negative, so the hub's skew (its time
+  // minus this one) cannot overflow.
+  if (a.time_ms < 0) return refuse("the time must be milliseconds since 1970 (>= 0)", kTime);
   if (!parse_count(counter, a.counter)) return refuse("the request counter must be a whole number >= 0", kCounter);
   if (a.session != "-" && !is_lower_hex(a.session, 32)) return refuse("malformed session id", kSession);
   if ((a.session == "-") != (a.counter == 0))

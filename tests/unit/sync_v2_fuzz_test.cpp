@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <functional>
+#include <limits>
 
 #include "../../sync/src/sync_auth.hpp"
 #include "../../sync/src/sync_codec.hpp"
@@ -100,4 +101,29 @@ TEST_CASE("a hub error answer whose code is not text is hub_error, not internal_
   auto r = sync::sync_once(*w.points[p], bad, w.client_options());
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().code == "hub_error");
+}
+
+TEST_CASE("a signed request whose X-Motcua-Time is negative is refused before the hub computes a skew from it",
+          "[v2][v2-fuzz][sync]") {
+  // The hub's skew is its time minus the request's: from INT64_MIN that
+  // overflowed (undefined behaviour) for any enrolled point's hello.
+  SyncWorld w;
+  const size_t p = w.add_point("p1", "area-1");
+  node::Node& point = *w.points[p];
+  const std::string body =
+      wire::encode(Json{{"type", "hello"}, {"heads", Json::object()}, {"cursor", 0}}, {}).value();
+  for (int64_t t : {std::numeric_limits<int64_t>::min(), int64_t{-1}}) {
+    auto res = w.hub->handle(auth::make_request("/sync/v2/hello", body, point.keys(), "-", 0, t));
+    auto d = wire::decode(res.body, 1 << 20);
+    REQUIRE(d.ok());
+    CHECK(res.status != 200);
+    CHECK(d->header.value("error", Json::object()).value("field", std::string()) == "X-Motcua-Time");
+  }
+  // Nothing was recorded for the point: no contact, no skew.
+  const Json points = w.hub->points();
+  REQUIRE(points.size() == 1);
+  CHECK(points[0]["last_seen"].is_null());
+  CHECK(points[0]["skew_ms"] == 0);
+  // Its honest session still syncs.
+  REQUIRE(w.sync(p).ok());
 }
