@@ -324,8 +324,13 @@ void client_seeds() {
   // it), then the session runs again from hello.
   const std::string point_hex = to_hex(w.point->keys().pk);
   auto own = w.point->journal().get(w.point->keys().pk, 1);
-  auto own2 = w.point->journal().append(node::EntryDraft{"clerk1", node::events::kUpdated, cw.code,
-                                                         Json{{"changes", Json{{"applicant", Json{{"phone", "0987654321"}}}}}}});
+  // It names an attachment the fuzz world's point lacks, so after the
+  // restore the session downloads it (blob_check, blob_get).
+  const std::string pdf = "%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n";
+  const std::string blob_id = to_hex(blake2b256(pdf));
+  auto own2 = w.point->journal().append(node::EntryDraft{
+      "clerk1", node::events::kUpdated, cw.code,
+      Json{{"changes", Json{{"applicant", Json{{"phone", "0987654321"}}}, {"attachments", Json::array({blob_id})}}}}});
   if (!own || !own2.ok()) throw std::runtime_error("the point's own entries");
   Json welcome = Json::parse(second.script.substr(3, second.script.find('\n', 3) - 3));
   Json behind = welcome;
@@ -333,6 +338,9 @@ void client_seeds() {
   behind["behind"] = Json{{"seq", 1}, {"hub_seq", 2}};
   Json again = welcome;
   again["heads"] = behind["heads"];
+  for (const auto& p : own2->parents)  // the hub holds what the page carried: nothing to push back
+    if (auto e = w.point->journal().get(p); e && e->author != w.point->keys().pk)
+      again["heads"][to_hex(e->author)] = Json::array({e->seq, to_hex(e->id)});
   const std::string hub_epoch = welcome.value("hub_epoch", std::string());
   Recorder third(*w.hub);
   third.add(200, plain_message(behind));
@@ -347,6 +355,13 @@ void client_seeds() {
                                page));
   third.add(200, plain_message(again));
   third.add(200, plain_message(Json{{"type", "entries"}, {"after", 0}, {"next", 0}, {"more", false}, {"hub_epoch", hub_epoch}}));
+  third.add(200, plain_message(Json{{"type", "blob_status"},
+                                    {"held", Json{{blob_id, pdf.size()}}},
+                                    {"missing", Json::object()},
+                                    {"refused", Json::array()}}));
+  third.add(200, unzip(sync::wire::encode(Json{{"type", "blob_chunk"}, {"id", blob_id}, {"offset", 0}, {"total", pdf.size()},
+                                               {"media_type", "application/pdf"}},
+                                          {}, pdf).value()));
   put(d, "session-behind", third.script);
   // 4: a fork: the hub holds another entry at seq 1 of this point's chain.
   Json fork = welcome;
