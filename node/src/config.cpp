@@ -27,6 +27,7 @@ const std::vector<ConfigKey>& config_keys() {
       {"code_block", "1-9999", "numbers of each day's dossier sequence this node mints from when it holds no leased block (empty: none)"},
       {"agency_name", "", "receiving agency's name printed on receipts (empty: the node name)"},
       {"place_name", "", "the point's place name printed on forms, e.g. \"Bộ phận một cửa xã Ân Thi\" (empty: agency_name, then the node name)"},
+      {"max_clock_offset_s", "300", "seconds a remote clock may be ahead of this one: later stamps are not adopted by the clock, and the hub quarantines entries stamped beyond its own time plus this"},
       {"retention_sync_log_days", "180", "days sync sessions stay in the sync log (0: for ever)"},
       {"retention_receipt_days", "180", "days receipts are kept besides the latest per point and author (0: for ever)"},
       {"retention_alert_days", "365", "days an alert is kept after its last occurrence (0: for ever)"},

@@ -22,7 +22,8 @@ struct DossierService::Impl {
   Result<Json> state(const std::string& code);
   // The API view of a state: internal keys removed, read-time fields added.
   Json view(Json state);
-  int64_t now() { return node.clock().now_ms(); }
+  // Business time: a point whose clock is off corrects it by the hub's skew.
+  int64_t now() { return node.business_now_ms(); }
 };
 
 }  // namespace motcua::node

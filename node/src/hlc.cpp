@@ -15,8 +15,24 @@ Hlc HybridClock::now() {
   return last_;
 }
 
-void HybridClock::observe(const Hlc& remote) {
+Hlc HybridClock::now_above(const Hlc& floor) {
   int64_t pt = clock_.now_ms();
+  std::lock_guard<std::mutex> g(m_);
+  Hlc base = std::max(last_, floor);
+  if (pt > base.ms) {
+    last_ = Hlc{pt, 0};
+  } else {
+    last_ = Hlc{base.ms, base.c + 1};
+  }
+  return last_;
+}
+
+bool HybridClock::observe(const Hlc& remote) {
+  int64_t pt = clock_.now_ms();
+  if (remote.ms > pt && remote.ms - pt > max_offset_ms_.load()) {
+    refused_.fetch_add(1);
+    return false;
+  }
   std::lock_guard<std::mutex> g(m_);
   int64_t ms = std::max({pt, last_.ms, remote.ms});
   if (ms == last_.ms && ms == remote.ms) {
@@ -28,6 +44,7 @@ void HybridClock::observe(const Hlc& remote) {
   } else {
     last_ = Hlc{ms, 0};
   }
+  return true;
 }
 
 void HybridClock::restore(const Hlc& last) {

@@ -49,6 +49,26 @@ Error journal_broken_error(const std::string& detail) {
                     "journal");
 }
 
+const std::vector<std::string>& unhashed_state_keys() {
+  static const std::vector<std::string> keys = {"search_key"};
+  return keys;
+}
+
+Hash32 subject_state_hash(const Json& state) {
+  std::string bytes = "motcua/state/v" + std::to_string(kProjectorVersion) + "\n";
+  bool strip = false;
+  if (state.is_object())
+    for (const auto& k : unhashed_state_keys()) strip = strip || state.contains(k);
+  if (strip) {
+    Json copy = state;
+    for (const auto& k : unhashed_state_keys()) copy.erase(k);
+    bytes += canonical_bytes(copy);
+  } else {
+    bytes += canonical_bytes(state);
+  }
+  return blake2b256(bytes);
+}
+
 Json summary_projector(const std::string& subject, const std::vector<Entry>& entries) {
   Json types = Json::object();
   Hlc latest;
@@ -156,9 +176,17 @@ Journal::Journal(std::shared_ptr<SQLite::Database> db, KeyPair self, Clock& cloc
     group_->wal = std::string(f) + "-wal";
     group_->dir = std::filesystem::path(f).parent_path().string();
   }
-  // The clock follows admitted entries only: a held far-future entry drags nothing.
-  SQLite::Statement q(*db_, std::string("SELECT hlc_ms, hlc_c FROM journal WHERE ") + kAdmitted +
+  // The clock's floor: the node's own chain (its next entry must follow its
+  // last one, whatever the clock says now) and the admitted foreign entries
+  // within the bound: neither a held nor an admitted far-future stamp is
+  // adopted after a restart.
+  SQLite::Statement own(*db_,
+                        "SELECT hlc_ms, hlc_c FROM journal WHERE id = (SELECT head_id FROM authors WHERE author = ?)");
+  bind_array(own, 1, self_.pk);
+  if (own.executeStep()) hlc_.restore(Hlc{own.getColumn(0).getInt64(), own.getColumn(1).getInt64()});
+  SQLite::Statement q(*db_, std::string("SELECT hlc_ms, hlc_c FROM journal WHERE hlc_ms <= ? AND ") + kAdmitted +
                                 " ORDER BY hlc_ms DESC, hlc_c DESC LIMIT 1");
+  q.bind(1, static_cast<int64_t>(clock_.now_ms() + hlc_.max_offset_ms()));
   if (q.executeStep()) hlc_.restore(Hlc{q.getColumn(0).getInt64(), q.getColumn(1).getInt64()});
 }
 
@@ -201,7 +229,7 @@ std::vector<Entry> Journal::subject_entries(const std::string& subject) {
   return out;
 }
 
-std::vector<Hash32> Journal::subject_heads(const std::string& subject) {
+std::vector<Hash32> Journal::subject_heads(const std::string& subject, Hlc* top) {
   std::vector<Entry> loaded;
   const std::vector<Entry>* list = &loaded;
   if (cache_->memo_on) {
@@ -216,7 +244,10 @@ std::vector<Hash32> Journal::subject_heads(const std::string& subject) {
   for (const auto& e : entries) referenced.insert(e.parents.begin(), e.parents.end());
   std::vector<Hash32> heads;
   for (const auto& e : entries)
-    if (!referenced.count(e.id)) heads.push_back(e.id);
+    if (!referenced.count(e.id)) {
+      heads.push_back(e.id);
+      if (top && e.hlc > *top) *top = e.hlc;
+    }
   std::sort(heads.begin(), heads.end());
   return heads;
 }
@@ -267,7 +298,7 @@ void Journal::project(const std::vector<std::string>& subjects) {
     }
     Json state = projector_(s, entries);
     std::string bytes = canonical_bytes(state);
-    Hash32 h = blake2b256(bytes);
+    Hash32 h = subject_state_hash(state);
     Cache::Use use(cache_->upsert_projection);
     SQLite::Statement& up = use.q;
     up.bind(1, s);
@@ -346,7 +377,8 @@ Result<std::vector<Entry>> Journal::append_in_tx(const std::vector<EntryDraft>& 
     }
   }
   std::vector<Entry> out;
-  std::unordered_map<std::string, std::vector<Hash32>> heads;
+  // Per subject: its heads (the new entry's parents) and their largest HLC.
+  std::unordered_map<std::string, std::pair<std::vector<Hash32>, Hlc>> heads;
   const int64_t now = clock_.now_ms();
   for (size_t i = 0; i < drafts.size(); ++i) {
     const EntryDraft& d = drafts[i];
@@ -354,7 +386,6 @@ Result<std::vector<Entry>> Journal::append_in_tx(const std::vector<EntryDraft>& 
     e.author = self_.pk;
     e.seq = ++seq;
     e.prev = prev;
-    e.hlc = hlc_.now();
     e.wall_ms = now;
     e.user = d.user;
     e.type = d.type;
@@ -362,11 +393,17 @@ Result<std::vector<Entry>> Journal::append_in_tx(const std::vector<EntryDraft>& 
     e.body = d.body;
     auto it = heads.find(d.subject);
     if (it == heads.end()) {
-      it = heads.emplace(d.subject, subject_heads(d.subject)).first;
+      Hlc top;
+      auto ids = subject_heads(d.subject, &top);
+      it = heads.emplace(d.subject, std::make_pair(std::move(ids), top)).first;
       if (touched && std::find(touched->begin(), touched->end(), d.subject) == touched->end())
         touched->push_back(d.subject);
     }
-    e.parents = it->second;
+    e.parents = it->second.first;
+    // Above every parent even when a parent's stamp is beyond what the clock
+    // adopts (a point whose clock ran ahead), and above this node's previous
+    // entry (the clock is monotonic and restored from the chain).
+    e.hlc = hlc_.now_above(it->second.second);
     Status sealed = seal_entry(e, self_.sk);
     if (!sealed.ok()) {
       Error err = sealed.error();
@@ -375,7 +412,7 @@ Result<std::vector<Entry>> Journal::append_in_tx(const std::vector<EntryDraft>& 
     }
     step("insert");
     store(e, now);
-    it->second = {e.id};
+    it->second = {{e.id}, e.hlc};
     prev = e.id;
     out.push_back(std::move(e));
   }
@@ -517,6 +554,8 @@ std::vector<std::string> Journal::subjects() {
 Hash32 Journal::state_hash() {
   std::lock_guard<std::recursive_mutex> g(mu_);
   Blake2bStream h;
+  const std::string version = "motcua/states/v" + std::to_string(kProjectorVersion) + "\n";
+  h.update(reinterpret_cast<const uint8_t*>(version.data()), version.size());
   SQLite::Statement q(*db_, "SELECT subject, state_hash FROM projection ORDER BY subject");
   while (q.executeStep()) {
     std::string s = q.getColumn(0).getString();

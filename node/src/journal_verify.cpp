@@ -140,7 +140,7 @@ VerifyReport Journal::verify(size_t max_problems) {
         } else {
           std::string state = p.getColumn(1).getString();
           if (state != want) problem("", 0, s, "stored projection differs from a rebuild from the journal");
-          else if (blake2b256(state) != blob_array<32>(p.getColumn(2)))
+          else if (subject_state_hash(Json::parse(state)) != blob_array<32>(p.getColumn(2)))
             problem("", 0, s, "stored state hash is not the hash of the stored state");
         }
       }

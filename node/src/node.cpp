@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <charconv>
 #include <filesystem>
 
 #include "motcua/keyfile.hpp"
@@ -77,6 +78,13 @@ Result<std::unique_ptr<Node>> Node::open(const OpenOptions& opt) try {
   n->journal_ = std::make_unique<Journal>(n->db_, n->keys_, *n->clock_,
                                           opt.projector ? opt.projector : default_projector());
   n->config_ = std::make_unique<Config>(n->db_, &n->journal_->mutex());
+  n->journal_->hlc().set_max_offset_ms(n->config_->get_int("max_clock_offset_s") * 1000);
+  {
+    const std::string off = n->meta("business_offset_ms");
+    int64_t v = 0;
+    if (!off.empty() && std::from_chars(off.data(), off.data() + off.size(), v).ec == std::errc())
+      n->business_offset_ms_ = v;
+  }
   return n;
 } catch (const SQLite::Exception& e) {
   return schema::storage_error(e);
@@ -89,6 +97,11 @@ std::string Node::meta(const std::string& key) const {
   SQLite::Statement q(*db_, "SELECT value FROM node_meta WHERE key = ?");
   q.bind(1, key);
   return q.executeStep() ? q.getColumn(0).getString() : std::string();
+}
+
+void Node::set_business_offset_ms(int64_t ms) {
+  set_meta("business_offset_ms", std::to_string(ms));
+  business_offset_ms_ = ms;
 }
 
 void Node::set_meta(const std::string& key, const std::string& value) {

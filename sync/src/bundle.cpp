@@ -254,6 +254,7 @@ Result<Json> import_hub_bundle(node::Node& n, const std::string& file, bool admi
   row.point = n.name();
   row.started_ms = n.clock().now_ms();
   int64_t cursor = util::state_get_int(n, "pull_cursor"), leases = 0, quarantined = 0, skipped = 0;
+  HubStates states;
   for (const auto& m : b->messages) {
     WireResponse r{m.status, m.headers, m.body};
     Status s = auth::check_response(r, hub, auth::bundle_binding(id));
@@ -293,6 +294,7 @@ Result<Json> import_hub_bundle(node::Node& n, const std::string& file, bool admi
       row.entries_down += added->stored;
       quarantined += static_cast<int64_t>(added->quarantined.size());
       skipped += static_cast<int64_t>(added->skipped.size());
+      note_states(states, mh);
       auto after = int_field(mh, "after", -1), next = int_field(mh, "next", cursor);
       if (!after || !next) return make_error("malformed_message", "entries: after and next must be cursors", "next");
       if (*after <= cursor) cursor = std::max(cursor, *next);
@@ -301,11 +303,12 @@ Result<Json> import_hub_bundle(node::Node& n, const std::string& file, bool admi
     }
   }
   util::state_set(n, "pull_cursor", std::to_string(cursor));
+  const auto divergent = check_states(n, states);
   row.ended_ms = n.clock().now_ms();
   row.result = "ok";
   make_sqlite_hub_store(n)->put_session(row);
   return Json{{"entries", row.entries_down}, {"messages", b->messages.size()}, {"leases", leases},
-              {"quarantined", quarantined}, {"skipped", skipped}};
+              {"quarantined", quarantined}, {"skipped", skipped}, {"divergent", divergent}};
 } catch (const std::exception&) {
   return util::current_error();
 }

@@ -45,9 +45,13 @@ Result<std::vector<WireResponse>> Hub::export_for(const std::string& name, const
   int64_t after = p->pull_cursor;
   std::optional<scope::History> history;
   for (;;) {
+    std::unique_lock<std::recursive_mutex> lock(node_.journal().mutex());
     auto b = scope::read(node_, *p, after, opt_.max_batch_entries, opt_.max_batch_bytes / 2, history);
     Json h{{"type", "entries"}, {"after", after}, {"next", b.next}, {"more", b.more}, {"hub_epoch", util::epoch(node_)}};
     if (b.history) h["history"] = Json{{"upto", b.history->upto}, {"pos", b.history->pos}};
+    Json states = impl_->states_of(b.entries);
+    lock.unlock();
+    if (!states.empty()) h["states"] = std::move(states);
     s = add(h, b.entries);
     if (!s.ok()) return s.error();
     after = b.next;

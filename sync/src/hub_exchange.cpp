@@ -2,6 +2,7 @@
 // (scoped, by cursor) and reference data (docs/sync-protocol.md 4.3-4.5).
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <mutex>
 #include <set>
 
 #include "motcua/schema/columns.hpp"
@@ -81,6 +82,10 @@ Result<Reply> Hub::Impl::push(Ctx& ctx) {
   node::IngestOptions io;
   io.admit = admission();
   io.sign_releases = true;  // an entry released when its parents arrive goes out with a signed decision
+  // Stamped beyond the hub's clock plus max_clock_offset_s: quarantined
+  // (hlc_future), so it neither travels nor wins an edit race by its stamp.
+  // Push and bundle import (handle_offline) both come through here.
+  io.max_hlc_ms = ctx.now + node.journal().hlc().max_offset_ms();
   auto stored = node.journal().ingest(given.value(), io);
   if (!stored.ok()) {
     if (stored.error().code == "equivocation")
@@ -134,8 +139,13 @@ Result<Reply> Hub::Impl::pull(Ctx& ctx) {
       return make_error("malformed_message", "history must be {upto, pos} with positions >= 0", "history");
   }
   store.set_pull_cursor(ctx.point.name, after);  // only ever forward
+  // One lock for the page and its state hashes, so the states are those of
+  // exactly the entries up to this page.
+  std::unique_lock<std::recursive_mutex> lock(node.journal().mutex());
   scope::catch_up(node);
   auto batch = scope::read(node, ctx.point, after, static_cast<size_t>(limit), opt.max_batch_bytes / 2, resume);
+  Json states = states_of(batch.entries);
+  lock.unlock();
   ctx.entries_down = static_cast<int64_t>(batch.entries.size());
   ctx.done = !batch.more;
   if (ctx.done) {
@@ -148,8 +158,29 @@ Result<Reply> Hub::Impl::pull(Ctx& ctx) {
   reply.header = Json{{"type", "entries"}, {"after", after}, {"next", batch.next}, {"more", batch.more},
                       {"hub_epoch", util::epoch(node)}};
   if (batch.history) reply.header["history"] = Json{{"upto", batch.history->upto}, {"pos", batch.history->pos}};
+  if (!states.empty()) reply.header["states"] = std::move(states);
   reply.entries = std::move(batch.entries);
   return reply;
+}
+
+Json Hub::Impl::states_of(const std::vector<wire::WireEntry>& entries) {
+  Json out = Json::object();
+  if (entries.empty()) return out;
+  std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
+  SQLite::Statement q(*node.db(),
+                      "SELECT j.subject, p.state_hash FROM journal j JOIN projection p ON p.subject = j.subject "
+                      "WHERE j.id = ?");
+  for (const auto& e : entries) {
+    q.reset();
+    q.bind(1, e.id.data(), static_cast<int>(e.id.size()));
+    if (!q.executeStep()) continue;
+    std::string subject = q.getColumn(0).getString();
+    if (out.contains(subject)) continue;
+    const SQLite::Column c = q.getColumn(1);
+    if (c.getBytes() != 32) continue;
+    out[subject] = to_hex(reinterpret_cast<const uint8_t*>(c.getBlob()), 32);
+  }
+  return out;
 }
 
 Result<Reply> Hub::Impl::reference(Ctx&) {

@@ -144,6 +144,10 @@ struct Hub::Impl {
   // Leases for today (hub time) and the next lease_days-1 days, topped up.
   std::vector<Lease> top_up_leases(const PointRecord& p, int64_t now);
   Json reference_data(std::string* hash);
+  // {"<subject>": "<state hash hex>"} for the subjects of `entries`, as the
+  // hub's projection has them now (docs/sync-protocol.md, "State hashes").
+  // REQUIRES the journal lock held since the entries were read.
+  Json states_of(const std::vector<wire::WireEntry>& entries);
   // Sync log bookkeeping for session `id`.
   // The row is written through when the session ends, and otherwise at most
   // every few seconds, so bookkeeping does not cost a disk sync per request.
@@ -151,6 +155,9 @@ struct Hub::Impl {
   void alert(const std::string& point, const std::string& kind, const std::string& detail, int64_t now);
   // Alert of a refused enrolment: one per source address and hour, with a count.
   void enrolment_alert(const std::string& source, const std::string& detail, int64_t now);
+  // Alert clock_skew (one per point and hour, folded) when |skew_ms| exceeds
+  // max_clock_offset_s.
+  void skew_alert(const std::string& point, int64_t skew_ms, int64_t now);
 };
 
 int status_for(const std::string& code);

@@ -343,8 +343,7 @@ Result<Reply> Hub::Impl::hello(Ctx& ctx) {
     live[row.id] = LiveRow{row, ctx.now};
   }
   store.put_session(row);
-  if (std::llabs(skew) > 5 * 60 * 1000)
-    std::cerr << "motcua hub: point '" << ctx.point.name << "' clock is off by " << skew / 1000 << " s\n";
+  skew_alert(ctx.point.name, skew, ctx.now);
   Reply r;
   r.header = Json{{"type", "welcome"},
                   {"hub", to_hex(node.keys().pk)},
@@ -541,6 +540,23 @@ void Hub::Impl::save_throttled(int64_t now, bool force) {
     strangers.saved_ms = now;
   }
   store.add_to_counter("enrolments_throttled", n);
+}
+
+void Hub::Impl::skew_alert(const std::string& point, int64_t skew_ms, int64_t now) {
+  const int64_t limit = node.journal().hlc().max_offset_ms();
+  if (std::llabs(skew_ms) <= limit) return;
+  constexpr int64_t kHourMs = 60 * 60 * 1000;
+  Alert a;
+  a.at_ms = now;
+  a.point = point;
+  a.kind = "clock_skew";
+  a.detail = "đồng hồ của điểm '" + point + "' " + (skew_ms > 0 ? "chậm" : "nhanh") + " " +
+             std::to_string(std::llabs(skew_ms) / 1000) + " giây so với máy chủ (giới hạn " +
+             std::to_string(limit / 1000) + " giây) / point '" + point + "' clock is " +
+             std::to_string(std::llabs(skew_ms) / 1000) + " s " + (skew_ms > 0 ? "behind" : "ahead of") +
+             " the hub's (limit " + std::to_string(limit / 1000) + " s; skew_ms " + std::to_string(skew_ms) + ")";
+  const int64_t count = store.fold_alert(a, now - now % kHourMs);
+  if (count == 1) std::cerr << "motcua hub: clock_skew (" << point << "): " << a.detail << "\n";
 }
 
 void Hub::Impl::enrolment_alert(const std::string& source, const std::string& detail, int64_t now) {

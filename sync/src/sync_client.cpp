@@ -1,9 +1,12 @@
 // The point's sync session (docs/sync-protocol.md section 2).
 #include <initializer_list>
 #include <optional>
+#include <cstdlib>
 #include <iostream>
 #include <set>
 #include <utility>
+
+#include <SQLiteCpp/SQLiteCpp.h>
 
 #include "motcua/node/catalogue.hpp"
 #include "motcua/node/node.hpp"
@@ -61,6 +64,66 @@ Status welcome_types(const Json& h) {
 }
 
 }  // namespace
+
+void note_states(HubStates& into, const Json& header) {
+  auto it = header.find("states");
+  if (it == header.end() || !it->is_object()) return;
+  for (auto s = it->begin(); s != it->end(); ++s)
+    if (s->is_string()) into[s.key()] = s->get<std::string>();
+}
+
+std::vector<std::string> check_states(node::Node& n, const HubStates& states) {
+  std::vector<std::string> divergent;
+  if (states.empty()) return divergent;
+  const int64_t hub_has_self = util::state_get_int(n, "hub_has_self");
+  auto store = make_sqlite_hub_store(n);
+  const int64_t now = n.clock().now_ms();
+  constexpr int64_t kDayMs = 24 * 60 * 60 * 1000;
+  for (const auto& [subject, hub_hex] : states) {
+    std::string mine;
+    {
+      std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
+      SQLite::Statement own(*n.db(), "SELECT ifnull(max(seq), 0) FROM journal WHERE subject = ? AND author = ?");
+      own.bind(1, subject);
+      own.bind(2, n.keys().pk.data(), static_cast<int>(n.keys().pk.size()));
+      own.executeStep();
+      if (own.getColumn(0).getInt64() > hub_has_self) continue;  // the hub has not seen all of it yet
+      SQLite::Statement q(*n.db(), "SELECT state_hash FROM projection WHERE subject = ?");
+      q.bind(1, subject);
+      if (q.executeStep()) {
+        const SQLite::Column c = q.getColumn(0);
+        mine = to_hex(reinterpret_cast<const uint8_t*>(c.getBlob()), static_cast<size_t>(c.getBytes()));
+      }
+    }
+    if (mine == hub_hex) continue;
+    divergent.push_back(subject);
+    Alert a;
+    a.at_ms = now;
+    a.point = n.name();
+    a.kind = "divergence";
+    a.source = subject;
+    a.detail = "hồ sơ " + subject + ": trạng thái ở điểm khác ở máy chủ / dossier " + subject +
+               ": the state here differs from the hub's after the same entries (hub " + hub_hex.substr(0, 16) +
+               "…, here " + (mine.empty() ? std::string("none") : mine.substr(0, 16) + "…") + ")";
+    if (store->fold_alert(a, now - now % kDayMs) == 1) std::cerr << "motcua: divergence: " << a.detail << "\n";
+  }
+  return divergent;
+}
+
+void correct_clock(node::Node& n, int64_t skew_ms) {
+  const int64_t before = n.business_offset_ms();
+  const int64_t after = std::llabs(skew_ms) > kBusinessSkewMs ? skew_ms : 0;
+  if (after == before) return;
+  n.set_business_offset_ms(after);
+  // Said once when the correction starts, changes by more than the threshold, or ends.
+  if (after == 0)
+    std::cerr << "motcua: đồng hồ máy đã khớp với máy chủ; bỏ hiệu chỉnh / this clock agrees with the hub again: "
+                 "business times use it as it is\n";
+  else if (before == 0 || std::llabs(after - before) > kBusinessSkewMs)
+    std::cerr << "motcua: đồng hồ máy lệch " << after / 1000 << " giây so với máy chủ — đã hiệu chỉnh theo máy chủ / "
+              << "this clock is " << after / 1000 << " s off the hub's: received_at, due_at and new dossier codes "
+              << "use the hub's time\n";
+}
 
 Error error_from(const wire::Decoded& d, int status) {
   auto it = d.header.find("error");
@@ -158,7 +221,8 @@ class Session {
                 {"blob_bytes_down", blobs_.bytes_down},
                 {"blobs_waiting", blobs::waiting(n_)},
                 {"blob_errors", blobs_.errors},
-                {"restored_entries", restored_}};
+                {"restored_entries", restored_},
+                {"divergent", divergent_}};
   }
 
  private:
@@ -240,6 +304,7 @@ class Session {
     };
     row_.skew_ms = h.value("skew_ms", int64_t{0});
     util::state_set(n_, "skew_ms", std::to_string(row_.skew_ms));
+    correct_clock(n_, row_.skew_ms);
     util::state_set(n_, "pending_down", std::to_string(h.value("pending", int64_t{0})));
     size_t batch = std::min<size_t>(o_.batch_entries, h.value("limits", Json::object()).value("max_batch_entries", size_t{2000}));
     batch_ = batch;
@@ -331,6 +396,7 @@ class Session {
     }
     // Pull what is in scope after the cursor.
     Json history;  // a paged history of dossiers newly in scope: where it stands
+    HubStates states;
     for (;;) {
       Json req{{"after", cursor}, {"limit", batch}};
       if (history.is_object()) req["history"] = history;
@@ -342,6 +408,7 @@ class Session {
       if (r->header.value("hub_epoch", hub_epoch_) != hub_epoch_)
         return make_error("bad_cursor", "the hub's epoch changed during the session; the next session starts again");
       history = r->header.contains("history") ? r->header["history"] : Json();
+      note_states(states, r->header);
       if (!r->entries.empty()) {
         auto given = wire::shells(r->entries);
         if (!given.ok()) return given.error();
@@ -359,6 +426,8 @@ class Session {
       if (!r->header.value("more", false)) break;
     }
     util::state_set(n_, "pending_down", "0");
+    // Convergence: every subject the hub sent must now hash alike here.
+    divergent_ = check_states(n_, states);
     // Reference data when it changed.
     std::string ref = h.value("reference_hash", std::string());
     if (!reference_done && !ref.empty() && ref != util::state_get(n_, "reference_hash")) {
@@ -531,6 +600,7 @@ class Session {
   int64_t restored_ = 0;    // own entries fetched from the hub
   std::string hub_epoch_;   // of this session's welcome
   size_t batch_ = 2000;
+  std::vector<std::string> divergent_;  // subjects whose state differs from the hub's
   int64_t quarantined_ = 0, skipped_ = 0;  // pulled entries held or not stored (ingest_pulled)
 };
 

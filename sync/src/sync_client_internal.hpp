@@ -1,6 +1,8 @@
 // Private helpers of the point side (sync_client.cpp, sync_join.cpp).
 #pragma once
+#include <map>
 #include <string>
+#include <vector>
 
 #include "motcua/node/node.hpp"
 #include "motcua/sync/transport.hpp"
@@ -30,6 +32,24 @@ struct Exchange {
 };
 
 Error error_from(const wire::Decoded& d, int status);
+
+// A point whose clock is off the hub's by more than this corrects its business
+// times (received_at, due_at, the day in a new code) by the skew.
+constexpr int64_t kBusinessSkewMs = 120 * 1000;
+// Sets the node's business-time correction from the skew the hub reported in
+// a welcome (hub time - this clock): the skew when over kBusinessSkewMs, else 0.
+void correct_clock(node::Node& n, int64_t skew_ms);
+
+// State hashes the hub sent with pull pages ("states"), latest page last wins.
+using HubStates = std::map<std::string, std::string>;
+// Keeps the "states" of one entries message (ignores a malformed one).
+void note_states(HubStates& into, const Json& header);
+// After a pull: compares each subject's state hash here with the hub's and
+// records an alert "divergence" (one per subject and day) for each mismatch.
+// Subjects with entries of this point the hub had not acknowledged yet (it
+// wrote them during the session) are not comparable and are skipped. Returns
+// the subjects found divergent.
+std::vector<std::string> check_states(node::Node& n, const HubStates& states);
 
 // Adds the leased code blocks this node does not hold yet.
 Status apply_leases(node::Node& n, const Json& leases);

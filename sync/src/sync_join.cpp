@@ -224,6 +224,8 @@ Json point_status(node::Node& n) {
               {"skew_ms", util::state_get_int(n, "skew_ms")},
               {"revoked", !n.meta("revoked_at").empty()},
               {"revoked_at", n.meta("revoked_at").empty() ? Json(nullptr) : Json(n.meta("revoked_at"))},
+              {"clock_offset_ms", n.business_offset_ms()},
+              {"clock_corrected", n.business_offset_ms() != 0},
               {"pull_cursor", util::state_get_int(n, "pull_cursor")},
               {"hub_epoch", util::state_get(n, "hub_epoch")},
               {"epoch", n.meta("epoch")},

@@ -107,6 +107,7 @@ TEST_CASE("an exception at any write step of a batch leaves all or none of it", 
   }
 }
 
+// Through the path the sync uses (hub push, point pull, bundles): ingest_batch.
 TEST_CASE("an exception during ingest of foreign entries stores none of them", "[crash]") {
   test::TempDir dir("crash");
   ManualClock clock(kT0);
@@ -117,7 +118,7 @@ TEST_CASE("an exception during ingest of foreign entries stores none of them", "
   auto theirs = b->journal().author_entries(b->keys().pk, 0, 100);
   int steps = 0;
   a->journal().set_write_hook([&](const char*) { ++steps; });
-  REQUIRE(a->journal().ingest(theirs).ok());
+  REQUIRE(a->journal().ingest_batch(theirs, false).ok());
   a->journal().set_write_hook({});
   test::TempDir dir2("crash");
   for (int k = 1; k <= steps; ++k) {
@@ -127,11 +128,11 @@ TEST_CASE("an exception during ingest of foreign entries stores none of them", "
     c->journal().set_write_hook([&](const char*) {
       if (++seen == k) throw InjectedCrash();
     });
-    CHECK_THROWS_AS(c->journal().ingest(theirs), InjectedCrash);
+    CHECK_THROWS_AS(c->journal().ingest_batch(theirs, false), InjectedCrash);
     c->journal().set_write_hook({});
     CHECK(c->journal().count() == 0);
     CHECK(c->journal().verify().ok());
-    auto retry = c->journal().ingest(theirs);
+    auto retry = c->journal().ingest_batch(theirs, false);
     REQUIRE(retry.ok());
     CHECK(retry.value() == 5);
   }

@@ -1,19 +1,34 @@
-// Deterministic convergence simulation: a hub and four points make random
-// changes and sync in random order over a link that loses, duplicates, delays
-// (so reorders) and cuts messages, and whose sessions expire. After a final
-// clean sync every node holds every entry of its scope and the same state.
+// Deterministic convergence simulation (docs/design/0081-convergence-simulation.md).
+// Many small worlds — a hub and three points with the real dossier
+// projection, taking dossiers in and acting on them through DossierService,
+// syncing through the real hub (its admission path included) — each run many
+// random schedules over a link that loses, duplicates, delays (so reorders)
+// and cuts messages. Some worlds have a point whose clock is ten years ahead
+// (its entries are quarantined at the hub) and a fork: a copy of a point's
+// database signs a different entry at a seq the hub already holds. After each
+// schedule the link is made clean and everyone syncs until nothing moves; then
+// every subject held by an honest point hashes exactly as at the hub, and the
+// hub has nothing left in any honest point's scope.
 #include <catch2/catch.hpp>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <chrono>
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <set>
 
+#include "dossier_fixture.hpp"
+#include "motcua/node/dossiers.hpp"
 #include "sync_test_util.hpp"
 
 using namespace motcua;
 using namespace motcua::test;
 
 namespace {
+
+constexpr int64_t kTenYearsMs = int64_t{10} * 365 * 24 * 3600 * 1000;
 
 class FaultyTransport final : public sync::Transport {
  public:
@@ -58,149 +73,272 @@ class FaultyTransport final : public sync::Transport {
   std::deque<sync::WireRequest> delayed_;
 };
 
-struct Sim {
-  explicit Sim(uint64_t seed) : w(seed, scope_projector, false), rng(seed * 7919 + 1) {
-    const char* areas[] = {"area-a", "area-b", "area-a", "area-c"};
-    for (int i = 0; i < 4; ++i) {
+// subject -> stored state hash (hex) of a node's projection.
+std::map<std::string, std::string> stored_hashes(node::Node& n) {
+  std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
+  std::map<std::string, std::string> out;
+  SQLite::Statement q(*n.db(), "SELECT subject, state_hash FROM projection");
+  while (q.executeStep())
+    out[q.getColumn(0).getString()] =
+        to_hex(static_cast<const uint8_t*>(q.getColumn(1).getBlob()), static_cast<size_t>(q.getColumn(1).getBytes()));
+  return out;
+}
+
+struct Counts {
+  int64_t schedules = 0, steps = 0, syncs = 0, intakes = 0, acts = 0, forks = 0, faults = 0, subjects_checked = 0;
+};
+
+struct World {
+  World(uint64_t seed, bool with_far_point)
+      : w(seed, {}, false), rng(seed * 7919 + 1), far_clock(w.clock.now_ms() + kTenYearsMs) {
+    hub_svc = std::make_unique<node::DossierService>(*w.hub_node);
+    // Three points: two share an area (and dossiers), one has its own. In a
+    // world with a far-future point, it is the second of area a: its edits
+    // of the first one's dossiers are quarantined at the hub.
+    const char* areas[] = {"area-a", "area-a", "area-b"};
+    const size_t n = 3;
+    for (size_t i = 0; i < n; ++i) {
       names.push_back("p" + std::to_string(i));
-      w.add_point(names.back(), areas[i]);
+      const bool far = with_far_point && i == 1;
+      w.add_point(names.back(), areas[i], 500, far ? &far_clock : nullptr);
+      honest.push_back(!far);
       faulty.push_back(std::make_unique<FaultyTransport>(*w.hub, rng));
+      svc.push_back(std::make_unique<node::DossierService>(*w.points.back()));
     }
+    // Everyone learns the others' names (return points) before the schedules.
+    for (size_t i = 0; i < n; ++i) REQUIRE(w.sync(i).ok());
   }
 
   uint64_t pick(uint64_t n) { return rng.next_u64() % n; }
 
-  void point_acts(size_t i) {
-    auto& n = *w.points[i];
-    auto subjects = n.journal().subjects();
-    if (subjects.empty() || pick(3) == 0) {
-      std::string subject = names[i] + "-" + std::to_string(next_subject++);
-      std::string ret = pick(4) == 0 ? names[pick(names.size())] : names[i];
-      REQUIRE(n.journal().append(intake_draft(subject, names[i], n.meta("area"), ret)).ok());
-      return;
-    }
-    std::string s = subjects[pick(subjects.size())];
-    static const char* types[] = {"dossier.updated", "dossier.fees_collected", "dossier.handed_over"};
-    Json body{{"n", static_cast<int64_t>(pick(1000))}};
-    if (pick(5) == 0) body["return_point"] = names[pick(names.size())];
-    std::vector<node::EntryDraft> batch{event_draft(s, types[pick(3)], body)};
-    if (pick(4) == 0) batch.push_back(event_draft(s, "dossier.updated", {{"n", 1}}));
-    REQUIRE(n.journal().append_batch(batch).ok());
+  std::string any_subject(node::Node& n) {
+    auto s = n.journal().subjects();
+    return s.empty() ? std::string() : s[pick(s.size())];
   }
 
-  void hub_acts() {
-    auto subjects = w.hub_node->journal().subjects();
-    if (subjects.empty()) return;
-    std::string s = subjects[pick(subjects.size())];
-    Json body{{"reason", "xử lý"}};
-    if (pick(4) == 0) body["return_point"] = names[pick(names.size())];
-    static const char* types[] = {"dossier.accepted", "dossier.processing_started", "dossier.result_ready"};
-    REQUIRE(w.hub_node->journal().append(event_draft(s, types[pick(3)], body)).ok());
+  void intake(size_t i) {
+    Json req = DossierFixture::intake_request();
+    if (pick(4) == 0) req["return_point"] = names[pick(names.size())];
+    auto r = svc[i]->intake(clerk, req);
+    if (r.ok()) ++c.intakes;
   }
 
-  void run(int steps) {
-    for (int k = 0; k < steps; ++k) {
-      uint64_t r = pick(100);
-      if (r < 40) point_acts(pick(names.size()));
-      else if (r < 52) hub_acts();
-      else if (r < 92) {
-        size_t i = pick(names.size());
-        (void)sync::sync_once(*w.points[i], *faulty[i], small_batches);  // failures are expected here
-      } else {
-        w.clock.advance(static_cast<int64_t>(1000 + pick(20 * 60 * 1000)));
+  void point_act(size_t i) {
+    std::string code = any_subject(*w.points[i]);
+    if (code.empty()) return;
+    Result<Json> r = make_error("none", "");
+    switch (pick(4)) {
+      case 0: {
+        Json patch{{"applicant", {{"phone", "09" + std::to_string(10000000 + pick(89999999))}}}};
+        if (pick(3) == 0) patch = Json{{"return_point", names[pick(names.size())]}};
+        r = svc[i]->update(clerk, code, patch);
+        break;
       }
+      case 1: r = svc[i]->act(clerk, code, "fees", Json{{"amount_vnd", 8000}, {"receipt_no", "BL-" + std::to_string(pick(999))}}); break;
+      case 2:
+        r = svc[i]->act(clerk, code, "handover",
+                        Json{{"recipient", {{"full_name", "Nguyễn Thị Lan"}, {"cccd", "033190001234"}}}, {"place", "counter"}});
+        break;
+      default: r = svc[i]->act(clerk, code, "cancel", Json{{"reason", "Công dân đổi ý"}}); break;
     }
+    if (r.ok()) ++c.acts;
   }
 
-  // Clean link: sync everyone until a whole round moves nothing.
+  void hub_act() {
+    std::string code = any_subject(*w.hub_node);
+    if (code.empty()) return;
+    static const char* actions[] = {"accept", "start-processing", "request-fees", "result-ready", "reject"};
+    const std::string a = actions[pick(5)];
+    Json body = Json::object();
+    if (a == "reject") body = Json{{"reason", "Không thuộc thẩm quyền"}};
+    if (a == "request-fees") body = Json{{"amount_vnd", 8000}};
+    if (hub_svc->act(officer, code, a, body).ok()) ++c.acts;
+  }
+
+  // A copy of point i's database (a backup put back on another PC) signs a
+  // different entry at a seq the hub already holds from the original: the hub
+  // refuses it and the original goes on as before.
+  void fork(size_t i) {
+    auto& orig = *w.points[i];
+    const std::string dir = w.dir.sub("fork-" + std::to_string(c.forks));
+    std::filesystem::create_directories(dir);
+    {
+      std::lock_guard<std::recursive_mutex> g(orig.journal().mutex());
+      orig.db()->exec("VACUUM INTO '" + dir + "/motcua.db'");
+    }
+    std::filesystem::copy_file(orig.data_dir() + "/node.key", dir + "/node.key");
+    auto copy = open_existing(dir, w.clock);
+    // The original writes on and gets it to the hub first (clean link).
+    const int64_t before = orig.journal().heads()[orig.keys().pk];
+    intake(i);
+    if (orig.journal().heads()[orig.keys().pk] == before) return;  // nothing written: no fork to make
+    REQUIRE(w.sync(i).ok());
+    // The copy writes its own entries from the same seq on (another citizen:
+    // the same request at the same time would sign the very same entry) and
+    // pushes them.
+    node::DossierService copy_svc(*copy);
+    Json other = DossierFixture::intake_request();
+    other["applicant"]["full_name"] = "Trần Văn Bình";
+    for (int k = 0; k < 2; ++k)
+      if (!copy_svc.intake(clerk, other).ok()) return;
+    const int64_t hub_count = w.hub_node->journal().count();
+    DirectTransport t(*w.hub);
+    auto pushed = sync::sync_once(*copy, t);
+    CHECK_FALSE(pushed.ok());  // refused: the hub keeps the original's chain
+    CHECK(w.hub_node->journal().count() == hub_count);
+    ++c.forks;
+  }
+
+  void sync_some(size_t i) {
+    (void)sync::sync_once(*w.points[i], *faulty[i], small_batches);  // failures are expected here
+    ++c.syncs;
+  }
+
+  void advance(int64_t ms) {
+    w.clock.advance(ms);
+    far_clock.advance(ms);
+  }
+
+  void schedule(int steps, bool may_fork, bool full_check) {
+    for (int k = 0; k < steps; ++k) {
+      ++c.steps;
+      const uint64_t r = pick(100);
+      const size_t i = pick(names.size());
+      if (r < 20) intake(i);
+      else if (r < 38) point_act(i);
+      else if (r < 50) hub_act();
+      else if (r < 94) sync_some(i);
+      else if (r < 99 || !may_fork) advance(static_cast<int64_t>(1000 + pick(10 * 60 * 1000)));
+      else if (honest[i]) fork(i);
+    }
+    settle();
+    check(full_check);
+    ++c.schedules;
+  }
+
+  // Clean link: every point syncs once (all pushes reach the hub, later
+  // points pull earlier ones' entries), then again until the hub itself — by
+  // its own scope rules (Hub::points() lag_entries, from the end of each
+  // point's last complete pull) — has nothing left for any point and holds
+  // every point's whole chain.
+  bool quiet() {
+    const Json pts = w.hub->points();
+    auto hub_heads = w.hub_node->journal().heads();
+    for (const auto& p : pts)
+      if (p.value("lag_entries", int64_t{0}) != 0) return false;
+    for (auto& p : w.points)
+      if (hub_heads[p->keys().pk] != p->journal().heads()[p->keys().pk]) return false;
+    return true;
+  }
+
   void settle() {
     for (auto& f : faulty) f->faults = false;
     for (int round = 0; round < 6; ++round) {
-      int64_t moved = 0;
       for (size_t i = 0; i < names.size(); ++i) {
-        auto r = sync::sync_once(*w.points[i], *faulty[i], small_batches);
-        INFO("seed round " << round << " point " << names[i] << ": " << (r.ok() ? "" : r.error().message));
+        if (round > 0 && i + 1 == names.size()) break;  // the last one pulled everything in the round before
+        auto r = sync::sync_once(*w.points[i], *faulty[i]);
+        INFO("settle round " << round << " point " << names[i] << ": " << (r.ok() ? "" : r.error().message));
         REQUIRE(r.ok());
-        moved += r.value()["entries_up"].get<int64_t>() + r.value()["entries_down"].get<int64_t>();
+        ++c.syncs;
+        if (honest[i]) CHECK(r.value()["divergent"].empty());
       }
-      if (moved == 0) return;
+      if (round > 0 && quiet()) {
+        for (auto& f : faulty) f->faults = true;
+        return;
+      }
     }
     FAIL("sync did not settle in 6 rounds");
   }
 
-  bool in_scope(const Json& state, size_t i) {
-    return (state.value("area", "") == w.points[i]->meta("area")) || state.value("return_point", "") == names[i] ||
-           state.value("origin_point", "") == names[i];
-  }
-
-  // Was point i ever named as return point of `subject` at the hub?
-  bool ever_returned_to(const std::string& subject, size_t i) {
-    for (const auto& e : w.hub_node->journal().subject_entries(subject))
-      if (e.body.value("return_point", "") == names[i]) return true;
-    return false;
-  }
-
-  void check() {
-    auto& hub = w.hub_node->journal();
-    // The hub holds every entry of every node.
-    auto hub_heads = hub.heads();
-    CHECK(hub_heads[w.hub_node->keys().pk] == hub.heads()[w.hub_node->keys().pk]);
-    int64_t total = hub_heads[w.hub_node->keys().pk];
-    for (auto& p : w.points) {
-      int64_t own = p->journal().heads()[p->keys().pk];
-      CHECK(hub_heads[p->keys().pk] == own);
-      total += own;
-    }
-    CHECK(hub.count() == total);
-    CHECK(hub.verify().ok());
+  // settle() ended on a round where the hub, by its own scope rules, had
+  // nothing more for any point, and every subject a pull carried hashed alike
+  // at both ends. Every `full`th schedule and at the end, each honest point
+  // also pulls its whole scope again (cursor 0): the hub's pages carry the
+  // state hash of every subject in the point's scope, and the point must hold
+  // each one with exactly that hash (a subject that left its scope keeps the
+  // state it had, so only the hub's own scope rules can say what to compare).
+  void check(bool full) {
+    const auto hub = stored_hashes(*w.hub_node);
     for (size_t i = 0; i < names.size(); ++i) {
-      auto& pj = w.points[i]->journal();
-      auto rep = pj.verify();
+      if (!honest[i]) continue;
+      for (const auto& [subject, h] : stored_hashes(*w.points[i])) {
+        INFO("subject " << subject << " at " << names[i]);
+        CHECK(hub.count(subject));  // nothing the hub does not hold as admitted
+      }
+      if (!full) continue;
+      {
+        std::lock_guard<std::recursive_mutex> g(w.points[i]->journal().mutex());
+        w.points[i]->db()->exec("UPDATE sync_state SET value = '0' WHERE key = 'pull_cursor'");
+      }
+      faulty[i]->faults = false;
+      auto r = sync::sync_once(*w.points[i], *faulty[i]);
+      faulty[i]->faults = true;
+      INFO("full check at " << names[i] << ": " << (r.ok() ? "" : r.error().message));
+      REQUIRE(r.ok());
+      CHECK(r.value()["entries_down"] == 0);  // it already held everything
+      CHECK(r.value()["divergent"].empty());
+      c.subjects_checked += static_cast<int64_t>(stored_hashes(*w.points[i]).size());
+    }
+  }
+
+  void final_check() {
+    CHECK(w.hub_node->journal().verify().ok());
+    for (size_t i = 0; i < names.size(); ++i) {
+      auto rep = w.points[i]->journal().verify();
       INFO("point " << names[i] << ": " << (rep.ok() ? "" : rep.problems[0].what));
       CHECK(rep.ok());
-      std::set<std::string> held;
-      for (const auto& s : pj.subjects()) held.insert(s);
-      Blake2bStream hub_hash, point_hash;
-      for (const auto& s : hub.subjects()) {
-        Json state = *hub.subject_state(s);
-        if (!in_scope(state, i)) continue;
-        INFO("subject " << s << " at " << names[i]);
-        REQUIRE(held.count(s));
-        auto mine = pj.subject_state(s);
-        CHECK(*mine == state);  // same state, and (scope_projector) the same entry ids
-        std::string a = canonical_bytes(state), b = canonical_bytes(*mine);
-        hub_hash.update(reinterpret_cast<const uint8_t*>(a.data()), a.size());
-        point_hash.update(reinterpret_cast<const uint8_t*>(b.data()), b.size());
-      }
-      CHECK(hub_hash.final() == point_hash.final());
-      // Nothing of another area reached the point unless it was sent there.
-      for (const auto& s : held) {
-        Json state = *hub.subject_state(s);
-        INFO("subject " << s << " held by " << names[i]);
-        CHECK((in_scope(state, i) || ever_returned_to(s, i)));
-      }
     }
+    for (auto& f : faulty) c.faults += f->lost + f->duplicated + f->cut + f->delivered_late;
   }
 
   SyncWorld w;
   SeededRandom rng;
+  ManualClock far_clock;
+  std::unique_ptr<node::DossierService> hub_svc;
+  std::vector<std::unique_ptr<node::DossierService>> svc;
   std::vector<std::string> names;
+  std::vector<bool> honest;
   std::vector<std::unique_ptr<FaultyTransport>> faulty;
-  sync::ClientOptions small_batches{7, {}, 1u << 20, /*admission=*/false};  // subjects are not dossier codes
-  int next_subject = 0;
+  sync::ClientOptions small_batches{5, {}};
+  node::Actor clerk{"lan", node::UserRole::Clerk};
+  node::Actor officer{"minh", node::UserRole::Officer};
+  Counts c;
 };
 
 }  // namespace
 
-TEST_CASE("hub and points converge whatever the link does, over many seeds", "[sync][sim]") {
-  int faults_seen = 0;
-  for (uint64_t seed = 1; seed <= 12; ++seed) {
-    INFO("seed " << seed);
-    Sim sim(seed);
-    sim.run(90);
-    sim.settle();
-    sim.check();
-    for (auto& f : sim.faulty) faults_seen += f->lost + f->duplicated + f->cut + f->delivered_late;
+TEST_CASE("hub and points converge to one state hash over thousands of random schedules", "[sync][sim]") {
+  // Many small worlds, each with many short schedules: bounded in time and
+  // still thousands of interleavings.
+  constexpr uint64_t kWorlds = 20;
+  constexpr int kSchedulesPerWorld = 100;
+  Counts all;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (uint64_t seed = 1; seed <= kWorlds; ++seed) {
+    INFO("world " << seed);
+    World world(seed, seed % 3 == 0);
+    for (int s = 0; s < kSchedulesPerWorld; ++s) {
+      INFO("schedule " << s);
+      world.schedule(3 + static_cast<int>(world.pick(5)), seed % 2 == 0, s % 25 == 24);
+    }
+    world.final_check();
+    all.schedules += world.c.schedules;
+    all.steps += world.c.steps;
+    all.syncs += world.c.syncs;
+    all.intakes += world.c.intakes;
+    all.acts += world.c.acts;
+    all.forks += world.c.forks;
+    all.faults += world.c.faults;
+    all.subjects_checked += world.c.subjects_checked;
   }
-  CHECK(faults_seen > 100);  // the link really misbehaved
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  WARN("convergence simulation: " << all.schedules << " schedules, " << all.steps << " steps, " << all.syncs
+                                  << " syncs, " << all.intakes << " intakes, " << all.acts << " acts, " << all.forks
+                                  << " forks, " << all.faults << " link faults, " << all.subjects_checked
+                                  << " subject hashes compared, " << secs << " s");
+  CHECK(all.schedules >= 2000);
+  CHECK(all.faults > 1000);  // the link really misbehaved
+  CHECK(all.forks > 0);
+  CHECK(all.intakes > 500);
+  CHECK(all.acts > 500);
 }

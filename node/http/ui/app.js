@@ -66,6 +66,18 @@ let fastUntil = 0;
 function stopSyncPoll() { clearTimeout(pollTimer); pollTimer = 0; }
 function startSyncPoll() { stopSyncPoll(); pollSync(); }
 
+// "chậm 1 giờ 5 phút" / "nhanh 3 phút": how far this machine's clock is
+// from the hub's (offset = hub time - this clock).
+function clockSkewText(offsetMs) {
+  const mins = Math.round(Math.abs(offsetMs) / 60000);
+  const h = Math.floor(mins / 60), m = mins % 60;
+  const days = Math.floor(h / 24);
+  let amount;
+  if (days >= 2) amount = `${days} ngày`;
+  else amount = (h ? `${h} giờ` : '') + (h && m ? ' ' : '') + (m || !h ? `${m} phút` : '');
+  return (offsetMs > 0 ? 'chậm ' : 'nhanh ') + amount;
+}
+
 export function renderSync(st) {
   const dot = document.getElementById('sync-dot');
   const stateEl = document.getElementById('sync-state');
@@ -91,6 +103,14 @@ export function renderSync(st) {
   } else {
     waitEl.textContent = '';
     lastEl.textContent = '';
+  }
+  // A point whose clock is more than 2 minutes off takes the hub's time for
+  // received_at, due_at and the day in a new code (docs/sync-protocol.md, Clocks).
+  const clockEl = document.getElementById('sync-clock');
+  if (clockEl) {
+    const off = st && st.clock_corrected ? Number(st.clock_offset_ms || 0) : 0;
+    clockEl.hidden = !off;
+    clockEl.textContent = off ? '· Đồng hồ máy lệch ' + clockSkewText(off) + ' — đã hiệu chỉnh theo máy chủ' : '';
   }
   if (state === 'syncing') {
     prog.hidden = false;

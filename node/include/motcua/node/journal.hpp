@@ -25,6 +25,22 @@ namespace motcua::node {
 // result must not depend on arrival order).
 using SubjectProjector = std::function<Json(const std::string& subject, const std::vector<Entry>& entries)>;
 
+// Version of the projection that state hashes are computed over. Bump it when
+// a projector's output changes: nodes running different projectors then see
+// unequal hashes (a divergence to look at) instead of comparing unlike things.
+inline constexpr int kProjectorVersion = 1;
+
+// Keys of a subject's state left out of its hash: derived from other fields by
+// ICU (case and accent folding for search), so two nodes with different ICU
+// versions may compute them differently from the same entries.
+const std::vector<std::string>& unhashed_state_keys();
+
+// A subject's state hash (docs/sync-protocol.md, "State hashes"):
+// BLAKE2b-256("motcua/state/v" + kProjectorVersion + LF + canonical(state
+// without unhashed_state_keys())). Stored in projection.state_hash and sent in
+// pull pages ("states") so a point can detect a divergence.
+Hash32 subject_state_hash(const Json& state);
+
 // The default projector: a summary (entry count, event types, latest HLC).
 Json summary_projector(const std::string& subject, const std::vector<Entry>& entries);
 
@@ -230,7 +246,9 @@ class Journal {
   std::vector<Entry> author_entries(const PublicKey& author, int64_t after_seq, size_t limit);
   std::optional<Json> subject_state(const std::string& subject);
   std::vector<std::string> subjects();
-  // BLAKE2b-256 over all (subject, state_hash) pairs in subject order.
+  // BLAKE2b-256 over "motcua/states/v" + kProjectorVersion + LF, then every
+  // (subject NUL, subject state hash) pair in subject order. Quarantined
+  // entries, which are not projected, are not in it.
   Hash32 state_hash();
 
   // Checks everything (see VerifyReport); stops listing after `max_problems`.
@@ -273,7 +291,8 @@ class Journal {
   // check_own_tail() once per opened journal, before the first own entry is
   // signed; a broken tail makes the journal read-only. REQUIRES mu_ held.
   Status ensure_own_tail();
-  std::vector<Hash32> subject_heads(const std::string& subject);
+  // The subject's heads; `top` (if given) is raised to their largest HLC.
+  std::vector<Hash32> subject_heads(const std::string& subject, Hlc* top = nullptr);
   // `admitted`: false for a quarantined entry (kept out of the subject memo).
   void store(const Entry& e, int64_t now_ms, bool admitted = true);
   struct IngestRun;

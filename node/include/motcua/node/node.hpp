@@ -1,5 +1,6 @@
 // A motcua node on disk: data directory, database, identity key, journal.
 #pragma once
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,13 @@ class Node {
   Journal& journal() { return *journal_; }
   Config& config() { return *config_; }
   Clock& clock() { return *clock_; }
+  // Business time: the clock plus the correction a point takes from its hub
+  // when its own clock is more than 2 minutes off (docs/sync-protocol.md,
+  // "Clocks"). Used for received_at, due_at and the day inside a new code.
+  int64_t business_now_ms() { return clock_->now_ms() + business_offset_ms_.load(); }
+  int64_t business_offset_ms() const { return business_offset_ms_.load(); }
+  // Sets the correction and keeps it (node meta business_offset_ms).
+  void set_business_offset_ms(int64_t ms);
   Random& random() { return *random_; }
   std::shared_ptr<SQLite::Database> db() { return db_; }
   // The last storage fault a write of this process ran into (for /healthz).
@@ -65,6 +73,7 @@ class Node {
   std::unique_ptr<Journal> journal_;
   std::unique_ptr<Config> config_;
   StorageHealth storage_health_;
+  std::atomic<int64_t> business_offset_ms_{0};
 };
 
 std::string db_path(const std::string& data_dir);
