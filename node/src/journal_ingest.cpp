@@ -7,6 +7,7 @@
 // author's chain goes through it. Then the admission checks decide whether it
 // is admitted (projected, in scope, pulled) or held in table quarantine.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "motcua/node/journal.hpp"
@@ -145,10 +146,27 @@ struct Journal::IngestRun {
     if (admit) {
       const std::string subject = e.subject;
       AdmitContext ctx{e, [this, subject]() -> const std::vector<Entry>& { return j.memo_entries(subject); },
-                       [this, subject]() -> Json {
+                       [this, subject, &e]() -> Json {
+                         // The state as of the entry's causal past (its parents and
+                         // their ancestors), not of whatever else arrived first: every
+                         // node then judges the entry alike, in any arrival order.
                          const auto& list = j.memo_entries(subject);
-                         if (list.empty()) return Json();
-                         return j.projector_(subject, list);
+                         std::map<Hash32, const Entry*> by_id;
+                         for (const auto& x : list) by_id.emplace(x.id, &x);
+                         std::set<Hash32> past;
+                         std::vector<Hash32> todo(e.parents.begin(), e.parents.end());
+                         while (!todo.empty()) {
+                           Hash32 id = todo.back();
+                           todo.pop_back();
+                           auto it = by_id.find(id);
+                           if (it == by_id.end() || !past.insert(id).second) continue;
+                           todo.insert(todo.end(), it->second->parents.begin(), it->second->parents.end());
+                         }
+                         std::vector<Entry> before;
+                         for (const auto& x : list)
+                           if (past.count(x.id)) before.push_back(x);
+                         if (before.empty()) return Json();
+                         return j.projector_(subject, before);
                        }};
       if (auto why = admit(ctx)) return std::optional<Admission>(*why);
     }

@@ -1,4 +1,5 @@
 // The point's sync session (docs/sync-protocol.md section 2).
+#include <algorithm>
 #include <initializer_list>
 #include <optional>
 #include <cstdlib>
@@ -111,6 +112,10 @@ std::vector<std::string> check_states(node::Node& n, const HubStates& states) {
 }
 
 void correct_clock(node::Node& n, int64_t skew_ms) {
+  // Whatever the welcome says, a skew beyond a century is taken as a century
+  // (no overflow below; such a point is far off anyway and says so).
+  constexpr int64_t kCenturyMs = int64_t{100} * 366 * 24 * 3600 * 1000;
+  skew_ms = std::clamp(skew_ms, -kCenturyMs, kCenturyMs);
   const int64_t before = n.business_offset_ms();
   const int64_t after = std::llabs(skew_ms) > kBusinessSkewMs ? skew_ms : 0;
   if (after == before) return;

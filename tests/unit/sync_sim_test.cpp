@@ -13,7 +13,9 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -90,7 +92,7 @@ struct Counts {
 
 struct World {
   World(uint64_t seed, bool with_far_point)
-      : w(seed, {}, false), rng(seed * 7919 + 1), far_clock(w.clock.now_ms() + kTenYearsMs) {
+      : w(seed, {}, false, true), rng(seed * 7919 + 1), far_clock(w.clock.now_ms() + kTenYearsMs) {
     hub_svc = std::make_unique<node::DossierService>(*w.hub_node);
     // Three points: two share an area (and dossiers), one has its own. In a
     // world with a far-future point, it is the second of area a: its edits
@@ -186,6 +188,15 @@ struct World {
     auto pushed = sync::sync_once(*copy, t);
     CHECK_FALSE(pushed.ok());  // refused: the hub keeps the original's chain
     CHECK(w.hub_node->journal().count() == hub_count);
+    // The hub quarantines the forked point (its pushes are refused until an
+    // admin decides). The admin's decision here: the original PC goes on, the
+    // copy is wiped. There is no admin command for it yet, so the simulation
+    // sets the point active again in the hub store directly.
+    auto store = sync::make_sqlite_hub_store(*w.hub_node);
+    auto rec = store->point(names[i]);
+    REQUIRE(rec);
+    CHECK(rec->status == "quarantined");
+    REQUIRE(store->set_point_status(names[i], "active").ok());
     ++c.forks;
   }
 
@@ -310,8 +321,13 @@ struct World {
 TEST_CASE("hub and points converge to one state hash over thousands of random schedules", "[sync][sim]") {
   // Many small worlds, each with many short schedules: bounded in time and
   // still thousands of interleavings.
-  constexpr uint64_t kWorlds = 20;
+  // 2,000 schedules by default (about 75 s in Release); MOTCUA_SIM_SCHEDULES
+  // sets another count (deploy/test.sh runs 400 under the sanitizers, which
+  // are several times slower).
+  int64_t target = 2000;
+  if (const char* env = std::getenv("MOTCUA_SIM_SCHEDULES")) target = std::max<int64_t>(200, std::atoll(env));
   constexpr int kSchedulesPerWorld = 100;
+  const uint64_t kWorlds = static_cast<uint64_t>((target + kSchedulesPerWorld - 1) / kSchedulesPerWorld);
   Counts all;
   const auto t0 = std::chrono::steady_clock::now();
   for (uint64_t seed = 1; seed <= kWorlds; ++seed) {
@@ -336,9 +352,9 @@ TEST_CASE("hub and points converge to one state hash over thousands of random sc
                                   << " syncs, " << all.intakes << " intakes, " << all.acts << " acts, " << all.forks
                                   << " forks, " << all.faults << " link faults, " << all.subjects_checked
                                   << " subject hashes compared, " << secs << " s");
-  CHECK(all.schedules >= 2000);
-  CHECK(all.faults > 1000);  // the link really misbehaved
+  CHECK(all.schedules >= target);
+  CHECK(all.faults > target / 2);  // the link really misbehaved
   CHECK(all.forks > 0);
-  CHECK(all.intakes > 500);
-  CHECK(all.acts > 500);
+  CHECK(all.intakes > target / 4);
+  CHECK(all.acts > target / 4);
 }

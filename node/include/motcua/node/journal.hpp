@@ -93,8 +93,9 @@ struct AdmitContext {
   // The subject's entries admitted so far (stored, not quarantined), earlier
   // batch entries included, sorted by entry_order_less. Lazily loaded.
   std::function<const std::vector<Entry>&()> admitted;
-  // The journal's projector over admitted() (the subject's state before this
-  // entry); Json() when the subject has no admitted entry.
+  // The journal's projector over the entry's causal past: the admitted entries
+  // it names as parents and their ancestors (not what else happened to arrive
+  // first), so every node judges it alike; Json() when it names none.
   std::function<Json()> state;
 };
 // The sync layer's rules: nullopt admits the entry, an Admission quarantines it.
