@@ -110,8 +110,27 @@ Result<node::IngestReport> ingest_pulled(node::Node& n, const std::vector<node::
   node::IngestOptions o;
   o.sparse = true;
   o.per_entry = true;
-  if (admission) o.admit = point_admitter(n);
   from_hex(util::state_get(n, "hub_key"), o.decider);  // the hub's quarantine decisions apply here
+  if (admission) {
+    // An entry the hub's admin released comes right before its signed
+    // decision (docs/sync-protocol.md, "Quarantine"): the admin's decision
+    // stands here, so the point's rules are not run on it again (they would
+    // hold it and raise an alert, only for the decision to release it).
+    // (Pulled entries are shells here: canonical text and signature.)
+    std::set<Hash32> released;
+    for (const auto& shell : entries) {
+      if (shell.canonical.find(node::kQuarantineReleased) == std::string::npos) continue;
+      auto e = node::parse_entry(shell.canonical, shell.sig);  // verified: signed by the hub, or ignored
+      if (!e.ok() || e->type != node::kQuarantineReleased || e->author != o.decider || !e->body.is_object()) continue;
+      auto it = e->body.find("entry");
+      Hash32 id{};
+      if (it != e->body.end() && it->is_string() && from_hex(it->get<std::string>(), id)) released.insert(id);
+    }
+    o.admit = [rules = point_admitter(n), released](const node::AdmitContext& c) -> std::optional<node::Admission> {
+      if (released.count(c.entry.id)) return std::nullopt;
+      return rules(c);
+    };
+  }
   auto r = n.journal().ingest(entries, o);
   if (!r.ok()) return r.error();
   // Each skipped or quarantined entry: on stderr and in this point's alerts.
