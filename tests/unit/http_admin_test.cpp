@@ -338,7 +338,7 @@ TEST_CASE("sync status says connected, disconnected or syncing with what waits a
   auto agent = sync::make_sync_agent(point, std::move(o));
 
   // Joined, never synced: disconnected, with the point's entries waiting.
-  for (int k = 0; k < 3; ++k) REQUIRE(point.journal().append(intake_draft("X-" + std::to_string(k), "p1", "area-a")).ok());
+  for (int k = 0; k < 3; ++k) w.take_in(i);
   Json s = agent->status();
   CHECK(s["state"] == "disconnected");
   CHECK(s["entries_waiting"] == 3);

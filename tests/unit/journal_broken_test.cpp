@@ -247,10 +247,9 @@ TEST_CASE("verify checks the sync indexes hub_subject_scope and blob_refs and na
   const size_t p = w.add_point("p1", "area-a");
   node::Node& point = *w.points[p];
   const std::string blob(64, 'a');
-  auto d = test::intake_draft("D-1", "p1", "area-a");
-  d.body["attachments"] = Json::array({blob, "not-an-id"});
-  REQUIRE(point.journal().append(d).ok());
-  REQUIRE(point.journal().append(test::intake_draft("D-2", "p1", "area-a")).ok());
+  const std::string d1 =
+      w.take_in(p, "", [&](node::EntryDraft& d) { d.body["attachments"] = Json::array({blob, "not-an-id"}); }).subject;
+  const std::string d2 = w.take_in(p).subject;
   REQUIRE(w.sync(p).ok());  // the hub indexes the subjects' scope
   REQUIRE(sync::blobs::catch_up_refs(point).ok());
   REQUIRE(sync::blobs::catch_up_refs(*w.hub_node).ok());
@@ -265,12 +264,12 @@ TEST_CASE("verify checks the sync indexes hub_subject_scope and blob_refs and na
     CHECK(rep.problems.front().what.find(table) != std::string::npos);
   };
   SECTION("a scope row rewritten") {
-    hub.db()->exec("UPDATE hub_subject_scope SET area = 'area-x' WHERE subject = 'D-2'");
-    names(hub, "D-2", "hub_subject_scope");
+    hub.db()->exec("UPDATE hub_subject_scope SET area = 'area-x' WHERE subject = '" + d2 + "'");
+    names(hub, d2, "hub_subject_scope");
   }
   SECTION("a scope row removed") {
-    hub.db()->exec("DELETE FROM hub_subject_scope WHERE subject = 'D-1'");
-    names(hub, "D-1", "hub_subject_scope");
+    hub.db()->exec("DELETE FROM hub_subject_scope WHERE subject = '" + d1 + "'");
+    names(hub, d1, "hub_subject_scope");
   }
   SECTION("a scope row for no subject") {
     hub.db()->exec("INSERT INTO hub_subject_scope VALUES ('D-9', 'area-a', 'p1', 'p1', 1, 1)");
@@ -278,10 +277,10 @@ TEST_CASE("verify checks the sync indexes hub_subject_scope and blob_refs and na
   }
   SECTION("an attachment reference removed") {
     point.db()->exec("DELETE FROM blob_refs");
-    names(point, "D-1", "blob_refs");
+    names(point, d1, "blob_refs");
   }
   SECTION("an attachment reference no entry makes") {
-    hub.db()->exec("INSERT INTO blob_refs VALUES ('" + std::string(64, 'b') + "', 'D-2')");
-    names(hub, "D-2", "blob_refs");
+    hub.db()->exec("INSERT INTO blob_refs VALUES ('" + std::string(64, 'b') + "', '" + d2 + "')");
+    names(hub, d2, "blob_refs");
   }
 }

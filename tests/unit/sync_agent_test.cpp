@@ -52,6 +52,7 @@ class Forward final : public sync::Transport {
 struct AgentWorld {
   test::SyncWorld w{17};
   size_t p = w.add_point("p1", "area-a");
+  size_t p2 = w.add_point("p2", "area-a");  // another point of the area, synced by the test itself
   node::Node& point = *w.points[p];
   OddTransport link{*w.hub};
   std::mutex log_mu;
@@ -141,11 +142,13 @@ TEST_CASE("the sync agent survives a busy database, a full disk, a damaged store
       db.exec("PRAGMA max_page_count = " + std::to_string(db.execAndGet("PRAGMA page_count").getInt64()));
     }
     const int64_t held = a.point.journal().count();
-    for (int i = 0; i < 40; ++i) {  // dossiers of another point of the area, about 40 KB to pull
-      auto d = test::intake_draft("H-" + std::to_string(i), "p2", "area-a");
-      d.body["note"] = std::string(1000, 'n');
-      REQUIRE(a.w.hub_node->journal().append(d).ok());
-    }
+    // Dossiers taken in at another point of the area reach the hub, about 40 KB
+    // to pull. The agent waits meanwhile: p2's session shares the test's
+    // clock and random source with the agent's thread.
+    a.agent->stop();
+    for (int i = 0; i < 40; ++i) a.w.take_in(a.p2, "", [](node::EntryDraft& d) { d.body["note"] = std::string(1000, 'n'); });
+    REQUIRE(a.w.sync(a.p2).ok());
+    a.agent->start();
     a.fails_with("storage_full");
     CHECK(a.point.journal().count() == held);  // nothing half-stored
     CHECK(a.point.journal().verify().ok());
@@ -155,6 +158,7 @@ TEST_CASE("the sync agent survives a busy database, a full disk, a damaged store
     }
     a.recovers();
     CHECK(a.point.journal().count() == held + 40);
+    CHECK(a.w.held_at_hub() == 0);
     CHECK(a.point.journal().verify().ok());
   }
 

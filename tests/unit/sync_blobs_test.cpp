@@ -72,7 +72,6 @@ node::EntryDraft intake_with(const std::string& subject, const std::string& poin
 
 sync::ClientOptions small_chunks() {
   sync::ClientOptions o;
-  o.admission = false;  // the subjects here are not dossier codes
   o.blob_chunk_bytes = kChunk;
   return o;
 }
@@ -128,7 +127,7 @@ struct RawClient {
   }
 };
 
-// Point a (area-x) takes in dossier X-1 with one attachment; its result is
+// Point a (area-x) takes in dossier `code` with one attachment; its result is
 // handed back at point b (area-y); point c (area-z) has nothing to do with it.
 struct BlobWorld : SyncWorld {
   explicit BlobWorld(size_t blob_size = 5 * kChunk + 1234) {
@@ -137,14 +136,14 @@ struct BlobWorld : SyncWorld {
     c = add_point("c", "area-z");
     bytes = pdf_bytes(blob_size, 7);
     id = store_blob(*points[a], bytes);
-    REQUIRE(points[a]->journal().append(intake_with("X-1", "a", "area-x", "b", {id})).ok());
+    code = take_in(a, "b", [&](node::EntryDraft& d) { d.body["attachments"] = {id}; }).subject;
   }
   Result<Json> sync_with(size_t i, sync::Transport& t) { return sync::sync_once(*points[i], t, small_chunks()); }
   Result<Json> sync_small(size_t i) { return sync_with(i, *transports[i]); }
   RawClient raw(size_t i) { return RawClient{*points[i], *hub}; }
 
   size_t a = 0, b = 0, c = 0;
-  std::string bytes, id;
+  std::string bytes, id, code;
 };
 
 // A hub with its daemon (local API and sync endpoints) on a loopback port.
@@ -211,7 +210,7 @@ TEST_CASE("an attachment taken in at a point reaches the hub and the point that 
   // A supplement brought to point b travels to the hub and on to point a.
   std::string more = pdf_bytes(2 * kChunk + 5, 8);
   std::string more_id = store_blob(*w.points[w.b], more);
-  auto sup = event_draft("X-1", "dossier.supplement_supplied", Json{{"attachments", {more_id}}});
+  auto sup = event_draft(w.code, "dossier.supplement_supplied", Json{{"attachments", {more_id}}});
   REQUIRE(w.points[w.b]->journal().append(sup).ok());
   w.clock.advance(1000);
   auto rb2 = w.sync_small(w.b);
@@ -222,6 +221,7 @@ TEST_CASE("an attachment taken in at a point reaches the hub and the point that 
   CHECK(ra2.value()["blobs_down"] == 1);
   CHECK(held_bytes(*w.points[w.a], more_id) == more);
   CHECK(held_bytes(*w.hub_node, more_id) == more);
+  CHECK(w.held_at_hub() == 0);
 }
 
 TEST_CASE("a repeated sync sends no attachment request and no attachment bytes", "[sync][blobs]") {
@@ -307,7 +307,7 @@ TEST_CASE("bytes that do not hash to the attachment id are refused at the hub an
   // syncs, its attachment waits.
   std::string real = pdf_bytes(3000, 11);
   std::string real_id = to_hex(blake2b256(real));
-  REQUIRE(w.points[w.a]->journal().append(intake_with("X-2", "a", "area-x", "", {real_id})).ok());
+  w.take_in(w.a, "", [&](node::EntryDraft& d) { d.body["attachments"] = {real_id}; });
   auto s = w.sync_small(w.a);
   REQUIRE(s.ok());
   CHECK(s.value()["blobs_waiting"] == 1);
@@ -458,8 +458,10 @@ TEST_CASE("over HTTP, an attachment taken in at a point is served to an officer 
   REQUIRE(sync::join(*point, *t.value(), d.url(), code->code).ok());
   std::string bytes = pdf_bytes(3 * kChunk + 99, 21);
   std::string id = store_blob(*point, bytes);
-  // A real code of a's block (the hub admits only those).
-  REQUIRE(point->journal().append(intake_with("000.00.01.H22-250701-0009", "a", "area-x", "", {id})).ok());
+  // The next code of a's leased block, as its counter mints it (the hub admits only those).
+  auto dossier_code = node::codes::mint(*point, clock.now_ms());
+  REQUIRE(dossier_code.ok());
+  REQUIRE(point->journal().append(intake_with(dossier_code.value(), "a", "area-x", "", {id})).ok());
   auto r = sync::sync_once(*point, *t.value(), small_chunks());
   REQUIRE(r.ok());
   CHECK(r.value()["blobs_up"] == 1);

@@ -123,7 +123,7 @@ TEST_CASE("sync counters in /metrics equal the true totals past 1000 sessions an
 TEST_CASE("sync counters survive a real session, and a point's /metrics counts its own sessions", "[sync][metrics]") {
   SyncWorld w;
   size_t a = w.add_point("a", "area-x");
-  REQUIRE(w.points[a]->journal().append(intake_draft("D-1", "a", "area-x")).ok());
+  w.take_in(a);
   REQUIRE(w.sync(a).ok());
   auto hub_log = w.hub->sync_log("a", 0)["sessions"];
   REQUIRE(hub_log.size() == 1);
@@ -268,15 +268,16 @@ TEST_CASE("point list shows the lag right after a sync, not only after the next 
   SyncWorld w;
   size_t a = w.add_point("a", "area-x");
   size_t b = w.add_point("b", "area-y");
-  for (int i = 0; i < 3; ++i) REQUIRE(w.points[a]->journal().append(intake_draft("X-" + std::to_string(i), "a", "area-x")).ok());
+  std::vector<std::string> x;
+  for (int i = 0; i < 3; ++i) x.push_back(w.take_in(a).subject);
   REQUIRE(w.sync(a).ok());
   REQUIRE(w.sync(b).ok());
   CHECK(hub_point(*w.hub, "a")["lag_entries"] == 0);
 
   // The hub's officer acts on two dossiers of area X: point a lags by 2, b by 0.
   w.clock.advance(60 * 1000);
-  REQUIRE(w.hub_node->journal().append(event_draft("X-0", "dossier.accepted")).ok());
-  REQUIRE(w.hub_node->journal().append(event_draft("X-1", "dossier.accepted")).ok());
+  w.act(SyncWorld::kHub, x[0], "dossier.accepted");
+  w.act(SyncWorld::kHub, x[1], "dossier.accepted");
   CHECK(hub_point(*w.hub, "a")["lag_entries"] == 2);
   CHECK(hub_point(*w.hub, "a")["lag_seconds"] == 60);
   CHECK(hub_point(*w.hub, "b")["lag_entries"] == 0);
@@ -308,7 +309,7 @@ TEST_CASE("point list shows the lag right after a sync, not only after the next 
   // The answer to the last pull is lost: the hub's count is put right at the
   // point's next hello, and the point gets the entry then.
   w.clock.advance(1000);
-  REQUIRE(w.hub_node->journal().append(event_draft("X-2", "dossier.accepted")).ok());
+  w.act(SyncWorld::kHub, x[2], "dossier.accepted");
   w.transports[a]->tamper = nullptr;
   bool dropped = false;
   struct Lossy final : sync::Transport {
@@ -331,7 +332,7 @@ TEST_CASE("point list shows the lag right after a sync, not only after the next 
   REQUIRE(again.ok());
   CHECK(again.value()["entries_down"] == 1);
   CHECK(hub_point(*w.hub, "a")["lag_entries"] == 0);
-  CHECK(w.points[a]->journal().subject_state("X-2") == w.hub_node->journal().subject_state("X-2"));
+  CHECK(w.points[a]->journal().subject_state(x[2]) == w.hub_node->journal().subject_state(x[2]));
 }
 
 TEST_CASE("Retry-After of a throttled login is the real wait, rounded up to whole seconds", "[http][auth][retry]") {
@@ -505,13 +506,14 @@ TEST_CASE("retention: the hub prunes old sync bookkeeping by itself, hourly, and
           "[sync][retention]") {
   SyncWorld w;
   const int64_t day = 24 * 3600 * 1000LL;
+  w.lease_days = 201;  // numbers for days 0-200, so that it takes dossiers in on days 100 and 200 before syncing
   size_t a = w.add_point("a", "area-x");
   sync::HubStore& store = w.hub->store();
   store.add_alert(alert(w.clock.now_ms(), "a", "equivocation"));
   // Sessions on day 0, 100 and 200, each pushing one entry (one receipt each end).
   for (int i = 0; i < 3; ++i) {
     if (i) w.clock.advance(100 * day);
-    REQUIRE(w.points[a]->journal().append(intake_draft("D-" + std::to_string(i), "a", "area-x")).ok());
+    w.take_in(a);
     REQUIRE(w.sync(a).ok());
   }
   // The hub ran retention at the first request of day 200 (180 days kept):
@@ -524,6 +526,7 @@ TEST_CASE("retention: the hub prunes old sync bookkeeping by itself, hourly, and
   CHECK(store.alerts("", 0).size() == 1);
   std::string m = w.hub->metrics();
   CHECK(metric(m, "motcua_sync_entries_total{direction=\"up\"}") == 3);
+  CHECK(w.held_at_hub() == 0);  // the intakes of days 100 and 200 were admitted
   CHECK(metric(m, "motcua_sync_sessions_total{result=\"ok\"}") == 3);
   CHECK(metric(m, "motcua_sync_receipts_total") == 3);
   CHECK(metric(m, "motcua_sync_alerts_total") == 1);
@@ -571,11 +574,12 @@ TEST_CASE("retention at a point runs when its daemon starts; 0 days keeps for ev
           "[sync][retention]") {
   SyncWorld w;
   const int64_t day = 24 * 3600 * 1000LL;
+  w.lease_days = 201;  // numbers for days 0-200, so that it takes dossiers in on days 100 and 200 before syncing
   size_t a = w.add_point("a", "area-x");
   node::Node& p = *w.points[a];
   for (int i = 0; i < 3; ++i) {
     if (i) w.clock.advance(100 * day);
-    REQUIRE(p.journal().append(intake_draft("D-" + std::to_string(i), "a", "area-x")).ok());
+    w.take_in(a);
     REQUIRE(w.sync(a).ok());
   }
   auto store = sync::make_sqlite_hub_store(p);
@@ -611,7 +615,7 @@ TEST_CASE("retention at a point runs when its daemon starts; 0 days keeps for ev
 TEST_CASE("a hub session abandoned by its point is settled as interrupted and counted once", "[sync][retention]") {
   SyncWorld w;
   size_t a = w.add_point("a", "area-x");
-  REQUIRE(w.points[a]->journal().append(intake_draft("D-1", "a", "area-x")).ok());
+  w.take_in(a);
   struct CutAfterHello final : sync::Transport {
     sync::Hub& hub;
     explicit CutAfterHello(sync::Hub& h) : hub(h) {}

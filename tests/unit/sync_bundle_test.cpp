@@ -16,10 +16,10 @@ TEST_CASE("a bundle carries a point's entries to the hub and the hub's answer ba
   SyncWorld w;
   size_t a = w.add_point("a", "area-x");
   size_t b = w.add_point("b", "area-x");
-  for (int i = 0; i < 5; ++i) REQUIRE(w.points[a]->journal().append(intake_draft("A-" + std::to_string(i), "a", "area-x")).ok());
-  REQUIRE(w.points[b]->journal().append(intake_draft("B-1", "b", "area-x")).ok());
+  for (int i = 0; i < 5; ++i) w.take_in(a);
+  const std::string b1 = w.take_in(b).subject;
   REQUIRE(w.sync(b).ok());  // b is online; a has no link at all
-  REQUIRE(w.hub_node->journal().append(event_draft("B-1", "dossier.accepted")).ok());
+  w.act(SyncWorld::kHub, b1, "dossier.accepted");
 
   const std::string up = w.dir.sub("a-to-hub.bundle"), down = w.dir.sub("hub-to-a.bundle");
   auto ex = sync::export_point_bundle(*w.points[a], up);
@@ -29,14 +29,15 @@ TEST_CASE("a bundle carries a point's entries to the hub and the hub's answer ba
   REQUIRE(im.ok());
   CHECK(im.value()["stored"] == 5);
   CHECK(w.hub_node->journal().heads()[w.points[a]->keys().pk] == 5);
+  CHECK(w.held_at_hub() == 0);
 
   auto hx = sync::export_hub_bundle(*w.hub, *w.hub_node, "a", down);
   REQUIRE(hx.ok());
   CHECK(hx.value()["entries"] == 2);  // b's dossier and the hub's act on it; not a's own entries
-  auto pi = sync::import_hub_bundle(*w.points[a], down, /*admission=*/false);  // subjects are not codes
+  auto pi = sync::import_hub_bundle(*w.points[a], down);
   REQUIRE(pi.ok());
   CHECK(pi.value()["entries"] == 2);
-  CHECK(w.points[a]->journal().subject_state("B-1") == w.hub_node->journal().subject_state("B-1"));
+  CHECK(w.points[a]->journal().subject_state(b1) == w.hub_node->journal().subject_state(b1));
   CHECK(w.points[a]->journal().verify().ok());
   // The hub logged the exchange, and a's next network sync has nothing left to move.
   Json log = w.hub->sync_log("a", 0);
@@ -57,7 +58,7 @@ TEST_CASE("a tampered, replayed or misaddressed bundle is refused and stores not
   SyncWorld w;
   size_t a = w.add_point("a", "area-x");
   size_t b = w.add_point("b", "area-y");
-  for (int i = 0; i < 3; ++i) REQUIRE(w.points[a]->journal().append(intake_draft("A-" + std::to_string(i), "a", "area-x")).ok());
+  for (int i = 0; i < 3; ++i) w.take_in(a);
   const std::string file = w.dir.sub("a.bundle"), bad = w.dir.sub("bad.bundle");
   REQUIRE(sync::export_point_bundle(*w.points[a], file).ok());
   std::string bytes = read_small_file(file, 1 << 24).value();

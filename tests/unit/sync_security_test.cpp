@@ -43,7 +43,7 @@ std::vector<wire::WireEntry> own_entries(node::Node& n, size_t count) {
 struct SecurityWorld : SyncWorld {
   SecurityWorld() {
     a = add_point("a", "area-x");
-    for (int i = 0; i < 3; ++i) REQUIRE(points[a]->journal().append(intake_draft("X-" + std::to_string(i), "a", "area-x")).ok());
+    for (int i = 0; i < 3; ++i) take_in(a);
   }
   RawClient raw() { return RawClient{*points[a], *hub}; }
   size_t a = 0;
@@ -215,9 +215,7 @@ TEST_CASE("an oversized batch, a gap in seq and a broken chain are refused", "[s
   small.max_batch_entries = 5;
   w.hub = std::make_unique<sync::Hub>(*w.hub_node, sync::make_sqlite_hub_store(*w.hub_node), small);
   size_t a = w.add_point("a", "area-x");
-  std::vector<node::EntryDraft> drafts;
-  for (int i = 0; i < 8; ++i) drafts.push_back(intake_draft("X-" + std::to_string(i), "a", "area-x"));
-  REQUIRE(w.points[a]->journal().append_batch(drafts).ok());
+  for (int i = 0; i < 8; ++i) w.take_in(a);
   RawClient c{*w.points[a], *w.hub};
   c.hello();
   auto all = own_entries(*w.points[a], 8);
@@ -248,6 +246,7 @@ TEST_CASE("an oversized batch, a gap in seq and a broken chain are refused", "[s
   REQUIRE(ok.ok());
   CHECK(ok.value()["entries_up"] == 8);
   CHECK(w.hub_node->journal().count() == 8);
+  CHECK(w.held_at_hub() == 0);
 }
 
 TEST_CASE("a response not signed by the enrolled hub is refused by the point", "[sync][security]") {

@@ -42,8 +42,9 @@ TEST_CASE("a sync pushes the point's entries, pulls its scope, and a second run 
   SyncWorld w;
   size_t a = w.add_point("a", "area-x");
   size_t b = w.add_point("b", "area-y");
-  for (int i = 0; i < 3; ++i) REQUIRE(w.points[a]->journal().append(intake_draft("X-" + std::to_string(i), "a", "area-x")).ok());
-  for (int i = 0; i < 2; ++i) REQUIRE(w.points[b]->journal().append(intake_draft("Y-" + std::to_string(i), "b", "area-y")).ok());
+  std::vector<std::string> x, y;
+  for (int i = 0; i < 3; ++i) x.push_back(w.take_in(a).subject);
+  for (int i = 0; i < 2; ++i) y.push_back(w.take_in(b).subject);
 
   auto ra = w.sync(a);
   REQUIRE(ra.ok());
@@ -52,9 +53,10 @@ TEST_CASE("a sync pushes the point's entries, pulls its scope, and a second run 
   CHECK(ra.value()["receipts"] == 1);
   REQUIRE(w.sync(b).ok());
   CHECK(w.hub_node->journal().count() == 5);
+  CHECK(w.held_at_hub() == 0);  // all admitted
 
   // The hub's officer acts on a dossier of area X: only point a receives it.
-  REQUIRE(w.hub_node->journal().append(event_draft("X-1", "dossier.accepted")).ok());
+  w.act(SyncWorld::kHub, x[1], "dossier.accepted");
   w.clock.advance(1000);
   auto ra2 = w.sync(a);
   REQUIRE(ra2.ok());
@@ -63,8 +65,8 @@ TEST_CASE("a sync pushes the point's entries, pulls its scope, and a second run 
   auto rb2 = w.sync(b);
   REQUIRE(rb2.ok());
   CHECK(rb2.value()["entries_down"] == 0);
-  CHECK(subjects_of(*w.points[b]) == std::set<std::string>{"Y-0", "Y-1"});
-  CHECK(w.points[a]->journal().subject_state("X-1") == w.hub_node->journal().subject_state("X-1"));
+  CHECK(subjects_of(*w.points[b]) == std::set<std::string>{y[0], y[1]});
+  CHECK(w.points[a]->journal().subject_state(x[1]) == w.hub_node->journal().subject_state(x[1]));
 
   w.clock.advance(1000);
   auto again = w.sync(a);
@@ -89,27 +91,28 @@ TEST_CASE("a dossier whose return point moves to another point reaches it with i
   size_t a = w.add_point("a", "area-x");
   size_t b = w.add_point("b", "area-y");
   // Some unrelated traffic first, so b's cursor is past the dossier's start.
-  REQUIRE(w.points[a]->journal().append(intake_draft("D-1", "a", "area-x")).ok());
-  REQUIRE(w.points[a]->journal().append(event_draft("D-1", "dossier.updated", {{"note", "đã bổ sung"}})).ok());
-  REQUIRE(w.points[a]->journal().append(intake_draft("D-2", "a", "area-x")).ok());
+  const std::string d1 = w.take_in(a).subject;
+  w.act(a, d1, "dossier.updated", {{"note", "đã bổ sung"}});
+  const std::string d2 = w.take_in(a).subject;
   REQUIRE(w.sync(a).ok());
-  REQUIRE(w.points[b]->journal().append(intake_draft("E-1", "b", "area-y")).ok());
+  w.take_in(b);
   REQUIRE(w.sync(b).ok());
-  CHECK(!w.points[b]->journal().subject_state("D-1"));
+  CHECK(!w.points[b]->journal().subject_state(d1));
 
-  REQUIRE(w.points[a]->journal().append(event_draft("D-1", "dossier.updated", {{"return_point", "b"}})).ok());
+  w.act(a, d1, "dossier.updated", {{"return_point", "b"}});
   REQUIRE(w.sync(a).ok());
   auto rb = w.sync(b);
   REQUIRE(rb.ok());
   CHECK(rb.value()["entries_down"] == 3);
-  CHECK(w.points[b]->journal().subject_state("D-1") == w.hub_node->journal().subject_state("D-1"));
-  CHECK(!w.points[b]->journal().subject_state("D-2"));  // still outside b's scope
+  CHECK(w.points[b]->journal().subject_state(d1) == w.hub_node->journal().subject_state(d1));
+  CHECK(!w.points[b]->journal().subject_state(d2));  // still outside b's scope
+  CHECK(w.held_at_hub() == 0);
   // b holds a sparse copy of a's chain (seq 1, 2 and 4): verify accepts the recorded gap.
   auto rep = w.points[b]->journal().verify();
   INFO((rep.problems.empty() ? "" : rep.problems[0].what));
   CHECK(rep.ok());
   // Later entries on D-1 keep flowing to b, and the gap can still be filled.
-  REQUIRE(w.points[a]->journal().append(event_draft("D-1", "dossier.result_ready")).ok());
+  w.act(a, d1, "dossier.result_ready");
   REQUIRE(w.sync(a).ok());
   auto rb2 = w.sync(b);
   REQUIRE(rb2.ok());
@@ -119,9 +122,10 @@ TEST_CASE("a dossier whose return point moves to another point reaches it with i
 
 TEST_CASE("a point whose clock is days off still syncs and the hub records the skew", "[sync]") {
   SyncWorld w;
-  ManualClock wrong(w.clock.now_ms() - 4LL * 24 * 3600 * 1000);
+  ManualClock wrong(w.clock.now_ms());
   size_t a = w.add_point("a", "area-x", 100, &wrong);
-  REQUIRE(w.points[a]->journal().append(intake_draft("X-1", "a", "area-x")).ok());
+  w.take_in(a);  // under a number of today's block, before its clock went wrong
+  wrong.set(w.clock.now_ms() - 4LL * 24 * 3600 * 1000);
   auto r = w.sync(a);
   REQUIRE(r.ok());
   CHECK(r.value()["entries_up"] == 1);
@@ -133,9 +137,7 @@ TEST_CASE("a point whose clock is days off still syncs and the hub records the s
 TEST_CASE("a cut link loses at most the batch in flight and the next session resumes", "[sync]") {
   SyncWorld w;
   size_t a = w.add_point("a", "area-x");
-  std::vector<node::EntryDraft> drafts;
-  for (int i = 0; i < 50; ++i) drafts.push_back(intake_draft("X-" + std::to_string(i), "a", "area-x"));
-  REQUIRE(w.points[a]->journal().append_batch(drafts).ok());
+  for (int i = 0; i < 50; ++i) w.take_in(a);
   // Deliver the first push, then cut the link before the hub's answer to the second one arrives.
   struct Cutting : sync::Transport {
     sync::Hub& hub;
@@ -158,5 +160,6 @@ TEST_CASE("a cut link loses at most the batch in flight and the next session res
   REQUIRE(again.ok());
   CHECK(again.value()["entries_up"] == 10);
   CHECK(w.hub_node->journal().count() == 50);
+  CHECK(w.held_at_hub() == 0);
   CHECK(w.hub->sync_log("a", 0)["sessions"].size() == 2);
 }

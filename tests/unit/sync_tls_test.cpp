@@ -113,7 +113,9 @@ TEST_CASE("a hub serving HTTPS enrols and syncs only points that trust its certi
   INFO((j.ok() ? std::string() : j.error().message));
   REQUIRE(j.ok());
   CHECK(point->config().get("hub_url") == hub.url());
-  REQUIRE(point->journal().append(intake_draft("D-1", "p1", "an-thi")).ok());
+  auto dossier_code = node::codes::mint(*point, point->clock().now_ms());  // from the block the hub leased it
+  REQUIRE(dossier_code.ok());
+  REQUIRE(point->journal().append(intake_draft(dossier_code.value(), "p1", "an-thi")).ok());
   auto t = sync::hub_transport(*point);
   REQUIRE(t.ok());
   auto s = sync::sync_once(*point, *t.value());
@@ -121,6 +123,7 @@ TEST_CASE("a hub serving HTTPS enrols and syncs only points that trust its certi
   REQUIRE(s.ok());
   CHECK(s.value()["entries_up"] == 1);
   CHECK(hub.node->journal().heads()[point->keys().pk] == 1);
+  CHECK(hub.node->journal().quarantine("held").empty());  // admitted
 }
 
 TEST_CASE("motcua join --ca keeps the hub's certificate and motcua sync uses it", "[sync][tls][cli]") {

@@ -91,7 +91,7 @@ TEST_CASE("an equal-length fork is seen at hello, kept as evidence, and the fork
   SyncWorld w;
   size_t a = w.add_point("a", "area-x");
   size_t b = w.add_point("b", "area-x");
-  for (int i = 0; i < 3; ++i) REQUIRE(w.points[a]->journal().append(intake_draft("X-" + std::to_string(i), "a", "area-x")).ok());
+  for (int i = 0; i < 3; ++i) w.take_in(a);
   REQUIRE(w.sync(a).ok());
   REQUIRE(w.sync(b).ok());
   node::Node& pa = *w.points[a];
@@ -157,11 +157,11 @@ TEST_CASE("an equal-length fork is seen at hello, kept as evidence, and the fork
   CHECK(w.hub->store().point("a")->status == "quarantined");
   CHECK(w.hub_node->journal().get(pa.keys().pk, 3)->id == third.id);
   // The honest point's own sync now stops with the fork; the other point syncs on.
-  REQUIRE(pa.journal().append(intake_draft("X-9", "a", "area-x")).ok());
+  w.take_in(a);
   auto s = w.sync(a);
   REQUIRE(!s.ok());
   CHECK(s.error().code == "fork_detected");
-  REQUIRE(w.points[b]->journal().append(intake_draft("Y-1", "b", "area-x")).ok());
+  w.take_in(b);
   auto ok = w.sync(b);
   REQUIRE(ok.ok());
   CHECK(ok.value()["entries_up"] == 1);
@@ -171,7 +171,7 @@ TEST_CASE("an equal-length fork is seen at hello, kept as evidence, and the fork
 TEST_CASE("a shorter fork (the point's head is an older seq with other content) is a fork, not behind", "[v2][v2-chain]") {
   SyncWorld w;
   size_t a = w.add_point("a", "area-x");
-  for (int i = 0; i < 3; ++i) REQUIRE(w.points[a]->journal().append(intake_draft("X-" + std::to_string(i), "a", "area-x")).ok());
+  for (int i = 0; i < 3; ++i) w.take_in(a);
   REQUIRE(w.sync(a).ok());
   node::Node& pa = *w.points[a];
   auto second = pa.journal().get(pa.keys().pk, 2).value();
@@ -267,15 +267,15 @@ TEST_CASE("a restored copy gets its own later acts back with the other points' e
   SyncWorld w;
   size_t a = w.add_point("a", "area-x");
   size_t b = w.add_point("b", "area-x");
-  REQUIRE(w.points[a]->journal().append(intake_draft("X-1", "a", "area-x")).ok());
+  const std::string x1 = w.take_in(a).subject;
   REQUIRE(w.sync(a).ok());
   backup(*w.points[a], w.dir.sub("a"), w.dir.sub("a-backup"));
   // After the backup: b acts on a's dossier, a pulls that and acts on top of it.
   REQUIRE(w.sync(b).ok());
-  REQUIRE(w.points[b]->journal().append(event_draft("X-1", "dossier.accepted")).ok());
+  w.act(b, x1, "dossier.accepted");
   REQUIRE(w.sync(b).ok());
   REQUIRE(w.sync(a).ok());
-  auto own_act = w.points[a]->journal().append(event_draft("X-1", "dossier.note"));
+  auto own_act = w.points[a]->journal().append(event_draft(x1, "dossier.updated", {{"note", "đã gọi điện"}}));
   REQUIRE(own_act.ok());
   REQUIRE(own_act->parents.size() == 1);  // b's act, which the backup lacks
   REQUIRE(w.sync(a).ok());
@@ -383,7 +383,7 @@ TEST_CASE("a replayed old hello never rewinds the point's cursor at the hub", "[
   SyncWorld w;
   size_t a = w.add_point("a", "area-x");
   size_t b = w.add_point("b", "area-x");
-  REQUIRE(w.points[b]->journal().append(intake_draft("Y-0", "b", "area-x")).ok());
+  w.take_in(b);
   REQUIRE(w.sync(b).ok());
   REQUIRE(w.sync(a).ok());
   // Capture a's hello of this moment.
@@ -393,7 +393,7 @@ TEST_CASE("a replayed old hello never rewinds the point's cursor at the hub", "[
   const sync::WireRequest old_hello = w.transports[a]->sent.front();
   const int64_t old_cursor = wire::decode(old_hello.body, 1 << 20).value().header["cursor"].get<int64_t>();
   // More arrives; a moves on.
-  for (int i = 1; i < 4; ++i) REQUIRE(w.points[b]->journal().append(intake_draft("Y-" + std::to_string(i), "b", "area-x")).ok());
+  for (int i = 1; i < 4; ++i) w.take_in(b);
   REQUIRE(w.sync(b).ok());
   REQUIRE(w.sync(a).ok());
   REQUIRE(w.sync(a).ok());  // its hello reports the cursor the last pull reached
@@ -451,7 +451,7 @@ TEST_CASE("a replayed old hello never rewinds the point's cursor at the hub", "[
     CHECK(from_zero);
   }
   // Every point still syncs.
-  REQUIRE(w.points[b]->journal().append(intake_draft("Y-9", "b", "area-x")).ok());
+  w.take_in(b);
   REQUIRE(w.sync(b).ok());
   auto r = w.sync(a);
   REQUIRE(r.ok());
@@ -484,22 +484,19 @@ TEST_CASE("the older history of many dossiers newly in scope comes in bounded pa
   size_t b = w.add_point("b", "area-y");
   size_t c = w.add_point("c", "area-x");
   constexpr int kDossiers = 40;
-  std::vector<node::EntryDraft> drafts;
+  std::vector<std::string> codes;
   for (int i = 0; i < kDossiers; ++i) {
-    std::string s = "X-" + std::to_string(i);
-    drafts.push_back(intake_draft(s, "a", "area-x"));
-    drafts.push_back(event_draft(s, "dossier.accepted"));
-    drafts.push_back(event_draft(s, "dossier.note"));
+    codes.push_back(w.take_in(a).subject);
+    w.act(a, codes.back(), "dossier.accepted");
+    w.act(a, codes.back(), "dossier.updated", {{"note", "đã gọi điện"}});
   }
-  REQUIRE(w.points[a]->journal().append_batch(drafts).ok());
   REQUIRE(w.sync(a).ok());
   REQUIRE(w.sync(b).ok());
   REQUIRE(w.sync(c).ok());
   CHECK(w.points[b]->journal().count() == 0);  // another area: nothing yet
   // Every dossier's result is to be returned at b: all 40 come into b's scope at once.
-  drafts.clear();
-  for (int i = 0; i < kDossiers; ++i)
-    drafts.push_back(event_draft("X-" + std::to_string(i), "dossier.updated", Json{{"return_point", "b"}}));
+  std::vector<node::EntryDraft> drafts;
+  for (const auto& code : codes) drafts.push_back(event_draft(code, "dossier.updated", Json{{"return_point", "b"}}));
   REQUIRE(w.points[a]->journal().append_batch(drafts).ok());
   REQUIRE(w.sync(a).ok());
   RecordingTransport t(*w.hub);
@@ -516,9 +513,10 @@ TEST_CASE("the older history of many dossiers newly in scope comes in bounded pa
   CHECK(paged);
   CHECK(t.pulls.size() >= static_cast<size_t>(kDossiers * 4 / 10));
   CHECK(w.points[b]->journal().subjects().size() == static_cast<size_t>(kDossiers));
+  CHECK(w.held_at_hub() == 0);
   CHECK(w.points[b]->journal().verify().ok());
   for (int i = 0; i < kDossiers; ++i)
-    CHECK(w.points[b]->journal().subject_entries("X-" + std::to_string(i)).size() == 4);
+    CHECK(w.points[b]->journal().subject_entries(codes[i]).size() == 4);
   // A second run carries nothing; every other point still syncs.
   auto again = sync::sync_once(*w.points[b], t, o);
   REQUIRE(again.ok());
@@ -534,7 +532,7 @@ TEST_CASE("the older history of many dossiers newly in scope comes in bounded pa
 TEST_CASE("malformed chain messages are refused naming the field, and change nothing", "[v2][v2-chain]") {
   SyncWorld w;
   size_t a = w.add_point("a", "area-x");
-  REQUIRE(w.points[a]->journal().append(intake_draft("X-0", "a", "area-x")).ok());
+  w.take_in(a);
   REQUIRE(w.sync(a).ok());
   node::Node& pa = *w.points[a];
   const auto before = w.hub->store().point("a").value();

@@ -125,9 +125,9 @@ TEST_CASE("receipts carry the hub's journal positions of the batch", "[v2][v2-ms
   SyncWorld w;
   size_t a = w.add_point("a", "area-x");
   size_t b = w.add_point("b", "area-x");
-  REQUIRE(w.points[b]->journal().append(intake_draft("B-1", "b", "area-x")).ok());
+  w.take_in(b);
   REQUIRE(w.sync(b).ok());  // the hub's journal does not start with a's entries
-  for (int i = 0; i < 3; ++i) REQUIRE(w.points[a]->journal().append(intake_draft("A-" + std::to_string(i), "a", "area-x")).ok());
+  for (int i = 0; i < 3; ++i) w.take_in(a);
   REQUIRE(w.sync(a).ok());
   std::map<int64_t, int64_t> pos_of_seq;  // a's entries at the hub
   for (const auto& [pos, e] : w.hub_node->journal().entries_after_pos(0, 100))
@@ -149,7 +149,7 @@ TEST_CASE("receipts carry the hub's journal positions of the batch", "[v2][v2-ms
   REQUIRE(kept.size() == 1);
   CHECK(Json::parse(kept[0].body)["to_pos"] == pos_of_seq[3]);
   // The next batch gets the positions of its own entries only.
-  REQUIRE(w.points[a]->journal().append(intake_draft("A-9", "a", "area-x")).ok());
+  w.take_in(a);
   REQUIRE(w.sync(a).ok());
   auto later = Json::parse(w.hub->store().receipts("a", 10)[0].body);
   CHECK(later["upto_seq"] == 4);
@@ -179,7 +179,7 @@ TEST_CASE("a forged receipt, even one signed with the hub key, fails the point's
     DYNAMIC_SECTION(c.what) {
       SyncWorld w;
       size_t a = w.add_point("a", "area-x");
-      for (int i = 0; i < 2; ++i) REQUIRE(w.points[a]->journal().append(intake_draft("A-" + std::to_string(i), "a", "area-x")).ok());
+      for (int i = 0; i < 2; ++i) w.take_in(a);
       ForgingTransport forger(*w.hub, w.hub_node->keys());
       forger.edit = c.edit;
       forger.resign_receipt = c.resign;
@@ -192,7 +192,7 @@ TEST_CASE("a forged receipt, even one signed with the hub key, fails the point's
       Json st = sync::point_status(*w.points[a]);
       CHECK(st["last_error"].get<std::string>().rfind("bad_receipt", 0) == 0);
       // The honest hub's receipts are taken afterwards.
-      REQUIRE(w.points[a]->journal().append(intake_draft("A-9", "a", "area-x")).ok());
+      w.take_in(a);
       REQUIRE(w.sync(a).ok());
       CHECK(store->receipts("a", 10).size() == 1);
     }
