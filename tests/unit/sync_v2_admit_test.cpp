@@ -233,7 +233,7 @@ namespace {
 // office with the counter's acts) and c (kim-dong). Leases of 250701: a 1-100,
 // po 101-200, c 201-300.
 struct AdmitWorld {
-  SyncWorld w{7, scope_projector, true, /*admission=*/true};
+  SyncWorld w{7};
   size_t a = 0, po = 0, c = 0;
   AdmitWorld() {
     a = add("a", "an-thi", {"all"});
@@ -241,21 +241,7 @@ struct AdmitWorld {
     c = add("c", "kim-dong", {});
   }
   size_t add(const std::string& name, const std::string& area, std::vector<std::string> acts) {
-    sync::PointAddOptions o;
-    o.name = name;
-    o.area = area;
-    o.daily_capacity = 100;
-    o.lease_days = 3;
-    o.code_ttl_ms = 3600 * 1000;
-    o.agency_code = "000.00.01.H22";
-    o.acts = std::move(acts);
-    auto code = w.hub->add_point(o);
-    REQUIRE(code.ok());
-    w.points.push_back(make_node(w.dir.sub(name), w.clock, w.rng, node::Role::Point, name, scope_projector));
-    w.transports.push_back(std::make_unique<DirectTransport>(*w.hub));
-    auto j = sync::join(*w.points.back(), *w.transports.back(), "http://hub.test", code->code);
-    REQUIRE(j.ok());
-    return w.points.size() - 1;
+    return w.add_point(name, area, 100, nullptr, std::move(acts));  // empty acts: the counter's
   }
   node::Node& hub() { return *w.hub_node; }
   node::Node& p(size_t i) { return *w.points[i]; }
