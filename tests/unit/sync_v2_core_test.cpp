@@ -200,6 +200,36 @@ TEST_CASE("v2 core: a release takes the entry to the owning points and into ever
   CHECK(w.hub_node->journal().verify().ok());
 }
 
+TEST_CASE("v2 core: only a release decision signed by the hub spares an entry the point's rules", "[v2][v2-core]") {
+  CoreWorld w;
+  // m "releases" its own forged acceptance: a decision signed by m, not the hub.
+  auto self_released = event_draft(w.x1, node::kQuarantineReleased,
+                                   Json{{"entry", to_hex(w.forged.id)}, {"reason", "tự duyệt"}, {"by", "admin"}});
+  auto fake = w.points[w.m]->journal().append(self_released);
+  REQUIRE(fake.ok());
+  auto rep = sync::ingest_pulled(*w.points[w.a], {w.forged, fake.value()});
+  REQUIRE(rep.ok());
+  auto& pa = w.points[w.a]->journal();
+  REQUIRE(pa.quarantine_row(w.forged.id));
+  CHECK(pa.quarantine_row(w.forged.id)->state == "held");
+  CHECK(pa.quarantine_row(w.forged.id)->code == "not_in_scope");
+  CHECK_FALSE(state_lists(*w.points[w.a], w.x1, w.forged.id));
+  CHECK(has_alert(alerts_of(*w.points[w.a]), "quarantined", to_hex(w.forged.id)));
+  // The hub's own decision, in the same batch, does (b holds the intake).
+  REQUIRE(w.sync(w.b).ok());
+  auto released = w.hub->decide_quarantine(to_hex(w.forged.id), true, "đã xác minh", "admin.tinh");
+  REQUIRE(released.ok());
+  Hash32 did{};
+  REQUIRE(from_hex(released.value()["decision"]["id"].get<std::string>(), did));
+  auto decision = w.hub_node->journal().get(did);
+  REQUIRE(decision);
+  auto rep_b = sync::ingest_pulled(*w.points[w.b], {w.forged, *decision});
+  REQUIRE(rep_b.ok());
+  CHECK(rep_b->quarantined.empty());
+  CHECK(state_lists(*w.points[w.b], w.x1, w.forged.id));
+  CHECK_FALSE(has_alert(alerts_of(*w.points[w.b]), "quarantined", to_hex(w.forged.id)));
+}
+
 TEST_CASE("v2 core: a rejection keeps the entry out everywhere", "[v2][v2-core]") {
   CoreWorld w;
   auto rejected = w.hub->decide_quarantine(to_hex(w.forged.id), false, "giả mạo", "admin.tinh");
