@@ -274,10 +274,10 @@ TEST_CASE("pull pages carry state hashes: equal states give no divergence alert,
   SyncWorld w(15);
   const size_t a = w.add_point("p-a", "area-a");
   const size_t b = w.add_point("p-b", "area-a");
-  REQUIRE(w.points[a]->journal().append(intake_draft("s-1", "p-a", "area-a")).ok());
-  REQUIRE(w.points[a]->journal().append(intake_draft("s-2", "p-a", "area-a")).ok());
+  const std::string s1 = w.take_in(a).subject;
+  (void)w.take_in(a);
   REQUIRE(w.sync(a).ok());
-  REQUIRE(w.hub_node->journal().append(event_draft("s-1", "dossier.accepted")).ok());
+  w.act(SyncWorld::kHub, s1, "dossier.accepted");
   auto first = w.sync(b);
   REQUIRE(first.ok());
   CHECK(first.value()["entries_down"] == 3);
@@ -296,22 +296,23 @@ TEST_CASE("pull pages carry state hashes: equal states give no divergence alert,
   // Tamper with p-b's stored projection of s-1 (state and hash agree, so
   // only the comparison with the hub can tell).
   {
-    Json bad = *w.points[b]->journal().subject_state("s-1");
+    Json bad = *w.points[b]->journal().subject_state(s1);
     bad["return_point"] = "p-b";
     Hash32 h = node::subject_state_hash(bad);
     SQLite::Database raw(w.dir.sub("p-b") + "/motcua.db", SQLite::OPEN_READWRITE);
-    SQLite::Statement up(raw, "UPDATE projection SET state = ?, state_hash = ? WHERE subject = 's-1'");
+    SQLite::Statement up(raw, "UPDATE projection SET state = ?, state_hash = ? WHERE subject = ?");
     up.bind(1, canonical_bytes(bad));
     up.bind(2, h.data(), 32);
+    up.bind(3, s1);
     REQUIRE(up.exec() == 1);
   }
   auto tampered = w.sync(b);  // the cursor went back: the hub sends s-1 and s-2 again, with their states
   REQUIRE(tampered.ok());
-  CHECK(tampered.value()["divergent"] == Json::array({"s-1"}));
+  CHECK(tampered.value()["divergent"] == Json::array({s1}));
   auto div = alerts_of(*w.points[b], "divergence");
   REQUIRE(div.size() == 1);
-  CHECK(div[0].source == "s-1");
-  CHECK(div[0].detail.find("s-1") != std::string::npos);
+  CHECK(div[0].source == s1);
+  CHECK(div[0].detail.find(s1) != std::string::npos);
   // Visible in the point's sync log (what /api/v1/audit/sync-log shows).
   bool listed = false;
   const Json log = sync::point_sync_log(*w.points[b], "", 0);
