@@ -179,18 +179,7 @@ struct HttpWorld {
     if (held.size() != 2) fail("world: the hub holds " + std::to_string(held.size()) + " entries, not 2");
   }
 
-  static Json intake_json() {
-    return Json{{"procedure_code", "1.001193"},
-                {"applicant",
-                 {{"full_name", "Nguyễn Văn An"},
-                  {"cccd", "001099012345"},
-                  {"phone", "0912345678"},
-                  {"address", "Thôn Đông, xã Ân Thi, Hưng Yên"}}},
-                {"channel", "counter"},
-                {"form", {{"child_name", "Nguyễn Văn Bình"}}},
-                {"attachments", Json::array()},
-                {"documents", motcua::test::birth_registration_documents()}};
-  }
+  static Json intake_json() { return motcua::test::birth_registration_intake(); }
 
   ~HttpWorld() {
     agent->stop();

@@ -81,16 +81,7 @@ struct ClientWorld {
 
   ClientWorld() {
     node::DossierService svc(*w.point);
-    const Json intake{{"procedure_code", "1.001193"},
-                      {"applicant",
-                       {{"full_name", "Nguyễn Văn An"},
-                        {"cccd", "001099012345"},
-                        {"phone", "0912345678"},
-                        {"address", "Thôn Đông, xã Ân Thi, Hưng Yên"}}},
-                      {"channel", "counter"},
-                      {"form", {{"child_name", "Nguyễn Văn Bình"}}},
-                      {"attachments", Json::array()},
-                      {"documents", motcua::test::birth_registration_documents()}};
+    const Json intake = motcua::test::birth_registration_intake();
     auto made = svc.intake(node::Actor{"clerk1", node::UserRole::Clerk}, intake);
     if (!made.ok()) fail("client world: intake: " + made.error().message);
     code = (*made)["code"].get<std::string>();

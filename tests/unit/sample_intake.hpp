@@ -14,4 +14,18 @@ inline Json birth_registration_documents() {
                       one("Giấy tờ tùy thân của người đi đăng ký (xuất trình)")});
 }
 
+// A counter intake of that procedure (the body of POST /api/v1/dossiers).
+inline Json birth_registration_intake() {
+  return Json{{"procedure_code", "1.001193"},
+              {"applicant",
+               {{"full_name", "Nguyễn Văn An"},
+                {"cccd", "001099012345"},
+                {"phone", "0912345678"},
+                {"address", "Thôn Đông, xã Ân Thi, Hưng Yên"}}},
+              {"channel", "counter"},
+              {"form", {{"child_name", "Nguyễn Văn Bình"}}},
+              {"attachments", Json::array()},
+              {"documents", birth_registration_documents()}};
+}
+
 }  // namespace motcua::test
