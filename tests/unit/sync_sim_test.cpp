@@ -322,7 +322,7 @@ TEST_CASE("hub and points converge to one state hash over thousands of random sc
   // Many small worlds, each with many short schedules: bounded in time and
   // still thousands of interleavings.
   // 2,000 schedules by default (about 75 s in Release); MOTCUA_SIM_SCHEDULES
-  // sets another count (deploy/test.sh runs 400 under the sanitizers, which
+  // sets another count (deploy/test.sh runs 200 under the sanitizers, which
   // are several times slower).
   int64_t target = 2000;
   if (const char* env = std::getenv("MOTCUA_SIM_SCHEDULES")) target = std::max<int64_t>(200, std::atoll(env));
