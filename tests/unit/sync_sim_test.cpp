@@ -332,7 +332,7 @@ TEST_CASE("hub and points converge to one state hash over thousands of random sc
   const auto t0 = std::chrono::steady_clock::now();
   for (uint64_t seed = 1; seed <= kWorlds; ++seed) {
     INFO("world " << seed);
-    World world(seed, seed % 3 == 0);
+    World world(seed, seed % 3 == 2);  // world 2 (in every run) has the far-future point and forks
     for (int s = 0; s < kSchedulesPerWorld; ++s) {
       INFO("schedule " << s);
       world.schedule(3 + static_cast<int>(world.pick(5)), seed % 2 == 0, s % 25 == 24);
