@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <iostream>
 #include <vector>
 
+#include "motcua/durable_file.hpp"
 #include "motcua/schema/storage.hpp"
 
 namespace motcua::schema {
@@ -41,6 +43,47 @@ void tighten_modes(const std::string& path) {
     if (::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0)
       (void)::chmod(p.c_str(), st.st_mode & 0700);
   }
+}
+
+// Before a migration: a copy of the database as the older motcua left it,
+// next to it, named after both versions ("motcua.db.schema11-before-13.bak",
+// then ".2.bak", ... if one exists). Created empty 0600 first (VACUUM INTO
+// would give it the umask's mode), filled by VACUUM INTO from a read
+// snapshot, then fsynced with its directory: the migration starts only once
+// the copy is on disk. Returns the copy's path.
+Result<std::string> copy_before_upgrade(SQLite::Database& db, const std::string& path, int have, int want) {
+  const std::string stem = path + ".schema" + std::to_string(have) + "-before-" + std::to_string(want);
+  std::string bak;
+  int fd = -1;
+  for (int n = 1; n < 100 && fd < 0; ++n) {
+    bak = stem + (n == 1 ? std::string() : "." + std::to_string(n)) + ".bak";
+    fd = ::open(bak.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) return storage_error_errno(errno, "cannot create " + bak);
+  }
+  if (fd < 0) return make_error("io_error", "too many earlier upgrade copies named " + stem + "*.bak");
+  ::close(fd);
+  auto fail = [&](const Error& e) -> Error {
+    (void)::unlink(bak.c_str());
+    return e;
+  };
+  try {
+    SQLite::Statement into(db, "VACUUM INTO ?");
+    into.bind(1, bak);
+    into.exec();
+  } catch (const SQLite::Exception& e) {
+    return fail(storage_error(e));
+  }
+  fd = ::open(bak.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    return fail(storage_error_errno(err, "fsync " + bak));
+  }
+  ::close(fd);
+  const auto slash = path.find_last_of('/');
+  Status dir = fsync_directory(slash == std::string::npos ? std::string(".") : path.substr(0, slash == 0 ? 1 : slash));
+  if (!dir.ok()) return fail(dir.error());
+  return bak;
 }
 
 }  // namespace
@@ -127,6 +170,18 @@ Result<std::shared_ptr<SQLite::Database>> open_database(const std::string& path,
     if (!opt.read_only) {
       db->exec("PRAGMA journal_mode=WAL");
       db->exec("PRAGMA synchronous=FULL");
+    }
+    if (have > 0 && have < want && opt.copy_before_upgrade && !path.empty() && path[0] != ':' &&
+        path.rfind("file:", 0) != 0) {
+      auto bak = copy_before_upgrade(*db, path, have, want);
+      if (!bak.ok()) {
+        Error e = bak.error();
+        e.message = "the database " + path + " (schema version " + std::to_string(have) +
+                    ") was not upgraded: a copy of it could not be saved first: " + e.message;
+        return e;
+      }
+      std::cerr << "motcua: upgrading the database " << path << " from schema version " << have << " to " << want
+                << "; a copy of it as it was: " << bak.value() << "\n";
     }
     for (int v = have + 1; v <= want; ++v) {
       Status s = in_transaction(*db, [&]() -> Status {

@@ -5,7 +5,12 @@
 
 #include "motcua/durable_file.hpp"
 #include "motcua/schema/database.hpp"
+#include "fault_vfs.hpp"
 #include "test_util.hpp"
+
+namespace motcua::schema {
+const std::vector<const char*>& migrations();  // schema/src/migrations.cpp
+}
 
 using namespace motcua;
 
@@ -19,6 +24,16 @@ std::string file_bytes(const std::string& p) {
   auto r = read_small_file(p, 64 << 20);
   if (!r.ok()) throw std::runtime_error(r.error().message);
   return r.value();
+}
+// A database as the motcua one schema version older left it (migrations
+// 1..N-1 as released), holding one row to recognise it by.
+void write_older_database(const std::string& p) {
+  SQLite::Database raw(p, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  raw.exec("PRAGMA journal_mode=WAL");
+  const int older = schema::schema_version() - 1;
+  for (int v = 1; v <= older; ++v) raw.exec(schema::migrations()[static_cast<size_t>(v - 1)]);
+  raw.exec("PRAGMA user_version=" + std::to_string(older));
+  raw.exec("INSERT INTO node_meta (key, value) VALUES ('name', 'xã An Thịnh')");
 }
 bool has_table(SQLite::Database& db, const std::string& name) {
   SQLite::Statement q(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
@@ -102,6 +117,66 @@ TEST_CASE("a read-only open of an old database asks for a migration", "[schema]"
   auto db = schema::open_database(p, {.read_only = true});
   REQUIRE_FALSE(db.ok());
   CHECK(db.error().code == "schema_too_old");
+}
+
+TEST_CASE("an older database is copied next to itself, durably and owner-only, before it is migrated", "[schema][upgrade]") {
+  test::TempDir dir("schema");
+  const std::string p = dir.sub("motcua.db");
+  const int older = schema::schema_version() - 1;
+  write_older_database(p);
+  const std::string bak = p + ".schema" + std::to_string(older) + "-before-" + std::to_string(schema::schema_version()) + ".bak";
+  {
+    auto db = open_ok(p, {});
+    CHECK(schema::database_version(*db) == schema::schema_version());
+    CHECK(db->execAndGet("SELECT value FROM node_meta WHERE key = 'name'").getString() == "xã An Thịnh");
+  }
+  REQUIRE(std::filesystem::exists(bak));
+  CHECK((std::filesystem::status(bak).permissions() & std::filesystem::perms::others_read) == std::filesystem::perms::none);
+  CHECK((std::filesystem::status(bak).permissions() & std::filesystem::perms::group_read) == std::filesystem::perms::none);
+  {
+    // The copy is the database as it was: the older version, the same data.
+    SQLite::Database copy(bak, SQLite::OPEN_READONLY);
+    CHECK(copy.execAndGet("PRAGMA user_version").getInt() == older);
+    CHECK(copy.execAndGet("SELECT value FROM node_meta WHERE key = 'name'").getString() == "xã An Thịnh");
+    CHECK(copy.execAndGet("PRAGMA integrity_check").getString() == "ok");
+  }
+  // Opening the migrated database again copies nothing more.
+  open_ok(p, {});
+  int baks = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path()))
+    if (e.path().extension() == ".bak") ++baks;
+  CHECK(baks == 1);
+}
+
+TEST_CASE("a second upgrade of the same version keeps the first copy and names the next one .2", "[schema][upgrade]") {
+  test::TempDir dir("schema");
+  const std::string p = dir.sub("motcua.db");
+  const std::string stem = p + ".schema" + std::to_string(schema::schema_version() - 1) + "-before-" +
+                           std::to_string(schema::schema_version());
+  write_older_database(p);
+  REQUIRE(write_file_durably(stem + ".bak", "an earlier copy", 0600).ok());
+  open_ok(p, {});
+  CHECK(file_bytes(stem + ".bak") == "an earlier copy");
+  REQUIRE(std::filesystem::exists(stem + ".2.bak"));
+  SQLite::Database copy(stem + ".2.bak", SQLite::OPEN_READONLY);
+  CHECK(copy.execAndGet("PRAGMA user_version").getInt() == schema::schema_version() - 1);
+}
+
+TEST_CASE("when the copy before an upgrade cannot be written, the database is not migrated", "[schema][upgrade]") {
+  test::TempDir dir("schema");
+  const std::string p = dir.sub("motcua.db");
+  write_older_database(p);
+  auto& vfs = test::FaultVfs::instance();
+  vfs.full = true;
+  auto db = schema::open_database(p, {.vfs = test::FaultVfs::name()});
+  vfs.full = false;
+  REQUIRE_FALSE(db.ok());
+  CHECK(db.error().code == "storage_full");
+  CHECK(db.error().message.find("was not upgraded") != std::string::npos);
+  SQLite::Database raw(p, SQLite::OPEN_READONLY);
+  CHECK(raw.execAndGet("PRAGMA user_version").getInt() == schema::schema_version() - 1);
+  for (const auto& e : std::filesystem::directory_iterator(dir.path()))
+    CHECK(e.path().extension() != ".bak");  // no half-written copy left behind
 }
 
 TEST_CASE("a migration that fails leaves the database at its previous version", "[schema]") {

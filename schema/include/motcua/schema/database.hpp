@@ -23,13 +23,18 @@ struct OpenOptions {
   bool read_only = false;
   int busy_timeout_ms = 5000;
   std::string vfs{};         // SQLite VFS name; empty: the default (tests inject faults with their own)
+  // Before migrating a database written by an older motcua, save a copy of
+  // it next to it (PATH.schemaOLD-before-NEW.bak) and fsync it; the upgrade
+  // does not start if the copy fails. docs/design/0098-upgrades.md.
+  bool copy_before_upgrade = true;
 };
 
 // Opens (and migrates) the database at `path`: WAL, synchronous=FULL,
 // foreign_keys=ON, busy timeout. A file it creates is 0600 (and so are the
 // -wal and -shm SQLite adds); opened read-write, one readable by group or
 // others is made owner-only. A database written by a newer motcua is
-// refused with error code "schema_too_new" and left untouched.
+// refused with error code "schema_too_new" and left untouched. An older one
+// is copied first (OpenOptions::copy_before_upgrade), then migrated.
 Result<std::shared_ptr<SQLite::Database>> open_database(const std::string& path, const OpenOptions& opt);
 
 // Version recorded in the database (PRAGMA user_version).
