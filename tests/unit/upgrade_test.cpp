@@ -38,6 +38,15 @@ Json read_json(const fs::path& p) {
   return Json::parse(in);
 }
 
+// A copy of a fixture's data directory as an installed node has it: git
+// keeps no modes, and a key file others may read is refused.
+void copy_data_dir(const fs::path& from, const fs::path& to) {
+  fs::copy(from, to, fs::copy_options::recursive);
+  fs::permissions(to, fs::perms::owner_all);
+  for (const auto& e : fs::recursive_directory_iterator(to))
+    if (e.is_regular_file()) fs::permissions(e.path(), fs::perms::owner_read | fs::perms::owner_write);
+}
+
 std::string bytes_of(const fs::path& p) {
   auto r = read_small_file(p.string(), 64 << 20);
   if (!r.ok()) throw std::runtime_error(r.error().message);
@@ -55,7 +64,7 @@ TEST_CASE("data directories written by every released version open, verify and p
       INFO(fixture.filename().string() << " / " << name << " (written by " << expected["written_by"] << ")");
       test::TempDir tmp("upgrade");
       const fs::path dir = fs::path(tmp.path()) / name;
-      fs::copy(fixture / name, dir, fs::copy_options::recursive);
+      copy_data_dir(fixture / name, dir);
       const int written = want["schema_version"].get<int>();
       REQUIRE(written <= schema::schema_version());
 
@@ -103,7 +112,7 @@ TEST_CASE("a data directory from a newer motcua is refused and left exactly as i
   REQUIRE_FALSE(fixtures.empty());
   test::TempDir tmp("upgrade");
   const fs::path dir = fs::path(tmp.path()) / "point";
-  fs::copy(fixtures.back() / "point-xa-an-thi", dir, fs::copy_options::recursive);
+  copy_data_dir(fixtures.back() / "point-xa-an-thi", dir);
   {
     SQLite::Database raw((dir / "motcua.db").string(), SQLite::OPEN_READWRITE);
     raw.exec("PRAGMA journal_mode=DELETE");
