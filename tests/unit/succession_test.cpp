@@ -3,7 +3,12 @@
 // hub, `restore --from-hub` (join with that code, then sync) at the new PC.
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include "admission.hpp"
+#include "http_test_util.hpp"
+#include "motcua/sync/agent.hpp"
+#include "motcua/sync/server.hpp"
 #include "sync_util.hpp"
 #include "sync_test_util.hpp"
 
@@ -297,4 +302,84 @@ TEST_CASE("succession: the registry of a point without a former key keeps its fo
   Json bad = j;
   bad[0]["former"][0]["key"] = bad[0]["key"];
   CHECK(!sync::Registry::from_json(r.hub, bad).ok());
+}
+
+TEST_CASE("succession: the hub's admin issues a replacement code over HTTP", "[succession][http]") {
+  TempDir dir{"succhttp"};
+  ManualClock clock{kTuesdayMorningMs};
+  SeededRandom rng{47};
+  auto hub_node = make_node(dir.sub("hub"), clock, rng, node::Role::Hub, "hub");
+  {
+    node::UserStore users(hub_node->db(), clock, rng, true);
+    REQUIRE(users.add_user("admin1", node::UserRole::Admin, "admin1-password").ok());
+    REQUIRE(users.add_user("clerk1", node::UserRole::Clerk, "clerk1-password").ok());
+  }
+  sync::Hub hub(*hub_node, sync::make_sqlite_hub_store(*hub_node));
+  sync::PointAddOptions o;
+  o.name = "xa-an-thi";
+  o.area = "an-thi";
+  o.agency_code = "000.00.01.H22";
+  auto first = hub.add_point(o);
+  REQUIRE(first.ok());
+  DirectTransport link(hub);
+  auto old_pc = make_node(dir.sub("old"), clock, rng, node::Role::Point, "xa-an-thi");
+  REQUIRE(sync::join(*old_pc, link, "http://hub.test", first->code).ok());
+  o.name = "not-joined";
+  REQUIRE(hub.add_point(o).ok());
+
+  sync::DaemonOptions opt;
+  opt.host = "127.0.0.1";
+  opt.port = 0;
+  opt.fast_password_hash = true;
+  opt.background_sync = false;
+  opt.threads = 2;
+  opt.log = [](const std::string&) {};
+  sync::Daemon daemon(*hub_node, opt);
+  REQUIRE(daemon.bind().ok());
+  std::thread runner([&] { (void)daemon.run(); });
+  struct Stop {
+    sync::Daemon& d;
+    std::thread& t;
+    ~Stop() {
+      d.stop();
+      t.join();
+    }
+  } stop{daemon, runner};
+  httplib::Client c("127.0.0.1", daemon.port());
+  c.set_read_timeout(20);
+  auto login = [&](const std::string& user) {
+    auto r = c.Post("/api/v1/sessions", Json{{"username", user}, {"password", user + "-password"}}.dump(),
+                    "application/json");
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    return DaemonFixture::bearer(Json::parse(r->body)["token"].get<std::string>());
+  };
+  auto admin = login("admin1");
+  auto refused = [&](const httplib::Result& r, int status, const std::string& code) {
+    REQUIRE(r);
+    INFO(r->body);
+    CHECK(r->status == status);
+    CHECK(Json::parse(r->body)["error"]["code"] == code);
+  };
+  refused(c.Post("/api/v1/points/xa-an-thi/replace", login("clerk1"), "", "application/json"), 403, "forbidden");
+  refused(c.Post("/api/v1/points/nobody/replace", admin, "", "application/json"), 404, "not_found");
+  refused(c.Post("/api/v1/points/not-joined/replace", admin, "", "application/json"), 409, "conflict");
+  refused(c.Post("/api/v1/points/xa-an-thi/replace", admin, R"({"area":"x"})", "application/json"), 400,
+          "unknown_field");
+  refused(c.Post("/api/v1/points/xa-an-thi/replace", admin, R"({"expires_hours":0})", "application/json"), 400,
+          "invalid_value");
+  CHECK(hub.store().successions("").empty());
+  auto made = c.Post("/api/v1/points/xa-an-thi/replace", admin, R"({"expires_hours":24})", "application/json");
+  REQUIRE(made);
+  INFO(made->body);
+  REQUIRE(made->status == 201);
+  const Json m = Json::parse(made->body);
+  CHECK(m["name"] == "xa-an-thi");
+  CHECK(m["expires_at"] == "2025-07-02T02:00:00.000Z");
+  // Nothing changed yet; the new PC then continues the point with it.
+  CHECK(*hub.store().point("xa-an-thi")->key == old_pc->keys().pk);
+  auto new_pc = make_node(dir.sub("new"), clock, rng, node::Role::Point, "xa-an-thi");
+  REQUIRE(sync::join(*new_pc, link, "http://hub.test", m["replacement_code"].get<std::string>()).ok());
+  CHECK(*hub.store().point("xa-an-thi")->key == new_pc->keys().pk);
+  CHECK(sync::point_status(*new_pc)["succession"]["old_key"] == to_hex(old_pc->keys().pk));
 }
