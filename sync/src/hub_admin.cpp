@@ -319,6 +319,13 @@ Json Hub::points() {
     j["pull_cursor"] = p.pull_cursor;
     j["sent_cursor"] = p.sent_cursor;
     j["epoch"] = p.epoch;  // of the point's database, as its last hello reported (docs/sync-protocol.md 13.4)
+    // Keys the point had before a succession (restore --from-hub), oldest first.
+    Json former = Json::array();
+    for (const auto& sc : store_->successions(p.name))
+      former.push_back(Json{{"key", to_hex(sc.old_key)},
+                            {"replaced_at", util::iso_utc(sc.at_ms)},
+                            {"revoked_seq", sc.revoked_seq}});
+    j["former_keys"] = former;
     j["lag_entries"] = p.status == "active" ? scope::pending(node_, p, p.sent_cursor) : 0;
     j["lag_seconds"] = p.last_success_ms ? Json((now - p.last_success_ms) / 1000) : Json(nullptr);
     out.push_back(j);

@@ -33,6 +33,25 @@ class CutTransport final : public sync::Transport {
   int seen_ = 0;
 };
 
+// Delivers every request but loses the answer of the first enrol: the hub
+// has bound the key, the point never heard it.
+class LostAnswer final : public sync::Transport {
+ public:
+  explicit LostAnswer(sync::Hub& hub) : hub_(hub) {}
+  Result<sync::WireResponse> exchange(const sync::WireRequest& req) override {
+    auto r = hub_.handle(req);
+    if (req.path == "/sync/v2/enrol" && !lost_) {
+      lost_ = true;
+      return make_error("link_down", "answer lost by the test");
+    }
+    return r;
+  }
+
+ private:
+  sync::Hub& hub_;
+  bool lost_ = false;
+};
+
 struct SuccessionWorld {
   SyncWorld w{11};
   size_t a = 0, b = 0;
@@ -382,4 +401,36 @@ TEST_CASE("succession: the hub's admin issues a replacement code over HTTP", "[s
   REQUIRE(sync::join(*new_pc, link, "http://hub.test", m["replacement_code"].get<std::string>()).ok());
   CHECK(*hub.store().point("xa-an-thi")->key == new_pc->keys().pk);
   CHECK(sync::point_status(*new_pc)["succession"]["old_key"] == to_hex(old_pc->keys().pk));
+}
+
+TEST_CASE("succession: a lost answer to the enrolment is asked for again; the hub lists former keys",
+          "[succession]") {
+  SuccessionWorld t;
+  t.w.take_in(t.a);
+  t.sync_ok(t.a);
+  const PublicKey old_key = t.w.points[t.a]->keys().pk;
+  auto code = t.replace("a");
+  REQUIRE(code.ok());
+  auto pc = t.new_pc("a-new");
+  LostAnswer lossy(*t.w.hub);
+  auto lost = sync::join(*pc, lossy, "http://hub.test", code->code);
+  REQUIRE(!lost.ok());
+  CHECK(lost.error().code == "link_down");
+  CHECK(pc->meta("restoring") != "1");  // nothing written at the point
+  REQUIRE(t.w.hub->store().successions("a").size() == 1);  // but bound at the hub
+  auto again = sync::join(*pc, lossy, "http://hub.test", code->code);
+  INFO((again.ok() ? again->dump() : again.error().message));
+  REQUIRE(again.ok());
+  CHECK(pc->meta("restoring") == "1");
+  CHECK(sync::point_status(*pc)["succession"]["old_key"] == to_hex(old_key));
+  CHECK(t.w.hub->store().successions("a").size() == 1);
+  REQUIRE(sync::complete_restore(*pc, lossy, t.w.client_options()).ok());
+  CHECK(pc->journal().get(old_key, 1));
+  Json listed;
+  for (const auto& p : t.w.hub->points())
+    if (p["name"] == "a") listed = p;
+  REQUIRE(listed["former_keys"].size() == 1);
+  CHECK(listed["former_keys"][0]["key"] == to_hex(old_key));
+  CHECK(listed["former_keys"][0]["revoked_seq"] == 1);
+  CHECK(listed["key"] == to_hex(pc->keys().pk));
 }
