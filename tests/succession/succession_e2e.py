@@ -46,19 +46,19 @@ def fail(msg):
     sys.exit(1)
 
 
-def run(*args, ok=True, stdin=None):
-    p = subprocess.run([MOTCUA, *args], input=stdin, capture_output=True, text=True, timeout=60)
+def run(*args, ok=True, stdin=None, env=None):
+    p = subprocess.run([MOTCUA, *args], input=stdin, capture_output=True, text=True, timeout=60, env=env)
     if ok and p.returncode != 0:
         fail("motcua %s exited %d: %s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr))
     return p
 
 
 class Daemon:
-    def __init__(self, data_dir, log):
+    def __init__(self, data_dir, log, env=None):
         self.log = log
         self.f = open(log, "w")
         self.p = subprocess.Popen([MOTCUA, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir],
-                                  stdout=subprocess.DEVNULL, stderr=self.f)
+                                  stdout=subprocess.DEVNULL, stderr=self.f, env=env)
         for _ in range(300):
             m = re.search(r"event=listening addr=127\.0\.0\.1:(\d+) ", open(log).read())
             if m:
@@ -196,7 +196,35 @@ def main():
         if r.returncode == 0 or "revoked_key" not in r.stderr:
             fail("the old key's sync: %d %s" % (r.returncode, r.stderr))
         run("verify", "--data-dir", new)
-        print("succession_e2e: ok (%s restored, fresh code %s)" % (", ".join(codes), fresh))
+
+        # That PC is lost too: a third one continues both former keys, its key
+        # sealed with a passphrase (--protect, as init --protect).
+        run("sync", "--once", "--data-dir", new)
+        out = run("point", "add", "xa-an-thi", "--replace", "--data-dir", hub).stdout
+        rcode = re.search(r"^replacement code for point 'xa-an-thi': (\S+)$", out, re.M).group(1)
+        third = os.path.join(work, "third-pc")
+        sealed = dict(os.environ, MOTCUA_PASSPHRASE="mat-khau-xa-an-thi")
+        run("restore", "--from-hub", url, "--code", rcode, "--data-dir", third, "--protect", env=sealed)
+        r = run("verify", "--data-dir", third, ok=False, env={k: v for k, v in os.environ.items()
+                                                               if k != "MOTCUA_PASSPHRASE"})
+        if r.returncode == 0 or "passphrase_required" not in r.stderr:
+            fail("the third PC's key is not sealed: %d %s" % (r.returncode, r.stderr))
+        run("user", "add", "lan", "--role", "clerk", "--full-name", "Nguyễn Thị Lan", "--data-dir", third,
+            stdin=PASSWORD + "\n", env=sealed)
+        d3 = Daemon(third, os.path.join(work, "third.log"), env=sealed)
+        daemons.append(d3)
+        token = sign_in(d3.port)
+        for c in codes + [fresh]:
+            st, body = http(d3.port, "GET", "/api/v1/dossiers/" + c, None, token)
+            if st != 200:
+                fail("dossier %s on the third PC: %d %s" % (c, st, body))
+        st, body = http(d3.port, "POST", "/api/v1/dossiers", INTAKE, token)
+        if st != 201:
+            fail("intake on the third PC answered %d: %s" % (st, body))
+        third_code = json.loads(body)["code"]
+        if number_of(third_code) <= number_of(fresh) + 9:  # after the second PC's block of 10
+            fail("the third PC's first code %s is inside an earlier block (%s)" % (third_code, fresh))
+        print("succession_e2e: ok (%s restored, fresh codes %s, %s)" % (", ".join(codes), fresh, third_code))
     finally:
         for d in daemons:
             d.stop()
