@@ -398,7 +398,12 @@ TEST_CASE("succession: the hub's admin issues a replacement code over HTTP", "[s
   // Nothing changed yet; the new PC then continues the point with it.
   CHECK(*hub.store().point("xa-an-thi")->key == old_pc->keys().pk);
   auto new_pc = make_node(dir.sub("new"), clock, rng, node::Role::Point, "xa-an-thi");
-  REQUIRE(sync::join(*new_pc, link, "http://hub.test", m["replacement_code"].get<std::string>()).ok());
+  auto restored = sync::restore_from_hub(*new_pc, link, "http://hub.test", m["replacement_code"].get<std::string>());
+  INFO((restored.ok() ? restored->dump() : restored.error().message));
+  REQUIRE(restored.ok());
+  CHECK(restored.value()["point"] == "xa-an-thi");
+  CHECK(restored.value()["sync"]["result"] == "ok");
+  CHECK(new_pc->meta("restoring") != "1");
   CHECK(*hub.store().point("xa-an-thi")->key == new_pc->keys().pk);
   CHECK(sync::point_status(*new_pc)["succession"]["old_key"] == to_hex(old_pc->keys().pk));
 }
