@@ -76,6 +76,7 @@ std::string_view sign_domain_prefix(SignDomain d) {
     case SignDomain::SyncRequest: return "motcua/v2/sync-request\n";
     case SignDomain::Receipt: return "motcua/v2/receipt\n";
     case SignDomain::Enrolment: return "motcua/v2/enrolment\n";
+    case SignDomain::Succession: return "motcua/v2/succession\n";
   }
   return "motcua/v1/unknown\n";
 }

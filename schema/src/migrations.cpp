@@ -425,6 +425,25 @@ ALTER TABLE hub_points ADD COLUMN acts TEXT NOT NULL DEFAULT '';
 ALTER TABLE hub_points ADD COLUMN revoked_seq INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE hub_points ADD COLUMN revoked_id BLOB;
 )SQL",
+      // succession (issue 11, docs/sync-protocol.md 15.3, docs/design/0095):
+      // a code from `point add --replace NAME` names the key it replaces; the
+      // blocks leased before a succession are retired (kept, never given out
+      // again, never to the new key); every succession, signed by the hub.
+      R"SQL(
+ALTER TABLE hub_enrolment_codes ADD COLUMN replaces BLOB;
+ALTER TABLE hub_leases ADD COLUMN retired_ms INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE hub_successions (
+  n            INTEGER PRIMARY KEY,
+  point        TEXT NOT NULL,
+  old_key      BLOB NOT NULL UNIQUE,
+  new_key      BLOB NOT NULL,
+  revoked_seq  INTEGER NOT NULL,          -- the old key's last admitted entry
+  revoked_id   BLOB NOT NULL,
+  at_ms        INTEGER NOT NULL,
+  body         TEXT NOT NULL,             -- canonical JSON of the record
+  sig          BLOB NOT NULL              -- the hub's, domain motcua/v2/succession
+);
+)SQL",
   };
   return m;
 }

@@ -53,5 +53,8 @@ int cmd_sync(const std::vector<std::string>& args);
 int cmd_audit(const std::vector<std::string>& args);
 int cmd_bundle(const std::vector<std::string>& args);
 int cmd_quarantine(const std::vector<std::string>& args);
+int cmd_restore(const std::vector<std::string>& args);
+// restore --from-hub URL --code CODE (cmd_restore_hub.cpp).
+int restore_from_hub(const po::variables_map& vm);
 
 }  // namespace motcua::cli

@@ -63,20 +63,24 @@ int cmd_point(const std::vector<std::string>& args) {
       "expires-hours", po::value<int64_t>()->default_value(72), "lifetime of the enrolment code")(
       "place-name", po::value<std::string>()->default_value(""), "how people name the place, e.g. \"UBND xã Ân Thi\" (add)")(
       "agency", po::value<std::string>(), "the point's receiving agency code, the first part of its dossier codes (add)")(
+      "replace", "(add) a code for a new PC that continues the enrolled point NAME with a new key "
+                 "(motcua restore --from-hub); the old key is retired when the code is used")(
       "acts", po::value<std::string>()->default_value("counter"),
       "what it may sign: counter (intake, edits, fees, handover), officer or all (also the agency's acts), or a "
       "comma list of dossier event types (add)");
   po::positional_options_description pos;
   pos.add("action", 1).add("name", 1);
   po::variables_map vm;
-  if (!parse("point", "add NAME --area AREA --agency CODE [--acts counter|all|LIST] [--daily-capacity N] | revoke NAME | list   (on a hub)", desc, args, vm, &pos))
+  if (!parse("point", "add NAME --area AREA --agency CODE [--acts counter|all|LIST] [--daily-capacity N] | add NAME --replace | revoke NAME | list   (on a hub)", desc, args, vm, &pos))
     return kExitOk;
   std::string action = vm["action"].as<std::string>();
   if (action != "add" && action != "revoke" && action != "list")
     throw UsageError("point: action must be add, revoke or list");
   if (action != "list" && !vm.count("name")) throw UsageError("point " + action + " needs a NAME");
-  if (action == "add" && !vm.count("area")) throw UsageError("point add needs --area AREA");
-  if (action == "add" && !vm.count("agency")) throw UsageError("point add needs --agency CODE (its receiving agency)");
+  const bool replace = vm.count("replace") > 0;
+  if (replace && action != "add") throw UsageError("--replace goes with point add NAME");
+  if (action == "add" && !replace && !vm.count("area")) throw UsageError("point add needs --area AREA");
+  if (action == "add" && !replace && !vm.count("agency")) throw UsageError("point add needs --agency CODE (its receiving agency)");
   auto n = open_role(vm, node::Role::Hub, "point");
   if (!n) return kExitFailed;
   sync::Hub hub(*n, sync::make_sqlite_hub_store(*n));
@@ -87,6 +91,21 @@ int cmd_point(const std::vector<std::string>& args) {
     if (!s.ok()) return fail(s.error());
     std::cout << "point '" << name << "' revoked: the hub refuses its key from now on, and admits nothing it signed "
                  "after its last entry held here\n";
+    return kExitOk;
+  }
+  if (replace) {
+    sync::PointAddOptions o;
+    o.name = name;
+    o.replace = true;
+    o.code_ttl_ms = vm["expires-hours"].as<int64_t>() * 3600 * 1000;
+    auto code = hub.add_point(o);
+    if (!code.ok()) return fail(code.error(), code.error().code == "invalid_value" ? kExitUsage : kExitFailed);
+    time_t secs = static_cast<time_t>(code->expires_ms / 1000);
+    std::cout << "replacement code for point '" << name << "': " << code->code << "\n"
+              << "valid once, until " << std::put_time(std::gmtime(&secs), "%Y-%m-%dT%H:%M:%SZ")
+              << "; nothing changes until it is used\n"
+              << "on the new PC run: motcua restore --from-hub URL --code " << code->code << " --data-dir DIR\n"
+              << "(the old key is then retired; its PC, if it comes back, is refused)\n";
     return kExitOk;
   }
   sync::PointAddOptions o;

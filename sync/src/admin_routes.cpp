@@ -170,6 +170,32 @@ void mount_admin_routes(Router& r, SyncAgent& agent) {
     send_json(c.res, 200, p.is_null() ? Json{{"name", name}, {"status", "revoked"}, {"revoked", true}} : p);
   });
 
+  // A replacement code for a point whose PC died (`motcua point add NAME
+  // --replace`; docs/sync-protocol.md 15.3): nothing changes until a new PC
+  // uses it with `motcua restore --from-hub`.
+  r.post("/api/v1/points/{name}/replace", Access::User, admin, [&agent, &ctx](Call& c) {
+    Hub* hub = agent.hub();
+    if (!hub) return send_error(c.res, not_a_hub());
+    auto body = parse_object(c.body, true);
+    if (!body.ok()) return send_error(c.res, body.error());
+    for (auto it = body->begin(); it != body->end(); ++it)
+      if (it.key() != "expires_hours")
+        return send_error(c.res, make_error("unknown_field", "unknown field '" + it.key() + "'", it.key()));
+    PointAddOptions o;
+    auto hours = int_member(*body, "expires_hours", o.code_ttl_ms / 3600000);
+    if (!hours.ok()) return send_error(c.res, hours.error());
+    if (hours.value() < 1 || hours.value() > 720)
+      return send_error(c.res, make_error("invalid_value", "an enrolment code lives 1 to 720 hours", "expires_hours"));
+    o.name = c.param(1);
+    o.replace = true;
+    o.code_ttl_ms = hours.value() * 3600 * 1000;
+    auto code = hub->add_point(o);
+    if (!code.ok()) return send_error(c.res, code.error());
+    if (ctx.log) ctx.log("event=point_replacement_code point=" + o.name + " by=" + c.actor->username);
+    send_json(c.res, 201,
+              Json{{"name", o.name}, {"replacement_code", code->code}, {"expires_at", iso8601_utc(code->expires_ms)}});
+  });
+
   // Quarantine (docs/sync-protocol.md, "Quarantine"): entries the hub stored
   // but did not admit, the signed entry as evidence, and the admin's signed
   // release or rejection (`motcua quarantine list|show|release|reject`).

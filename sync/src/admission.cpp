@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 #include <set>
+#include <tuple>
 
 #include "motcua/canonical.hpp"
 #include "motcua/node/dossiers.hpp"
@@ -39,28 +40,48 @@ const RegisteredPoint* Registry::find(const PublicKey& key) const {
 }
 
 Json Registry::points_json() const {
-  std::vector<const RegisteredPoint*> by_name;
-  for (const auto& [k, p] : points) by_name.push_back(&p);
+  std::vector<const RegisteredPoint*> by_name, former;
+  for (const auto& [k, p] : points) (p.former ? former : by_name).push_back(&p);
   std::sort(by_name.begin(), by_name.end(), [](auto* a, auto* b) { return a->name < b->name; });
+  std::sort(former.begin(), former.end(), [](auto* a, auto* b) {
+    return std::tie(a->replaced_ms, a->key) < std::tie(b->replaced_ms, b->key);
+  });
   Json out = Json::array();
-  for (const auto* p : by_name)
-    out.push_back(Json{{"name", p->name},
-                       {"key", to_hex(p->key)},
-                       {"area", p->area},
-                       {"agency_code", p->agency_code},
-                       {"acts", p->acts},
-                       {"status", p->status},
-                       {"revoked_seq", p->revoked_seq},
-                       {"revoked_id", p->status == "revoked" ? to_hex(p->revoked_id) : std::string()}});
+  for (const auto* p : by_name) {
+    Json j{{"name", p->name},
+           {"key", to_hex(p->key)},
+           {"area", p->area},
+           {"agency_code", p->agency_code},
+           {"acts", p->acts},
+           {"status", p->status},
+           {"revoked_seq", p->revoked_seq},
+           {"revoked_id", p->status == "revoked" ? to_hex(p->revoked_id) : std::string()}};
+    // Former keys (successions): only when there are any, so a registry
+    // without a succession keeps its form and hash.
+    Json keys = Json::array();
+    for (const auto* f : former)
+      if (f->name == p->name)
+        keys.push_back(Json{{"key", to_hex(f->key)},
+                            {"replaced_ms", f->replaced_ms},
+                            {"revoked_seq", f->revoked_seq},
+                            {"revoked_id", f->revoked_seq ? to_hex(f->revoked_id) : std::string()}});
+    if (!keys.empty()) j["former"] = keys;
+    out.push_back(j);
+  }
   return out;
 }
 
 Json Registry::revocations_json() const {
   Json out = Json::array();
-  for (const auto& p : points_json())
+  for (const auto& p : points_json()) {
     if (p["status"] == "revoked")
       out.push_back(Json{{"name", p["name"]}, {"key", p["key"]}, {"revoked_seq", p["revoked_seq"]},
                          {"revoked_id", p["revoked_id"]}});
+    if (p.contains("former"))
+      for (const auto& f : p["former"])
+        out.push_back(Json{{"name", p["name"]}, {"key", f["key"]}, {"revoked_seq", f["revoked_seq"]},
+                           {"revoked_id", f["revoked_id"]}});
+  }
   return out;
 }
 
@@ -92,6 +113,25 @@ Result<Registry> Registry::from_json(const PublicKey& hub, const Json& list) {
       return bad("revoked point '" + p.name + "' has no revoked_id");
     if (p.status != "active" && p.status != "quarantined" && p.status != "revoked")
       return bad("point '" + p.name + "' has an unknown status '" + p.status.substr(0, 20) + "'");
+    // Its former keys: the same point, admitted up to where each was retired.
+    if (auto former = j.find("former"); former != j.end()) {
+      if (!former->is_array()) return bad("point '" + p.name + "': former must be a list");
+      for (const auto& f : *former) {
+        RegisteredPoint o = p;
+        o.status = "revoked";
+        o.former = true;
+        o.revoked_id = Hash32{};
+        if (!f.is_object() || !from_hex(text_of(f, "key"), o.key)) return bad("a former key of '" + p.name + "' is malformed");
+        auto fs = f.find("revoked_seq");
+        o.revoked_seq = fs != f.end() && fs->is_number_integer() ? fs->get<int64_t>() : 0;
+        if (o.revoked_seq > 0 && !from_hex(text_of(f, "revoked_id"), o.revoked_id))
+          return bad("a former key of '" + p.name + "' has no revoked_id");
+        auto at = f.find("replaced_ms");
+        o.replaced_ms = at != f.end() && at->is_number_integer() ? at->get<int64_t>() : 0;
+        if (o.key == p.key) return bad("point '" + p.name + "' names its own key as a former one");
+        r.points[o.key] = std::move(o);
+      }
+    }
     r.points[p.key] = std::move(p);
   }
   return r;
@@ -111,6 +151,20 @@ Registry registry_from_store(const PublicKey& hub, HubStore& store) {
     rp.status = p.status;
     rp.revoked_seq = p.revoked_seq;
     rp.revoked_id = p.revoked_id;
+    r.points[rp.key] = std::move(rp);
+  }
+  // Former keys (successions): the point's, revoked where they were retired.
+  for (const auto& sc : store.successions("")) {
+    auto cur = std::find_if(r.points.begin(), r.points.end(),
+                            [&](const auto& kv) { return !kv.second.former && kv.second.name == sc.point; });
+    if (cur == r.points.end() || r.points.count(sc.old_key)) continue;
+    RegisteredPoint rp = cur->second;
+    rp.key = sc.old_key;
+    rp.status = "revoked";
+    rp.revoked_seq = sc.revoked_seq;
+    rp.revoked_id = sc.revoked_id;
+    rp.former = true;
+    rp.replaced_ms = sc.at_ms;
     r.points[rp.key] = std::move(rp);
   }
   return r;

@@ -30,6 +30,10 @@ struct RegisteredPoint {
   std::string status;             // "active", "quarantined", "revoked"
   int64_t revoked_seq = 0;        // revoked: its last admitted entry (seq, id)
   Hash32 revoked_id{};
+  // A former key of the point `name` (a succession, section 15.3): status
+  // "revoked" at (revoked_seq, revoked_id); replaced_ms: when.
+  bool former{};
+  int64_t replaced_ms{};
 };
 
 // The hub key and every enrolled point, by key.
@@ -38,9 +42,11 @@ struct Registry {
   std::map<PublicKey, RegisteredPoint> points;
 
   const RegisteredPoint* find(const PublicKey& key) const;
-  // [{name, key, area, agency_code, acts, status, revoked_seq, revoked_id}] by name.
+  // [{name, key, area, agency_code, acts, status, revoked_seq, revoked_id
+  // [, former: [{key, replaced_ms, revoked_id, revoked_seq}...]]}] by name;
+  // "former" (oldest first) only for a point whose key was replaced.
   Json points_json() const;
-  // The revoked ones: [{name, key, revoked_seq, revoked_id}] (welcome "revocations").
+  // The revoked ones, former keys too: [{name, key, revoked_seq, revoked_id}] (welcome "revocations").
   Json revocations_json() const;
   // hex BLAKE2b-256 of canonical {"hub": key, "points": points_json()}.
   std::string hash() const;

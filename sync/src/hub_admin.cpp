@@ -187,6 +187,7 @@ std::string sync_counters_metrics(const SyncCounters& c, bool hub) {
 Result<EnrolmentCode> Hub::add_point(const PointAddOptions& o) try {
   if (!valid_name(o.name))
     return make_error("invalid_value", "point name must be 1-64 letters, digits, '-', '_' or '.'", "name");
+  if (o.replace) return replace_point(o);
   if (o.area.empty()) return make_error("invalid_value", "a point needs an area (--area)", "area");
   if (o.place_name.size() > 200) return make_error("invalid_value", "the place name is too long (at most 200 bytes)", "place_name");
   if (o.daily_capacity < 1 || o.daily_capacity > 9999)
@@ -246,6 +247,28 @@ Result<EnrolmentCode> Hub::add_point(const PointAddOptions& o) try {
   return util::current_error();
 }
 
+Result<EnrolmentCode> Hub::replace_point(const PointAddOptions& o) try {
+  // A code for a new PC that continues an enrolled point (its PC died). It
+  // names the key it replaces; nothing changes until a new key uses it, so a
+  // code issued by mistake costs nothing (docs/sync-protocol.md 15.3).
+  if (o.code_ttl_ms < 3600 * 1000 || o.code_ttl_ms > 30LL * 24 * 3600 * 1000)
+    return make_error("invalid_value", "an enrolment code lives 1 to 720 hours", "expires_hours");
+  auto existing = store_->point(o.name);
+  if (!existing)
+    return make_error("not_found", "no point named '" + o.name + "' (--replace continues an enrolled point)", "name");
+  if (existing->status == "pending" || !existing->key)
+    return make_error("conflict",
+                      "point '" + o.name + "' has not joined yet: give it a code with point add (without --replace)",
+                      "name");
+  EnrolmentCode c{new_code(node_.random()), node_.clock().now_ms() + o.code_ttl_ms};
+  Status s = store_->add_enrolment_code(blake2b256(c.code), auth::code_id(c.code), auth::enrol_key(c.code), o.name,
+                                        c.expires_ms, *existing->key);
+  if (!s.ok()) return s.error();
+  return c;
+} catch (const std::exception&) {
+  return util::current_error();
+}
+
 Status Hub::revoke_point(const std::string& name) try {
   auto existing = store_->point(name);
   if (existing && existing->status == "revoked")
@@ -296,6 +319,13 @@ Json Hub::points() {
     j["pull_cursor"] = p.pull_cursor;
     j["sent_cursor"] = p.sent_cursor;
     j["epoch"] = p.epoch;  // of the point's database, as its last hello reported (docs/sync-protocol.md 13.4)
+    // Keys the point had before a succession (restore --from-hub), oldest first.
+    Json former = Json::array();
+    for (const auto& sc : store_->successions(p.name))
+      former.push_back(Json{{"key", to_hex(sc.old_key)},
+                            {"replaced_at", util::iso_utc(sc.at_ms)},
+                            {"revoked_seq", sc.revoked_seq}});
+    j["former_keys"] = former;
     j["lag_entries"] = p.status == "active" ? scope::pending(node_, p, p.sent_cursor) : 0;
     j["lag_seconds"] = p.last_success_ms ? Json((now - p.last_success_ms) / 1000) : Json(nullptr);
     out.push_back(j);

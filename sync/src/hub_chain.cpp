@@ -179,10 +179,26 @@ Result<Reply> Hub::Impl::own_chain(Ctx& ctx) {
   if (after < 0) return make_error("malformed_message", "own_chain needs 'after_seq' >= 0", "after_seq");
   if (limit < 1) return make_error("malformed_message", "limit must be at least 1", "limit");
   limit = std::min<int64_t>(limit, static_cast<int64_t>(opt.max_batch_entries));
-  auto own = util::author_entries(node, ctx.auth.node, after, static_cast<size_t>(limit), opt.max_batch_bytes / 2);
+  // "of": a former key of this point (a succession, section 15.3): its chain
+  // up to the entry it was retired at, so the new PC holds its whole history.
+  PublicKey author = ctx.auth.node;
+  std::optional<int64_t> upto;
+  if (auto of = h.find("of"); of != h.end()) {
+    if (!of->is_string() || !from_hex(of->get<std::string>(), author))
+      return make_error("malformed_message", "'of' must be a node key (64 hex)", "of");
+    if (author != ctx.auth.node) {
+      auto sc = store.succession_of(author);
+      if (!sc || sc->point != ctx.point.name)
+        return make_error("malformed_message", "'of' is not a former key of point '" + ctx.point.name + "'", "of");
+      upto = sc->revoked_seq;
+      limit = std::max<int64_t>(0, std::min<int64_t>(limit, sc->revoked_seq - after));
+    }
+  }
+  auto own = limit > 0 ? util::author_entries(node, author, after, static_cast<size_t>(limit), opt.max_batch_bytes / 2)
+                       : std::vector<wire::WireEntry>{};
   auto heads = node.journal().heads();
-  auto f = heads.find(ctx.auth.node);
-  const int64_t hub_seq = f == heads.end() ? 0 : f->second;
+  auto f = heads.find(author);
+  const int64_t hub_seq = upto ? *upto : f == heads.end() ? 0 : f->second;
   const int64_t next = after + static_cast<int64_t>(own.size());
   // With each own entry go the other authors' entries of its dossier that the
   // hub stored before it: the old copy may lack the causal parents of its own
@@ -210,7 +226,7 @@ Result<Reply> Hub::Impl::own_chain(Ctx& ctx) {
       ctx_q.reset();
       ctx_q.bind(1, subject);
       ctx_q.bind(2, static_cast<int64_t>(last));
-      ctx_q.bind(3, ctx.auth.node.data(), 32);
+      ctx_q.bind(3, author.data(), 32);
       while (ctx_q.executeStep()) {
         wire::WireEntry w;
         w.id = schema::blob_array<32>(ctx_q.getColumn(1));

@@ -122,6 +122,10 @@ struct Hub::Impl {
   Result<HeadAnswer> check_heads(Ctx& ctx, const Json& heads);
   Result<Reply> fork_evidence(Ctx& ctx);
   Result<Reply> own_chain(Ctx& ctx);
+  // Succession (docs/sync-protocol.md 15.3, hub_succession.cpp): a new key
+  // enrols with a code of `point add --replace`: the old key is retired at
+  // its last admitted entry, the record signed, the old blocks retired.
+  Result<PointRecord> succeed(Ctx& ctx, const EnrolmentCodeRecord& code);
   // Before a push is stored: refuses entries of a quarantined author, and a
   // batch that forks a chain the hub holds (evidence stored, author quarantined).
   Status check_push_forks(Ctx& ctx, const std::vector<wire::WireEntry>& entries);
@@ -161,6 +165,8 @@ struct Hub::Impl {
 };
 
 int status_for(const std::string& code);
+// {"r": <the signed record>, "sig": "<hex>"} as the enrolled answer carries it.
+Json succession_json(const Succession& s);
 // The detail of a hub alert "quarantined": the point, the entry (id, author,
 // seq, type, subject), the code and the reason.
 std::string quarantine_detail(const std::string& point, const node::QuarantineRow& q);

@@ -149,7 +149,15 @@ Result<Reply> Hub::Impl::dispatch(const WireRequest& req, Ctx& ctx) {
   }
   if (kind != "enrol") {
     auto p = store.point_by_key(ctx.auth.node);
-    if (!p) return make_error("unknown_key", "this node key is not enrolled at this hub (run: motcua join)");
+    if (!p) {
+      // A key a succession retired (its PC was replaced): refused as revoked,
+      // so the old PC, if it comes back, stops minting.
+      if (auto sc = store.succession_of(ctx.auth.node))
+        return make_error("revoked_key", "point '" + sc->point + "' continues on a new key since " +
+                                             util::iso_utc(sc->at_ms) + " (restore --from-hub); this key was retired "
+                                             "after its entry #" + std::to_string(sc->revoked_seq));
+      return make_error("unknown_key", "this node key is not enrolled at this hub (run: motcua join)");
+    }
     if (p->status == "revoked") return make_error("revoked_key", "point '" + p->name + "' has been revoked at this hub");
     ctx.point = *p;
   }
@@ -224,7 +232,21 @@ Result<Reply> Hub::Impl::enrol(Ctx& ctx) {
   }
   if (!code) return refused(make_error("enrolment_refused", "unknown enrolment code (or a wrong MAC)", "code_id"));
   bool again = false;
-  if (code->used_ms != 0 && code->used_by && *code->used_by == ctx.auth.node) {
+  std::optional<Succession> succession;
+  if (code->replaces && code->used_ms != 0 && code->used_by && *code->used_by == ctx.auth.node) {
+    // A replacement's answer lost on the way: the same answer again.
+    auto p = store.point_by_key(ctx.auth.node);
+    succession = store.succession_of(*code->replaces);
+    if (!p || p->name != code->point || p->status == "revoked" || !succession || succession->new_key != ctx.auth.node)
+      return refused(make_error("enrolment_refused", "point '" + code->point + "' has another key now", "code_id"));
+    ctx.point = *p;
+    again = true;
+  } else if (code->replaces) {
+    auto p = succeed(ctx, *code);
+    if (!p.ok()) return refused(p.error());
+    ctx.point = p.value();
+    succession = store.succession_of(*code->replaces);
+  } else if (code->used_ms != 0 && code->used_by && *code->used_by == ctx.auth.node) {
     // The same key with the same code again: its answer was lost on the way.
     // The point is not bound again and no alert is raised.
     auto p = store.point_by_key(ctx.auth.node);
@@ -252,6 +274,7 @@ Result<Reply> Hub::Impl::enrol(Ctx& ctx) {
                   {"registry_hash", ref["registry_hash"]},
                   {"reference_hash", hash},
                   {"hub_time_ms", ctx.now}};
+  if (succession) r.header["succession"] = succession_json(*succession);
   auto body = wire::encode(r.header, {});
   if (!body.ok()) return body.error();
   r.extra_headers[auth::kCodeMac] = auth::enrolled_mac(code->enrol_key, body.value());

@@ -411,16 +411,19 @@ class SqliteHubStore final : public HubStore {
   }
 
   Status add_enrolment_code(const Hash32& code_hash, const std::string& code_id, const Hash32& enrol_key,
-                            const std::string& point, int64_t expires_ms) override {
+                            const std::string& point, int64_t expires_ms,
+                            const std::optional<PublicKey>& replaces) override {
     Lock g(mu_);
     SQLite::Statement q(*db_,
-                        "INSERT INTO hub_enrolment_codes (code_hash, point, expires_ms, code_id, enrol_key) "
-                        "VALUES (?,?,?,?,?)");
+                        "INSERT INTO hub_enrolment_codes (code_hash, point, expires_ms, code_id, enrol_key, replaces) "
+                        "VALUES (?,?,?,?,?,?)");
     bind_array(q, 1, code_hash);
     q.bind(2, point);
     q.bind(3, static_cast<int64_t>(expires_ms));
     q.bind(4, code_id);
     bind_array(q, 5, enrol_key);
+    if (replaces) bind_array(q, 6, *replaces);
+    else q.bind(6);
     try {
       q.exec();
     } catch (const SQLite::Exception& e) {
@@ -435,11 +438,13 @@ class SqliteHubStore final : public HubStore {
     std::string name;
     Status s = schema::in_transaction(*db_, [&]() -> Status {
       SQLite::Statement q(*db_,
-                          "SELECT c.point, c.expires_ms, c.used_ms, p.status FROM hub_enrolment_codes c "
+                          "SELECT c.point, c.expires_ms, c.used_ms, p.status, c.replaces FROM hub_enrolment_codes c "
                           "JOIN hub_points p ON p.name = c.point WHERE c.code_hash = ?");
       bind_array(q, 1, code_hash);
       if (!q.executeStep()) return make_error("enrolment_refused", "unknown enrolment code", "code");
       name = q.getColumn(0).getString();
+      if (q.getColumn(4).getBytes() != 0)
+        return make_error("enrolment_refused", "this code replaces a point's key (restore --from-hub)", "code");
       if (q.getColumn(2).getInt64() != 0)
         return make_error("enrolment_refused", "this enrolment code was already used", "code");
       if (now_ms > q.getColumn(1).getInt64()) return make_error("enrolment_refused", "this enrolment code has expired", "code");
@@ -473,10 +478,113 @@ class SqliteHubStore final : public HubStore {
     return schema::storage_error(e);
   }
 
+  Result<PointRecord> succeed(const Hash32& code_hash, const Succession& sc) override try {
+    Lock g(mu_);
+    Status s = schema::in_transaction(*db_, [&]() -> Status {
+      SQLite::Statement q(*db_,
+                          "SELECT c.point, c.expires_ms, c.used_ms, p.status, c.replaces, p.public_key "
+                          "FROM hub_enrolment_codes c JOIN hub_points p ON p.name = c.point WHERE c.code_hash = ?");
+      bind_array(q, 1, code_hash);
+      if (!q.executeStep()) return make_error("enrolment_refused", "unknown enrolment code", "code");
+      const std::string name = q.getColumn(0).getString();
+      if (name != sc.point) return make_error("enrolment_refused", "this code is for another point", "code");
+      if (q.getColumn(2).getInt64() != 0)
+        return make_error("enrolment_refused", "this enrolment code was already used", "code");
+      if (sc.at_ms > q.getColumn(1).getInt64()) return make_error("enrolment_refused", "this enrolment code has expired", "code");
+      if (q.getColumn(4).getBytes() != 32 || blob_array<32>(q.getColumn(4)) != sc.old_key)
+        return make_error("enrolment_refused", "this code does not replace the key given", "code");
+      if (q.getColumn(5).getBytes() != 32 || blob_array<32>(q.getColumn(5)) != sc.old_key)
+        return make_error("enrolment_refused",
+                          "point '" + name + "' no longer has the key this code replaces (another replacement was used)",
+                          "code");
+      SQLite::Statement other(*db_, "SELECT name FROM hub_points WHERE public_key = ?");
+      bind_array(other, 1, sc.new_key);
+      if (other.executeStep())
+        return make_error("enrolment_refused", "this node key is already enrolled as '" + other.getColumn(0).getString() + "'");
+      SQLite::Statement former(*db_, "SELECT point FROM hub_successions WHERE old_key = ?");
+      bind_array(former, 1, sc.new_key);
+      if (former.executeStep())
+        return make_error("enrolment_refused", "this node key is a former key of point '" + former.getColumn(0).getString() + "'");
+      SQLite::Statement use(*db_, "UPDATE hub_enrolment_codes SET used_ms = ?, used_by = ? WHERE code_hash = ?");
+      use.bind(1, static_cast<int64_t>(sc.at_ms));
+      bind_array(use, 2, sc.new_key);
+      bind_array(use, 3, code_hash);
+      use.exec();
+      SQLite::Statement ins(*db_,
+                            "INSERT INTO hub_successions (point, old_key, new_key, revoked_seq, revoked_id, at_ms, body, sig) "
+                            "VALUES (?,?,?,?,?,?,?,?)");
+      ins.bind(1, sc.point);
+      bind_array(ins, 2, sc.old_key);
+      bind_array(ins, 3, sc.new_key);
+      ins.bind(4, static_cast<int64_t>(sc.revoked_seq));
+      bind_array(ins, 5, sc.revoked_id);
+      ins.bind(6, static_cast<int64_t>(sc.at_ms));
+      ins.bind(7, sc.body);
+      bind_array(ins, 8, sc.sig);
+      ins.exec();
+      // The old key may have minted numbers of any of these blocks offline:
+      // none of them is ever given to anyone again (lease() counts them).
+      SQLite::Statement retire(*db_, "UPDATE hub_leases SET retired_ms = ? WHERE point = ? AND retired_ms = 0");
+      retire.bind(1, static_cast<int64_t>(sc.at_ms));
+      retire.bind(2, sc.point);
+      retire.exec();
+      SQLite::Statement up(*db_,
+                           "UPDATE hub_points SET public_key = ?, status = 'active', enrolled_ms = ?, revoked_ms = 0, "
+                           "revoked_seq = 0, revoked_id = NULL, quarantined_ms = 0, epoch = '', "
+                           "pull_cursor = 0, sent_cursor = 0 WHERE name = ?");
+      bind_array(up, 1, sc.new_key);
+      up.bind(2, static_cast<int64_t>(sc.at_ms));
+      up.bind(3, sc.point);
+      up.exec();
+      return ok_status();
+    });
+    if (!s.ok()) return s.error();
+    SQLite::Statement q(*db_, std::string("SELECT ") + kPointCols + " FROM hub_points WHERE name = ?");
+    q.bind(1, sc.point);
+    q.executeStep();
+    return read_point(q);
+  } catch (const SQLite::Exception& e) {
+    return schema::storage_error(e);
+  }
+
+  static Succession read_succession(SQLite::Statement& q) {
+    Succession s;
+    s.point = q.getColumn(0).getString();
+    s.old_key = blob_array<32>(q.getColumn(1));
+    s.new_key = blob_array<32>(q.getColumn(2));
+    s.revoked_seq = q.getColumn(3).getInt64();
+    if (q.getColumn(4).getBytes() == 32) s.revoked_id = blob_array<32>(q.getColumn(4));
+    s.at_ms = q.getColumn(5).getInt64();
+    s.body = q.getColumn(6).getString();
+    if (q.getColumn(7).getBytes() == 64) s.sig = blob_array<64>(q.getColumn(7));
+    return s;
+  }
+
+  std::vector<Succession> successions(const std::string& point) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_,
+                        "SELECT point, old_key, new_key, revoked_seq, revoked_id, at_ms, body, sig FROM hub_successions "
+                        "WHERE ?1 = '' OR point = ?1 ORDER BY n");
+    q.bind(1, point);
+    std::vector<Succession> out;
+    while (q.executeStep()) out.push_back(read_succession(q));
+    return out;
+  }
+
+  std::optional<Succession> succession_of(const PublicKey& old_key) override {
+    Lock g(mu_);
+    SQLite::Statement q(*db_,
+                        "SELECT point, old_key, new_key, revoked_seq, revoked_id, at_ms, body, sig FROM hub_successions "
+                        "WHERE old_key = ?");
+    bind_array(q, 1, old_key);
+    if (!q.executeStep()) return std::nullopt;
+    return read_succession(q);
+  }
+
   std::vector<EnrolmentCodeRecord> enrolment_codes(const std::string& code_id) override {
     Lock g(mu_);
     SQLite::Statement q(*db_,
-                        "SELECT code_hash, code_id, enrol_key, point, expires_ms, used_ms, used_by "
+                        "SELECT code_hash, code_id, enrol_key, point, expires_ms, used_ms, used_by, replaces "
                         "FROM hub_enrolment_codes WHERE code_id = ? LIMIT 16");
     q.bind(1, code_id);
     std::vector<EnrolmentCodeRecord> out;
@@ -489,6 +597,7 @@ class SqliteHubStore final : public HubStore {
       c.expires_ms = q.getColumn(4).getInt64();
       c.used_ms = q.getColumn(5).getInt64();
       if (q.getColumn(6).getBytes() == 32) c.used_by = blob_array<32>(q.getColumn(6));
+      if (q.getColumn(7).getBytes() == 32) c.replaces = blob_array<32>(q.getColumn(7));
       out.push_back(std::move(c));
     }
     return out;
@@ -581,7 +690,7 @@ class SqliteHubStore final : public HubStore {
     Lock g(mu_);
     SQLite::Statement q(*db_,
                         "SELECT agency, day, first, last, point FROM hub_leases WHERE point = ? AND day >= ? "
-                        "ORDER BY day, first");
+                        "AND retired_ms = 0 ORDER BY day, first");
     q.bind(1, point);
     q.bind(2, from_day);
     std::vector<Lease> out;

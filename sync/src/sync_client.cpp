@@ -341,6 +341,18 @@ class Session {
     }
     util::state_set(n_, "fork", "");
     if (h.contains("behind") && h["behind"].is_object()) return restore(h["behind"]);
+    if (succession_pending(n_)) {  // a new PC continuing a lost point (succession.cpp)
+      auto got = fetch_former_chains(
+          n_, [this](const std::string& kind, Json header) { return call(kind, std::move(header)); }, batch_,
+          o_.admission);
+      if (!got.ok()) return got.error();
+      restored_ += got.value();
+      row_.entries_down += got.value();
+      report("restore");
+      finish_restore();
+      again_ = true;
+      return ok_status();
+    }
     if (n_.meta("restoring") == "1") finish_restore();  // caught up before, cut before the end
     // Push: every author where this node holds more than the hub. Entries of
     // a group commit still on their way to disk are flushed first, so the hub

@@ -1,5 +1,6 @@
 // Private helpers of the point side (sync_client.cpp, sync_join.cpp).
 #pragma once
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -62,5 +63,18 @@ Status apply_reference(node::Node& n, const Json& header);
 Result<node::IngestReport> ingest_pulled(node::Node& n, const std::vector<node::Entry>& entries, bool admission = true);
 // The point's admission rules (sync_join.cpp; sync/src/admission.cpp fills them in).
 node::Admitter point_admitter(node::Node& n);
+
+// Succession (docs/sync-protocol.md 15.3; succession.cpp). In join's
+// transaction: an enrolled answer with a "succession" record (the hub's
+// signature, this node's key as the new one, `point`) is kept and the point
+// is restoring; an answer without one changes nothing.
+Status apply_succession(node::Node& n, const PublicKey& hub, const std::string& point, const Json& enrolled);
+// Restoring, with a succession whose former chains are still to fetch.
+bool succession_pending(node::Node& n);
+using ChainCall = std::function<Result<wire::Decoded>(const std::string& kind, Json header)>;
+// Fetches each former key's chain up to where it was retired (own_chain
+// "of"), contiguous and checked, resuming where a cut left it. Returns the
+// entries stored.
+Result<int64_t> fetch_former_chains(node::Node& n, const ChainCall& call, size_t batch, bool admission);
 
 }  // namespace motcua::sync

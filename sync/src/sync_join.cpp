@@ -209,7 +209,9 @@ Result<Json> join(node::Node& node, Transport& transport, const std::string& hub
     util::state_set(node, "hub_name", h.value("hub_name", std::string()));
     util::state_set(node, "pull_cursor", "0");
     util::state_set(node, "hub_key", to_hex(hub));
-    return ok_status();
+    // A replacement code (point add --replace): the hub-signed succession,
+    // and no intake until the former key's chain is here (succession.cpp).
+    return apply_succession(node, hub, name, h);
   });
   if (!s.ok()) return s.error();
   return Json{{"hub", to_hex(hub)}, {"hub_name", h.value("hub_name", std::string())}, {"point", name}, {"area", area},
@@ -256,7 +258,12 @@ Json point_status(node::Node& n) {
                  Json j = f.empty() ? Json(nullptr) : Json::parse(f, nullptr, false);
                  return j.is_discarded() ? Json(nullptr) : j;
                }()},
-              {"blobs_waiting", blobs::waiting(n)}};
+              {"blobs_waiting", blobs::waiting(n)},
+              // A succession (restore --from-hub): the former key this point continues.
+              {"succession", [&] {
+                 Json j = Json::parse(util::state_get(n, "succession"), nullptr, false);
+                 return j.is_object() && j.contains("r") ? j["r"] : Json(nullptr);
+               }()}};
 }
 
 Json point_sync_log(node::Node& n, const std::string& point, int64_t since_ms) {

@@ -50,7 +50,7 @@ class Blake2bStream {
 
 // Domain separation: every signature covers "motcua/v1/<kind>\n" + message, so a
 // signature made for one kind of message can never be replayed as another.
-enum class SignDomain { JournalEntry, SyncRequest, Receipt, Enrolment };
+enum class SignDomain { JournalEntry, SyncRequest, Receipt, Enrolment, Succession };
 std::string_view sign_domain_prefix(SignDomain d);
 
 struct KeyPair {

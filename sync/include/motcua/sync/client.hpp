@@ -64,6 +64,19 @@ Status enrolment_url_allowed(const std::string& url);
 // On failure the Error says why; the sync log has the row either way.
 Result<Json> sync_once(node::Node& node, Transport& transport, const ClientOptions& options = {});
 
+// `motcua restore --from-hub` (docs/sync-protocol.md 15.3): a new PC with a
+// fresh data directory continues a lost point. join() with the code of
+// `point add --replace NAME` (the hub retires the old key and signs the
+// succession), then complete_restore(). `node` must be named NAME (the CLI
+// reopens it after join() otherwise). Returns join()'s answer plus "sync".
+Result<Json> restore_from_hub(node::Node& node, Transport& transport, const std::string& hub_url,
+                              const std::string& code, const ClientOptions& options = {});
+// Sessions until the point is no longer restoring (its former chains and
+// scope are back, new epoch, intake open), at most `attempts`; the last
+// session's summary. A cut is resumed by the next call (or by serve).
+Result<Json> complete_restore(node::Node& node, Transport& transport, const ClientOptions& options = {},
+                              int attempts = 3);
+
 // GET /api/v1/sync/status body on a point.
 Json point_status(node::Node& node);
 // The point's own sync log: {"role": "point", "sessions": [...], "alerts": [...]}.

@@ -44,6 +44,10 @@ struct PointAddOptions {
   // Event types it may sign (admission rule 3), each item an event type or
   // a spec ("counter", "officer", "all", a comma list); empty: the counter's acts.
   std::vector<std::string> acts{};
+  // `point add --replace NAME`: a code for a new PC that continues the
+  // enrolled point NAME with a new key (docs/sync-protocol.md 15.3); only
+  // name and code_ttl_ms count. Nothing changes until the code is used.
+  bool replace{};
 };
 
 struct EnrolmentCode {
@@ -111,6 +115,7 @@ class Hub {
 
  private:
   WireResponse handle_request(const WireRequest& request, bool offline);
+  Result<EnrolmentCode> replace_point(const PointAddOptions& options);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   node::Node& node_;

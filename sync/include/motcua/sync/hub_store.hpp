@@ -65,6 +65,25 @@ struct EnrolmentCodeRecord {
   int64_t expires_ms = 0;
   int64_t used_ms = 0;
   std::optional<PublicKey> used_by;  // the key that enrolled with it
+  // `point add --replace`: the key the new one replaces (succession,
+  // docs/sync-protocol.md 15.3); nullopt for a first enrolment.
+  std::optional<PublicKey> replaces{};
+};
+
+// A point's key replaced by a new one (`point add --replace`, then
+// `restore --from-hub`): the old key stays the point's former key, admitted
+// up to (revoked_seq, revoked_id). `body` is the canonical record the hub
+// signed (domain motcua/v2/succession): {"at_ms","hub","new_key","old_key",
+// "point","revoked_id","revoked_seq","type":"succession"}.
+struct Succession {
+  std::string point;
+  PublicKey old_key{};
+  PublicKey new_key{};
+  int64_t revoked_seq = 0;
+  Hash32 revoked_id{};
+  int64_t at_ms = 0;
+  std::string body;
+  Signature sig{};
 };
 
 struct Lease {
@@ -180,7 +199,8 @@ class HubStore {
   // and the MAC key derived from them (sync_auth.hpp: code_id, enrol_key);
   // never the code itself.
   virtual Status add_enrolment_code(const Hash32& code_hash, const std::string& code_id, const Hash32& enrol_key,
-                                    const std::string& point, int64_t expires_ms) = 0;
+                                    const std::string& point, int64_t expires_ms,
+                                    const std::optional<PublicKey>& replaces = std::nullopt) = 0;
   // The codes whose public id is `code_id` (usually one).
   virtual std::vector<EnrolmentCodeRecord> enrolment_codes(const std::string& code_id) = 0;
   // In one step: checks the code (known, unused, not expired at now_ms, point
@@ -188,7 +208,17 @@ class HubStore {
   // it active. Else "enrolment_refused" and nothing changes. The point's agency
   // code is the one the admin registered (add_point), never the point's claim.
   virtual Result<PointRecord> enrol(const Hash32& code_hash, const PublicKey& key, int64_t now_ms) = 0;
-
+  // Succession (docs/sync-protocol.md 15.3), in one transaction: checks the
+  // replacement code as enrol() does (known, unused, not expired) and that
+  // the point's key is still the one it replaces; marks it used by `s.new_key`,
+  // records `s`, retires every block leased to the point so far (never given
+  // out again), and binds the new key: status active, not revoked, cursors 0.
+  // Else "enrolment_refused" and nothing changes.
+  virtual Result<PointRecord> succeed(const Hash32& code_hash, const Succession& s) = 0;
+  // Every succession of `point` ("" = all points), oldest first.
+  virtual std::vector<Succession> successions(const std::string& point) = 0;
+  // The succession that retired `old_key`, if any.
+  virtual std::optional<Succession> succession_of(const PublicKey& old_key) = 0;
   // Sync sessions (replay protection: docs/sync-protocol.md 3.4). A new
   // session's last request counter is 0.
   virtual void open_session(const std::string& id, const PublicKey& key, int64_t expires_ms) = 0;
@@ -208,7 +238,8 @@ class HubStore {
   // left); "sequence_exhausted" when no number of that day is left.
   virtual Result<Lease> lease(const std::string& agency, const std::string& day, const std::string& point,
                               int count) = 0;
-  // Leases of `point` for days >= from_day, by day.
+  // Leases of `point` for days >= from_day, by day; not those retired by a
+  // succession (they stay counted by lease(), so never given out again).
   virtual std::vector<Lease> leases_of(const std::string& point, const std::string& from_day) = 0;
 
   virtual void add_receipt(const ReceiptRecord& r) = 0;
