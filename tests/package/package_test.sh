@@ -162,7 +162,7 @@ else
 fi
 
 step "the backup wrapper"
-# This release has no `motcua backup`: the wrapper must fail loudly, writing nothing.
+# A binary without `motcua backup` (older releases): the wrapper must fail loudly, writing nothing.
 if ! run_as /usr/bin/motcua backup --help >/dev/null 2>&1; then
   if err=$(run_as env MOTCUA_BACKUP_DIR=/var/backups/motcua /usr/lib/motcua/motcua-backup 2>&1); then
     fail "motcua-backup succeeded without 'motcua backup': $err"
@@ -258,6 +258,21 @@ serve_pid=
 [ "$rc" = 0 ] || { cat "$work/serve.log"; fail "serve exited $rc after SIGTERM"; }
 grep -q 'event=stopped' "$work/serve.log" || fail "no event=stopped line"
 run_as /usr/bin/motcua verify --data-dir /var/lib/motcua >/dev/null || fail "motcua verify after serve"
+
+step "the daily backup as the service runs it: an archive appears, verifies and restores"
+run_as env MOTCUA_BACKUP_DIR=/var/backups/motcua /usr/lib/motcua/motcua-backup >"$work/backup-real.log" 2>&1 ||
+  { cat "$work/backup-real.log"; fail "motcua-backup as motcua"; }
+archives=$(find /var/backups/motcua -mindepth 1 -printf '%f\n')
+[[ "$archives" =~ ^motcua-[0-9]{8}T[0-9]{6}Z\.backup$ ]] || fail "motcua-backup left: $archives"
+archive=/var/backups/motcua/$archives
+[ "$(stat -c '%U %a' "$archive")" = "motcua 600" ] || fail "$archive is $(stat -c '%U %a' "$archive")"
+run_as /usr/bin/motcua backup --verify "$archive" >"$work/verify.log" || fail "backup --verify: $(cat "$work/verify.log")"
+grep -q '^backup OK: .* 1 dossiers, .* 1 attachments' "$work/verify.log" || fail "backup --verify said: $(cat "$work/verify.log")"
+tar tf "$archive" | head -1 | grep -qx manifest.json || fail "tar tf: the manifest is not first"
+/usr/bin/motcua restore "$archive" --data-dir "$work/restored" >"$work/restore.log" || fail "restore: $(cat "$work/restore.log")"
+grep -q 'RESTORING' "$work/restore.log" || fail "the restored (enrolled) point is not restoring: $(cat "$work/restore.log")"
+/usr/bin/motcua verify --data-dir "$work/restored" >/dev/null || fail "the restored node does not verify"
+rm -f "$archive"
 kill -TERM "$hub_pid"
 wait "$hub_pid" || fail "the hub did not stop cleanly"
 hub_pid=

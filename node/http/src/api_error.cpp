@@ -128,6 +128,10 @@ const CodeRow kCodes[] = {
     {"already_running", 0, "Một tiến trình motcua serve khác đang chạy trên thư mục dữ liệu này.", nullptr},
     {"listen_failed", 0, "Không mở được cổng để phục vụ (địa chỉ đang được dùng hoặc không thuộc máy này).", nullptr},
     {"tls_failed", 0, "Không nạp được chứng chỉ HTTPS.", nullptr},
+    // Backups (motcua backup / restore).
+    {"backup_target_exists", 0, "Tệp sao lưu đã tồn tại; không ghi đè, hãy chọn tên khác.", nullptr},
+    {"backup_invalid", 0, "Tệp sao lưu bị hỏng, không đầy đủ hoặc không phải là bản sao lưu của motcua.", nullptr},
+    {"data_dir_not_empty", 0, "Thư mục dữ liệu không trống; chỉ khôi phục vào một thư mục mới hoặc trống.", nullptr},
     {"wrong_role", 0, "Lệnh này không chạy trên loại nút này.", nullptr},
     {"key_mismatch", 0, "Tệp khóa không thuộc về cơ sở dữ liệu này.", nullptr},
     {"key_file_exists", 0, "Tệp khóa đã tồn tại.", nullptr},
