@@ -376,6 +376,10 @@ TEST_CASE("damaged archives fail the check naming the file and the reason, and a
   CHECK(r.error().code == "backup_invalid");
   CHECK(!fs::exists(ro.data_dir));
   CHECK(names_in(s.dir.path()) == std::set<std::string>{"bad.backup", "data", "one.backup"});
+  // An existing empty directory stays as empty as it was.
+  fs::create_directories(ro.data_dir);
+  CHECK(backup::restore(ro).error().code == "backup_invalid");
+  CHECK(fs::is_empty(ro.data_dir));
 }
 
 namespace {
@@ -474,6 +478,12 @@ TEST_CASE("a hub restored from an older backup takes a new epoch; the points pul
   REQUIRE(w.sync(a).ok());
   const std::string x3 = w.take_in(b).subject;
   REQUIRE(w.sync(b).ok());
+  // The hub's officer acts on x1 after the backup too: the restored hub lacks
+  // that entry of its own chain, which the points hold.
+  const node::Entry hub_act = w.act(SyncWorld::kHub, x1, "dossier.accepted");
+  REQUIRE(w.sync(a).ok());
+  REQUIRE(w.sync(b).ok());
+  REQUIRE(w.points[b]->journal().get(hub_act.id));
   const int64_t b_cursor_before = util::state_get_int(*w.points[b], "pull_cursor");
   REQUIRE(b_cursor_before > 0);
   // The hub's PC dies; its data directory comes back from the older backup.
@@ -505,6 +515,11 @@ TEST_CASE("a hub restored from an older backup takes a new epoch; the points pul
     REQUIRE(s.ok());
   }
   CHECK(hub_subjects() == std::set<std::string>{x1, x2, x3});
+  CHECK(w.hub_node->journal().get(hub_act.id));  // its own lost entry, given back by a point
+  // The hub signs on after it, not over it.
+  const node::Entry next_act = w.act(SyncWorld::kHub, x2, "dossier.accepted");
+  CHECK(next_act.seq == hub_act.seq + 1);
+  for (size_t i : {a, b}) REQUIRE(w.sync(i).ok());
   for (size_t i : {a, b}) {
     node::Node& p = *w.points[i];
     CHECK(util::state_get(p, "hub_epoch") == r->epoch);  // the cursor is in the new epoch
