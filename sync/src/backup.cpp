@@ -501,7 +501,14 @@ Result<Summary> create(const CreateOptions& opt) try {
     }
   } fd_guard{fd};
   ::fchmod(fd, 0600);
+  // Created empty and owner-only first: VACUUM INTO fills an empty file but
+  // would give a new one the umask's mode.
   const std::string db_copy = tmp + ".db";
+  {
+    int cfd = ::open(db_copy.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (cfd < 0) return io_error(db_copy, "cannot create", errno);
+    ::close(cfd);
+  }
   cleanup.files.push_back(db_copy);
 
   // 1. The database: one read snapshot, copied by VACUUM INTO through a
