@@ -18,6 +18,7 @@
 #include "motcua/keyfile.hpp"
 #include "motcua/node/blobs.hpp"
 #include "motcua/sync/backup.hpp"
+#include "serve_process.hpp"
 #include "sync_test_util.hpp"
 
 using namespace motcua;
@@ -569,4 +570,74 @@ TEST_CASE("the command line: backup, backup --verify and restore with their exit
   out = run_motcua("restore '" + file + "' --code ABC --data-dir '" + dir.sub("other") + "'", &status);
   CHECK(status == 2);  // --code belongs to restore --from-hub
   CHECK(!fs::exists(dir.sub("other")));
+}
+
+TEST_CASE("motcua backup as its own process beside motcua serve taking dossiers in, then restore", "[backup]") {
+  TempDir dir{"backup-serve"};
+  const std::string bin = MOTCUA_BINARY;
+  const std::string data = dir.sub("node"), dd = " --data-dir '" + data + "'";
+  int status = -1;
+  run_motcua("init --role point --name xa-an-thi --agency-code 000.00.01.H22" + dd, &status);
+  REQUIRE(status == 0);
+  {
+    FILE* p = ::popen(("'" + bin + "' user add clerk1 --role clerk" + dd + " >/dev/null 2>&1").c_str(), "w");
+    REQUIRE(p);
+    std::fputs("clerk1-password\n", p);
+    REQUIRE(::pclose(p) == 0);
+  }
+  ServeProcess serve(bin, data, dir.sub("serve.log"));
+  std::string token;
+  {
+    httplib::Client c("127.0.0.1", serve.port);
+    auto r = c.Post("/api/v1/sessions", Json{{"username", "clerk1"}, {"password", "clerk1-password"}}.dump(),
+                    "application/json");
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    token = Json::parse(r->body)["token"].get<std::string>();
+  }
+  std::atomic<bool> began{false}, stop{false};
+  std::atomic<int> acked{0};
+  std::mutex mu;
+  std::vector<std::string> before;
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&] {
+      httplib::Client c("127.0.0.1", serve.port);
+      c.set_read_timeout(20);
+      while (!stop) {
+        auto r = c.Post("/api/v1/dossiers", {{"Authorization", "Bearer " + token}}, intake_request().dump(),
+                        "application/json");
+        if (!r || r->status != 201) continue;
+        const bool was_before = !began.load();
+        ++acked;
+        if (was_before) {
+          std::lock_guard<std::mutex> g(mu);
+          before.push_back(Json::parse(r->body)["code"].get<std::string>());
+        }
+      }
+    });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (acked < 20 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const std::string file = dir.sub("daily.backup");
+  began = true;
+  const std::string out = run_motcua("backup" + dd + " '" + file + "'", &status);
+  stop = true;
+  for (auto& t : clients) t.join();
+  INFO(out);
+  REQUIRE(status == 0);
+  REQUIRE(before.size() >= 20);
+  CHECK(serve.signal_and_wait(SIGTERM) == 0);
+  CHECK(run_motcua("backup --verify '" + file + "'", &status).find("backup OK: ") != std::string::npos);
+  CHECK(status == 0);
+  const std::string back = dir.sub("back");
+  run_motcua("restore '" + file + "' --data-dir '" + back + "'", &status);
+  REQUIRE(status == 0);
+  run_motcua("verify --data-dir '" + back + "'", &status);
+  CHECK(status == 0);
+  ManualClock clock{kTuesdayMorningMs};
+  auto n = open_existing(back, clock);
+  auto subjects = n->journal().subjects();
+  std::set<std::string> have(subjects.begin(), subjects.end());
+  for (const auto& code : before) CHECK(have.count(code) == 1);
 }
