@@ -723,6 +723,7 @@ Result<RestoreResult> restore(const RestoreOptions& opt) try {
       }
       moved.push_back(to);
     }
+    ::chmod(dir.c_str(), 0700);  // owner-only, as motcua init makes it (where this user may)
     if (Status s = fsync_directory(dir); !s.ok()) return s.error();
   } else if (::rename(tmp->c_str(), dir.c_str()) != 0) {
     return io_error(dir, "cannot rename the restored data into", errno);

@@ -242,6 +242,7 @@ TEST_CASE("an attachment and the key come back byte-identical; a sealed key stay
   CHECK(read_all(fs::path(ro.data_dir) / rel) == kPdf);
   CHECK(read_all(fs::path(ro.data_dir) / "node.key") == read_all(fs::path(s.data) / "node.key"));
   CHECK(names_in(ro.data_dir) == std::set<std::string>{"blobs", "motcua.db", "node.key"});  // nothing temporary
+  CHECK((fs::status(ro.data_dir).permissions() & fs::perms::all) == fs::perms::owner_all);
   CHECK(names_in(s.dir.path()) == std::set<std::string>{"data", "new", "one.backup"});
   auto key = load_key_file(node::key_path(ro.data_dir), pass);
   REQUIRE(key.ok());
