@@ -295,6 +295,12 @@ class Session {
         cursor = 0;
         util::state_set(n_, "pull_cursor", "0");
       }
+      if (!known_epoch.empty()) {
+        // A hub restored from an older backup may lack attachments the old
+        // one confirmed: each is offered again (the hub says which it holds).
+        std::lock_guard<std::recursive_mutex> g(n_.journal().mutex());
+        n_.db()->exec("DELETE FROM blob_confirmed");
+      }
       util::state_set(n_, "hub_epoch", hub_epoch);
     }
     hub_epoch_ = hub_epoch;

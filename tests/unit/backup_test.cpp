@@ -475,8 +475,19 @@ TEST_CASE("a hub restored from an older backup takes a new epoch; the points pul
   REQUIRE(w.sync(b).ok());
   const std::string file = backup_of(w, w.dir.sub("hub"), "hub.backup");
   const std::string hub_epoch_before = w.hub_node->meta("epoch");
-  // After the backup: a takes one in, b takes one in, both sync (the hub holds both).
-  const std::string x2 = w.take_in(a).subject;
+  // After the backup: a takes one in (with an attachment), b takes one in,
+  // both sync (the hub holds both, and the attachment).
+  std::string scan_id;
+  {
+    node::BlobStore store(w.points[a]->data_dir(), w.points[a]->db(), 1 << 20, &w.points[a]->journal().mutex());
+    auto wr = store.begin();
+    REQUIRE(wr->write(reinterpret_cast<const uint8_t*>(kPdf), std::strlen(kPdf)).ok());
+    auto info = wr->finish();
+    REQUIRE(info.ok());
+    scan_id = info->id;
+  }
+  const std::string x2 =
+      w.take_in(a, "", [&](node::EntryDraft& d) { d.body["attachments"] = Json::array({scan_id}); }).subject;
   REQUIRE(w.sync(a).ok());
   const std::string x3 = w.take_in(b).subject;
   REQUIRE(w.sync(b).ok());
@@ -486,6 +497,12 @@ TEST_CASE("a hub restored from an older backup takes a new epoch; the points pul
   REQUIRE(w.sync(a).ok());
   REQUIRE(w.sync(b).ok());
   REQUIRE(w.points[b]->journal().get(hub_act.id));
+  auto hub_holds_scan = [&] {
+    node::BlobStore store(w.hub_node->data_dir(), w.hub_node->db(), 1 << 20, &w.hub_node->journal().mutex());
+    auto p = store.path(scan_id);
+    return p && read_all(*p) == kPdf;
+  };
+  REQUIRE(hub_holds_scan());
   const int64_t b_cursor_before = util::state_get_int(*w.points[b], "pull_cursor");
   REQUIRE(b_cursor_before > 0);
   // The hub's PC dies; its data directory comes back from the older backup.
@@ -510,6 +527,7 @@ TEST_CASE("a hub restored from an older backup takes a new epoch; the points pul
     return std::set<std::string>(s.begin(), s.end());
   };
   CHECK(hub_subjects() == std::set<std::string>{x1});
+  CHECK(!hub_holds_scan());
 
   for (size_t i : {a, b, a, b}) {
     auto s = w.sync(i);
@@ -518,6 +536,7 @@ TEST_CASE("a hub restored from an older backup takes a new epoch; the points pul
   }
   CHECK(hub_subjects() == std::set<std::string>{x1, x2, x3});
   CHECK(w.hub_node->journal().get(hub_act.id));  // its own lost entry, given back by a point
+  CHECK(hub_holds_scan());                        // and the attachment, uploaded again
   // The hub signs on after it, not over it.
   const node::Entry next_act = w.act(SyncWorld::kHub, x2, "dossier.accepted");
   CHECK(next_act.seq == hub_act.seq + 1);
