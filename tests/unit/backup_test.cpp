@@ -14,6 +14,7 @@
 
 #include "../../node/src/codes.hpp"
 #include "../../sync/src/sync_util.hpp"
+#include "dossier_fixture.hpp"
 #include "http_test_util.hpp"
 #include "motcua/keyfile.hpp"
 #include "motcua/node/blobs.hpp"
@@ -660,4 +661,23 @@ TEST_CASE("motcua backup as its own process beside motcua serve taking dossiers 
   auto subjects = n->journal().subjects();
   std::set<std::string> have(subjects.begin(), subjects.end());
   for (const auto& code : before) CHECK(have.count(code) == 1);
+}
+
+TEST_CASE("a restoring point records nothing: no intake, no act, no conflict resolution", "[backup]") {
+  DossierFixture f;
+  const std::string code = f.take_in();
+  f.node->set_meta("restoring", "1");  // as motcua restore leaves an enrolled point
+  const auto before = snapshot(*f.node);
+  auto intake = f.svc->intake(f.clerk, DossierFixture::intake_request());
+  REQUIRE(!intake.ok());
+  CHECK(intake.error().code == "point_restoring");
+  auto act = f.svc->act(f.officer, code, "accept", Json::object());
+  REQUIRE(!act.ok());
+  CHECK(act.error().code == "point_restoring");
+  auto resolved = f.svc->resolve_conflict(f.officer, std::string(64, 'a'), Json{{"decision", "Giữ tên theo CCCD"}});
+  REQUIRE(!resolved.ok());
+  CHECK(resolved.error().code == "point_restoring");
+  CHECK(snapshot(*f.node) == before);
+  f.node->set_meta("restoring", "");  // its sync fetched the own chain back
+  CHECK(f.svc->act(f.officer, code, "accept", Json::object()).ok());
 }

@@ -53,7 +53,8 @@ const CodeRow kCodes[] = {
     {"codes_exhausted", 409, "Điểm này đã hết số hồ sơ được cấp cho ngày này; chưa có hồ sơ nào được ghi. Hãy đồng bộ "
                              "với máy chủ trung tâm để nhận thêm số, hoặc tiếp nhận tại điểm khác.", nullptr},
     {"point_restoring", 409, "Dữ liệu của điểm này vừa được khôi phục từ một bản sao cũ và đang tải lại sổ nhật ký của "
-                             "điểm từ máy chủ trung tâm; chưa thể tiếp nhận hồ sơ cho đến khi tải xong. Hãy đồng bộ với "
+                             "điểm từ máy chủ trung tâm; chưa thể tiếp nhận hay ghi thêm gì vào hồ sơ cho đến khi tải "
+                             "xong. Hãy đồng bộ với "
                              "máy chủ trung tâm rồi thử lại.", nullptr},
     {"point_revoked", 409, "Điểm này đã bị thu hồi quyền tại máy chủ trung tâm nên không tiếp nhận hồ sơ mới; chưa có "
                            "hồ sơ nào được ghi. Hãy liên hệ quản trị viên của máy chủ trung tâm.", nullptr},
