@@ -60,12 +60,12 @@ int restore_from_file(const po::variables_map& vm) {
             << ") into " << r->data_dir << ": " << s.dossiers << " dossiers, " << s.entries << " journal entries, "
             << s.attachments << " attachments; the archive checked out first.\n";
   if (r->restoring) {
-    std::cout << "This point is now RESTORING: it refuses new dossiers (point_restoring) until its next sync with the\n"
-                 "hub has fetched back what it recorded after this backup. Start it (motcua serve, or the service) and\n"
-                 "sync (motcua sync --data-dir "
+    std::cout << "This point is now RESTORING: it records nothing (no new dossier, no act; point_restoring) until its\n"
+                 "next sync with the hub has fetched back what it recorded after this backup. Start it (motcua\n"
+                 "serve, or the service) and sync (motcua sync --data-dir "
               << r->data_dir
-              << "); intake opens again by itself once the sync is done,\n"
-                 "under a new database epoch, so no dossier number is printed twice.\n";
+              << "); it opens again by\n"
+                 "itself once that sync is done, under a new database epoch, so no dossier number is printed twice.\n";
   } else if (s.role == "hub") {
     std::cout << "The hub has a new database epoch (" << r->epoch.substr(0, 8)
               << "…): at their next sync the points pull everything again from\n"
