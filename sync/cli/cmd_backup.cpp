@@ -69,8 +69,9 @@ int restore_from_file(const po::variables_map& vm) {
   } else if (s.role == "hub") {
     std::cout << "The hub has a new database epoch (" << r->epoch.substr(0, 8)
               << "…): at their next sync the points pull everything again from\n"
-                 "the start and send back what they hold that this backup lacks. Start the hub (motcua serve, or the\n"
-                 "service).\n";
+                 "the start and send back what they hold that this backup lacks (what the hub itself signed after\n"
+                 "the backup included). Start the hub (motcua serve, or the service); until every point has synced\n"
+                 "once (motcua point list: LAST SUCCESS), nobody should act on dossiers at the hub.\n";
   } else {
     std::cout << "This point has no hub; it has a new database epoch (" << r->epoch.substr(0, 8)
               << "…) and takes dossiers in at once.\n"
