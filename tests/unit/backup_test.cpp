@@ -283,6 +283,20 @@ TEST_CASE("backup and restore refuse and change nothing: an existing archive, no
   CHECK(no_node.error().code == "not_initialised");
   CHECK(!fs::exists(none.file));
 
+  // A damaged attachment file in the data directory: refused, naming it; nothing written.
+  const std::string blob_file =
+      (fs::path(s.data) / "blobs" / s.blob_id.substr(0, 2) / s.blob_id.substr(2)).string();
+  const std::string blob_bytes = read_all(blob_file);
+  write_all(blob_file, blob_bytes.substr(0, blob_bytes.size() - 1) + "X");
+  backup::CreateOptions o2 = o;
+  o2.file = s.dir.sub("two.backup");
+  auto damaged = backup::create(o2);
+  REQUIRE(!damaged.ok());
+  CHECK(damaged.error().code == "io_error");
+  CHECK(damaged.error().message.find(blob_file) != std::string::npos);
+  CHECK(!fs::exists(o2.file));
+  write_all(blob_file, blob_bytes);
+
   const std::string busy = s.dir.sub("busy");
   fs::create_directories(busy);
   write_all(busy + "/notes.txt", "ghi chú");
