@@ -464,6 +464,10 @@ Result<Checked> check_archive(const std::string& file, const std::string& into, 
   return invalid(file, std::string("motcua.db: ") + ex.what());
 } catch (const node::JournalDamaged& ex) {
   return invalid(file, std::string("motcua.db: the journal is damaged: ") + ex.what());
+} catch (const Json::exception& ex) {
+  return invalid(file, std::string(kManifestPath) + ": a field has the wrong type (" + ex.what() + ")");
+} catch (const fs::filesystem_error& ex) {
+  return io_error(ex.path1().string(), ex.what(), ex.code().value());
 }
 
 // A fresh directory "<base>-XXXXXX".
@@ -605,6 +609,8 @@ Result<Summary> create(const CreateOptions& opt) try {
   return out;
 } catch (const SQLite::Exception& e) {
   return schema::storage_error(e);
+} catch (const fs::filesystem_error& e) {
+  return io_error(e.path1().string(), e.what(), e.code().value());
 }
 
 // ---- verify -------------------------------------------------------------------
@@ -614,7 +620,8 @@ Result<Summary> verify(const std::string& file, const VerifyOptions& opt) {
   // The database copy goes next to FILE; where that is not writable (a
   // read-only medium), under $TMPDIR.
   auto dir = make_temp_dir(file + ".verify");
-  if (!dir.ok()) dir = make_temp_dir((fs::temp_directory_path() / "motcua-verify").string());
+  std::error_code ec;
+  if (!dir.ok()) dir = make_temp_dir((fs::temp_directory_path(ec) / "motcua-verify").string());
   if (!dir.ok()) return dir.error();
   Cleanup cleanup;
   cleanup.dirs.push_back(dir.value());
@@ -734,6 +741,8 @@ Result<RestoreResult> restore(const RestoreOptions& opt) try {
   return out;
 } catch (const SQLite::Exception& e) {
   return schema::storage_error(e);
+} catch (const fs::filesystem_error& e) {
+  return io_error(e.path1().string(), e.what(), e.code().value());
 }
 
 }  // namespace motcua::sync::backup

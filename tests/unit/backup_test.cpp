@@ -370,6 +370,17 @@ TEST_CASE("damaged archives fail the check naming the file and the reason, and a
     });
     expect = "node.key: its BLAKE2b-256 hash differs from the manifest's";
   }
+  SECTION("a manifest field of the wrong type") {
+    rewrite(o.file, bad, [](const std::string& p, std::string& data) {
+      if (p == "manifest.json") {
+        Json m = Json::parse(data);
+        m["schema_version"] = "mười ba";
+        data = m.dump(2);
+      }
+      return true;
+    });
+    expect = "manifest.json: a field has the wrong type";
+  }
   SECTION("not an archive at all") {
     write_all(bad, "Đây là một tệp văn bản, không phải bản sao lưu.\n");
     expect = "not a motcua backup archive";
