@@ -9,6 +9,7 @@ PACKAGES=(
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
   nlohmann-json3-dev
   libboost-program-options-dev
+  libarchive-dev  # backup archives (docs/design/0092-backup-archive-format.md)
   catch2
   libicu-dev      # Unicode NFC and diacritic folding (docs/design/0002-icu-for-unicode.md)
   curl            # the demo and tests talk to the daemon over loopback

@@ -271,6 +271,9 @@ Result<Json> DossierService::resolve_conflict(const Actor& who, const std::strin
   auto r = valid::resolution(body);
   if (!r.ok()) return r.error();
   Node& node = impl_->node;
+  if (node.meta("restoring") == "1")  // as DossierService::act
+    return make_error("point_restoring", "this point's data was restored from an older copy and is fetching its own "
+                                         "records back from the hub; nothing can be recorded until that is done");
   std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
   SQLite::Statement st(*node.db(), "SELECT code FROM dossier_index WHERE conflicts > 0");
   std::vector<std::string> codes;

@@ -244,6 +244,12 @@ Result<Json> DossierService::act(const Actor& who, const std::string& code, cons
   if (!rules::role_allowed(*rule, who.role))
     return make_error("forbidden", "the action '" + action + "' is not allowed for " + role_with_article(who.role));
   Node& node = impl_->node;
+  // A point restored from a backup signs nothing until it has its own chain
+  // back from the hub: any entry now would fork it (docs/design/0094).
+  if (node.meta("restoring") == "1")
+    return make_error("point_restoring", "this point's data was restored from an older copy and is fetching its own "
+                                         "records back from the hub; nothing can be recorded until that is done "
+                                         "(sync with the hub)");
   Status recorded = [&]() -> Status {
     std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
     auto st = impl_->state(code);

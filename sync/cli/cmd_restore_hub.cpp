@@ -1,6 +1,6 @@
 // restore --from-hub: a new PC continues a lost point (docs/cli.md,
 // docs/sync-protocol.md 15.3). `motcua restore FILE` (a backup archive) is
-// another command's; this build dispatches only --from-hub.
+// dispatched to restore_from_file (cmd_backup.cpp).
 #include <filesystem>
 #include <iostream>
 #include <system_error>
@@ -133,7 +133,7 @@ int restore_from_hub(const po::variables_map& vm) {
 int cmd_restore(const std::vector<std::string>& args) {
   po::options_description desc("options");
   add_common(desc);
-  desc.add_options()("file", po::value<std::string>(), "a backup archive (motcua restore FILE: not in this build)")(
+  desc.add_options()("file", po::value<std::string>(), "a backup archive (motcua backup FILE) to restore into an empty --data-dir")(
       "from-hub", po::value<std::string>(), "the hub's URL: continue a lost point on this new PC")(
       "code", po::value<std::string>(), "the one-time code from motcua point add --replace NAME at the hub")(
       "ca", po::value<std::string>(), "PEM certificate(s) to check an https hub against (kept as hub-ca.pem)")(
@@ -141,17 +141,15 @@ int cmd_restore(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
-  if (!parse("restore", "--from-hub URL --code CODE --data-dir DIR [--ca HUB-CA.pem] [--protect]", desc, args, vm, &pos))
+  if (!parse("restore", "FILE --data-dir DIR | --from-hub URL --code CODE --data-dir DIR [--ca HUB-CA.pem] [--protect]",
+             desc, args, vm, &pos))
     return kExitOk;
   if (vm.count("from-hub")) {
     if (vm.count("file")) throw UsageError("restore: give either FILE or --from-hub URL, not both");
     return restore_from_hub(vm);
   }
-  if (vm.count("file")) {
-    std::cerr << "motcua: motcua restore FILE: not in this build (only restore --from-hub URL --code CODE)\n";
-    return kExitUsage;
-  }
-  throw UsageError("restore needs --from-hub URL --code CODE (see: motcua restore --help)");
+  if (vm.count("file")) return restore_from_file(vm);  // a backup archive (cmd_backup.cpp)
+  throw UsageError("restore needs FILE or --from-hub URL --code CODE (see: motcua restore --help)");
 }
 
 }  // namespace motcua::cli

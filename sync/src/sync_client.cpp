@@ -295,6 +295,12 @@ class Session {
         cursor = 0;
         util::state_set(n_, "pull_cursor", "0");
       }
+      if (!known_epoch.empty()) {
+        // A hub restored from an older backup may lack attachments the old
+        // one confirmed: each is offered again (the hub says which it holds).
+        std::lock_guard<std::recursive_mutex> g(n_.journal().mutex());
+        n_.db()->exec("DELETE FROM blob_confirmed");
+      }
       util::state_set(n_, "hub_epoch", hub_epoch);
     }
     hub_epoch_ = hub_epoch;
@@ -363,6 +369,11 @@ class Session {
       auto hh = hub_head(author);
       if (!hh.ok()) return hh.error();
       int64_t hub_seq = hh->first;
+      // A chain the hub holds none of (a hub restored from an older backup:
+      // docs/design/0094) comes back from its own point; the hub takes a
+      // foreign chain only where it holds some of it (unknown_author), and
+      // its own chain back from any point.
+      if (author != n_.keys().pk && author != x_.hub && hub_seq == 0) continue;
       if (author == n_.keys().pk && hub_seq > my_seq)
         return make_error("stale_chain", "the hub holds this point's own chain up to seq " + std::to_string(hub_seq) +
                                              " but this node only up to " + std::to_string(my_seq) +

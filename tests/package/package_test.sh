@@ -54,6 +54,7 @@ cleanup() {
     MOTCUA_PURGE_DATA=yes dpkg --purge motcua >/dev/null 2>&1 || true
   fi
   rm -rf /var/lib/motcua
+  if [ -s "$work/made-archives" ]; then xargs -r rm -f <"$work/made-archives"; fi
   rmdir /var/backups/motcua 2>/dev/null || true
   if [ "$user_existed" = 0 ] && getent passwd motcua >/dev/null; then
     deluser --system --quiet motcua >/dev/null 2>&1 || true
@@ -162,7 +163,7 @@ else
 fi
 
 step "the backup wrapper"
-# This release has no `motcua backup`: the wrapper must fail loudly, writing nothing.
+# A binary without `motcua backup` (older releases): the wrapper must fail loudly, writing nothing.
 if ! run_as /usr/bin/motcua backup --help >/dev/null 2>&1; then
   if err=$(run_as env MOTCUA_BACKUP_DIR=/var/backups/motcua /usr/lib/motcua/motcua-backup 2>&1); then
     fail "motcua-backup succeeded without 'motcua backup': $err"
@@ -258,6 +259,26 @@ serve_pid=
 [ "$rc" = 0 ] || { cat "$work/serve.log"; fail "serve exited $rc after SIGTERM"; }
 grep -q 'event=stopped' "$work/serve.log" || fail "no event=stopped line"
 run_as /usr/bin/motcua verify --data-dir /var/lib/motcua >/dev/null || fail "motcua verify after serve"
+
+step "the daily backup as the service runs it: an archive appears, verifies and restores"
+# (Only the archives this test makes are removed: a file there before it is a real backup.)
+new_archives() { find /var/backups/motcua -mindepth 1 -printf '%f\n' | sort | comm -13 "$work/backups-before" -; }
+find /var/backups/motcua -mindepth 1 -printf '%f\n' | sort >"$work/backups-before"
+run_as env MOTCUA_BACKUP_DIR=/var/backups/motcua /usr/lib/motcua/motcua-backup >"$work/backup-real.log" 2>&1 ||
+  { new_archives | sed 's|^|/var/backups/motcua/|' | xargs -r rm -f; cat "$work/backup-real.log"; fail "motcua-backup as motcua"; }
+archives=$(new_archives)
+new_archives | sed 's|^|/var/backups/motcua/|' >"$work/made-archives"
+[[ "$archives" =~ ^motcua-[0-9]{8}T[0-9]{6}Z\.backup$ ]] || fail "motcua-backup left: $archives"
+archive=/var/backups/motcua/$archives
+[ "$(stat -c '%U %a' "$archive")" = "motcua 600" ] || fail "$archive is $(stat -c '%U %a' "$archive")"
+run_as /usr/bin/motcua backup --verify "$archive" >"$work/verify.log" || fail "backup --verify: $(cat "$work/verify.log")"
+grep -q '^backup OK: .* 1 dossiers, .* 1 attachments' "$work/verify.log" || fail "backup --verify said: $(cat "$work/verify.log")"
+tar tf "$archive" >"$work/archive.list" || fail "tar tf $archive"
+[ "$(head -1 "$work/archive.list")" = manifest.json ] || fail "tar tf: the manifest is not first"
+/usr/bin/motcua restore "$archive" --data-dir "$work/restored" >"$work/restore.log" || fail "restore: $(cat "$work/restore.log")"
+grep -q 'RESTORING' "$work/restore.log" || fail "the restored (enrolled) point is not restoring: $(cat "$work/restore.log")"
+/usr/bin/motcua verify --data-dir "$work/restored" >/dev/null || fail "the restored node does not verify"
+rm -f "$archive"
 kill -TERM "$hub_pid"
 wait "$hub_pid" || fail "the hub did not stop cleanly"
 hub_pid=
@@ -291,6 +312,24 @@ if [ ${#tracer[@]} -gt 0 ] && command -v systemd-analyze >/dev/null; then
   for f in $families; do
     case $f in AF_INET | AF_INET6 | AF_UNIX) ;; *) fail "serve opened a socket of family $f" ;; esac
   done
+  step "the backup's system calls: all in @system-service, no socket but AF_UNIX, writes only in its two folders"
+  strace -f -qq -o "$work/strace.backup" setpriv --reuid motcua --regid motcua --init-groups --no-new-privs \
+    --bounding-set -all --inh-caps -all -- env MOTCUA_BACKUP_DIR=/var/backups/motcua /usr/lib/motcua/motcua-backup \
+    >"$work/backup-strace.log" 2>&1 || { cat "$work/backup-strace.log"; fail "motcua-backup under strace"; }
+  sed -n '/execve("\/usr\/bin\/motcua", \["\/usr\/bin\/motcua", "backup", "--data-dir"/,$p' "$work/strace.backup" \
+    >"$work/strace.backup.motcua"
+  [ -s "$work/strace.backup.motcua" ] || fail "strace did not see motcua backup"
+  grep -oE '^[0-9]+ +[a-z_0-9]+\(' "$work/strace.backup.motcua" | sed -E 's/^[0-9]+ +//; s/\($//' | sort -u >"$work/used.backup"
+  outside=$(comm -23 "$work/used.backup" "$work/allowed" | tr '\n' ' ')
+  [ -z "$outside" ] || fail "motcua backup made system calls outside @system-service: $outside"
+  grep -E '^[0-9]+ +(openat\(.*(O_WRONLY|O_RDWR|O_CREAT)|creat|mkdir|mkdirat|unlink|unlinkat|rename|renameat|renameat2|rmdir|link|linkat)\(' \
+    "$work/strace.backup.motcua" | grep -oE '"/[^"]*"' | tr -d '"' | sort -u >"$work/written.backup"
+  grep -q '^/var/backups/motcua/motcua-.*\.backup\.part\.tmp-' "$work/written.backup" || fail "strace saw no temporary archive"
+  outside=$(grep -vE '^/var/(lib|backups)/motcua(/|$)' "$work/written.backup" | tr '\n' ' ' || true)
+  [ -z "$outside" ] || fail "motcua backup wrote outside /var/lib/motcua and /var/backups/motcua: $outside"
+  families=$(grep -oE ' socket\(AF_[A-Z0-9]+' "$work/strace.backup.motcua" | sed 's/.*(//' | sort -u | tr '\n' ' ' || true)
+  for f in $families; do [ "$f" = AF_UNIX ] || fail "motcua backup opened a socket of family $f"; done
+  new_archives | sed 's|^|/var/backups/motcua/|' >>"$work/made-archives"
 else
   echo "SKIP system call check: strace is not usable here"
 fi

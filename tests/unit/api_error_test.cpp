@@ -25,7 +25,8 @@ const std::vector<std::string> kScannedCodes = {
 // faults come from constants in schema/storage.hpp). A new code in the
 // sources fails the test below until it is added here and to the table.
 const std::vector<std::string> kKnownCodes = {
-    "already_enrolled", "already_exists", "already_initialised", "already_running", "bad_ack", "bad_chunk",
+    "already_enrolled", "already_exists", "already_initialised", "already_running", "backup_invalid",
+    "backup_target_exists", "bad_ack", "bad_chunk", "data_dir_not_empty",
     "bad_cursor", "bad_receipt", "bad_request", "bad_request_signature", "bad_response_signature", "bad_signature",
     "batch_too_large", "blob_mismatch", "blob_not_held", "blob_not_in_scope", "blob_too_large", "broken_chain",
     "codes_exhausted", "conflict", "corrupt_key_file", "csrf_failed", "database_error", "enrolment_refused", "entry_too_large",

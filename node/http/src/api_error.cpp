@@ -53,7 +53,8 @@ const CodeRow kCodes[] = {
     {"codes_exhausted", 409, "Điểm này đã hết số hồ sơ được cấp cho ngày này; chưa có hồ sơ nào được ghi. Hãy đồng bộ "
                              "với máy chủ trung tâm để nhận thêm số, hoặc tiếp nhận tại điểm khác.", nullptr},
     {"point_restoring", 409, "Dữ liệu của điểm này vừa được khôi phục từ một bản sao cũ và đang tải lại sổ nhật ký của "
-                             "điểm từ máy chủ trung tâm; chưa thể tiếp nhận hồ sơ cho đến khi tải xong. Hãy đồng bộ với "
+                             "điểm từ máy chủ trung tâm; chưa thể tiếp nhận hay ghi thêm gì vào hồ sơ cho đến khi tải "
+                             "xong. Hãy đồng bộ với "
                              "máy chủ trung tâm rồi thử lại.", nullptr},
     {"point_revoked", 409, "Điểm này đã bị thu hồi quyền tại máy chủ trung tâm nên không tiếp nhận hồ sơ mới; chưa có "
                            "hồ sơ nào được ghi. Hãy liên hệ quản trị viên của máy chủ trung tâm.", nullptr},
@@ -128,6 +129,10 @@ const CodeRow kCodes[] = {
     {"already_running", 0, "Một tiến trình motcua serve khác đang chạy trên thư mục dữ liệu này.", nullptr},
     {"listen_failed", 0, "Không mở được cổng để phục vụ (địa chỉ đang được dùng hoặc không thuộc máy này).", nullptr},
     {"tls_failed", 0, "Không nạp được chứng chỉ HTTPS.", nullptr},
+    // Backups (motcua backup / restore).
+    {"backup_target_exists", 0, "Tệp sao lưu đã tồn tại; không ghi đè, hãy chọn tên khác.", nullptr},
+    {"backup_invalid", 0, "Tệp sao lưu bị hỏng, không đầy đủ hoặc không phải là bản sao lưu của motcua.", nullptr},
+    {"data_dir_not_empty", 0, "Thư mục dữ liệu không trống; chỉ khôi phục vào một thư mục mới hoặc trống.", nullptr},
     {"wrong_role", 0, "Lệnh này không chạy trên loại nút này.", nullptr},
     {"key_mismatch", 0, "Tệp khóa không thuộc về cơ sở dữ liệu này.", nullptr},
     {"key_file_exists", 0, "Tệp khóa đã tồn tại.", nullptr},
