@@ -17,6 +17,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <limits>
 #include <map>
 #include <set>
 #include <vector>
@@ -68,8 +70,12 @@ struct FileEntry {
   std::string hash;  // hex BLAKE2b-256
 };
 
-// Size and BLAKE2b-256 of a file on disk.
-Result<FileEntry> hash_file(const std::string& disk_path, const std::string& archive_path) {
+// Reads a file on disk in chunks, hashing them, and hands each to `each`
+// (which may stop the read with an error); stops early, without error, once
+// `limit` bytes were read. Size and hash of what was read.
+Result<FileEntry> read_hashed(const std::string& disk_path, const std::string& archive_path,
+                              const std::function<Status(const uint8_t*, size_t)>& each = {},
+                              int64_t limit = std::numeric_limits<int64_t>::max()) {
   int fd = ::open(disk_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return io_error(disk_path, "cannot open", errno);
   Blake2bStream h;
@@ -83,12 +89,24 @@ Result<FileEntry> hash_file(const std::string& disk_path, const std::string& arc
       ::close(fd);
       return io_error(disk_path, "cannot read", err);
     }
-    if (n == 0) break;
+    if (n == 0 || size + n > limit) break;
     h.update(buf.data(), static_cast<size_t>(n));
     size += n;
+    if (each) {
+      Status s = each(buf.data(), static_cast<size_t>(n));
+      if (!s.ok()) {
+        ::close(fd);
+        return s.error();
+      }
+    }
   }
   ::close(fd);
   return FileEntry{archive_path, size, to_hex(h.final())};
+}
+
+// Size and BLAKE2b-256 of a file on disk.
+Result<FileEntry> hash_file(const std::string& disk_path, const std::string& archive_path) {
+  return read_hashed(disk_path, archive_path);
 }
 
 bool valid_blob_id(const std::string& id) {
@@ -204,31 +222,9 @@ class ArchiveWriter {
   Status file(const std::string& disk_path, const FileEntry& fe, int64_t mtime_s) {
     Status s = header(fe.path, fe.size, mtime_s);
     if (!s.ok()) return s;
-    int fd = ::open(disk_path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return io_error(disk_path, "cannot open", errno);
-    Blake2bStream h;
-    std::vector<uint8_t> buf(kChunk);
-    int64_t size = 0;
-    for (;;) {
-      ssize_t n = ::read(fd, buf.data(), buf.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        int err = errno;
-        ::close(fd);
-        return io_error(disk_path, "cannot read", err);
-      }
-      if (n == 0) break;
-      if (size + n > fe.size) break;
-      h.update(buf.data(), static_cast<size_t>(n));
-      size += n;
-      s = data(buf.data(), static_cast<size_t>(n));
-      if (!s.ok()) {
-        ::close(fd);
-        return s;
-      }
-    }
-    ::close(fd);
-    if (size != fe.size || to_hex(h.final()) != fe.hash)
+    auto read = read_hashed(disk_path, fe.path, [this](const uint8_t* p, size_t n) { return data(p, n); }, fe.size);
+    if (!read.ok()) return read.error();
+    if (read->size != fe.size || read->hash != fe.hash)
       return make_error("io_error", disk_path + " changed while it was being backed up; nothing was written", "file");
     return ok_status();
   }
