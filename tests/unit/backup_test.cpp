@@ -210,7 +210,7 @@ TEST_CASE("an online backup while 8 clients take dossiers in holds every intake 
   CHECK(made->dossiers >= static_cast<int64_t>(before.size()));
 }
 
-TEST_CASE("an attachment and the key come back byte-identical; a sealed key stays sealed", "[backup]") {
+TEST_CASE("an attachment and the key come back byte-identical, a sealed key stays sealed", "[backup]") {
   const bool sealed = GENERATE(false, true);
   std::optional<std::string> pass;
   if (sealed) pass = "mật khẩu dài của xã";
@@ -491,7 +491,7 @@ TEST_CASE("a restored point takes nothing in until its sync fetched its own chai
   CHECK(w.held_at_hub() == 0);
 }
 
-TEST_CASE("a hub restored from an older backup takes a new epoch; the points pull again and give back what it lost",
+TEST_CASE("a hub restored from an older backup takes a new epoch, the points pull again and give back what it lost",
           "[backup]") {
   SyncWorld w;
   size_t a = w.add_point("a", "area-x");

@@ -121,7 +121,7 @@ TEST_CASE("Mẫu 01 lists only the documents handed in, with counts, and the fee
   CHECK(has(h, "<td>Giấy chứng sinh</td>"));
 }
 
-TEST_CASE("Mẫu 02-05 show what the journal says, escaped; forms not yet due are refused", "[forms]") {
+TEST_CASE("Mẫu 02-05 show what the journal says, escaped, forms not yet due are refused", "[forms]") {
   test::DossierFixture f;
   REQUIRE(f.node->config().set("place_name", "Bộ phận một cửa xã Ân Thi").ok());
   node::Actor hoa{"hoa", node::UserRole::Clerk, "Trần Thị Hoa"};

@@ -454,7 +454,7 @@ TEST_CASE("a result handed to someone other than the applicant needs the relatio
   CHECK(last["body"]["attachments"] == Json::array({scan}));
 }
 
-TEST_CASE("the applicant collects the result without relation or authorisation; a text reference also serves",
+TEST_CASE("the applicant collects the result without relation or authorisation, a text reference also serves",
           "[http][admin][dossiers]") {
   DaemonFixture f;
   auto c = f.client();

@@ -133,7 +133,7 @@ TEST_CASE("POST /cccd/parse fills the applicant from a QR text or names qr", "[h
   refused(a.post("/api/v1/cccd/parse", a.clerk, Json{{"qr", 12}}), 400, "wrong_type", "qr");
 }
 
-TEST_CASE("holidays: the admin views, adds a year and imports a file; bad input changes nothing", "[http][data]") {
+TEST_CASE("holidays: the admin views, adds a year and imports a file, bad input changes nothing", "[http][data]") {
   Api a;
   refused(a.get("/api/v1/holidays?year=2027", a.clerk), 403, "forbidden", "");
   auto y27 = a.get("/api/v1/holidays?year=2027", a.admin);

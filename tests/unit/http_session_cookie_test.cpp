@@ -195,7 +195,7 @@ TEST_CASE("bearer-authenticated calls need no CSRF header", "[http][auth][cookie
         201);
 }
 
-TEST_CASE("GET /session shows the session; DELETE /sessions signs out and clears the cookie", "[http][auth][cookie]") {
+TEST_CASE("GET /session shows the session, DELETE /sessions signs out and clears the cookie", "[http][auth][cookie]") {
   sync::DaemonOptions o;
   o.session_ttl_s = 3600;
   DaemonFixture f(o);
@@ -228,7 +228,7 @@ TEST_CASE("GET /session shows the session; DELETE /sessions signs out and clears
         200);
 }
 
-TEST_CASE("a session unused for session_idle_s ends; use slides it; the absolute TTL stays", "[http][auth][cookie][idle]") {
+TEST_CASE("a session unused for session_idle_s ends, use slides it, the absolute TTL stays", "[http][auth][cookie][idle]") {
   sync::DaemonOptions o;
   o.session_idle_s = 600;
   o.session_ttl_s = 1500;
@@ -439,7 +439,7 @@ TEST_CASE("the admin's user routes refuse bad input naming the field and change 
   CHECK(c->Post("/api/v1/users/binh/disable", clerk, "", "application/json")->status == 403);
 }
 
-TEST_CASE("the last enabled admin cannot be disabled; another admin can be", "[http][auth][admin-users]") {
+TEST_CASE("the last enabled admin cannot be disabled, another admin can be", "[http][auth][admin-users]") {
   DaemonFixture f;
   auto c = f.client();
   auto h = DaemonFixture::bearer(f.login("admin1"));

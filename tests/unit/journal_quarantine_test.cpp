@@ -246,7 +246,7 @@ TEST_CASE("per entry: one bad entry is skipped and the rest of the batch is stor
   }
 }
 
-TEST_CASE("decide: release projects the entry and cascades, reject keeps it out; both are signed entries",
+TEST_CASE("decide: release projects the entry and cascades, reject keeps it out, both are signed entries",
           "[journal][quarantine]") {
   Nodes n;
   auto es = batch_ok(n.a->journal(),

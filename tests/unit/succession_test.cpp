@@ -408,7 +408,7 @@ TEST_CASE("succession: the hub's admin issues a replacement code over HTTP", "[s
   CHECK(sync::point_status(*new_pc)["succession"]["old_key"] == to_hex(old_pc->keys().pk));
 }
 
-TEST_CASE("succession: a lost answer to the enrolment is asked for again; the hub lists former keys",
+TEST_CASE("succession: a lost answer to the enrolment is asked for again, the hub lists former keys",
           "[succession]") {
   SuccessionWorld t;
   t.w.take_in(t.a);

@@ -570,7 +570,7 @@ TEST_CASE("retention: the hub prunes old sync bookkeeping by itself, hourly, and
   CHECK(sync::wire::decode(late.body, 1 << 20).value().header["error"]["code"] == "session_expired");
 }
 
-TEST_CASE("retention at a point runs when its daemon starts; 0 days keeps for ever; the keys are checked",
+TEST_CASE("retention at a point runs when its daemon starts, 0 days keeps for ever, the keys are checked",
           "[sync][retention]") {
   SyncWorld w;
   const int64_t day = 24 * 3600 * 1000LL;

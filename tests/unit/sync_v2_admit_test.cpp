@@ -290,7 +290,7 @@ void copy_subject(node::Node& from, node::Node& to, const std::string& subject) 
 
 }  // namespace
 
-TEST_CASE("attack: a backdated intake with another point's code and area is quarantined; others keep syncing",
+TEST_CASE("attack: a backdated intake with another point's code and area is quarantined, others keep syncing",
           "[v2][v2-admit][attack]") {
   AdmitWorld t;
   // a takes a real dossier in; c (kim-dong) forges one of a's numbers, backdated, in a's area.

@@ -276,7 +276,7 @@ TEST_CASE("enrolment over plain HTTP is refused except on loopback, at the hub a
   CHECK_FALSE(auth::is_loopback(""));
 }
 
-TEST_CASE("a join whose answer was lost is run again; another key cannot take the used code", "[v2][v2-msg]") {
+TEST_CASE("a join whose answer was lost is run again, another key cannot take the used code", "[v2][v2-msg]") {
   SyncWorld w;
   auto code = w.hub->add_point({"a", "area-x", 100, 3, 3600 * 1000});
   REQUIRE(code.ok());
@@ -334,7 +334,7 @@ TEST_CASE("a fault in the point's side of join leaves nothing half-written, and 
   CHECK(after.blocks > 0);
 }
 
-TEST_CASE("request counters: the hub keeps the last per session, across a restart; no nonce table", "[v2][v2-msg]") {
+TEST_CASE("request counters: the hub keeps the last per session, across a restart, no nonce table", "[v2][v2-msg]") {
   SyncWorld w;
   size_t a = w.add_point("a", "area-x");
   node::Node& pn = *w.points[a];
