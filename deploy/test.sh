@@ -19,4 +19,4 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DE
 cmake --build build-asan -j "$(nproc)" --target unit_tests motcua
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-(cd build-asan && MOTCUA_SIM_SCHEDULES=200 MOTCUA_PROCESS_DOSSIERS=1500 ctest --output-on-failure -j 2 --timeout 900)
+(cd build-asan && MOTCUA_SIM_SCHEDULES=200 MOTCUA_PROCESS_DOSSIERS=1000 ctest --output-on-failure -j 2 --timeout 900)

@@ -104,7 +104,7 @@ TEST_CASE("hub and points as real processes resume after being killed mid-sessio
     REQUIRE(st == 0);
   }
   // 3,000 dossiers (6,000 entries) a point by default; MOTCUA_PROCESS_DOSSIERS
-  // sets another number, at least 1,000 (CI's ASan build runs 1,500: it is
+  // sets another number, at least 1,000 (CI's ASan build runs 1,000: it is
   // slower, so the kills below still fall in the middle of the pushes).
   int kDossiers = 3000;
   if (const char* env = std::getenv("MOTCUA_PROCESS_DOSSIERS")) kDossiers = std::clamp(std::atoi(env), 1000, 3000);
