@@ -8,15 +8,29 @@
 # (CI has 25 minutes on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each phase's wall time, printed at the end (CI has 25 minutes in all).
+phase_start=$SECONDS
+phases=""
+phase_done() {
+  phases="$phases$(printf '%5d s  %s' $((SECONDS - phase_start)) "$1")"$'\n'
+  phase_start=$SECONDS
+}
+trap 'printf "== time by phase (total %d s)\n%s" "$SECONDS" "$phases"' EXIT
 deploy/install-deps.sh
+phase_done "install-deps"
 deploy/build.sh motcua
+phase_done "Release build of motcua"
 echo "== the web UI in chromium (deploy/browser-test.sh, screenshots in build/screenshots/)"
 deploy/browser-test.sh build
+phase_done "browser tests"
 echo "== the Debian package: build, contents, units, install, serve as the service user, remove (tests/package/)"
 tests/package/package_test.sh
+phase_done "package test"
 echo "== every test under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g1" -DMOTCUA_SANITIZE=ON >/dev/null
 cmake --build build-asan -j "$(nproc)" --target unit_tests motcua
+phase_done "ASan build"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd build-asan && MOTCUA_SIM_SCHEDULES=200 MOTCUA_PROCESS_DOSSIERS=1000 ctest --output-on-failure -j 2 --timeout 900)
+phase_done "ASan tests (ctest)"
