@@ -1,9 +1,7 @@
-// motcua backup / backup --verify / restore (docs/backup-format.md): an online
-// backup beside a daemon taking dossiers in, attachments and the key, damaged
-// archives, refusals that change nothing, a restored point (restoring until it
-// synced) and a restored hub (a new epoch; the points give back what it lost).
-#include <archive.h>
-#include <archive_entry.h>
+// motcua backup / backup --verify (docs/backup-format.md): an online backup
+// beside a daemon taking dossiers in, attachments and the key, damaged
+// archives, refusals that change nothing, and the command line. Restored
+// points and hubs: restore_test.cpp.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -14,6 +12,7 @@
 
 #include "../../node/src/codes.hpp"
 #include "../../sync/src/sync_util.hpp"
+#include "backup_test_util.hpp"
 #include "dossier_fixture.hpp"
 #include "http_test_util.hpp"
 #include "motcua/keyfile.hpp"
@@ -24,112 +23,10 @@
 
 using namespace motcua;
 using namespace motcua::test;
+using namespace motcua::test::backup_util;
 namespace fs = std::filesystem;
 namespace backup = motcua::sync::backup;
 namespace util = motcua::sync::util;
-
-namespace {
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void write_all(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-}
-
-// Every file under `dir` (relative path -> bytes).
-std::map<std::string, std::string> tree(const std::string& dir) {
-  std::map<std::string, std::string> out;
-  for (const auto& e : fs::recursive_directory_iterator(dir))
-    if (e.is_regular_file()) out[fs::relative(e.path(), dir).string()] = read_all(e.path().string());
-  return out;
-}
-
-// Names in `dir` (to see that nothing temporary was left behind).
-std::set<std::string> names_in(const std::string& dir) {
-  std::set<std::string> out;
-  for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().filename().string());
-  return out;
-}
-
-// Rewrites the archive `src` into `dst`: `edit` sees each (path, bytes) and
-// may change the bytes or drop the file (returns false).
-void rewrite(const std::string& src, const std::string& dst,
-             const std::function<bool(const std::string&, std::string&)>& edit) {
-  archive* r = archive_read_new();
-  archive_read_support_format_tar(r);
-  REQUIRE(archive_read_open_filename(r, src.c_str(), 10240) == ARCHIVE_OK);
-  archive* w = archive_write_new();
-  archive_write_set_format_pax_restricted(w);
-  REQUIRE(archive_write_open_filename(w, dst.c_str()) == ARCHIVE_OK);
-  archive_entry* e = nullptr;
-  while (archive_read_next_header(r, &e) == ARCHIVE_OK) {
-    std::string path = archive_entry_pathname(e);
-    std::string data(static_cast<size_t>(archive_entry_size(e)), '\0');
-    if (!data.empty()) REQUIRE(archive_read_data(r, data.data(), data.size()) == static_cast<la_ssize_t>(data.size()));
-    if (!edit(path, data)) continue;
-    archive_entry* o = archive_entry_new();
-    archive_entry_set_pathname(o, path.c_str());
-    archive_entry_set_size(o, static_cast<la_int64_t>(data.size()));
-    archive_entry_set_filetype(o, AE_IFREG);
-    archive_entry_set_perm(o, 0600);
-    REQUIRE(archive_write_header(w, o) == ARCHIVE_OK);
-    archive_entry_free(o);
-    if (!data.empty()) REQUIRE(archive_write_data(w, data.data(), data.size()) == static_cast<la_ssize_t>(data.size()));
-  }
-  archive_write_close(w);
-  archive_write_free(w);
-  archive_read_free(r);
-}
-
-constexpr const char* kPdf = "%PDF-1.4\n% giấy khai sinh bản sao\n1 0 obj <<>> endobj\n%%EOF\n";
-
-// A point with one dossier and one attachment, closed again.
-struct SmallNode {
-  TempDir dir{"backup"};
-  ManualClock clock{1751335200000};
-  SeededRandom rng{7};
-  std::string data;
-  std::string blob_id;
-  PublicKey pk{};
-  explicit SmallNode(std::optional<std::string> passphrase = std::nullopt) : data(dir.sub("data")) {
-    node::InitOptions io;
-    io.data_dir = data;
-    io.name = "xa-an-thi";
-    io.agency_code = "000.00.01.H22";
-    io.passphrase = passphrase;
-    io.fast_kdf_for_tests = true;
-    REQUIRE(node::Node::init(io, rng).ok());
-    node::OpenOptions oo;
-    oo.data_dir = data;
-    oo.passphrase = passphrase;
-    oo.clock = &clock;
-    oo.random = &rng;
-    oo.projector = scope_projector;
-    auto n = node::Node::open(oo);
-    REQUIRE(n.ok());
-    pk = n.value()->keys().pk;
-    node::BlobStore blobs(data, n.value()->db(), 1 << 20, &n.value()->journal().mutex());
-    auto w = blobs.begin();
-    REQUIRE(w->write(reinterpret_cast<const uint8_t*>(kPdf), std::strlen(kPdf)).ok());
-    auto info = w->finish();
-    REQUIRE(info.ok());
-    blob_id = info->id;
-    REQUIRE(n.value()->journal().append(intake_draft("000.00.01.H22-250701-0001", "xa-an-thi", "area-x")).ok());
-  }
-  std::string archive() const { return dir.sub("one.backup"); }
-};
-
-backup::VerifyOptions scope_verify() {
-  backup::VerifyOptions o;
-  o.projector = scope_projector;
-  return o;
-}
-
-}  // namespace
 
 TEST_CASE("an online backup while 8 clients take dossiers in holds every intake acknowledged before it began",
           "[backup]") {
@@ -410,175 +307,6 @@ TEST_CASE("damaged archives fail the check naming the file and the reason, and a
   CHECK(fs::is_empty(ro.data_dir));
 }
 
-namespace {
-
-Result<backup::RestoreResult> restore_into(SyncWorld& w, const std::string& file, const std::string& dir) {
-  backup::RestoreOptions ro;
-  ro.file = file;
-  ro.data_dir = dir;
-  ro.random = &w.rng;
-  ro.projector = scope_projector;
-  return backup::restore(ro);
-}
-
-std::string backup_of(SyncWorld& w, const std::string& data_dir, const std::string& name) {
-  backup::CreateOptions o;
-  o.data_dir = data_dir;
-  o.file = w.dir.sub(name);
-  o.clock = &w.clock;
-  auto r = backup::create(o);
-  REQUIRE(r.ok());
-  REQUIRE(backup::verify(o.file, scope_verify()).ok());
-  return o.file;
-}
-
-}  // namespace
-
-TEST_CASE("a restored point takes nothing in until its sync fetched its own chain, then never reprints a number",
-          "[backup]") {
-  const bool hub_ahead = GENERATE(true, false);
-  SyncWorld w;
-  size_t a = w.add_point("a", "area-x");
-  const std::string first = w.take_in(a).subject;
-  REQUIRE(w.sync(a).ok());
-  std::string second;
-  std::string file;
-  if (hub_ahead) {
-    file = backup_of(w, w.dir.sub("a"), "a.backup");
-    second = w.take_in(a).subject;  // printed and synced after the backup
-    REQUIRE(w.sync(a).ok());
-  } else {
-    second = w.take_in(a).subject;
-    REQUIRE(w.sync(a).ok());
-    file = backup_of(w, w.dir.sub("a"), "a.backup");  // holds everything the hub holds
-  }
-  const std::string epoch_before = w.points[a]->meta("epoch");
-  const PublicKey ka = w.points[a]->keys().pk;
-  // The PC dies; its data directory is gone.
-  w.points[a].reset();
-  fs::remove_all(w.dir.sub("a"));
-  auto r = restore_into(w, file, w.dir.sub("a"));
-  INFO((r.ok() ? "" : r.error().message));
-  REQUIRE(r.ok());
-  CHECK(r->enrolled);
-  CHECK(r->restoring);
-  CHECK(r->epoch.empty());
-  w.points[a] = open_existing(w.dir.sub("a"), w.clock, scope_projector);
-  node::Node& pa = *w.points[a];
-  CHECK(pa.keys().pk == ka);
-  CHECK(pa.meta("restoring") == "1");
-  CHECK(pa.meta("epoch") == epoch_before);
-  auto refused = node::codes::mint(pa, pa.clock().now_ms());
-  REQUIRE(!refused.ok());
-  CHECK(refused.error().code == "point_restoring");
-
-  auto synced = w.sync(a);
-  INFO((synced.ok() ? "" : synced.error().message));
-  REQUIRE(synced.ok());
-  CHECK(pa.meta("restoring") == "");
-  CHECK(pa.meta("epoch") != epoch_before);
-  CHECK(pa.meta("epoch").size() == 32);
-  CHECK(pa.journal().heads()[ka] == w.hub_node->journal().heads()[ka]);
-  auto subjects = pa.journal().subjects();
-  CHECK(std::count(subjects.begin(), subjects.end(), second) == 1);
-  const std::string third = w.take_in(a).subject;
-  CHECK(third != first);
-  CHECK(third != second);
-  REQUIRE(w.sync(a).ok());
-  CHECK(w.hub->store().point("a")->epoch == pa.meta("epoch"));
-  CHECK(w.hub->store().point("a")->status == "active");
-  CHECK(pa.journal().verify().ok());
-  CHECK(w.held_at_hub() == 0);
-}
-
-TEST_CASE("a hub restored from an older backup takes a new epoch, the points pull again and give back what it lost",
-          "[backup]") {
-  SyncWorld w;
-  size_t a = w.add_point("a", "area-x");
-  size_t b = w.add_point("b", "area-x");
-  const std::string x1 = w.take_in(a).subject;
-  REQUIRE(w.sync(a).ok());
-  REQUIRE(w.sync(b).ok());
-  const std::string file = backup_of(w, w.dir.sub("hub"), "hub.backup");
-  const std::string hub_epoch_before = w.hub_node->meta("epoch");
-  // After the backup: a takes one in (with an attachment), b takes one in,
-  // both sync (the hub holds both, and the attachment).
-  std::string scan_id;
-  {
-    node::BlobStore store(w.points[a]->data_dir(), w.points[a]->db(), 1 << 20, &w.points[a]->journal().mutex());
-    auto wr = store.begin();
-    REQUIRE(wr->write(reinterpret_cast<const uint8_t*>(kPdf), std::strlen(kPdf)).ok());
-    auto info = wr->finish();
-    REQUIRE(info.ok());
-    scan_id = info->id;
-  }
-  const std::string x2 =
-      w.take_in(a, "", [&](node::EntryDraft& d) { d.body["attachments"] = Json::array({scan_id}); }).subject;
-  REQUIRE(w.sync(a).ok());
-  const std::string x3 = w.take_in(b).subject;
-  REQUIRE(w.sync(b).ok());
-  // The hub's officer acts on x1 after the backup too: the restored hub lacks
-  // that entry of its own chain, which the points hold.
-  const node::Entry hub_act = w.act(SyncWorld::kHub, x1, "dossier.accepted");
-  REQUIRE(w.sync(a).ok());
-  REQUIRE(w.sync(b).ok());
-  REQUIRE(w.points[b]->journal().get(hub_act.id));
-  auto hub_holds_scan = [&] {
-    node::BlobStore store(w.hub_node->data_dir(), w.hub_node->db(), 1 << 20, &w.hub_node->journal().mutex());
-    auto p = store.path(scan_id);
-    return p && read_all(*p) == kPdf;
-  };
-  REQUIRE(hub_holds_scan());
-  const int64_t b_cursor_before = util::state_get_int(*w.points[b], "pull_cursor");
-  REQUIRE(b_cursor_before > 0);
-  // The hub's PC dies; its data directory comes back from the older backup.
-  w.hub.reset();
-  w.hub_node.reset();
-  fs::remove_all(w.dir.sub("hub"));
-  auto r = restore_into(w, file, w.dir.sub("hub"));
-  INFO((r.ok() ? "" : r.error().message));
-  REQUIRE(r.ok());
-  CHECK(!r->restoring);
-  CHECK(r->summary.role == "hub");
-  REQUIRE(r->epoch.size() == 32);
-  w.hub_node = open_existing(w.dir.sub("hub"), w.clock, scope_projector);
-  CHECK(w.hub_node->meta("epoch") == r->epoch);
-  CHECK(r->epoch != hub_epoch_before);
-  sync::HubOptions ho;
-  ho.admission = w.admission_;
-  w.hub = std::make_unique<sync::Hub>(*w.hub_node, sync::make_sqlite_hub_store(*w.hub_node), ho);
-  for (auto& t : w.transports) t = std::make_unique<DirectTransport>(*w.hub);
-  auto hub_subjects = [&] {
-    auto s = w.hub_node->journal().subjects();
-    return std::set<std::string>(s.begin(), s.end());
-  };
-  CHECK(hub_subjects() == std::set<std::string>{x1});
-  CHECK(!hub_holds_scan());
-
-  for (size_t i : {a, b, a, b}) {
-    auto s = w.sync(i);
-    INFO(w.names[i] << ": " << (s.ok() ? "" : s.error().message));
-    REQUIRE(s.ok());
-  }
-  CHECK(hub_subjects() == std::set<std::string>{x1, x2, x3});
-  CHECK(w.hub_node->journal().get(hub_act.id));  // its own lost entry, given back by a point
-  CHECK(hub_holds_scan());                        // and the attachment, uploaded again
-  // The hub signs on after it, not over it.
-  const node::Entry next_act = w.act(SyncWorld::kHub, x2, "dossier.accepted");
-  CHECK(next_act.seq == hub_act.seq + 1);
-  for (size_t i : {a, b}) REQUIRE(w.sync(i).ok());
-  for (size_t i : {a, b}) {
-    node::Node& p = *w.points[i];
-    CHECK(util::state_get(p, "hub_epoch") == r->epoch);  // the cursor is in the new epoch
-    auto s = p.journal().subjects();
-    CHECK(std::set<std::string>(s.begin(), s.end()) == std::set<std::string>{x1, x2, x3});
-    CHECK(p.journal().verify().ok());
-    CHECK(p.journal().state_hash() == w.hub_node->journal().state_hash());
-  }
-  CHECK(w.hub_node->journal().verify().ok());
-  CHECK(w.held_at_hub() == 0);
-}
-
 TEST_CASE("the command line: backup, backup --verify and restore with their exit codes", "[backup]") {
   TempDir dir{"backup-cli"};
   ManualClock clock{1751335200000};
@@ -686,23 +414,4 @@ TEST_CASE("motcua backup as its own process beside motcua serve taking dossiers 
   auto subjects = n->journal().subjects();
   std::set<std::string> have(subjects.begin(), subjects.end());
   for (const auto& code : before) CHECK(have.count(code) == 1);
-}
-
-TEST_CASE("a restoring point records nothing: no intake, no act, no conflict resolution", "[backup]") {
-  DossierFixture f;
-  const std::string code = f.take_in();
-  f.node->set_meta("restoring", "1");  // as motcua restore leaves an enrolled point
-  const auto before = snapshot(*f.node);
-  auto intake = f.svc->intake(f.clerk, DossierFixture::intake_request());
-  REQUIRE(!intake.ok());
-  CHECK(intake.error().code == "point_restoring");
-  auto act = f.svc->act(f.officer, code, "accept", Json::object());
-  REQUIRE(!act.ok());
-  CHECK(act.error().code == "point_restoring");
-  auto resolved = f.svc->resolve_conflict(f.officer, std::string(64, 'a'), Json{{"decision", "Giữ tên theo CCCD"}});
-  REQUIRE(!resolved.ok());
-  CHECK(resolved.error().code == "point_restoring");
-  CHECK(snapshot(*f.node) == before);
-  f.node->set_meta("restoring", "");  // its sync fetched the own chain back
-  CHECK(f.svc->act(f.officer, code, "accept", Json::object()).ok());
 }
