@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds the Release binary and runs the web UI's
 # browser tests against it, packages it as a .deb and tests the package
-# (installed and removed again on this machine, as root), then builds the tests with ASan/UBSan (also
-# -Wall -Wextra -Werror) and runs every test there (the stored fuzz inputs of
+# (installed and removed again on this machine, as root), then builds the tests with ASan/UBSan under
+# clang (also -Wall -Wextra -Werror; the Release binary is GCC's) and runs every test there (the stored fuzz inputs of
 # tests/fuzz/regressions are replayed by a unit test). The libFuzzer targets
 # themselves run by hand: deploy/fuzz.sh [SECONDS]. docs/design/0005 says why
 # (CI has 25 minutes on 2 cores).
@@ -26,8 +26,10 @@ phase_done "browser tests"
 echo "== the Debian package: build, contents, units, install, serve as the service user, remove (tests/package/)"
 tests/package/package_test.sh
 phase_done "package test"
-echo "== every test under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g1" -DMOTCUA_SANITIZE=ON >/dev/null
+echo "== every test under AddressSanitizer + UndefinedBehaviorSanitizer, built by clang (build-asan/)"
+# clang 14 builds this tree in 40 % of GCC 12's time (design 0005).
+cmake -S . -B build-asan -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Debug \
+  "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g1" -DMOTCUA_SANITIZE=ON >/dev/null
 cmake --build build-asan -j "$(nproc)" --target unit_tests motcua
 phase_done "ASan build"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
