@@ -244,6 +244,32 @@ VerifyReport Journal::verify(size_t max_problems) {
               std::string("hub_subject_scope ") + q.getColumn(1).getString() + " (derived table hub_subject_scope)");
   }
   {
+    // hub_feed (hub): each visible position of a subject with a
+    // hub_subject_scope row, up to the indexed position, under the keys of
+    // that row ('a:<area>', 'p:<return_point>', 'p:<origin_point>'), and
+    // nothing else (docs/design/0110-scope-feed.md).
+    auto keyed = [&](const char* prefix, const char* column) {
+      return std::string("SELECT '") + prefix + "' || h." + column + " AS scope, j.pos AS pos, j.subject AS subject FROM "
+             "hub_subject_scope h JOIN journal j ON j.subject = h.subject WHERE h." + column + " <> '' AND j.pos <= " +
+             "(SELECT v FROM ip) AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.id = j.id)";
+    };
+    SQLite::Statement q(*db_,
+                        "WITH ip AS (SELECT " + indexed_pos + " AS v), want AS (" + keyed("a:", "area") + " UNION " +
+                            keyed("p:", "return_point") + " UNION " + keyed("p:", "origin_point") + ") "
+                        "SELECT w.subject, w.scope, w.pos, 'lacks' FROM want w WHERE NOT EXISTS (SELECT 1 FROM hub_feed f "
+                        "WHERE f.scope = w.scope AND f.pos = w.pos) "
+                        "UNION ALL SELECT ifnull((SELECT subject FROM journal WHERE pos = f.pos), ''), f.scope, f.pos, "
+                        "'lists' FROM hub_feed f WHERE NOT EXISTS (SELECT 1 FROM want w WHERE w.scope = f.scope AND "
+                        "w.pos = f.pos) ORDER BY 3, 2");
+    q.bind(1, "scope_indexed_pos");
+    while (q.executeStep())
+      problem("", 0, q.getColumn(0).getString(),
+              "hub_feed " + q.getColumn(3).getString() + " position " + std::to_string(q.getColumn(2).getInt64()) +
+                  " under " + q.getColumn(1).getString() +
+                  (q.getColumn(3).getString() == "lacks" ? "" : ", which the journal and hub_subject_scope do not give") +
+                  " (derived table hub_feed)");
+  }
+  {
     // blob_refs: every (attachment id, subject) that an indexed entry's body
     // names under "attachments" or "changes.attachments", and nothing else.
     const std::string valid = "length(a.value) = 64 AND a.value NOT GLOB '*[^0-9a-f]*' AND a.type = 'text'";

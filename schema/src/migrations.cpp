@@ -444,6 +444,30 @@ CREATE TABLE hub_successions (
   sig          BLOB NOT NULL              -- the hub's, domain motcua/v2/succession
 );
 )SQL",
+      // 15: the hub's scope feed (docs/design/0110-scope-feed.md): the
+      // journal positions of every scope key ('a:<area>', 'p:<point>'), kept
+      // with hub_subject_scope up to sync_state.scope_indexed_pos, so a pull
+      // reads only what is in the point's scope instead of walking every
+      // position after its cursor. Filled here from what is indexed already.
+      R"SQL(
+CREATE TABLE hub_feed (
+  scope TEXT NOT NULL,
+  pos   INTEGER NOT NULL,
+  PRIMARY KEY (scope, pos)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO hub_feed (scope, pos)
+  SELECT 'a:' || s.area, j.pos FROM hub_subject_scope s JOIN journal j ON j.subject = s.subject
+  WHERE s.area <> '' AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.id = j.id)
+    AND j.pos <= ifnull((SELECT CAST(value AS INTEGER) FROM sync_state WHERE key = 'scope_indexed_pos'), 0)
+  UNION ALL
+  SELECT 'p:' || s.return_point, j.pos FROM hub_subject_scope s JOIN journal j ON j.subject = s.subject
+  WHERE s.return_point <> '' AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.id = j.id)
+    AND j.pos <= ifnull((SELECT CAST(value AS INTEGER) FROM sync_state WHERE key = 'scope_indexed_pos'), 0)
+  UNION ALL
+  SELECT 'p:' || s.origin_point, j.pos FROM hub_subject_scope s JOIN journal j ON j.subject = s.subject
+  WHERE s.origin_point <> '' AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.id = j.id)
+    AND j.pos <= ifnull((SELECT CAST(value AS INTEGER) FROM sync_state WHERE key = 'scope_indexed_pos'), 0);
+)SQL",
   };
   return m;
 }

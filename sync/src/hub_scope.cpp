@@ -3,6 +3,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <map>
+#include <memory>
 #include <set>
 #include <mutex>
 
@@ -49,6 +50,54 @@ const char* kInScope = "((s.area <> '' AND s.area = :area) OR s.return_point = :
 // own position (a released one goes with its decision).
 const char* kNotQuarantined = "NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.id = j.id)";
 
+// The keys of hub_feed a subject of scope `sc` is listed under: its area and
+// the points it names (docs/design/0110-scope-feed.md); none for an empty field.
+std::vector<std::string> feed_keys(const Scope& sc) {
+  std::vector<std::string> k;
+  if (!sc.area.empty()) k.push_back("a:" + sc.area);
+  if (!sc.return_point.empty()) k.push_back("p:" + sc.return_point);
+  if (!sc.origin_point.empty() && sc.origin_point != sc.return_point) k.push_back("p:" + sc.origin_point);
+  return k;
+}
+
+// The positions of a point's scope in (after, upto], in order, without
+// repeats: a merge of hub_feed's ranges for the point's area and its name.
+class FeedCursor {
+ public:
+  FeedCursor(SQLite::Database& db, const PointRecord& p, int64_t after, int64_t upto) {
+    std::vector<std::string> keys;
+    if (!p.area.empty()) keys.push_back("a:" + p.area);
+    keys.push_back("p:" + p.name);
+    for (const auto& k : keys) {
+      auto st = std::make_unique<SQLite::Statement>(
+          db, "SELECT pos FROM hub_feed WHERE scope = ? AND pos > ? AND pos <= ? ORDER BY pos");
+      st->bind(1, k);
+      st->bind(2, static_cast<int64_t>(after));
+      st->bind(3, static_cast<int64_t>(upto));
+      Stream s{std::move(st), 0};
+      advance(s);
+      streams_.push_back(std::move(s));
+    }
+  }
+  // The next position, or 0 when there is none.
+  int64_t next() {
+    int64_t best = 0;
+    for (const auto& s : streams_)
+      if (s.head > 0 && (best == 0 || s.head < best)) best = s.head;
+    for (auto& s : streams_)
+      if (s.head == best && best > 0) advance(s);
+    return best;
+  }
+
+ private:
+  struct Stream {
+    std::unique_ptr<SQLite::Statement> st;
+    int64_t head;
+  };
+  static void advance(Stream& s) { s.head = s.st->executeStep() ? s.st->getColumn(0).getInt64() : 0; }
+  std::vector<Stream> streams_;
+};
+
 }  // namespace
 
 Scope scope_of(const Json& state) {
@@ -85,6 +134,30 @@ void catch_up(node::Node& n) {
                              "CASE WHEN json_type(state, '$.return_point') = 'text' THEN json_extract(state, '$.return_point') ELSE '' END, "
                              "CASE WHEN json_type(state, '$.origin_point') = 'text' THEN json_extract(state, '$.origin_point') ELSE '' END "
                              "FROM projection WHERE subject = ?");
+    // The feed (hub_feed): the subject's visible journal positions under the keys of its scope.
+    SQLite::Statement positions(db,
+                                "SELECT pos FROM journal j WHERE j.subject = ? AND j.pos > ? AND j.pos <= ? AND "
+                                "NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.id = j.id)");
+    SQLite::Statement feed_add(db, "INSERT OR IGNORE INTO hub_feed (scope, pos) VALUES (?, ?)");
+    SQLite::Statement feed_drop(db, "DELETE FROM hub_feed WHERE scope = ? AND pos = ?");
+    // Lists (or, `add` false, unlists) the positions of `subject` in (from, to] under `keys`.
+    auto feed = [&](const std::string& subject, const std::vector<std::string>& keys, int64_t from, int64_t to, bool add) {
+      if (keys.empty()) return;
+      positions.reset();
+      positions.bind(1, subject);
+      positions.bind(2, static_cast<int64_t>(from));
+      positions.bind(3, static_cast<int64_t>(to));
+      while (positions.executeStep()) {
+        const int64_t pos = positions.getColumn(0).getInt64();
+        SQLite::Statement& st = add ? feed_add : feed_drop;
+        for (const auto& k : keys) {
+          st.reset();
+          st.bind(1, k);
+          st.bind(2, static_cast<int64_t>(pos));
+          st.exec();
+        }
+      }
+    };
     while (touched.executeStep()) {
       std::string subject = touched.getColumn(0).getString();
       int64_t first = touched.getColumn(1).getInt64();
@@ -104,6 +177,7 @@ void catch_up(node::Node& n) {
         ins.bind(5, static_cast<int64_t>(first));
         ins.bind(6, static_cast<int64_t>(first));  // a new subject has no earlier history to resend
         ins.exec();
+        feed(subject, feed_keys(sc), 0, top, true);
       } else {
         Scope old{get.getColumn(0).getString(), get.getColumn(1).getString(), get.getColumn(2).getString()};
         if (!(old == sc)) {
@@ -114,6 +188,12 @@ void catch_up(node::Node& n) {
           upd.bind(4, static_cast<int64_t>(first));  // entries before this were indexed with the old scope
           upd.bind(5, subject);
           upd.exec();
+          // Every position of the subject moves to the new keys, as the scope
+          // applies to all its entries (a pull reads the current scope).
+          feed(subject, feed_keys(old), 0, indexed, false);
+          feed(subject, feed_keys(sc), 0, top, true);
+        } else {
+          feed(subject, feed_keys(sc), indexed, top, true);
         }
       }
     }
@@ -141,21 +221,22 @@ Batch read(node::Node& n, const PointRecord& p, int64_t after, size_t limit, siz
   Json newer_subjects = Json::array();
   size_t newer_bytes = 0;
   {
-    SQLite::Statement q(db, std::string("SELECT j.pos, j.id, j.author, j.prev, j.canonical, j.sig, j.subject, j.type "
-                                        "FROM journal j CROSS JOIN hub_subject_scope s ON s.subject = j.subject "
-                                        "WHERE j.pos > :after AND j.pos <= :upto AND j.author <> :self AND ") +
-                                kInScope + " AND " + kNotQuarantined + " ORDER BY j.pos LIMIT :limit");
+    // The point's positions from the feed (its area's key and its own), merged
+    // in order; each entry then read by its position. The work follows what is
+    // in scope, not the journal's length (docs/design/0110-scope-feed.md).
+    FeedCursor feed(db, p, after, upto);
+    SQLite::Statement q(db,
+                        "SELECT j.pos, j.id, j.author, j.prev, j.canonical, j.sig, j.subject, j.type FROM journal j "
+                        "WHERE j.pos = :pos AND j.author <> :self AND " + std::string(kNotQuarantined));
     // The entry a release decision names goes right before the decision.
     SQLite::Statement released(db,
                                "SELECT j.id, j.author, j.prev, j.canonical, j.sig FROM quarantine q JOIN journal j ON "
                                "j.id = q.id WHERE q.decided_by = ? AND q.state = 'released' AND j.author <> ?");
-    q.bind(":after", static_cast<int64_t>(after));
-    q.bind(":upto", static_cast<int64_t>(upto));
-    q.bind(":area", p.area);
-    q.bind(":point", p.name);
-    q.bind(":limit", static_cast<int64_t>(limit));
     q.bind(":self", (p.key ? *p.key : PublicKey{}).data(), 32);
-    while (q.executeStep()) {
+    for (int64_t pos = feed.next(); pos > 0; pos = feed.next()) {
+      q.reset();
+      q.bind(":pos", static_cast<int64_t>(pos));
+      if (!q.executeStep()) continue;  // its own entry, or one in quarantine
       if (q.getColumn(7).getString() == node::kQuarantineReleased) {
         released.reset();
         released.bind(1, to_hex(blob_array<32>(q.getColumn(1))));
@@ -170,7 +251,7 @@ Batch read(node::Node& n, const PointRecord& p, int64_t after, size_t limit, siz
       newer_subjects.push_back(q.getColumn(6).getString());
       newer_bytes += newer.back().canonical.size();
       if (newer.size() >= limit || newer_bytes >= max_bytes) {
-        b.next = q.getColumn(0).getInt64();
+        b.next = pos;
         break;
       }
     }
@@ -240,12 +321,13 @@ Batch read(node::Node& n, const PointRecord& p, int64_t after, size_t limit, siz
 
 int64_t pending(node::Node& n, const PointRecord& p, int64_t after) {
   std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
-  SQLite::Statement q(*n.db(), std::string("SELECT count(*) FROM journal j CROSS JOIN hub_subject_scope s ON s.subject = j.subject "
-                                           "WHERE j.pos > :after AND j.author <> :self AND ") +
-                                   kInScope + " AND " + kNotQuarantined);
+  SQLite::Statement q(*n.db(), std::string("SELECT count(*) FROM (SELECT pos FROM hub_feed WHERE scope = :area AND pos > :after "
+                                           "UNION SELECT pos FROM hub_feed WHERE scope = :point AND pos > :after) f "
+                                           "JOIN journal j ON j.pos = f.pos WHERE j.author <> :self AND ") +
+                                   kNotQuarantined);
   q.bind(":after", static_cast<int64_t>(after));
-  q.bind(":area", p.area);
-  q.bind(":point", p.name);
+  q.bind(":area", p.area.empty() ? std::string() : "a:" + p.area);  // "" is no key
+  q.bind(":point", "p:" + p.name);
   q.bind(":self", (p.key ? *p.key : PublicKey{}).data(), 32);
   q.executeStep();
   return q.getColumn(0).getInt64();

@@ -242,7 +242,7 @@ TEST_CASE("verify checks dossier_index against the dossiers' projection and name
   CHECK(f.node->journal().verify().ok());
 }
 
-TEST_CASE("verify checks the sync indexes hub_subject_scope and blob_refs and names them", "[verify][broken]") {
+TEST_CASE("verify checks the sync indexes hub_subject_scope, hub_feed and blob_refs and names them", "[verify][broken]") {
   test::SyncWorld w(23);
   const size_t p = w.add_point("p1", "area-a");
   node::Node& point = *w.points[p];
@@ -274,6 +274,15 @@ TEST_CASE("verify checks the sync indexes hub_subject_scope and blob_refs and na
   SECTION("a scope row for no subject") {
     hub.db()->exec("INSERT INTO hub_subject_scope VALUES ('D-9', 'area-a', 'p1', 'p1', 1, 1)");
     names(hub, "D-9", "hub_subject_scope");
+  }
+  SECTION("a scope feed position removed") {
+    hub.db()->exec("DELETE FROM hub_feed WHERE scope = 'a:area-a' AND pos = (SELECT min(pos) FROM journal WHERE subject = '" +
+                   d2 + "')");
+    names(hub, d2, "hub_feed");
+  }
+  SECTION("a scope feed position under a key its scope does not give") {
+    hub.db()->exec("INSERT INTO hub_feed VALUES ('a:area-z', (SELECT min(pos) FROM journal WHERE subject = '" + d1 + "'))");
+    names(hub, d1, "hub_feed");
   }
   SECTION("an attachment reference removed") {
     point.db()->exec("DELETE FROM blob_refs");

@@ -163,3 +163,53 @@ TEST_CASE("a cut link loses at most the batch in flight and the next session res
   CHECK(w.held_at_hub() == 0);
   CHECK(w.hub->sync_log("a", 0)["sessions"].size() == 2);
 }
+
+TEST_CASE("the hub's scope feed lists each entry under its dossier's area and points, and follows a move", "[sync]") {
+  SyncWorld w;
+  size_t a = w.add_point("a", "area-x");
+  size_t b = w.add_point("b", "area-y");
+  size_t c = w.add_point("c", "area-y");
+  const std::string d1 = w.take_in(a).subject;
+  w.act(a, d1, "dossier.updated", {{"note", "đã bổ sung"}});
+  for (int i = 0; i < 5; ++i) w.take_in(a);  // traffic outside b's and c's scope
+  REQUIRE(w.sync(a).ok());
+  node::Node& hub = *w.hub_node;
+  // The keys d1's positions are listed under, in order ("a:<area>", "p:<point>").
+  auto keys_of = [&](const std::string& subject) {
+    std::set<std::string> keys;
+    SQLite::Statement q(*hub.db(), "SELECT DISTINCT f.scope FROM hub_feed f JOIN journal j ON j.pos = f.pos WHERE j.subject = ?");
+    q.bind(1, subject);
+    while (q.executeStep()) keys.insert(q.getColumn(0).getString());
+    return keys;
+  };
+  auto listed = [&](const std::string& key, const std::string& subject) {
+    SQLite::Statement q(*hub.db(), "SELECT count(*) FROM hub_feed f JOIN journal j ON j.pos = f.pos WHERE f.scope = ? AND j.subject = ?");
+    q.bind(1, key);
+    q.bind(2, subject);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+  };
+  CHECK(keys_of(d1) == std::set<std::string>{"a:area-x", "p:a"});
+  CHECK(listed("a:area-x", d1) == 2);
+  REQUIRE(w.sync(c).ok());  // nothing of area-x reaches c
+  CHECK(!w.points[c]->journal().subject_state(d1));
+
+  // The return point moves to b: every entry of d1 is now listed for b too,
+  // the earlier ones included, and b pulls them all.
+  w.act(a, d1, "dossier.updated", {{"return_point", "b"}});
+  REQUIRE(w.sync(a).ok());
+  auto rb = w.sync(b);
+  REQUIRE(rb.ok());
+  CHECK(rb.value()["entries_down"] == 3);
+  CHECK(keys_of(d1) == std::set<std::string>{"a:area-x", "p:a", "p:b"});
+  CHECK(listed("p:b", d1) == 3);
+  CHECK(w.points[b]->journal().subject_state(d1) == hub.journal().subject_state(d1));
+  // c shares b's area, not the dossier: still nothing of it.
+  auto rc = w.sync(c);
+  REQUIRE(rc.ok());
+  CHECK(rc.value()["entries_down"] == 0);
+  CHECK(!w.points[c]->journal().subject_state(d1));
+  auto rep = hub.journal().verify();
+  INFO((rep.problems.empty() ? "" : rep.problems[0].what));
+  CHECK(rep.ok());
+}
