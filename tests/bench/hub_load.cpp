@@ -1,0 +1,425 @@
+// hub_load: a province's day against one hub. N points (300 by default), each
+// with a day's intake (200 dossiers x 5 events, every entry signed by the
+// point's own key) plus a 100 KB PDF attached to one dossier in ten, sync at
+// the same moment with the real `motcua serve` over HTTP on loopback. The
+// points are lightweight: each is a real data directory (its own SQLite journal
+// and key) driven in this process by the real sync client (sync_once), one
+// thread per point. Prints throughput, p50/p99 session time, errors, the hub's
+// peak RSS and database size.
+//
+//   hub_load [--points N] [--dossiers D] [--areas-of K] [--workdir DIR] [--keep]
+//
+// Points share areas K at a time (default 3): each pulls its neighbours'
+// dossiers too, as a commune hall sees dossiers returned to it. Run by hand in
+// a Release tree (cmake --build build --target hub_load); never a timed test.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "motcua/node/blobs.hpp"
+#include "motcua/node/node.hpp"
+#include "motcua/sync/client.hpp"
+#include "motcua/sync/hub.hpp"
+#include "motcua/sync/transport.hpp"
+#include "../../node/src/codes.hpp"
+
+using namespace motcua;
+namespace fs = std::filesystem;
+using Steady = std::chrono::steady_clock;
+
+namespace {
+
+struct Args {
+  int points = 300;
+  int dossiers = 200;
+  int areas_of = 3;
+  std::string work;
+  bool keep = false;
+};
+
+const char* kFamily[] = {"Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"};
+const char* kGiven[] = {"An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hùng", "Lan", "Linh", "Mai"};
+const char* kProcs[] = {"1.004873", "1.001193", "1.000656", "2.000908", "1.003583", "1.001022"};
+const char* kNotes[] = {"Hồ sơ đầy đủ thành phần theo quy định", "Chuyển phòng chuyên môn thẩm định theo thẩm quyền",
+                        "Kết quả đã ký số, chờ trả tại bộ phận một cửa",
+                        "Công dân đề nghị nhận kết quả qua dịch vụ bưu chính công ích"};
+
+struct Gen {
+  uint64_t s;
+  uint64_t next() {
+    s += 0x9e3779b97f4a7c15ULL;
+    uint64_t z = s;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  template <size_t N>
+  const char* of(const char* (&a)[N]) { return a[next() % N]; }
+  std::string digits(int n) {
+    std::string d;
+    for (int i = 0; i < n; ++i) d.push_back(static_cast<char>('0' + next() % 10));
+    return d;
+  }
+};
+
+std::string point_name(int i) {
+  char b[32];
+  std::snprintf(b, sizeof b, "bc-%03d", i);
+  return b;
+}
+std::string area_of(int i, int k) { return "area-" + std::to_string(i / k); }
+// Each point is its own receiving agency (a commune's people's committee), so
+// each mints from its own daily sequence of 9,999 numbers.
+std::string agency_of(int i) {
+  char b[32];
+  std::snprintf(b, sizeof b, "000.%02d.%02d.H22", i / 100, i % 100);
+  return b;
+}
+
+// The point's dossier codes for today, from the blocks the hub leased it at
+// join (the hub quarantines a code outside them), as the counter mints them.
+std::vector<std::string> todays_codes(node::Node& n, int count) {
+  auto first = node::codes::mint(n, n.clock().now_ms());
+  if (!first.ok()) throw std::runtime_error("mint: " + first.error().message);
+  const std::string& c = first.value();  // <agency>-<yymmdd>-<nnnn>
+  const std::string prefix = c.substr(0, c.size() - 4), day = c.substr(c.size() - 11, 6);
+  std::vector<std::string> out;
+  for (const auto& b : node::codes::blocks_for_day(n, day))
+    for (int k = b.first; k <= b.last && static_cast<int>(out.size()) < count; ++k) {
+      char seq[8];
+      std::snprintf(seq, sizeof seq, "%04d", k);
+      out.push_back(prefix + seq);
+    }
+  if (static_cast<int>(out.size()) < count) throw std::runtime_error("the leased blocks hold fewer numbers than --dossiers");
+  return out;
+}
+
+std::string iso(int64_t ms) {
+  time_t t = static_cast<time_t>(ms / 1000);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+std::unique_ptr<node::Node> open_node(const std::string& dir) {
+  node::OpenOptions o;
+  o.data_dir = dir;
+  auto n = node::Node::open(o);
+  if (!n.ok()) throw std::runtime_error(dir + ": " + n.error().message);
+  return std::move(n.value());
+}
+
+// A 100 KB PDF (the kind of scan a citizen's paper becomes), different per dossier.
+std::string pdf_of(Gen& g) {
+  std::string s = "%PDF-1.4\n% bản scan giấy tờ kèm hồ sơ\n";
+  while (s.size() < 100 * 1024 - 6) s += g.digits(60) + "\n";
+  s.resize(100 * 1024 - 6);
+  return s + "\n%%EOF";
+}
+
+// The day's intake of point i: D dossiers, each through five events, in one batch per event round.
+void generate(const std::string& dir, int i, const Args& a) {
+  auto n = open_node(dir);
+  Gen g{static_cast<uint64_t>(i) * 7919 + 1};
+  const std::string name = point_name(i);
+  const int64_t now = n->clock().now_ms();
+  const std::vector<std::string> codes = todays_codes(*n, a.dossiers);
+  node::BlobStore blobs(dir, n->db(), 1 << 24, &n->journal().mutex());
+  static const char* types[] = {"dossier.submitted", "dossier.updated", "dossier.accepted",
+                                "dossier.processing_started", "dossier.result_ready"};
+  for (int ev = 0; ev < 5; ++ev) {
+    std::vector<node::EntryDraft> drafts;
+    for (int k = 0; k < a.dossiers; ++k) {
+      node::EntryDraft d;
+      d.subject = codes[static_cast<size_t>(k)];
+      d.user = ev == 0 ? "lan" : "minh";
+      d.type = types[ev];
+      if (ev == 0) {
+        d.body = Json{{"procedure_code", g.of(kProcs)},
+                      {"applicant",
+                       {{"full_name", std::string(g.of(kFamily)) + " Văn " + g.of(kGiven)},
+                        {"cccd", "033" + g.digits(9)},
+                        {"phone", "09" + g.digits(8)},
+                        {"address", "Thôn Trung, xã Ân Thi, tỉnh Hưng Yên"}}},
+                      {"channel", "counter"},
+                      {"area", area_of(i, a.areas_of)},
+                      {"origin_point", name},
+                      {"return_point", name},
+                      {"agency_code", agency_of(i)},
+                      {"received_at", iso(now)},
+                      {"form", {{"purpose", g.of(kNotes)}}}};
+        if (k % 10 == 0) {
+          const std::string pdf = pdf_of(g);
+          auto w = blobs.begin();
+          Status s = w->write(reinterpret_cast<const uint8_t*>(pdf.data()), pdf.size());
+          if (!s.ok()) throw std::runtime_error(s.error().message);
+          auto info = w->finish();
+          if (!info.ok()) throw std::runtime_error(info.error().message);
+          d.body["attachments"] = Json::array({info->id});
+        }
+      } else {
+        d.body = Json{{"note", std::string(g.of(kNotes)) + " (" + g.digits(4) + ")"},
+                      {"officer", std::string(g.of(kFamily)) + " " + g.of(kGiven)},
+                      {"at", iso(now + ev * 3600 * 1000)},
+                      {"ref", "VB-" + g.digits(6) + "/UBND"}};
+      }
+      drafts.push_back(std::move(d));
+    }
+    auto r = n->journal().append_batch(drafts);
+    if (!r.ok()) throw std::runtime_error(name + ": " + r.error().message);
+  }
+}
+
+long vm_hwm_kb(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+bool listening(int port) {
+  return std::system(("ss -ltn 2>/dev/null | grep -q ':" + std::to_string(port) + " '").c_str()) == 0;
+}
+
+int free_port() {
+  for (int port = 29000 + static_cast<int>(getpid() % 1000);; ++port)
+    if (!listening(port)) return port;
+}
+
+uint64_t size_of(const fs::path& p) {
+  uint64_t total = 0;
+  std::error_code ec;
+  if (fs::is_regular_file(p, ec)) return fs::file_size(p, ec);
+  for (const auto& e : fs::recursive_directory_iterator(p, ec))
+    if (e.is_regular_file(ec)) total += e.file_size(ec);
+  return total;
+}
+
+// Runs fn(i) for i in [0, n) on `threads` threads.
+void parallel(int n, int threads, const std::function<void(int)>& fn) {
+  std::atomic<int> next{0};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t)
+    ts.emplace_back([&] {
+      for (int i = next++; i < n; i = next++) fn(i);
+    });
+  for (auto& t : ts) t.join();
+}
+
+struct Session {
+  double ms = 0;
+  int64_t up = 0, down = 0, blobs_up = 0, bytes = 0;
+  std::string error;
+};
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t k = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(k, v.size() - 1)];
+}
+
+Args parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string s = argv[i];
+    auto val = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::runtime_error(s + " needs a value");
+      return argv[++i];
+    };
+    if (s == "--points") a.points = std::stoi(val());
+    else if (s == "--dossiers") a.dossiers = std::stoi(val());
+    else if (s == "--areas-of") a.areas_of = std::max(1, std::stoi(val()));
+    else if (s == "--workdir") a.work = val();
+    else if (s == "--keep") a.keep = true;
+    else throw std::runtime_error("unknown argument " + s);
+  }
+  if (a.points < 1 || a.dossiers < 1 || a.dossiers > 9999) throw std::runtime_error("bad --points or --dossiers");
+  return a;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  crypto_init();
+  Args a = parse(argc, argv);
+  if (a.work.empty()) a.work = (fs::temp_directory_path() / ("motcua-hub-load-" + std::to_string(getpid()))).string();
+  fs::remove_all(a.work);
+  fs::create_directories(a.work);
+  const std::string hub_dir = a.work + "/hub";
+  const int port = free_port();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+
+  auto init = [](const std::string& dir, node::Role role, const std::string& name, const std::string& agency) {
+    node::InitOptions io;
+    io.data_dir = dir;
+    io.role = role;
+    io.name = name;
+    io.agency_code = agency;
+    Status s = node::Node::init(io, system_random());
+    if (!s.ok()) throw std::runtime_error(s.error().message);
+  };
+  // 1. The hub with N registered points (as `motcua point add` would), then `motcua serve`.
+  std::vector<std::string> codes(static_cast<size_t>(a.points));
+  {
+    init(hub_dir, node::Role::Hub, "hub", "000.00.01.H22");
+    auto hub = open_node(hub_dir);
+    (void)hub->config().set("listen", "127.0.0.1:" + std::to_string(port));
+    // Every point comes from 127.0.0.1 here, as behind one proxy.
+    (void)hub->config().set("max_connections", std::to_string(std::max(256, a.points + 16)));
+    (void)hub->config().set("max_connections_per_client", std::to_string(std::max(32, a.points + 16)));
+    sync::Hub h(*hub, sync::make_sqlite_hub_store(*hub));
+    for (int i = 0; i < a.points; ++i) {
+      sync::PointAddOptions o;
+      o.name = point_name(i);
+      o.area = area_of(i, a.areas_of);
+      o.daily_capacity = a.dossiers;
+      o.lease_days = 30;
+      o.code_ttl_ms = 3600 * 1000;
+      o.agency_code = agency_of(i);
+      o.acts = {"all"};
+      auto c = h.add_point(o);
+      if (!c.ok()) throw std::runtime_error(c.error().message);
+      codes[static_cast<size_t>(i)] = c->code;
+    }
+  }
+  pid_t hub_pid = fork();
+  if (hub_pid == 0) {
+    int devnull = ::open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    execl(MOTCUA_BINARY, MOTCUA_BINARY, "serve", "--data-dir", hub_dir.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  for (int i = 0; i < 200 && !listening(port); ++i) usleep(50 * 1000);
+
+  // 2. The points: init, join over HTTP, a day's intake (not timed).
+  std::cerr << "preparing " << a.points << " points x " << a.dossiers << " dossiers x 5 events ...\n";
+  auto t_prep = Steady::now();
+  std::atomic<int> prep_errors{0};
+  parallel(a.points, static_cast<int>(cores), [&](int i) {
+    try {
+      const std::string dir = a.work + "/" + point_name(i);
+      init(dir, node::Role::Point, point_name(i), agency_of(i));
+      {
+        auto n = open_node(dir);
+        sync::HttpOptions ho;
+        ho.url = url;
+        auto t = sync::make_http_transport(ho);
+        auto j = sync::join(*n, *t.value(), url, codes[static_cast<size_t>(i)]);
+        if (!j.ok()) throw std::runtime_error("join: " + j.error().message);
+      }
+      generate(dir, i, a);
+    } catch (const std::exception& e) {
+      if (prep_errors++ < 5) std::cerr << point_name(i) << ": " << e.what() << "\n";
+    }
+  });
+  if (prep_errors > 0) {
+    kill(hub_pid, SIGTERM);
+    waitpid(hub_pid, nullptr, 0);
+    std::cerr << prep_errors << " points failed to prepare\n";
+    return 1;
+  }
+  std::cerr << "prepared in " << std::chrono::duration<double>(Steady::now() - t_prep).count() << " s\n";
+
+  // 3. Every point syncs at once: one thread each, released together.
+  std::vector<Session> sessions(static_cast<size_t>(a.points));
+  std::mutex mu;
+  std::condition_variable cv;
+  bool go = false;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < a.points; ++i)
+    threads.emplace_back([&, i] {
+      Session& s = sessions[static_cast<size_t>(i)];
+      try {
+        auto n = open_node(a.work + "/" + point_name(i));
+        sync::HttpOptions ho;
+        ho.url = url;
+        ho.read_timeout_s = 600;
+        auto t = sync::make_http_transport(ho);
+        {
+          std::unique_lock<std::mutex> l(mu);
+          cv.wait(l, [&] { return go; });
+        }
+        auto t0 = Steady::now();
+        auto r = sync::sync_once(*n, *t.value());
+        s.ms = std::chrono::duration<double, std::milli>(Steady::now() - t0).count();
+        if (!r.ok()) {
+          s.error = r.error().code + ": " + r.error().message;
+          return;
+        }
+        const Json& j = r.value();
+        s.up = j.value("entries_up", int64_t{0});
+        s.down = j.value("entries_down", int64_t{0});
+        s.blobs_up = j.value("blobs_up", int64_t{0});
+        s.bytes = j.value("bytes_up", int64_t{0}) + j.value("bytes_down", int64_t{0}) +
+                  j.value("blob_bytes_up", int64_t{0}) + j.value("blob_bytes_down", int64_t{0});
+        if (j.contains("blob_errors") && !j["blob_errors"].empty()) s.error = "attachments: " + j["blob_errors"].dump();
+      } catch (const std::exception& e) {
+        s.error = e.what();
+      }
+    });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // every thread opened its point
+  auto t0 = Steady::now();
+  {
+    std::lock_guard<std::mutex> l(mu);
+    go = true;
+  }
+  cv.notify_all();
+  for (auto& t : threads) t.join();
+  const double wall_s = std::chrono::duration<double>(Steady::now() - t0).count();
+  const long hub_rss_kb = vm_hwm_kb(hub_pid);
+  kill(hub_pid, SIGTERM);
+  waitpid(hub_pid, nullptr, 0);
+
+  std::vector<double> ms;
+  int64_t up = 0, down = 0, blobs = 0, bytes = 0;
+  int errors = 0;
+  for (const auto& s : sessions) {
+    if (!s.error.empty()) {
+      if (errors++ < 5) std::cerr << "session error: " << s.error << "\n";
+      continue;
+    }
+    ms.push_back(s.ms);
+    up += s.up;
+    down += s.down;
+    blobs += s.blobs_up;
+    bytes += s.bytes;
+  }
+  const uint64_t db_bytes = size_of(hub_dir + "/motcua.db") + size_of(hub_dir + "/motcua.db-wal");
+  const uint64_t blob_bytes = size_of(hub_dir + "/blobs");
+  std::printf("\n%-26s %7s %6s %9s %9s %10s %9s %9s %7s %8s %9s %10s\n", "store", "points", "errors", "entries↑",
+              "entries↓", "entries/s", "p50 s", "p99 s", "max s", "attach.", "hub RSS", "hub db MB");
+  std::printf("%-26s %7d %6d %9lld %9lld %10.0f %9.2f %9.2f %7.2f %8lld %6.1f MB %10.1f\n", "SQLite, one hub process",
+              a.points, errors, static_cast<long long>(up), static_cast<long long>(down),
+              static_cast<double>(up + down) / wall_s, percentile(ms, 0.5) / 1000, percentile(ms, 0.99) / 1000,
+              percentile(ms, 1.0) / 1000, static_cast<long long>(blobs), hub_rss_kb / 1024.0, db_bytes / 1048576.0);
+  std::printf("wall time of the sync wave %.2f s; %.1f MB on the wire (attachments included); hub attachments %.1f MB\n",
+              wall_s, bytes / 1048576.0, blob_bytes / 1048576.0);
+  double load[3] = {0, 0, 0};
+  if (getloadavg(load, 3) > 0) std::printf("machine load average during the run: %.1f (%u cores)\n", load[0], cores);
+  std::printf("PostgreSQL rows: not measured (the hub's journal is not on PostgreSQL yet)\n");
+  std::printf("target: every point done, 0 errors, p99 session <= 5 s on SQLite\n");
+  if (!a.keep) fs::remove_all(a.work);
+  return errors == 0 ? 0 : 1;
+} catch (const std::exception& e) {
+  std::cerr << "hub_load: " << e.what() << "\n";
+  return 2;
+}
