@@ -85,6 +85,16 @@ VerifyReport Journal::verify(size_t max_problems) {
       problem(hexs(blob_array<32>(q.getColumn(0))), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
               "quarantine row does not match a stored entry");
   }
+  // 1c. Positions run 1..n: rows are only ever added (count() and the sync
+  // cursors rely on it), so a gap means rows were removed.
+  {
+    SQLite::Statement q(*db_, "SELECT count(*), ifnull(max(pos), 0) FROM journal");
+    q.executeStep();
+    if (q.getColumn(0).getInt64() != q.getColumn(1).getInt64())
+      problem("", 0, "",
+              "journal positions have gaps: " + std::to_string(q.getColumn(0).getInt64()) + " entries, the highest position " +
+                  std::to_string(q.getColumn(1).getInt64()) + " (entries removed)");
+  }
   // 2. Chain heads: a removed tail shows as a head beyond the last entry.
   {
     std::set<PublicKey> with_head;

@@ -293,3 +293,21 @@ TEST_CASE("verify checks the sync indexes hub_subject_scope, hub_feed and blob_r
     names(hub, d2, "blob_refs");
   }
 }
+
+TEST_CASE("count is the last position, and verify finds positions with a gap (entries removed)", "[verify][broken]") {
+  test::DossierFixture f;
+  const std::string a = f.take_in();
+  f.take_in();
+  f.must(f.officer, a, "accept");
+  node::Journal& j = f.node->journal();
+  REQUIRE(j.verify().ok());
+  const int64_t n = f.node->db()->execAndGet("SELECT count(*) FROM journal").getInt64();
+  CHECK(j.count() == n);
+  // The first entry of a dossier removed from the middle of the journal.
+  f.node->db()->exec("DELETE FROM journal WHERE pos = (SELECT min(pos) FROM journal WHERE subject = '" + a + "')");
+  auto rep = j.verify();
+  REQUIRE_FALSE(rep.ok());
+  bool named = false;
+  for (const auto& p : rep.problems) named = named || p.what.find("journal positions have gaps") != std::string::npos;
+  CHECK(named);
+}
