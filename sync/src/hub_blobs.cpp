@@ -99,7 +99,8 @@ Result<Reply> Hub::Impl::blob_put(Ctx& ctx) {
     r.header = Json{{"type", "blob_ack"}, {"id", id.value()}, {"have_bytes", have}, {"done", done}};
     return r;
   };
-  std::lock_guard<std::mutex> g(blob_mu);
+  const std::shared_ptr<std::mutex> id_mu = blob_lock(id.value());
+  std::lock_guard<std::mutex> g(*id_mu);
   blobs::Partials partials(node.data_dir());
   if (auto info = store->info(id.value()); info && store->path(id.value())) {
     partials.discard(id.value());
@@ -120,6 +121,18 @@ Result<Reply> Hub::Impl::blob_put(Ctx& ctx) {
   auto info = partials.complete(id.value(), *store);
   if (!info.ok()) return info.error();
   return ack(info->size, true);
+}
+
+std::shared_ptr<std::mutex> Hub::Impl::blob_lock(const std::string& id) {
+  std::lock_guard<std::mutex> g(blob_mu);
+  if (blob_locks.size() > 4096)  // forget the ids no upload holds any more
+    for (auto it = blob_locks.begin(); it != blob_locks.end();) it = it->second.expired() ? blob_locks.erase(it) : std::next(it);
+  std::shared_ptr<std::mutex> m = blob_locks[id].lock();
+  if (!m) {
+    m = std::make_shared<std::mutex>();
+    blob_locks[id] = m;
+  }
+  return m;
 }
 
 Result<Reply> Hub::Impl::blob_get(Ctx& ctx) {

@@ -2,6 +2,7 @@
 // hub_admin.cpp.
 #pragma once
 #include <map>
+#include <memory>
 #include <mutex>
 
 #include "motcua/node/node.hpp"
@@ -143,7 +144,11 @@ struct Hub::Impl {
   Result<Reply> blob_check(Ctx& ctx);
   Result<Reply> blob_put(Ctx& ctx);
   Result<Reply> blob_get(Ctx& ctx);
-  std::mutex blob_mu;  // serialises the partial files of uploads
+  // Uploads of one attachment id take turns (its partial file); uploads of
+  // different ids run side by side, so their disk flushes overlap.
+  std::mutex blob_mu;  // guards blob_locks
+  std::map<std::string, std::weak_ptr<std::mutex>> blob_locks;
+  std::shared_ptr<std::mutex> blob_lock(const std::string& id);
 
   // Leases for today (hub time) and the next lease_days-1 days, topped up.
   std::vector<Lease> top_up_leases(const PointRecord& p, int64_t now);
