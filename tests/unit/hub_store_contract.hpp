@@ -457,6 +457,42 @@ inline void check_concurrent_enrolment(const OpenShared& open, int threads) {
   CHECK(reader->enrolment_codes("0000000a").at(0).used_by == key(static_cast<uint8_t>(10 + winner)));
 }
 
+// N threads replacing a point's key with ONE replacement code (succession),
+// each with another new key: exactly one wins, and the point has its key.
+inline void check_concurrent_succession(const OpenShared& open, int threads) {
+  std::vector<std::unique_ptr<sync::HubStore>> stores;
+  for (int i = 0; i < threads; ++i) stores.push_back(open(i));
+  REQUIRE(stores[0]->add_point(point("a", "area-x")).ok());
+  const Hash32 first = blake2b256("first"), repl = blake2b256("replace");
+  REQUIRE(stores[0]->add_enrolment_code(first, "00000001", blake2b256("k1"), "a", 10000).ok());
+  REQUIRE(stores[0]->enrol(first, key(1), 100).ok());
+  REQUIRE(stores[0]->add_enrolment_code(repl, "00000002", blake2b256("k2"), "a", 10000, key(1)).ok());
+  std::vector<std::string> outcome(static_cast<size_t>(threads));
+  run_threads(threads, [&](int i) {
+    sync::Succession sc;
+    sc.point = "a";
+    sc.old_key = key(1);
+    sc.new_key = key(static_cast<uint8_t>(20 + i));
+    sc.at_ms = 300;
+    sc.body = "{}";
+    auto r = stores[static_cast<size_t>(i)]->succeed(repl, sc);
+    outcome[static_cast<size_t>(i)] = r.ok() ? "ok" : r.error().code;
+  });
+  int wins = 0, winner = -1;
+  for (int i = 0; i < threads; ++i) {
+    if (outcome[static_cast<size_t>(i)] == "ok") {
+      ++wins;
+      winner = i;
+    } else {
+      CHECK(outcome[static_cast<size_t>(i)] == "enrolment_refused");
+    }
+  }
+  REQUIRE(wins == 1);
+  auto reader = open(threads);
+  CHECK(*reader->point("a")->key == key(static_cast<uint8_t>(20 + winner)));
+  CHECK(reader->successions("a").size() == 1);
+}
+
 // N threads folding the same M alerts (one per source, in the same order,
 // so that each alert's first fold is a race between all threads): each
 // alert one row counting N, each fold_alert call on it seeing a distinct

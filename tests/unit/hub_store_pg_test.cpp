@@ -105,6 +105,11 @@ TEST_CASE("PostgreSQL hub stores on separate connections spend an enrolment code
   contract::check_concurrent_enrolment(db.opener(), 6);
 }
 
+TEST_CASE("PostgreSQL hub stores on separate connections spend a replacement code exactly once", "[postgres]") {
+  PgTestDb db;
+  contract::check_concurrent_succession(db.opener(), 6);
+}
+
 TEST_CASE("PostgreSQL hub stores on separate connections count every folded alert", "[postgres]") {
   PgTestDb db;
   contract::check_concurrent_fold(db.opener(), 4, 10);

@@ -52,6 +52,11 @@ TEST_CASE("SQLite hub stores on one file spend an enrolment code exactly once un
   contract::check_concurrent_enrolment(hub.opener(), 4);
 }
 
+TEST_CASE("SQLite hub stores on one file spend a replacement code exactly once under concurrency", "[sync][hubstore]") {
+  SharedSqliteHub hub;
+  contract::check_concurrent_succession(hub.opener(), 4);
+}
+
 TEST_CASE("SQLite hub stores on one file count every folded alert under concurrency", "[sync][hubstore]") {
   SharedSqliteHub hub;
   contract::check_concurrent_fold(hub.opener(), 4, 10);
