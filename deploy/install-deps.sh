@@ -10,6 +10,8 @@ PACKAGES=(
   nlohmann-json3-dev
   libboost-program-options-dev
   libarchive-dev  # backup archives (docs/design/0092-backup-archive-format.md)
+  libpq-dev       # the hub's bookkeeping on PostgreSQL (docs/design/0100-postgres-hub-store.md)
+  postgresql      # its tests run on a throwaway cluster (deploy/pg-test-cluster.sh, docs/design/0101)
   catch2
   libicu-dev      # Unicode NFC and diacritic folding (docs/design/0002-icu-for-unicode.md)
   curl            # the demo and tests talk to the daemon over loopback

@@ -9,6 +9,7 @@
 #include "motcua/node/node.hpp"
 #include "motcua/schema/columns.hpp"
 #include "motcua/schema/storage.hpp"
+#include "motcua/sync/hub_store.hpp"
 
 namespace motcua::sync::util {
 
@@ -84,6 +85,8 @@ Error current_error() {
     return schema::storage_error(e);
   } catch (const node::JournalDamaged& e) {
     return node::journal_broken_error(e.what());
+  } catch (const HubStoreFailure& e) {
+    return e.error;
   } catch (const std::exception& e) {
     return make_error("internal_error", std::string("internal error: ") + e.what());
   } catch (...) {

@@ -1,11 +1,13 @@
 // The hub's own records: enrolled points, one-time enrolment codes, sync
 // sessions with their request counters, leased blocks of dossier numbers, receipts, the sync
-// log and security alerts. One small interface so another database can back
-// it later; every implementation must pass tests/unit/sync_hub_store_test.cpp.
+// log and security alerts. One small interface with two implementations
+// (SQLite, the node's own database; PostgreSQL, docs/postgres.md); both must
+// pass the contract in tests/unit/hub_store_contract.hpp.
 #pragma once
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -164,6 +166,15 @@ struct RetentionReport {
   int64_t sessions = 0, receipts = 0, alerts = 0, interrupted = 0;
 };
 
+// What a HubStore method that returns no Result (a void, optional, vector or
+// count) throws when its database fails, e.g. a lost PostgreSQL connection:
+// `error` is {"storage", readable message}. (The SQLite store throws
+// SQLite::Exception there.) Methods returning a Result/Status never throw.
+struct HubStoreFailure : std::runtime_error {
+  explicit HubStoreFailure(Error e) : std::runtime_error(e.message), error(std::move(e)) {}
+  Error error;
+};
+
 class HubStore {
  public:
   virtual ~HubStore() = default;
@@ -277,5 +288,20 @@ class HubStore {
 
 // The SQLite HubStore on the node's own database (tables of the sync migration).
 std::unique_ptr<HubStore> make_sqlite_hub_store(node::Node& node);
+
+// The PostgreSQL HubStore (docs/postgres.md, docs/design/0100): `conninfo` is
+// a libpq connection string ("host=/run/postgresql port=5432 dbname=motcua
+// user=motcua"); the password comes from PGPASSFILE/~/.pgpass or PGPASSWORD,
+// never from the string (one that carries a password is refused). Tables
+// live in the schema "motcua", brought up to date on first use. Connects
+// lazily: a database that cannot be reached makes each call fail with
+// Error{"storage", ...} (or throw HubStoreFailure, see above), never crash.
+std::unique_ptr<HubStore> make_postgres_hub_store(const std::string& conninfo);
+// The same, but connects and migrates now: "invalid_value" (field
+// "conninfo") for a string that does not parse or carries a password,
+// "storage" when the database cannot be reached or is of a newer motcua.
+Result<std::unique_ptr<HubStore>> open_postgres_hub_store(const std::string& conninfo);
+// host, port, dbname and user of a connection string, for logs (never a password).
+std::string describe_conninfo(const std::string& conninfo);
 
 }  // namespace motcua::sync
