@@ -417,6 +417,7 @@ int main(int argc, char** argv) try {
   if (getloadavg(load, 3) > 0) std::printf("machine load average during the run: %.1f (%u cores)\n", load[0], cores);
   std::printf("PostgreSQL rows: not measured (the hub's journal is not on PostgreSQL yet)\n");
   std::printf("target: every point done, 0 errors, p99 session <= 5 s on SQLite\n");
+  std::fflush(stdout);  // the table first: removing 300 data dirs takes a while
   if (!a.keep) fs::remove_all(a.work);
   return errors == 0 ? 0 : 1;
 } catch (const std::exception& e) {
