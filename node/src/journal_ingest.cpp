@@ -162,6 +162,10 @@ struct Journal::IngestRun {
                            if (it == by_id.end() || !past.insert(id).second) continue;
                            todo.insert(todo.end(), it->second->parents.begin(), it->second->parents.end());
                          }
+                         // The usual case: the entry extends every head of the
+                         // dossier, so its past is the whole list (same entries,
+                         // same order): projected as it is, not copied first.
+                         if (!past.empty() && past.size() == list.size()) return j.projector_(subject, list);
                          std::vector<Entry> before;
                          for (const auto& x : list)
                            if (past.count(x.id)) before.push_back(x);
