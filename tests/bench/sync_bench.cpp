@@ -347,7 +347,7 @@ int main(int argc, char** argv) {
   double load[3] = {0, 0, 0};
   if (getloadavg(load, 3) > 0) std::printf("machine load average during the run: %.1f\n", load[0]);
   std::printf("hub (motcua serve) peak RSS: %.1f MB\n", hub_rss / 1024.0);
-  std::printf("targets: push <= 1500 ms, fresh pull <= 1500 ms, <= 200 B/entry, incremental 500 <= 50 ms, RSS <= 64 MB\n");
+  std::printf("targets: push <= 1500 ms, fresh pull <= 1500 ms, <= 160 B/entry, incremental 500 <= 50 ms, RSS <= 64 MB\n");
   if (argc <= 1) fs::remove_all(work);
   return 0;
 }
