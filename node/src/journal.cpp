@@ -254,7 +254,16 @@ std::vector<Hash32> Journal::subject_heads(const std::string& subject, Hlc* top)
 
 bool is_quarantine_type(const std::string& type) { return type.rfind("quarantine.", 0) == 0; }
 
-void Journal::store(const Entry& e, int64_t now_ms, bool admitted) {
+void Journal::write_head(const PublicKey& author, int64_t seq, const Hash32& id) {
+  Cache::Use use_head(cache_->upsert_head);
+  SQLite::Statement& head = use_head.q;
+  bind_array(head, 1, author);
+  head.bind(2, static_cast<int64_t>(seq));
+  bind_array(head, 3, id);
+  head.exec();
+}
+
+void Journal::store(const Entry& e, int64_t now_ms, bool admitted, bool update_head) {
   Cache::Use use_ins(cache_->insert);
   SQLite::Statement& ins = use_ins.q;
   bind_array(ins, 1, e.id);
@@ -269,12 +278,7 @@ void Journal::store(const Entry& e, int64_t now_ms, bool admitted) {
   bind_array(ins, 10, e.sig);
   ins.bind(11, static_cast<int64_t>(now_ms));
   ins.exec();
-  Cache::Use use_head(cache_->upsert_head);
-  SQLite::Statement& head = use_head.q;
-  bind_array(head, 1, e.author);
-  head.bind(2, static_cast<int64_t>(e.seq));
-  bind_array(head, 3, e.id);
-  head.exec();
+  if (update_head) write_head(e.author, e.seq, e.id);
   if (cache_->memo_on && admitted) {
     auto it = cache_->memo.find(e.subject);
     if (it != cache_->memo.end()) it->second.push_back(e);

@@ -162,6 +162,10 @@ struct Journal::IngestRun {
                            if (it == by_id.end() || !past.insert(id).second) continue;
                            todo.insert(todo.end(), it->second->parents.begin(), it->second->parents.end());
                          }
+                         // The usual case: the entry extends every head of the
+                         // dossier, so its past is the whole list (same entries,
+                         // same order): projected as it is, not copied first.
+                         if (!past.empty() && past.size() == list.size()) return j.projector_(subject, list);
                          std::vector<Entry> before;
                          for (const auto& x : list)
                            if (past.count(x.id)) before.push_back(x);
@@ -350,6 +354,7 @@ Result<IngestReport> Journal::ingest_impl(const std::vector<Entry>& entries, con
       return std::make_pair(blob_array<32>(id_q.getColumn(0)), blob_array<32>(id_q.getColumn(1)));
     };
     bool any_admitted = false;
+    std::set<PublicKey> moved;  // authors whose chain head this batch moves
     for (size_t i = 0; i < entries.size(); ++i) {
       const Entry& given = entries[i];
       std::string where = to_hex(given.author).substr(0, 16) + "… seq " + std::to_string(given.seq);
@@ -447,18 +452,14 @@ Result<IngestReport> Journal::ingest_impl(const std::vector<Entry>& entries, con
           ins.exec();
         }
         head[e.author] = {e.seq, e.id};
+        moved.insert(e.author);
       }
       step("insert");
       const bool admit_it = !why.value().has_value();
       if (admit_it) memo_load(e.subject);
-      store(e, run.now, admit_it);
-      if (fills_gap) {  // a filled gap must not move the chain head back
-        SQLite::Statement keep(*db_, "UPDATE authors SET head_seq = ?, head_id = ? WHERE author = ?");
-        keep.bind(1, static_cast<int64_t>(hseq));
-        bind_array(keep, 2, hid);
-        bind_array(keep, 3, e.author);
-        keep.exec();
-      }
+      // The chain head is written once per author after the loop (a filled
+      // gap never moves it): one row update per batch, not per entry.
+      store(e, run.now, admit_it, false);
       ++run.rep.stored;
       if (admit_it) {
         any_admitted = true;
@@ -468,6 +469,9 @@ Result<IngestReport> Journal::ingest_impl(const std::vector<Entry>& entries, con
         run.hold(e, *why.value());
       }
     }
+    // Each moved chain head, once, before anything below appends (a decision
+    // the hub signs continues its own chain from the head in this table).
+    for (const auto& a : moved) write_head(a, head[a].first, head[a].second);
     // Entries waiting for a parent that has now arrived.
     if (any_admitted && !legacy) {
       Status st = run.cascade(options.admit, options.max_hlc_ms, options.sign_releases);

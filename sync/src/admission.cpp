@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <set>
 #include <tuple>
@@ -409,11 +410,17 @@ node::Admitter make_admitter(node::Node& node, const Registry& registry, node::R
   const std::string pattern = node.config().get("code_pattern");
   if (!pattern.empty()) rules->code_pattern = pattern;
   if (store && role == node::Role::Hub)
-    rules->leases = [store](const std::string& point, const std::string& day) {
-      std::vector<std::pair<int, int>> out;
-      for (const auto& l : store->leases_of(point, day))
-        if (l.day == day) out.emplace_back(l.first, l.last);
-      return out;
+    // Read once per (point, day) for the admitter's life (one push or bundle
+    // import), a snapshot as the registry above is: a batch of 2,000 intakes
+    // of one day asks the store once, not 2,000 times.
+    rules->leases = [store, memo = std::make_shared<std::map<std::pair<std::string, std::string>,
+                                                             std::vector<std::pair<int, int>>>>()](
+                        const std::string& point, const std::string& day) {
+      auto [it, fresh] = memo->try_emplace({point, day});
+      if (fresh)
+        for (const auto& l : store->leases_of(point, day))
+          if (l.day == day) it->second.emplace_back(l.first, l.last);
+      return it->second;
     };
   return [rules](const node::AdmitContext& c) -> std::optional<node::Admission> {
     auto r = judge(*rules, c.entry, c.admitted, c.state);

@@ -439,3 +439,38 @@ TEST_CASE("parse_entry accepts one spelling of an entry and refuses malformed on
   REQUIRE(same == e2.canonical);
   CHECK(node::parse_entry(same, e2.sig).ok());
 }
+
+// Ingest writes each author's chain head once per batch (after its loop),
+// not per entry: the heads after batches that extend, open and fill gaps of
+// two chains are still each chain's highest entry, and survive a reopen.
+TEST_CASE("chain heads written once per ingest batch end at each chain's last entry", "[journal][ingest]") {
+  TwoNodes t;
+  auto& a = t.a->journal();
+  auto& b = t.b->journal();
+  // Entry 3 ("x") is nobody's causal parent, so it can be missing.
+  batch_ok(b, {draft(kS1), draft(kS2), draft("x"), draft(kS1, "dossier.accepted"), draft(kS2, "dossier.accepted")});
+  append_ok(a, draft("y"));
+  auto bs = b.author_entries(b.self(), 0, 100);
+  REQUIRE(bs.size() == 5);
+  // b's 1, 2, 4 and 5 with a's own chain untouched: a gap at 3 (sparse).
+  auto first = a.ingest_sparse({bs[0], bs[1], bs[3], bs[4]});
+  REQUIRE(first.ok());
+  CHECK(a.heads().at(b.self()) == 5);
+  // Filling the gap never moves the head back to 3.
+  auto fill = a.ingest_sparse({bs[2]});
+  REQUIRE(fill.ok());
+  CHECK(fill.value() == 1);
+  CHECK(a.heads().at(b.self()) == 5);
+  CHECK(a.heads().at(a.self()) == 1);
+  CHECK(a.verify().ok());
+  // The next own entry links to the head this table holds.
+  auto next = append_ok(a, draft("y", "dossier.accepted"));
+  CHECK(next.seq == 2);
+  // b goes on from the head a recorded: entry 6 extends it.
+  append_ok(b, draft("x", "dossier.accepted"));
+  auto more = a.ingest(b.author_entries(b.self(), 5, 100));
+  REQUIRE(more.ok());
+  CHECK(more.value() == 1);
+  CHECK(a.heads().at(b.self()) == 6);
+  CHECK(a.verify().ok());
+}

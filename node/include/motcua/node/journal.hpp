@@ -295,7 +295,10 @@ class Journal {
   // The subject's heads; `top` (if given) is raised to their largest HLC.
   std::vector<Hash32> subject_heads(const std::string& subject, Hlc* top = nullptr);
   // `admitted`: false for a quarantined entry (kept out of the subject memo).
-  void store(const Entry& e, int64_t now_ms, bool admitted = true);
+  // update_head false: the caller writes the author's chain head itself,
+  // once per batch (ingest), instead of one row update per entry.
+  void store(const Entry& e, int64_t now_ms, bool admitted = true, bool update_head = true);
+  void write_head(const PublicKey& author, int64_t seq, const Hash32& id);
   struct IngestRun;
   Result<IngestReport> ingest_impl(const std::vector<Entry>& entries, const IngestOptions& options, bool legacy);
   // Inside a write transaction: appends own entries (append_batch's body).
