@@ -17,6 +17,7 @@
 #include <mutex>
 
 #include "motcua/sync/hub_store.hpp"
+#include "sync_util.hpp"
 
 namespace motcua::sync {
 
@@ -309,23 +310,8 @@ const char* kLogCols =
 const char* kAlertCols = "at_ms, point, kind, detail, source, count, last_ms";
 const char* kSuccessionCols = "point, old_key, new_key, revoked_seq, revoked_id, at_ms, body, sig";
 
-std::string join_acts(const std::vector<std::string>& acts) {
-  std::string out;
-  for (const auto& a : acts) out += (out.empty() ? "" : ",") + a;
-  return out;
-}
-
-std::vector<std::string> split_acts(const std::string& s) {
-  std::vector<std::string> out;
-  size_t at = 0;
-  while (at < s.size()) {
-    size_t comma = s.find(',', at);
-    if (comma == std::string::npos) comma = s.size();
-    if (comma > at) out.push_back(s.substr(at, comma - at));
-    at = comma + 1;
-  }
-  return out;
-}
+using util::join_acts;
+using util::split_acts;
 
 PointRecord read_point(const Rows& q, int i) {
   PointRecord p;

@@ -12,6 +12,7 @@
 #include "motcua/schema/storage.hpp"
 #include "motcua/sync/hub_store.hpp"
 #include "motcua/schema/columns.hpp"
+#include "sync_util.hpp"
 
 namespace motcua::sync {
 
@@ -25,24 +26,8 @@ const char* kPointCols =
     "name, area, daily_capacity, lease_days, status, public_key, agency_code, created_ms, enrolled_ms, revoked_ms, "
     "pull_cursor, last_seen_ms, last_success_ms, skew_ms, sent_cursor, place_name, epoch, quarantined_ms, acts, revoked_seq, revoked_id";
 
-// acts are stored as a comma list of event types.
-std::string join_acts(const std::vector<std::string>& acts) {
-  std::string out;
-  for (const auto& a : acts) out += (out.empty() ? "" : ",") + a;
-  return out;
-}
-
-std::vector<std::string> split_acts(const std::string& s) {
-  std::vector<std::string> out;
-  size_t at = 0;
-  while (at < s.size()) {
-    size_t comma = s.find(',', at);
-    if (comma == std::string::npos) comma = s.size();
-    if (comma > at) out.push_back(s.substr(at, comma - at));
-    at = comma + 1;
-  }
-  return out;
-}
+using util::join_acts;
+using util::split_acts;
 
 PointRecord read_point(SQLite::Statement& q) {
   PointRecord p;

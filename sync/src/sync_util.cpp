@@ -199,4 +199,22 @@ std::pair<int64_t, int64_t> author_backlog(node::Node& n, const PublicKey& autho
   return {q.getColumn(0).getInt64(), q.getColumn(1).getInt64()};
 }
 
+std::string join_acts(const std::vector<std::string>& acts) {
+  std::string out;
+  for (const auto& a : acts) out += (out.empty() ? "" : ",") + a;
+  return out;
+}
+
+std::vector<std::string> split_acts(const std::string& s) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at < s.size()) {
+    size_t comma = s.find(',', at);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > at) out.push_back(s.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return out;
+}
+
 }  // namespace motcua::sync::util

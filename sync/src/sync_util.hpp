@@ -61,4 +61,9 @@ std::string new_epoch(node::Node& n);
 // Number and canonical bytes of the entries of `author` with seq > after_seq.
 std::pair<int64_t, int64_t> author_backlog(node::Node& n, const PublicKey& author, int64_t after_seq);
 
+// A point's acts (PointRecord::acts) as both hub stores keep them: a comma
+// list of event types or specs; split_acts skips empty items.
+std::string join_acts(const std::vector<std::string>& acts);
+std::vector<std::string> split_acts(const std::string& s);
+
 }  // namespace motcua::sync::util
