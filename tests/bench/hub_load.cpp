@@ -37,8 +37,10 @@
 #include "motcua/sync/hub.hpp"
 #include "motcua/sync/transport.hpp"
 #include "../../node/src/codes.hpp"
+#include "bench_data.hpp"
 
 using namespace motcua;
+using namespace motcua::bench;
 namespace fs = std::filesystem;
 using Steady = std::chrono::steady_clock;
 
@@ -50,31 +52,6 @@ struct Args {
   int areas_of = 3;
   std::string work;
   bool keep = false;
-};
-
-const char* kFamily[] = {"Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"};
-const char* kGiven[] = {"An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hùng", "Lan", "Linh", "Mai"};
-const char* kProcs[] = {"1.004873", "1.001193", "1.000656", "2.000908", "1.003583", "1.001022"};
-const char* kNotes[] = {"Hồ sơ đầy đủ thành phần theo quy định", "Chuyển phòng chuyên môn thẩm định theo thẩm quyền",
-                        "Kết quả đã ký số, chờ trả tại bộ phận một cửa",
-                        "Công dân đề nghị nhận kết quả qua dịch vụ bưu chính công ích"};
-
-struct Gen {
-  uint64_t s;
-  uint64_t next() {
-    s += 0x9e3779b97f4a7c15ULL;
-    uint64_t z = s;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  template <size_t N>
-  const char* of(const char* (&a)[N]) { return a[next() % N]; }
-  std::string digits(int n) {
-    std::string d;
-    for (int i = 0; i < n; ++i) d.push_back(static_cast<char>('0' + next() % 10));
-    return d;
-  }
 };
 
 std::string point_name(int i) {
@@ -107,13 +84,6 @@ std::vector<std::string> todays_codes(node::Node& n, int count) {
     }
   if (static_cast<int>(out.size()) < count) throw std::runtime_error("the leased blocks hold fewer numbers than --dossiers");
   return out;
-}
-
-std::string iso(int64_t ms) {
-  time_t t = static_cast<time_t>(ms / 1000);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
 }
 
 std::unique_ptr<node::Node> open_node(const std::string& dir) {
