@@ -126,6 +126,7 @@ TEST_CASE("the sync agent survives a busy database, a full disk, a damaged store
   SECTION("SQLITE_BUSY: another process holds the write lock") {
     a.point.db()->setBusyTimeout(20);
     SQLite::Database other(node::db_path(a.point.data_dir()), SQLite::OPEN_READWRITE);
+    other.setBusyTimeout(10000);  // the agent's thread may be between writes of its own session
     other.exec("BEGIN IMMEDIATE");
     a.fails_with("storage_busy");
     other.exec("ROLLBACK");
