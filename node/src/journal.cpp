@@ -350,7 +350,7 @@ Result<std::vector<Entry>> Journal::append_batch(const std::vector<EntryDraft>& 
       }
     }
   } mode(commit == Commit::Deferred ? db_.get() : nullptr);
-  Status s = schema::in_transaction(*db_, [&]() -> Status {
+  Status s = write_tx([&]() -> Status {
     std::vector<std::string> touched;
     auto appended = append_in_tx(drafts, &touched);
     if (!appended.ok()) return appended.error();

@@ -327,7 +327,7 @@ Result<IngestReport> Journal::ingest_impl(const std::vector<Entry>& entries, con
   // entries added to them, so projecting does not parse the batch again.
   MemoScope memo(*this);
   IngestReport report;
-  Status s = schema::in_transaction(*db_, [&]() -> Status {
+  Status s = write_tx([&]() -> Status {
     IngestRun run(*this, options, legacy);
     std::map<PublicKey, std::pair<int64_t, Hash32>> head;
     SQLite::Statement head_q(*db_, "SELECT head_seq, head_id FROM authors WHERE author = ?");
@@ -498,7 +498,7 @@ Result<Entry> Journal::decide(const Hash32& id, Decision decision, const std::st
   MemoScope memo(*this);
   Entry decision_entry;
   IngestOptions none;
-  Status s = schema::in_transaction(*db_, [&]() -> Status {
+  Status s = write_tx([&]() -> Status {
     IngestRun run(*this, none, false);
     auto r = run.row(id);
     if (!r) {

@@ -183,6 +183,10 @@ Result<Reply> Hub::Impl::dispatch(const WireRequest& req, Ctx& ctx) {
   if (kind == "hello") store.note_contact(ctx.point.name, ctx.now, ctx.now - ctx.auth.time_ms);
   auto m = wire::decode(req.body, opt.max_batch_bytes + 64 * 1024);
   if (!m.ok()) return m.error();
+  // Several hub processes on one log (docs/design/0112): what the others
+  // stored is applied here first, so heads, pulls and attachment references
+  // are as current as the log (one indexed query when nothing is new).
+  if (Status fresh = node.journal().catch_up_shared(); !fresh.ok()) return fresh.error();
   ctx.msg = std::move(m.value());
   if (ctx.msg.header["type"] != kind)
     return make_error("malformed_message", "message type '" + ctx.msg.header["type"].get<std::string>() +

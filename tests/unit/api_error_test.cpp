@@ -40,7 +40,7 @@ const std::vector<std::string> kKnownCodes = {
     "unknown_parent", "unknown_procedure", "unsupported_encoding", "validation_failed", "wrong_hub",
     "wrong_passphrase", "wrong_role", "wrong_type",
     // Made at run time, not by a literal.
-    "storage_full", "storage_unwritable", "storage_busy", "storage", "busy",
+    "storage_full", "storage_unwritable", "storage_busy", "storage", "diverged", "busy",
 };
 
 const http::ErrorCodeText* row(const std::string& code) {

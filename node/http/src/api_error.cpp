@@ -73,6 +73,8 @@ const CodeRow kCodes[] = {
     {"storage_busy", 503, "Cơ sở dữ liệu đang bận (một tiến trình khác đang ghi); hãy thử lại sau ít giây.", nullptr},
     {"storage", 503, "Không kết nối được với cơ sở dữ liệu (máy chủ PostgreSQL); chưa có gì được lưu. Hãy thử lại sau "
                      "ít giây hoặc báo quản trị viên.", nullptr},
+    {"diverged", 503, "Sổ nhật ký trên máy này không phải bản sao của sổ nhật ký dùng chung của máy chủ trung tâm "
+                      "(PostgreSQL); tiến trình này không phục vụ. Hãy báo quản trị viên.", nullptr},
     {"journal_broken", 503, "Sổ nhật ký của nút bị hỏng: nút chỉ phục vụ đọc, không ghi thêm cho đến khi quản trị viên "
                             "sửa (motcua verify).", nullptr},
     {"busy", 503, "Hệ thống đang bận; vui lòng thử lại sau ít giây.", nullptr},

@@ -150,6 +150,9 @@ bool is_quarantine_type(const std::string& type);
 // of an append; it may throw (or end the process) to simulate a crash there.
 using WriteHook = std::function<void(const char* step)>;
 
+class SharedLog;  // shared_log.hpp
+struct LogTail;
+
 class Journal {
  public:
   // REQUIRES: `db` opened by schema::open_database. `self` signs own entries.
@@ -279,6 +282,23 @@ class Journal {
   // The lock that serialises all use of the shared connection.
   std::recursive_mutex& mutex() { return mu_; }
 
+  // Several hub processes on one database (node/shared_log.hpp, docs/design/
+  // 0112-shared-hub-log.md): from now on this journal is a replica of `log`.
+  // Every write (append, ingest, decide) takes the log's write lock, first
+  // applies what other processes appended, and publishes its own rows and
+  // quarantine changes before its local commit; a write the log refuses is
+  // not kept here either. This journal must be a prefix of the log (else
+  // error "diverged", field "journal"); an empty log first receives every
+  // entry held here (each verified). Errors of the log: code "storage".
+  Status set_shared_log(std::shared_ptr<SharedLog> log);
+  bool shared() const { return shared_ != nullptr; }
+  // Applies the rows other processes committed since this journal's last
+  // position (a no-op without a shared log). Readers that must be current
+  // (a pull, a hello) call it first.
+  Status catch_up_shared();
+  // Positions of this journal ("last") and of the shared log.
+  int64_t last_pos();
+
  private:
   // In a catch handler of a write (append, ingest): the Error for the fault
   // being handled; a damaged chain also makes the journal read-only.
@@ -340,6 +360,18 @@ class Journal {
   std::recursive_mutex mu_;
   std::optional<Error> broken_;  // under mu_
   bool own_tail_checked_ = false;  // under mu_
+  // The shared log (journal_shared.cpp); writes go through write_tx.
+  std::shared_ptr<SharedLog> shared_;
+  int shared_depth_ = 0;  // nested write_tx calls inside the outermost one
+  // schema::in_transaction, and with a shared log: take its lock, apply its
+  // tail, run `body`, publish the rows and quarantine changes it made,
+  // commit. REQUIRES mu_ held.
+  Status write_tx(const std::function<Status()>& body);
+  // Applies rows and quarantine rows of the log inside the open transaction.
+  Status apply_shared(const LogTail& tail);
+  // Publishes this journal's rows after `after_pos` to an empty or shorter
+  // log (set_shared_log), in batches, each verified first.
+  Status publish_local(int64_t after_pos);
 };
 
 }  // namespace motcua::node
