@@ -2,6 +2,7 @@
 // docs/design/0112-shared-hub-log.md).
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <set>
 
 #include "motcua/node/shared_log.hpp"
@@ -283,23 +284,23 @@ Status Journal::set_shared_log(std::shared_ptr<SharedLog> log) try {
     shared_.reset();
     return e;
   };
-  if (last.value() == 0) {
-    // An empty log: this journal is the first on it.
-    Status p = publish_local(0);
-    if (!p.ok()) return fail(p.error());
-  } else if (local > 0) {
-    if (last.value() < local)
-      return fail(diverged(*log, "it holds " + std::to_string(local) + " positions, the log only " +
-                                     std::to_string(last.value())));
-    // The same entries at the first and the last position this journal holds
-    // (each entry's id covers its chain back to its author's first entry).
-    for (int64_t at : {int64_t{1}, local}) {
+  // The same entries at the first and the last position both hold (each
+  // entry's id covers its chain back to its author's first entry).
+  const int64_t common = std::min(local, last.value());
+  if (common > 0) {
+    for (int64_t at : {int64_t{1}, common}) {
       auto t = log->read(at - 1, 1);
       if (!t.ok()) return fail(t.error());
       std::vector<LogRow> mine = rows_after(*db_, at - 1, 1);
       if (t->rows.empty() || mine.empty() || t->rows.front().id != mine.front().id)
         return fail(diverged(*log, "position " + std::to_string(at) + " holds another entry"));
     }
+  }
+  if (local > last.value()) {
+    // An empty log (this journal is the first on it), or a copy to it that
+    // stopped part way: the rest goes on, each entry verified first.
+    Status p = publish_local(last.value());
+    if (!p.ok()) return fail(p.error());
   }
   return catch_up_shared();
 } catch (...) {

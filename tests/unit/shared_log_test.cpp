@@ -26,6 +26,8 @@ struct MemoryLogData {
   };
   std::map<Hash32, Q> quarantine;
   int fail_commits = 0;  // the next N commits fail (a lost connection)
+  int commits = 0;       // commits tried
+  int fail_commit_no = 0;  // this commit (1-based) fails
 };
 
 class MemoryLog final : public node::SharedLog {
@@ -64,6 +66,7 @@ class MemoryLog final : public node::SharedLog {
   Status commit(const std::vector<node::LogRow>& rows, const std::vector<node::LogQuarantine>& q) {
     std::lock_guard<std::mutex> g(d_->mu);
     if (!held_) return make_error("storage", "commit without begin");
+    if (++d_->commits == d_->fail_commit_no) return make_error("storage", "the connection to the log was lost");
     if (d_->fail_commits > 0) {
       --d_->fail_commits;
       return make_error("storage", "the connection to the log was lost");
@@ -117,6 +120,47 @@ TEST_CASE("a write the shared log refuses is not kept locally either", "[sharedl
   REQUIRE(e2.ok());
   CHECK(journal_rows(*h.a).size() == before.size() + 1);
   h.converge();
+}
+
+}  // namespace motcua::test
+
+namespace motcua::test {
+
+TEST_CASE("a copy of a journal to the shared log that stopped part way goes on", "[sharedlog]") {
+  using namespace shared_log_contract;
+  TempDir dir("shared-copy");
+  ManualClock clock{1'760'000'000'000};
+  SeededRandom rng{5};
+  auto hub = make_node(dir.sub("hub"), clock, rng, node::Role::Hub, "hub");
+  std::vector<node::EntryDraft> drafts;
+  for (int i = 0; i < 1500; ++i) drafts.push_back(draft("S-" + std::to_string(i % 40), "n" + std::to_string(i)));
+  REQUIRE(hub->journal().append_batch(drafts).ok());
+  const auto rows = journal_rows(*hub);
+  auto data = std::make_shared<MemoryLogData>();
+  // The copy goes in pages of 1000 rows, one commit each: the first lands,
+  // the second is lost.
+  data->fail_commit_no = 2;
+  Status first = hub->journal().set_shared_log(std::make_shared<MemoryLog>(data));
+  REQUIRE_FALSE(first.ok());
+  CHECK(first.error().code == "storage");
+  CHECK_FALSE(hub->journal().shared());
+  {
+    std::lock_guard<std::mutex> g(data->mu);
+    CHECK(data->rows.size() == 1000);
+  }
+  Status again = hub->journal().set_shared_log(std::make_shared<MemoryLog>(data));
+  REQUIRE(again.ok());
+  {
+    std::lock_guard<std::mutex> g(data->mu);
+    REQUIRE(data->rows.size() == rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      CHECK(data->rows[i].pos == rows[i].first);
+      std::string hex = rows[i].second;
+      for (char& c : hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      CHECK(to_hex(data->rows[i].id) == hex);
+    }
+  }
+  CHECK(journal_rows(*hub) == rows);
 }
 
 }  // namespace motcua::test
