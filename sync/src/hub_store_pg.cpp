@@ -280,8 +280,7 @@ int64_t PgHubStore::session_counter(const std::string& id) {
 }
 
 void PgHubStore::set_session_counter(const std::string& id, int64_t counter) {
-  // Not a disk sync per request (as the SQLite store): the hub checks
-  // counters in memory; this row only carries them across a restart.
+  // Not a disk sync per request (as the SQLite store).
   must(run<Ok>(
       [&](Tx& tx) -> Result<Ok> {
         tx.exec("SET LOCAL synchronous_commit = off");
@@ -289,6 +288,18 @@ void PgHubStore::set_session_counter(const std::string& id, int64_t counter) {
                 {num(counter), txt(id)});
         return Ok{};
       }));
+}
+
+// READ COMMITTED: a second UPDATE of the same row waits for the first to
+// commit, then evaluates `counter < $1` again on the row as it left it, so
+// of two processes offering one counter exactly one finds a row to change.
+bool PgHubStore::advance_session_counter(const std::string& id, int64_t counter) {
+  return must(run<bool>([&](Tx& tx) -> Result<bool> {
+    tx.exec("SET LOCAL synchronous_commit = off");
+    return tx.exec("UPDATE motcua.hub_sessions SET counter = $1 WHERE id = $2 AND counter < $1",
+                   {num(counter), txt(id)})
+               .affected() == 1;
+  }));
 }
 
 void PgHubStore::prune(int64_t now_ms) {

@@ -316,6 +316,7 @@ class PgHubStore final : public HubStore {
   bool session_valid(const std::string& id, const PublicKey& key, int64_t now_ms) override;
   int64_t session_counter(const std::string& id) override;
   void set_session_counter(const std::string& id, int64_t counter) override;
+  bool advance_session_counter(const std::string& id, int64_t counter) override;
   void prune(int64_t now_ms) override;
   Result<Lease> lease(const std::string& agency, const std::string& day, const std::string& point,
                       int count) override;

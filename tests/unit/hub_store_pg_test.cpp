@@ -110,6 +110,22 @@ TEST_CASE("PostgreSQL hub stores on separate connections spend a replacement cod
   contract::check_concurrent_succession(db.opener(), 6);
 }
 
+TEST_CASE("PostgreSQL hub stores on separate connections accept each request counter of a session once",
+          "[postgres]") {
+  PgTestDb db;
+  contract::check_concurrent_session_counter(db.opener(), 6, 40);
+}
+
+TEST_CASE("two hubs on one PostgreSQL database refuse each other's replayed requests", "[postgres]") {
+  PgTestDb db;
+  TempDir dir("two-hubs-pg");
+  ManualClock clock(1751335200000);
+  SeededRandom rng(7);
+  auto hub = make_node(dir.sub("hub"), clock, rng, node::Role::Hub, "hub", scope_projector);
+  auto p = make_node(dir.sub("p"), clock, rng, node::Role::Point, "p", scope_projector);
+  contract::check_two_hubs_refuse_replays(*hub, *hub, db.open(), db.open(), *p);
+}
+
 TEST_CASE("PostgreSQL hub stores on separate connections count every folded alert", "[postgres]") {
   PgTestDb db;
   contract::check_concurrent_fold(db.opener(), 4, 10);

@@ -237,9 +237,14 @@ class HubStore {
   // The last request counter stored for session `id` (0 when unknown).
   virtual int64_t session_counter(const std::string& id) = 0;
   // Raises the stored counter of session `id` to `counter` (never lowers it).
-  // Written without waiting for the disk: the hub checks counters in memory,
-  // this row only carries them across a restart of the process.
   virtual void set_session_counter(const std::string& id, int64_t counter) = 0;
+  // The request counter check (docs/design/0111): stores `counter` and returns
+  // true only when session `id` exists and `counter` is above its stored
+  // counter; else false and nothing changes. One conditional UPDATE whose
+  // row count is checked, so of several hub processes (or threads) offering
+  // the same counter exactly one wins. Written without waiting for the disk
+  // (a crash may forget the last counters; the session expires with them).
+  virtual bool advance_session_counter(const std::string& id, int64_t counter) = 0;
   // Forgets sessions that expired before now_ms.
   virtual void prune(int64_t now_ms) = 0;
 
