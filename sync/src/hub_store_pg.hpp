@@ -286,6 +286,9 @@ Result<ConnOptions> parse_conninfo(const std::string& conninfo);
 class PgHubStore final : public HubStore {
  public:
   explicit PgHubStore(std::string conninfo);
+  // A store every call of which fails with `unusable` (a configuration
+  // that names no database: open_hub_store).
+  PgHubStore(std::string conninfo, Error unusable);
   ~PgHubStore() override;
   PgHubStore(const PgHubStore&) = delete;
   PgHubStore& operator=(const PgHubStore&) = delete;

@@ -185,6 +185,11 @@ PgHubStore::PgHubStore(std::string conninfo) : conninfo_(std::move(conninfo)) {
   where_ = describe_conninfo(conninfo_);
 }
 
+PgHubStore::PgHubStore(std::string conninfo, Error unusable)
+    : conninfo_(std::move(conninfo)), config_error_(std::move(unusable)) {
+  where_ = describe_conninfo(conninfo_);
+}
+
 PgHubStore::~PgHubStore() {
   for (PGconn* c : idle_) PQfinish(c);
 }
@@ -337,6 +342,12 @@ std::string describe_conninfo(const std::string& conninfo) {
     if (!v.empty()) out += (out.empty() ? "" : " ") + std::string(k) + "=" + v;
   }
   return out.empty() ? "(libpq defaults)" : out;
+}
+
+Status check_conninfo(const std::string& conninfo) {
+  auto parsed = pg_store::parse_conninfo(conninfo);
+  if (!parsed.ok()) return parsed.error();
+  return ok_status();
 }
 
 std::unique_ptr<HubStore> make_postgres_hub_store(const std::string& conninfo) {
