@@ -31,6 +31,8 @@ const std::vector<ConfigKey>& config_keys() {
       {"retention_sync_log_days", "180", "days sync sessions stay in the sync log (0: for ever)"},
       {"retention_receipt_days", "180", "days receipts are kept besides the latest per point and author (0: for ever)"},
       {"retention_alert_days", "365", "days an alert is kept after its last occurrence (0: for ever)"},
+      {"hub_store", "sqlite", "(hub) where the hub keeps its state: sqlite (its own database) or postgres (hub_postgres); set before the first serve"},
+      {"hub_postgres", "", "(hub) libpq connection string of the hub's PostgreSQL database, e.g. 'host=/run/postgresql dbname=motcua user=motcua'; never a password (PGPASSFILE, ~/.pgpass)"},
   };
   return keys;
 }
@@ -81,6 +83,10 @@ Status Config::set(const std::string& key, const std::string& value) try {
     if (colon == std::string::npos || colon == 0 || ec != std::errc() || p != end || port < 0 || port > 65535)
       return make_error("invalid_value", "listen must be HOST:PORT with a port 0..65535 (0: any free port), e.g. 127.0.0.1:8080", key);
   }
+  // The hub's rules for these two (hub only, reachable, no switch once the
+  // hub holds points) need the sync layer: sync::set_node_config.
+  if (key == "hub_store" && value != "sqlite" && value != "postgres")
+    return make_error("invalid_value", "hub_store must be sqlite or postgres", key);
   if (key == "code_pattern" && value.find("{seq4}") == std::string::npos)
     return make_error("invalid_value", "code_pattern must contain {seq4}", key);
   std::lock_guard<std::recursive_mutex> g(*mu_);

@@ -144,7 +144,7 @@ int run_demo(const std::string& dir) {
   step("2. Enrol both points at the hub (one-time codes), then join");
   std::string code_a, code_b;
   {
-    sync::Hub h(*hub.node, sync::make_sqlite_hub_store(*hub.node));
+    sync::Hub h(*hub.node, sync::open_hub_store(*hub.node));
     auto ca = h.add_point({.name = "xa-an-thi", .area = "an-thi", .daily_capacity = 300});
     auto cb = h.add_point({.name = "buu-dien-an-thi", .area = "an-thi", .daily_capacity = 200});
     if (!ca.ok() || !cb.ok()) throw DemoError("point add failed");

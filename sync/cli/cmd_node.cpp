@@ -3,6 +3,7 @@
 
 #include "cli.hpp"
 #include "motcua/crypto.hpp"
+#include "motcua/sync/hub_store.hpp"
 
 namespace motcua::cli {
 
@@ -90,7 +91,7 @@ int cmd_config(const std::vector<std::string>& args) {
                 << k.help << "\n";
     return kExitOk;
   }
-  Status s = n->config().set(vm["key"].as<std::string>(), vm["value"].as<std::string>());
+  Status s = sync::set_node_config(*n, vm["key"].as<std::string>(), vm["value"].as<std::string>());
   if (!s.ok()) return fail(s.error(), kExitUsage);
   std::cout << vm["key"].as<std::string>() << " = " << vm["value"].as<std::string>() << "\n";
   return kExitOk;

@@ -47,7 +47,7 @@ int cmd_quarantine(const std::vector<std::string>& args) {
   if (!n) return kExitFailed;
   if (n->role() != node::Role::Hub)
     return fail(make_error("wrong_role", "quarantine runs on a hub; this node is a " + node::role_name(n->role())));
-  sync::Hub hub(*n, sync::make_sqlite_hub_store(*n));
+  sync::Hub hub(*n, sync::open_hub_store(*n));
   if (action == "list") {
     auto items = hub.quarantine(vm["state"].as<std::string>());
     if (!items.ok()) return fail(items.error(), kExitUsage);

@@ -83,7 +83,7 @@ int cmd_point(const std::vector<std::string>& args) {
   if (action == "add" && !replace && !vm.count("agency")) throw UsageError("point add needs --agency CODE (its receiving agency)");
   auto n = open_role(vm, node::Role::Hub, "point");
   if (!n) return kExitFailed;
-  sync::Hub hub(*n, sync::make_sqlite_hub_store(*n));
+  sync::Hub hub(*n, sync::open_hub_store(*n));
   if (action == "list") return point_list(hub);
   std::string name = vm["name"].as<std::string>();
   if (action == "revoke") {
@@ -256,7 +256,7 @@ int cmd_audit(const std::vector<std::string>& args) {
   if (!n) return kExitFailed;
   std::string point = vm["point"].as<std::string>();
   Json log;
-  if (n->role() == node::Role::Hub) log = sync::Hub(*n, sync::make_sqlite_hub_store(*n)).sync_log(point, since_ms);
+  if (n->role() == node::Role::Hub) log = sync::Hub(*n, sync::open_hub_store(*n)).sync_log(point, since_ms);
   else log = sync::point_sync_log(*n, point, since_ms);
   if (vm.count("json")) {
     std::cout << log.dump(2) << "\n";
@@ -311,7 +311,7 @@ int cmd_bundle(const std::vector<std::string>& args) {
   if (!n) return kExitFailed;
   Result<Json> r = make_error("none", "none");
   if (n->role() == node::Role::Hub) {
-    sync::Hub hub(*n, sync::make_sqlite_hub_store(*n));
+    sync::Hub hub(*n, sync::open_hub_store(*n));
     if (action == "export") {
       if (!vm.count("point")) throw UsageError("bundle export at a hub needs --point NAME");
       r = sync::export_hub_bundle(hub, *n, vm["point"].as<std::string>(), file);

@@ -246,10 +246,10 @@ void mount_admin_routes(Router& r, SyncAgent& agent) {
     }
     auto limit = int_param(c.req, "limit", 1000, 1, 1000);
     if (!limit.ok()) return send_error(c.res, limit.error());
-    std::unique_ptr<HubStore> own;
+    std::shared_ptr<HubStore> own;
     HubStore* store = nullptr;
     if (Hub* hub = agent.hub()) store = &hub->store();
-    else store = (own = make_sqlite_hub_store(ctx.node)).get();
+    else store = (own = open_hub_store(ctx.node)).get();
     Json items = Json::array();
     for (const auto& a : store->alerts(str_param(c.req, "point"), since_ms)) {
       if (static_cast<int>(items.size()) >= limit.value()) break;

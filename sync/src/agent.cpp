@@ -34,6 +34,17 @@ void keep_tidy(RetentionTimer& timer, node::Node& n, bool force) noexcept {
   }
 }
 
+// A Prometheus label value: quotes, backslashes and newlines escaped.
+std::string prom_label(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    if (c == '\n') out += "\\n";
+    else out.push_back(c);
+  }
+  return out;
+}
+
 // "2025-07-01T09:00:00+07:00": an instant in Vietnam's time, for the status
 // people see (the sync log keeps UTC).
 std::string iso_vietnam(int64_t ms) {
@@ -53,7 +64,7 @@ class HubAgent final : public SyncAgent {
  public:
   // Retention of the sync bookkeeping runs at start, then hourly with the
   // sync requests (Hub).
-  explicit HubAgent(node::Node& node) : hub_(node, make_sqlite_hub_store(node)) { keep_tidy(retention_, node, true); }
+  explicit HubAgent(node::Node& node) : hub_(node, open_hub_store(node)), node_(node) { keep_tidy(retention_, node, true); }
   void start() override {}
   void stop() override {}
   Result<Json> sync_now() override {
@@ -66,18 +77,33 @@ class HubAgent final : public SyncAgent {
                 {"entries_waiting", 0},
                 {"attachments_waiting", 0},
                 {"last_success_at", nullptr},
-                {"points", hub_.points()}};
+                {"points", hub_.points()},
+                {"hub_store", store_json()}};
   }
   Json sync_log(const std::string& point, const std::string& since) override {
     return hub_.sync_log(point, since_ms(since));
   }
   Json sync_log(const SyncLogQuery& q) override { return hub_.sync_log(q); }
   Hub* hub() override { return &hub_; }
-  std::string metrics() override { return hub_.metrics(); }
+  // With motcua_hub_store_info: which store the hub uses (a label, as
+  // version info is shown).
+  std::string metrics() override {
+    const HubStoreChoice c = hub_store_choice(node_);
+    return hub_.metrics() +
+           "# HELP motcua_hub_store_info The store of the hub's state: sqlite or postgres (where: file or server).\n"
+           "# TYPE motcua_hub_store_info gauge\n"
+           "motcua_hub_store_info{store=\"" + c.kind + "\",where=\"" + prom_label(c.where) + "\"} 1\n";
+  }
 
  private:
+  Json store_json() {
+    const HubStoreChoice c = hub_store_choice(node_);
+    return Json{{"kind", c.kind}, {"where", c.where}};
+  }
+
   Hub hub_;
   RetentionTimer retention_;
+  node::Node& node_;
 };
 
 class PointAgent final : public SyncAgent {
@@ -162,7 +188,7 @@ class PointAgent final : public SyncAgent {
     try {
       s = point_status(node_);
       last = util::state_get_int(node_, "last_success_ms");
-      counters = sync_counters_metrics(make_sqlite_hub_store(node_)->counters(), false);
+      counters = sync_counters_metrics(open_hub_store(node_)->counters(), false);
     } catch (const std::exception&) {
       return m.str();  // the stored sync state cannot be read: only the counter
     }

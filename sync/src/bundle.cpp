@@ -250,7 +250,7 @@ Result<Json> import_hub_bundle(node::Node& n, const std::string& file, bool admi
   if (text_or_empty(h, "to") != to_hex(n.keys().pk)) return bad("this bundle is for another point");
   const std::string id = text_or_empty(h, "id");
   SyncLogRow row;
-  row.id = import_log_id(*make_sqlite_hub_store(n), id);
+  row.id = import_log_id(*open_hub_store(n), id);
   row.point = n.name();
   row.started_ms = n.clock().now_ms();
   int64_t cursor = util::state_get_int(n, "pull_cursor"), leases = 0, quarantined = 0, skipped = 0;
@@ -306,7 +306,7 @@ Result<Json> import_hub_bundle(node::Node& n, const std::string& file, bool admi
   const auto divergent = check_states(n, states);
   row.ended_ms = n.clock().now_ms();
   row.result = "ok";
-  make_sqlite_hub_store(n)->put_session(row);
+  open_hub_store(n)->put_session(row);
   return Json{{"entries", row.entries_down}, {"messages", b->messages.size()}, {"leases", leases},
               {"quarantined", quarantined}, {"skipped", skipped}, {"divergent", divergent}};
 } catch (const std::exception&) {

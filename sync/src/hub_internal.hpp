@@ -72,9 +72,10 @@ struct Hub::Impl {
   // Adds the throttled refusals to the stored counter (at most once a minute unless `force`).
   void save_throttled(int64_t now, bool force);
 
-  // The last request counter of each open session (docs/sync-protocol.md
-  // 3.4): checked here, under one mutex, so two copies of a request racing
-  // each other cannot both pass; the session row keeps it across a restart.
+  // The last request counter this process saw accepted for each open
+  // session (docs/sync-protocol.md 3.4): a fast path that refuses a replay
+  // without asking the store. The store's compare-and-set
+  // (advance_session_counter) decides, across processes (docs/design/0111).
   struct Counters {
     std::mutex mu;
     struct Last {

@@ -41,7 +41,7 @@ Json point_json(const PointRecord& p) {
               {"acts", p.acts}};
 }
 
-Hub::Hub(node::Node& node, std::unique_ptr<HubStore> store, HubOptions options)
+Hub::Hub(node::Node& node, std::shared_ptr<HubStore> store, HubOptions options)
     : node_(node), store_(std::move(store)), opt_(options) {
   impl_ = std::make_unique<Impl>(node_, *store_, opt_);
 }
@@ -494,17 +494,20 @@ void Hub::Impl::open_counter(const std::string& session, int64_t expires_ms) {
   counters.by_session[session] = Counters::Last{0, expires_ms};
 }
 
+// The store decides (a compare-and-set, so a request accepted by another
+// hub process on the same store is refused here too); the map only refuses
+// early what this process saw accepted, which the store would refuse too:
+// its counters are values the store stored, and the store's only grow.
 bool Hub::Impl::advance_counter(const std::string& session, int64_t counter, int64_t now) {
   {
     std::lock_guard<std::mutex> g(counters.mu);
     auto it = counters.by_session.find(session);
-    if (it == counters.by_session.end())  // not seen since this process started
-      it = counters.by_session.emplace(session, Counters::Last{store.session_counter(session), now + opt.session_ttl_ms})
-               .first;
-    if (counter <= it->second.counter) return false;
-    it->second.counter = counter;
+    if (it != counters.by_session.end() && counter <= it->second.counter) return false;
   }
-  store.set_session_counter(session, counter);
+  if (!store.advance_session_counter(session, counter)) return false;
+  std::lock_guard<std::mutex> g(counters.mu);
+  auto [it, added] = counters.by_session.try_emplace(session, Counters::Last{counter, now + opt.session_ttl_ms});
+  if (!added) it->second.counter = std::max(it->second.counter, counter);
   return true;
 }
 

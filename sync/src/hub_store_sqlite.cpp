@@ -442,28 +442,52 @@ int64_t SqliteHubStore::session_counter(const std::string& id) {
   return q.executeStep() ? q.getColumn(0).getInt64() : 0;
 }
 
-void SqliteHubStore::set_session_counter(const std::string& id, int64_t counter) {
-  Lock g(mu_);
-  // Not a disk sync per request: outside a transaction this one commit is
-  // written to the WAL with synchronous=NORMAL (a crash of the process
-  // keeps it; a power cut may lose the last ones, and the session with them
-  // expires within session_ttl).
-  const bool own = sqlite3_get_autocommit(db_->getHandle()) != 0;
+namespace {
+
+// Runs the one-statement write `fn` without a disk sync: outside a
+// transaction this one commit is written to the WAL with synchronous=NORMAL
+// (a crash of the process keeps it; a power cut may lose the last ones, and
+// the session with them expires within session_ttl). Returns fn's result.
+template <class F>
+auto without_sync(SQLite::Database& db, F&& fn) {
+  const bool own = sqlite3_get_autocommit(db.getHandle()) != 0;
   int prev = 2;
   if (own) {
-    prev = db_->execAndGet("PRAGMA synchronous").getInt();
-    if (prev > 1) db_->exec("PRAGMA synchronous=NORMAL");
+    prev = db.execAndGet("PRAGMA synchronous").getInt();
+    if (prev > 1) db.exec("PRAGMA synchronous=NORMAL");
   }
   try {
+    auto r = fn();
+    if (own && prev > 1) db.exec("PRAGMA synchronous=" + std::to_string(prev));
+    return r;
+  } catch (...) {
+    if (own && prev > 1) db.exec("PRAGMA synchronous=" + std::to_string(prev));
+    throw;
+  }
+}
+
+}  // namespace
+
+void SqliteHubStore::set_session_counter(const std::string& id, int64_t counter) {
+  Lock g(mu_);
+  without_sync(*db_, [&] {
     SQLite::Statement q(*db_, "UPDATE hub_sessions SET counter = max(counter, ?) WHERE id = ?");
     q.bind(1, static_cast<int64_t>(counter));
     q.bind(2, id);
-    q.exec();
-  } catch (...) {
-    if (own && prev > 1) db_->exec("PRAGMA synchronous=" + std::to_string(prev));
-    throw;
-  }
-  if (own && prev > 1) db_->exec("PRAGMA synchronous=" + std::to_string(prev));
+    return q.exec();
+  });
+}
+
+// SQLite's write lock makes the UPDATE atomic across connections and
+// processes: of two offering one counter, the second finds it stored.
+bool SqliteHubStore::advance_session_counter(const std::string& id, int64_t counter) {
+  Lock g(mu_);
+  return without_sync(*db_, [&] {
+    SQLite::Statement q(*db_, "UPDATE hub_sessions SET counter = ?1 WHERE id = ?2 AND counter < ?1");
+    q.bind(1, static_cast<int64_t>(counter));
+    q.bind(2, id);
+    return q.exec() == 1;
+  });
 }
 
 void SqliteHubStore::open_session(const std::string& id, const PublicKey& key, int64_t expires_ms) {

@@ -182,6 +182,7 @@ class SqliteHubStore final : public HubStore {
   std::vector<EnrolmentCodeRecord> enrolment_codes(const std::string& code_id) override;
   int64_t session_counter(const std::string& id) override;
   void set_session_counter(const std::string& id, int64_t counter) override;
+  bool advance_session_counter(const std::string& id, int64_t counter) override;
   void open_session(const std::string& id, const PublicKey& key, int64_t expires_ms) override;
   bool session_valid(const std::string& id, const PublicKey& key, int64_t now_ms) override;
   void prune(int64_t now_ms) override;

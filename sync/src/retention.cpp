@@ -31,7 +31,7 @@ RetentionPolicy retention_policy(node::Node& n, int64_t now_ms, int64_t session_
 Result<RetentionReport> apply_retention(node::Node& n, int64_t session_ttl_ms) {
   try {
     const int64_t now = n.clock().now_ms();
-    RetentionReport r = make_sqlite_hub_store(n)->apply_retention(retention_policy(n, now, session_ttl_ms));
+    RetentionReport r = open_hub_store(n)->apply_retention(retention_policy(n, now, session_ttl_ms));
     util::state_set(n, "retention_last_ms", std::to_string(now));
     if (r.sessions + r.receipts + r.alerts + r.interrupted > 0)
       std::cerr << "motcua: retention: removed " << r.sessions << " sync log rows, " << r.receipts << " receipts, "

@@ -189,7 +189,7 @@ struct Daemon::Impl {
       a.point = node.name();
       a.kind = "journal_broken";
       a.detail = t.error().message;
-      make_sqlite_hub_store(node)->add_alert(a);
+      open_hub_store(node)->add_alert(a);
     } catch (const std::exception& e) {
       log("event=alert_not_stored kind=journal_broken what=\"" + one_line(e.what()) + "\"");
     }
@@ -254,6 +254,23 @@ struct Daemon::Impl {
   }
 
   void log(const std::string& fields) { opt.log("ts=" + http::iso8601_utc(node.clock().now_ms()) + " " + fields); }
+
+  // At start, on a hub: which store holds its state (hub_store; never a
+  // password) and, for PostgreSQL, whether the server answers. A server
+  // down is logged, not fatal: sync requests get 503 until it is back.
+  void log_hub_store() {
+    const HubStoreChoice c = hub_store_choice(node);
+    std::string line = "event=hub_store store=" + c.kind + " where=\"" + one_line(c.where) + "\"";
+    if (c.kind == "postgres") {
+      try {
+        (void)open_hub_store(node)->counters();
+        line += " reachable=yes";
+      } catch (const std::exception& e) {
+        line += " reachable=no detail=\"" + one_line(e.what()) + "\"";
+      }
+    }
+    log(line);
+  }
 
   // Decides, from the head alone, how much body this request may send: its
   // route's limit. Refuses what no route accepts (any Content-Encoding, odd
@@ -458,6 +475,7 @@ Status Daemon::run() {
     if (swept > 0) d.log("event=swept_stale_files count=" + std::to_string(swept));
   }
   if (syncing) d.agent->start();
+  if (d.node.role() == node::Role::Hub) d.log_hub_store();
   d.log("event=listening addr=" + d.opt.host + ":" + std::to_string(d.port.load()) +
         " scheme=" + (d.tls_cert.empty() ? "http" : "https") + " role=" +
         node::role_name(d.node.role()) + " background_sync=" + (syncing ? "on" : "off"));

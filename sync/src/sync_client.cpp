@@ -77,7 +77,7 @@ std::vector<std::string> check_states(node::Node& n, const HubStates& states) {
   std::vector<std::string> divergent;
   if (states.empty()) return divergent;
   const int64_t hub_has_self = util::state_get_int(n, "hub_has_self");
-  auto store = make_sqlite_hub_store(n);
+  auto store = open_hub_store(n);
   const int64_t now = n.clock().now_ms();
   constexpr int64_t kDayMs = 24 * 60 * 60 * 1000;
   for (const auto& [subject, hub_hex] : states) {
@@ -178,7 +178,7 @@ namespace {
 class Session {
  public:
   Session(node::Node& n, Transport& t, const ClientOptions& o)
-      : n_(n), o_(o), x_{n, t}, store_(make_sqlite_hub_store(n)) {}
+      : n_(n), o_(o), x_{n, t}, store_(open_hub_store(n)) {}
 
   Result<Json> run() {
     std::string hub_hex = util::state_get(n_, "hub_key");
@@ -620,7 +620,7 @@ class Session {
   node::Node& n_;
   const ClientOptions& o_;
   Exchange x_;
-  std::unique_ptr<HubStore> store_;
+  std::shared_ptr<HubStore> store_;
   SyncLogRow row_;
   SyncProgress progress_;
   blobs::Stats blobs_;

@@ -134,7 +134,7 @@ Result<node::IngestReport> ingest_pulled(node::Node& n, const std::vector<node::
   auto r = n.journal().ingest(entries, o);
   if (!r.ok()) return r.error();
   // Each skipped or quarantined entry: on stderr and in this point's alerts.
-  auto store = make_sqlite_hub_store(n);
+  auto store = open_hub_store(n);
   const int64_t now = n.clock().now_ms();
   auto note = [&](const std::string& kind, const std::string& detail) {
     std::cerr << "motcua sync: " << kind << ": " << detail << "\n";
@@ -275,7 +275,7 @@ Json point_sync_log(node::Node& n, const std::string& point, int64_t since_ms) {
 
 Json point_sync_log(node::Node& n, SyncLogQuery query) {
   constexpr int64_t kStaleMs = 15 * 60 * 1000;
-  auto store = make_sqlite_hub_store(n);
+  auto store = open_hub_store(n);
   const int64_t now = n.clock().now_ms();
   query.stale_before_ms = now - kStaleMs;
   Json sessions = Json::array();

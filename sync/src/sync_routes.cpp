@@ -11,7 +11,7 @@ namespace motcua::sync {
 
 void mount_sync_routes(httplib::Server& server, node::Node& node, bool tls) {
   if (node.role() != node::Role::Hub) return;
-  auto hub = std::make_shared<Hub>(node, make_sqlite_hub_store(node));
+  auto hub = std::make_shared<Hub>(node, open_hub_store(node));
   // The body is read by a content reader, capped at the largest message the
   // hub accepts: httplib's own reading would buffer any length first.
   const size_t limit = hub->options().max_batch_bytes + (2 << 20);

@@ -12,6 +12,10 @@
 #include <set>
 #include <thread>
 
+#include "../../sync/src/sync_auth.hpp"
+#include "../../sync/src/sync_codec.hpp"
+#include "motcua/sync/client.hpp"
+#include "motcua/sync/hub.hpp"
 #include "motcua/sync/hub_store.hpp"
 #include "sync_test_util.hpp"
 
@@ -141,6 +145,17 @@ inline void check_hub_store(const std::function<std::unique_ptr<sync::HubStore>(
     s->set_session_counter("s1", 2);  // never lowered
     CHECK(s->session_counter("s1") == 3);
     CHECK(s->session_counter("nope") == 0);
+    // The compare-and-set the hub checks requests with: above the stored one only.
+    CHECK(s->advance_session_counter("s1", 4));
+    CHECK_FALSE(s->advance_session_counter("s1", 4));  // a replay
+    CHECK_FALSE(s->advance_session_counter("s1", 2));  // an older request
+    CHECK(s->session_counter("s1") == 4);
+    CHECK(s->advance_session_counter("s1", 9));  // counters may skip
+    CHECK(s->session_counter("s1") == 9);
+    CHECK_FALSE(s->advance_session_counter("nope", 1));  // no such session
+    CHECK(s->session_counter("nope") == 0);
+    s->open_session("s1", key(1), 2000);  // reopened: starts again at 0
+    CHECK(s->advance_session_counter("s1", 1));
     CHECK(s->session_valid("s1", key(1), 1999));
     CHECK(!s->session_valid("s1", key(2), 1999));
     CHECK(!s->session_valid("s1", key(1), 2001));
@@ -493,6 +508,26 @@ inline void check_concurrent_succession(const OpenShared& open, int threads) {
   CHECK(reader->successions("a").size() == 1);
 }
 
+// N threads (each its own store on the one database, as N hub processes)
+// offering the same request counters 1..rounds of one session, each in
+// order: every counter is accepted exactly once, by one of them.
+inline void check_concurrent_session_counter(const OpenShared& open, int threads, int rounds) {
+  std::vector<std::unique_ptr<sync::HubStore>> stores;
+  for (int i = 0; i < threads; ++i) stores.push_back(open(i));
+  stores[0]->open_session("shared", key(1), 1000000);
+  std::vector<std::vector<int>> won(static_cast<size_t>(threads));
+  run_threads(threads, [&](int i) {
+    for (int c = 1; c <= rounds; ++c)
+      if (stores[static_cast<size_t>(i)]->advance_session_counter("shared", c)) won[static_cast<size_t>(i)].push_back(c);
+  });
+  std::vector<int> all;
+  for (const auto& v : won) all.insert(all.end(), v.begin(), v.end());
+  std::sort(all.begin(), all.end());
+  REQUIRE(static_cast<int>(all.size()) == rounds);  // no counter accepted twice, none lost
+  for (int c = 1; c <= rounds; ++c) CHECK(all[static_cast<size_t>(c - 1)] == c);
+  CHECK(open(threads)->session_counter("shared") == rounds);
+}
+
 // N threads folding the same M alerts (one per source, in the same order,
 // so that each alert's first fold is a race between all threads): each
 // alert one row counting N, each fold_alert call on it seeing a distinct
@@ -518,6 +553,65 @@ inline void check_concurrent_fold(const OpenShared& open, int threads, int per_t
   REQUIRE(all.size() == static_cast<size_t>(per_thread));
   for (const auto& a : all) CHECK(a.count == threads);
   CHECK(reader->counters().alerts["enrolment_refused"] == static_cast<int64_t>(threads) * per_thread);
+}
+
+// Two Hub objects, each over its own store on ONE database, on `node_a` and
+// `node_b` (the same hub's data directory, opened twice: two hub
+// processes): a request one of them accepted is refused by the other as
+// replayed_request, and of two copies sent to both at once exactly one is
+// accepted. `point` is a fresh point node, enrolled here through hub a.
+inline void check_two_hubs_refuse_replays(node::Node& node_a, node::Node& node_b,
+                                          std::shared_ptr<sync::HubStore> store_a,
+                                          std::shared_ptr<sync::HubStore> store_b, node::Node& point) {
+  namespace wire = motcua::sync::wire;
+  namespace auth = motcua::sync::auth;
+  sync::Hub a(node_a, std::move(store_a)), b(node_b, std::move(store_b));
+  sync::PointAddOptions o;
+  o.name = point.name();
+  o.area = "area-x";
+  o.agency_code = "000.00.01.H22";
+  o.code_ttl_ms = 3600 * 1000;
+  auto code = a.add_point(o);
+  REQUIRE(code.ok());
+  DirectTransport t(a);
+  auto joined = sync::join(point, t, "http://hub.test", code->code);
+  REQUIRE(joined.ok());
+  auto request = [&](const std::string& kind, Json header, const std::string& session, int64_t counter) {
+    header["type"] = kind;
+    return auth::make_request("/sync/v2/" + kind, wire::encode(header, {}).value(), point.keys(), session, counter,
+                              node_a.clock().now_ms());
+  };
+  auto answer = [](const sync::WireResponse& r) { return wire::decode(r.body, 1 << 24).value().header; };
+  auto code_of = [&](const sync::WireResponse& r) { return answer(r)["error"].value("code", std::string()); };
+  auto welcome = a.handle(request("hello", Json{{"heads", Json::object()}, {"cursor", 0}}, "-", 0));
+  REQUIRE(welcome.status == 200);
+  const std::string session = answer(welcome)["session"];
+  const Json pull{{"after", 0}, {"limit", 10}};
+  const sync::WireRequest first = request("pull", pull, session, 1);
+  REQUIRE(a.handle(first).status == 200);
+  CHECK(code_of(b.handle(first)) == "replayed_request");  // b never saw counter 1 itself
+  REQUIRE(b.handle(request("pull", pull, session, 2)).status == 200);
+  CHECK(code_of(a.handle(request("pull", pull, session, 2))) == "replayed_request");  // a last saw 1
+  CHECK(code_of(a.handle(request("pull", pull, session, 1))) == "replayed_request");
+  REQUIRE(a.handle(request("pull", pull, session, 3)).status == 200);
+  // The same request to both at once, again and again: one answer each time.
+  int both = 0, neither = 0;
+  for (int c = 4; c < 24; ++c) {
+    const sync::WireRequest r = request("pull", pull, session, c);
+    int status[2] = {0, 0};
+    std::string codes[2];
+    run_threads(2, [&](int i) {
+      auto res = (i == 0 ? a : b).handle(r);
+      status[i] = res.status;
+      if (res.status != 200) codes[i] = code_of(res);
+    });
+    if (status[0] == 200 && status[1] == 200) ++both;
+    if (status[0] != 200 && status[1] != 200) ++neither;
+    for (int i = 0; i < 2; ++i)
+      if (status[i] != 200) CHECK(codes[i] == "replayed_request");
+  }
+  CHECK(both == 0);
+  CHECK(neither == 0);
 }
 
 }  // namespace motcua::test::contract

@@ -16,6 +16,7 @@
 #include <cstdlib>
 
 #include "hub_store_contract.hpp"
+#include "motcua/sync/hub.hpp"
 #include "motcua/sync/hub_store.hpp"
 
 using namespace motcua;
@@ -108,6 +109,22 @@ TEST_CASE("PostgreSQL hub stores on separate connections spend an enrolment code
 TEST_CASE("PostgreSQL hub stores on separate connections spend a replacement code exactly once", "[postgres]") {
   PgTestDb db;
   contract::check_concurrent_succession(db.opener(), 6);
+}
+
+TEST_CASE("PostgreSQL hub stores on separate connections accept each request counter of a session once",
+          "[postgres]") {
+  PgTestDb db;
+  contract::check_concurrent_session_counter(db.opener(), 6, 40);
+}
+
+TEST_CASE("two hubs on one PostgreSQL database refuse each other's replayed requests", "[postgres]") {
+  PgTestDb db;
+  TempDir dir("two-hubs-pg");
+  ManualClock clock(1751335200000);
+  SeededRandom rng(7);
+  auto hub = make_node(dir.sub("hub"), clock, rng, node::Role::Hub, "hub", scope_projector);
+  auto p = make_node(dir.sub("p"), clock, rng, node::Role::Point, "p", scope_projector);
+  contract::check_two_hubs_refuse_replays(*hub, *hub, db.open(), db.open(), *p);
 }
 
 TEST_CASE("PostgreSQL hub stores on separate connections count every folded alert", "[postgres]") {
@@ -210,4 +227,36 @@ TEST_CASE("a PostgreSQL hub store reconnects after the server drops its connecti
   REQUIRE(p);
   CHECK(p->area == "x");
   REQUIRE(s->lease("AG", "250701", "a", 5).ok());
+}
+
+TEST_CASE("a hub switched to PostgreSQL by its settings keeps its bookkeeping there, one store per hub",
+          "[postgres]") {
+  PgTestDb db;
+  SyncWorld w;
+  node::Node& hub = *w.hub_node;
+  REQUIRE(sync::set_node_config(hub, "hub_postgres", db.conninfo()).ok());
+  REQUIRE(sync::set_node_config(hub, "hub_store", "postgres").ok());  // reachable: schema created
+  CHECK(db.sql("SELECT version FROM motcua.motcua_schema") == "1");
+  const auto choice = sync::hub_store_choice(hub);
+  CHECK(choice.kind == "postgres");
+  CHECK_THAT(choice.where, Catch::Contains("dbname=" + db.name()));
+  auto store = sync::open_hub_store(hub);
+  CHECK(store.get() == sync::open_hub_store(hub).get());  // cached while held: no new connection per call
+  sync::Hub h(hub, store);
+  sync::PointAddOptions o;
+  o.name = "a";
+  o.area = "area-x";
+  o.agency_code = "000.00.01.H22";
+  REQUIRE(h.add_point(o).ok());
+  CHECK(db.sql("SELECT name FROM motcua.hub_points") == "a");
+  CHECK(sync::make_sqlite_hub_store(hub)->points().empty());  // nothing in the SQLite tables
+  // Now it holds a point: neither back to SQLite nor to another database.
+  Status back = sync::set_node_config(hub, "hub_store", "sqlite");
+  REQUIRE(!back.ok());
+  CHECK(back.error().code == "conflict");
+  CHECK_THAT(back.error().message, Catch::Contains("copy-store"));
+  Status other = sync::set_node_config(hub, "hub_postgres", db.conninfo() + " application_name=x");
+  REQUIRE(!other.ok());
+  CHECK(other.error().code == "conflict");
+  CHECK(hub.config().get("hub_store") == "postgres");
 }

@@ -57,6 +57,22 @@ TEST_CASE("SQLite hub stores on one file spend a replacement code exactly once u
   contract::check_concurrent_succession(hub.opener(), 4);
 }
 
+TEST_CASE("SQLite hub stores on one file accept each request counter of a session once under concurrency",
+          "[sync][hubstore]") {
+  SharedSqliteHub hub;
+  contract::check_concurrent_session_counter(hub.opener(), 4, 50);
+}
+
+TEST_CASE("two hubs on one SQLite hub database refuse each other's replayed requests", "[sync][hubstore]") {
+  TempDir dir("two-hubs");
+  ManualClock clock(1751335200000);
+  SeededRandom rng(7);
+  auto a = make_node(dir.sub("hub"), clock, rng, node::Role::Hub, "hub", scope_projector);
+  auto b = open_existing(dir.sub("hub"), clock, scope_projector);  // a second process's connection
+  auto p = make_node(dir.sub("p"), clock, rng, node::Role::Point, "p", scope_projector);
+  contract::check_two_hubs_refuse_replays(*a, *b, sync::make_sqlite_hub_store(*a), sync::make_sqlite_hub_store(*b), *p);
+}
+
 TEST_CASE("SQLite hub stores on one file count every folded alert under concurrency", "[sync][hubstore]") {
   SharedSqliteHub hub;
   contract::check_concurrent_fold(hub.opener(), 4, 10);

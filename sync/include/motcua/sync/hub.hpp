@@ -58,7 +58,9 @@ struct EnrolmentCode {
 class Hub {
  public:
   // REQUIRES: `node` is a hub and outlives this object.
-  Hub(node::Node& node, std::unique_ptr<HubStore> store, HubOptions options = {});
+  // `store` may be shared: several Hub objects (as several hub processes)
+  // over one store see each other's sessions, counters and leases.
+  Hub(node::Node& node, std::shared_ptr<HubStore> store, HubOptions options = {});
   ~Hub();
 
   // `motcua point add`: registers the point (or issues a new code for a
@@ -119,7 +121,7 @@ class Hub {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   node::Node& node_;
-  std::unique_ptr<HubStore> store_;
+  std::shared_ptr<HubStore> store_;
   HubOptions opt_;
 };
 

@@ -237,9 +237,14 @@ class HubStore {
   // The last request counter stored for session `id` (0 when unknown).
   virtual int64_t session_counter(const std::string& id) = 0;
   // Raises the stored counter of session `id` to `counter` (never lowers it).
-  // Written without waiting for the disk: the hub checks counters in memory,
-  // this row only carries them across a restart of the process.
   virtual void set_session_counter(const std::string& id, int64_t counter) = 0;
+  // The request counter check (docs/design/0111): stores `counter` and returns
+  // true only when session `id` exists and `counter` is above its stored
+  // counter; else false and nothing changes. One conditional UPDATE whose
+  // row count is checked, so of several hub processes (or threads) offering
+  // the same counter exactly one wins. Written without waiting for the disk
+  // (a crash may forget the last counters; the session expires with them).
+  virtual bool advance_session_counter(const std::string& id, int64_t counter) = 0;
   // Forgets sessions that expired before now_ms.
   virtual void prune(int64_t now_ms) = 0;
 
@@ -303,5 +308,44 @@ std::unique_ptr<HubStore> make_postgres_hub_store(const std::string& conninfo);
 Result<std::unique_ptr<HubStore>> open_postgres_hub_store(const std::string& conninfo);
 // host, port, dbname and user of a connection string, for logs (never a password).
 std::string describe_conninfo(const std::string& conninfo);
+// "invalid_value" (field "conninfo") for a connection string that does not
+// parse or carries a password (password=..., or a URI's user:password@).
+Status check_conninfo(const std::string& conninfo);
+
+// ---- The store a node uses, from its configuration (docs/postgres.md,
+// "Selecting the hub's store"; docs/design/0111-hub-store-selection.md).
+
+struct HubStoreChoice {
+  std::string kind;   // "sqlite" or "postgres"
+  std::string where;  // the SQLite file, or describe_conninfo(hub_postgres): never a password
+};
+// What open_hub_store(node) opens; reads the configuration only.
+HubStoreChoice hub_store_choice(node::Node& node);
+
+// The store of `node` as configured: on a hub whose hub_store is postgres,
+// the PostgreSQL store of hub_postgres, one per (data directory, connection
+// string) shared by every caller while any holds it (the daemon's Hub does),
+// so a request never opens a connection; else (sqlite, the default, or any
+// point) the SQLite store on the node's database. Never fails itself: a
+// PostgreSQL store that cannot be used fails each call with
+// Error{"storage", ...} (or throws HubStoreFailure).
+std::shared_ptr<HubStore> open_hub_store(node::Node& node);
+
+// What keeps a hub's store from being switched by a setting, in words
+// ("entries of 2 other signers and 3 registered points"), "" when nothing:
+// journal entries signed by any key but the hub's own (its own genesis,
+// registry, reference data and users do not count), and points registered
+// in the store it uses now. "storage" when that store cannot be read.
+Result<std::string> hub_store_holdings(node::Node& node);
+
+// `motcua config set KEY VALUE`: node::Config::set, with the rules of the
+// hub's store for hub_store and hub_postgres (each error names the key as
+// its field): hub settings only ("invalid_value" elsewhere); hub_postgres a
+// connection string without a password; hub_store postgres only with
+// hub_postgres set and reachable ("storage", naming host, port, database
+// and user); and a change of store (hub_store, or hub_postgres while it is
+// postgres) only while hub_store_holdings() is "" — else "conflict", naming
+// `motcua hub copy-store`. Nothing is stored when refused.
+Status set_node_config(node::Node& node, const std::string& key, const std::string& value);
 
 }  // namespace motcua::sync

@@ -1,0 +1,142 @@
+// The hub's store chosen by its configuration (hub_store, hub_postgres;
+// docs/postgres.md, docs/design/0111): the factory every production caller
+// uses, and the rules of `motcua config set` for those two keys.
+#include <map>
+#include <mutex>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "hub_store_pg.hpp"
+#include "motcua/node/node.hpp"
+#include "motcua/schema/storage.hpp"
+#include "motcua/sync/hub_store.hpp"
+
+namespace motcua::sync {
+
+namespace {
+
+// Stores on PostgreSQL by (data directory, connection string), held weakly:
+// while the daemon's Hub holds its store, every other caller (routes,
+// retention, alerts) gets that same store and its pool of connections.
+struct PgCache {
+  std::mutex mu;
+  std::map<std::string, std::weak_ptr<HubStore>> by_key;
+};
+
+PgCache& pg_cache() {
+  static PgCache* c = new PgCache;  // never destroyed: stores may outlive static destruction order
+  return *c;
+}
+
+// THE ONE PLACE where a hub's state on PostgreSQL is put together from its
+// connection string. Today that is the bookkeeping store (PgHubStore); the
+// journal's shared log on PostgreSQL (hub_log_pg) is to be attached here as
+// well, so that everything the hub keeps comes from one configuration, one
+// cache entry and one pool. `node` is the hub whose state it is.
+std::shared_ptr<HubStore> open_postgres_hub_state(node::Node& node, const std::string& conninfo) {
+  (void)node;
+  return std::shared_ptr<HubStore>(make_postgres_hub_store(conninfo));
+}
+
+Error with_field(Error e, const std::string& field) {
+  e.field = field;
+  return e;
+}
+
+}  // namespace
+
+HubStoreChoice hub_store_choice(node::Node& node) {
+  if (node.role() != node::Role::Hub || node.config().get("hub_store") != "postgres")
+    return HubStoreChoice{"sqlite", node::db_path(node.data_dir())};
+  const std::string conninfo = node.config().get("hub_postgres");
+  return HubStoreChoice{"postgres", conninfo.empty() ? std::string("(hub_postgres is not set)") : describe_conninfo(conninfo)};
+}
+
+std::shared_ptr<HubStore> open_hub_store(node::Node& node) {
+  if (node.role() != node::Role::Hub || node.config().get("hub_store") != "postgres")
+    return std::shared_ptr<HubStore>(make_sqlite_hub_store(node));
+  const std::string conninfo = node.config().get("hub_postgres");
+  if (conninfo.empty())
+    return std::make_shared<pg_store::PgHubStore>(
+        "", make_error("storage",
+                       "hub_store is postgres but hub_postgres is not set: motcua config set hub_postgres "
+                       "'host=... port=... dbname=... user=...'"));
+  const std::string key = node.data_dir() + "\n" + conninfo;
+  PgCache& c = pg_cache();
+  std::lock_guard<std::mutex> g(c.mu);
+  for (auto it = c.by_key.begin(); it != c.by_key.end();)
+    if (it->second.expired()) it = c.by_key.erase(it);
+    else ++it;
+  if (auto it = c.by_key.find(key); it != c.by_key.end())
+    if (auto held = it->second.lock()) return held;
+  auto store = open_postgres_hub_state(node, conninfo);
+  c.by_key[key] = store;
+  return store;
+}
+
+Result<std::string> hub_store_holdings(node::Node& node) try {
+  std::vector<std::string> held;
+  {
+    std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
+    SQLite::Statement q(*node.db(), "SELECT count(*) FROM authors WHERE author <> ?");
+    q.bind(1, node.keys().pk.data(), static_cast<int>(node.keys().pk.size()));
+    q.executeStep();
+    if (const int64_t n = q.getColumn(0).getInt64(); n > 0)
+      held.push_back("entries of " + std::to_string(n) + " other signer" + (n == 1 ? "" : "s"));
+  }
+  if (const size_t n = open_hub_store(node)->points().size(); n > 0)
+    held.push_back(std::to_string(n) + " registered point" + (n == 1 ? "" : "s"));
+  std::string out;
+  for (const auto& h : held) out += (out.empty() ? "" : " and ") + h;
+  return out;
+} catch (const HubStoreFailure& e) {
+  return e.error;
+} catch (const SQLite::Exception& e) {
+  return schema::storage_error(e);
+}
+
+Status set_node_config(node::Node& node, const std::string& key, const std::string& value) {
+  if (key != "hub_store" && key != "hub_postgres") return node.config().set(key, value);
+  if (node.role() != node::Role::Hub)
+    return make_error("invalid_value",
+                      key + " is a hub setting; this node is a " + node::role_name(node.role()) +
+                          " (a point keeps its sync bookkeeping in its own database)",
+                      key);
+  const std::string cur_kind = node.config().get("hub_store"), cur_pg = node.config().get("hub_postgres");
+  std::string kind = cur_kind, conninfo = cur_pg;
+  if (key == "hub_store") {
+    if (value != "sqlite" && value != "postgres")
+      return make_error("invalid_value", "hub_store must be sqlite or postgres", key);
+    kind = value;
+  } else {
+    if (!value.empty()) {
+      Status ok = check_conninfo(value);
+      if (!ok.ok()) return with_field(ok.error(), key);
+    }
+    conninfo = value;
+  }
+  if (kind == "postgres" && conninfo.empty())
+    return make_error("invalid_value",
+                      "hub_store postgres needs hub_postgres first: motcua config set hub_postgres 'host=... port=... "
+                      "dbname=... user=...' (the password goes in PGPASSFILE or ~/.pgpass, never here)",
+                      key);
+  const bool switches = kind != cur_kind || (kind == "postgres" && conninfo != cur_pg);
+  if (switches) {
+    auto held = hub_store_holdings(node);
+    if (!held.ok()) return with_field(held.error(), key);
+    if (!held->empty())
+      return make_error("conflict",
+                        "this hub already holds " + *held + " in its " + cur_kind +
+                            " store; a setting cannot move them. Copy the hub's state with motcua hub copy-store "
+                            "instead (docs/postgres.md)",
+                        key);
+    if (kind == "postgres") {
+      // Reachable, and its schema brought up to date, before the hub relies on it.
+      auto opened = open_postgres_hub_store(conninfo);
+      if (!opened.ok()) return with_field(opened.error(), key);
+    }
+  }
+  return node.config().set(key, value);
+}
+
+}  // namespace motcua::sync
