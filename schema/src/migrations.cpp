@@ -468,6 +468,12 @@ INSERT OR IGNORE INTO hub_feed (scope, pos)
   WHERE s.origin_point <> '' AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.id = j.id)
     AND j.pos <= ifnull((SELECT CAST(value AS INTEGER) FROM sync_state WHERE key = 'scope_indexed_pos'), 0);
 )SQL",
+      // 16: the clock's high-water mark at start (docs/design/0115): the
+      // largest admitted HLC within the bound is a seek down this index,
+      // not a scan and sort of the whole journal.
+      R"SQL(
+CREATE INDEX journal_hlc ON journal (hlc_ms, hlc_c);
+)SQL",
   };
   return m;
 }

@@ -1,0 +1,132 @@
+// Costs that follow the delta, not the history (issue 12; docs/design/0115):
+// the SQL run at daemon start, per hello, per /metrics scrape and per status
+// is recorded on the connection (sqlite3_trace_v2) and each statement's
+// EXPLAIN QUERY PLAN is checked: no full scan of a table that grows with
+// history.
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
+#include <mutex>
+#include <set>
+
+#include "sync_test_util.hpp"
+
+using namespace motcua;
+using namespace motcua::test;
+
+namespace {
+
+// Records the text of every statement run on a connection while alive.
+class SqlRecorder {
+ public:
+  explicit SqlRecorder(SQLite::Database& db) : db_(db.getHandle()) {
+    sqlite3_trace_v2(db_, SQLITE_TRACE_STMT, &SqlRecorder::on_stmt, this);
+  }
+  ~SqlRecorder() { sqlite3_trace_v2(db_, 0, nullptr, nullptr); }
+  SqlRecorder(const SqlRecorder&) = delete;
+  SqlRecorder& operator=(const SqlRecorder&) = delete;
+
+  std::set<std::string> take() {
+    std::lock_guard<std::mutex> g(mu_);
+    return std::move(seen_);
+  }
+
+ private:
+  static int on_stmt(unsigned, void* self, void* stmt, void* text) {
+    auto* r = static_cast<SqlRecorder*>(self);
+    const char* t = static_cast<const char*>(text);
+    if (t && t[0] == '-' && t[1] == '-') return 0;  // a trigger's statement
+    const char* sql = sqlite3_sql(static_cast<sqlite3_stmt*>(stmt));
+    if (!sql) return 0;
+    std::lock_guard<std::mutex> g(r->mu_);
+    r->seen_.insert(sql);
+    return 0;
+  }
+  sqlite3* db_;
+  std::mutex mu_;
+  std::set<std::string> seen_;
+};
+
+// Tables whose size follows the history (every entry, attachment, session...).
+// Not listed: journal_gaps (open gaps only), hub_points, procedures, holidays.
+const std::set<std::string>& big_tables() {
+  static const std::set<std::string> t = {"journal",      "hub_feed",    "hub_subject_scope", "quarantine",
+                                          "projection",   "blob_refs",   "blob_confirmed",    "blobs",
+                                          "dossier_index", "dossier_words", "sync_receipts",  "sync_log"};
+  return t;
+}
+
+// The plan lines of `sql` that read a whole history-sized table: "SCAN t"
+// without an index ("SCAN t USING INDEX ..." walks an index in order, still
+// a scan unless a LIMIT stops it; reported too unless "COVERING"/"PRIMARY" with
+// a LIMIT, which the caller judges from the SQL).
+std::vector<std::string> full_scans(SQLite::Database& db, const std::string& sql) {
+  std::vector<std::string> out;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db.getHandle(), ("EXPLAIN QUERY PLAN " + sql).c_str(), -1, &st, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(st);
+    return out;  // e.g. PRAGMA or a statement EXPLAIN cannot take
+  }
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const char* d = reinterpret_cast<const char*>(sqlite3_column_text(st, 3));
+    std::string detail = d ? d : "";
+    if (detail.rfind("SCAN ", 0) != 0) continue;
+    std::string table = detail.substr(5, detail.find(' ', 5) == std::string::npos ? std::string::npos : detail.find(' ', 5) - 5);
+    if (!big_tables().count(table)) continue;
+    out.push_back(detail);
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("delta: after a restart the clock never stamps below the largest stored HLC, found by a seek",
+          "[delta][journal][hlc]") {
+  constexpr int64_t kT0 = 1'751'328'000'000;  // 2025-07-01 00:00 UTC
+  TempDir dir("delta-hlc");
+  ManualClock clock_a(kT0 + 60'000), clock_b(kT0);  // a's clock a minute ahead (within the bound)
+  SeededRandom rng_a(1), rng_b(2);
+  auto a = make_node(dir.sub("a"), clock_a, rng_a, node::Role::Point, "a", node::summary_projector);
+  auto b = make_node(dir.sub("b"), clock_b, rng_b, node::Role::Point, "b", node::summary_projector);
+  // b's own entries, then a's (ahead), then more of b's own: the largest HLC
+  // is neither b's chain head nor the last position.
+  std::vector<node::Entry> from_a;
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(b->journal().append(node::EntryDraft{"clerk", "dossier.note", "s-b", Json::object()}).ok());
+    auto e = a->journal().append(node::EntryDraft{"clerk", "dossier.note", "s-a", Json::object()});
+    REQUIRE(e.ok());
+    from_a.push_back(e.value());
+    clock_a.advance(1000);
+  }
+  REQUIRE(b->journal().ingest(from_a).ok());
+  node::Hlc top = from_a.back().hlc;
+  for (int i = 0; i < 3; ++i) REQUIRE(b->journal().append(node::EntryDraft{"clerk", "dossier.note", "s-b2", Json::object()}).ok());
+  b.reset();
+
+  // The journal's constructor reads the high-water mark through the index.
+  {
+    auto db = std::make_shared<SQLite::Database>(dir.sub("b") + "/motcua.db", SQLite::OPEN_READWRITE);
+    SqlRecorder rec(*db);
+    auto kp = generate_keypair(rng_b);
+    node::Journal j(db, kp, clock_b, node::summary_projector);
+    auto sqls = rec.take();
+    bool saw_hlc_query = false;
+    for (const auto& s : sqls) {
+      if (s.find("ORDER BY hlc_ms DESC") == std::string::npos) continue;
+      saw_hlc_query = true;
+      CHECK(full_scans(*db, s).empty());
+      SQLite::Statement plan(*db, "EXPLAIN QUERY PLAN " + s);
+      std::string details;
+      while (plan.executeStep()) details += plan.getColumn(3).getString() + "; ";
+      INFO(details);
+      CHECK(details.find("journal_hlc") != std::string::npos);
+    }
+    CHECK(saw_hlc_query);
+  }
+
+  auto reopened = open_existing(dir.sub("b"), clock_b, node::summary_projector);
+  auto e = reopened->journal().append(node::EntryDraft{"clerk", "dossier.note", "s-new", Json::object()});
+  REQUIRE(e.ok());
+  CHECK(top < e.value().hlc);
+  CHECK(e.value().hlc.ms >= top.ms);
+}
