@@ -474,6 +474,51 @@ INSERT OR IGNORE INTO hub_feed (scope, pos)
       R"SQL(
 CREATE INDEX journal_hlc ON journal (hlc_ms, hlc_c);
 )SQL",
+      // 17: generation counters of the reference data a hub sends in every
+      // hello (docs/design/0115): bumped by these triggers in the same
+      // transaction as any change to what the reference hash covers
+      // (catalogue, holidays, the hub's name and place, its active points)
+      // and to the registry (points' keys, status, acts; successions), so a
+      // hub process caches the data and its hash while the counters stand,
+      // and sees a change made by another process on the next hello.
+      R"SQL(
+INSERT OR IGNORE INTO sync_counters (name, label, value) VALUES ('generation', 'reference', 1), ('generation', 'registry', 1);
+CREATE TRIGGER gen_procedures_ins AFTER INSERT ON procedures BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_procedures_upd AFTER UPDATE ON procedures BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_procedures_del AFTER DELETE ON procedures BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_holidays_ins AFTER INSERT ON holidays BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_holidays_upd AFTER UPDATE ON holidays BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_holidays_del AFTER DELETE ON holidays BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_config_ins AFTER INSERT ON config WHEN NEW.key = 'agency_name' BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_config_upd AFTER UPDATE ON config WHEN NEW.key = 'agency_name' OR OLD.key = 'agency_name' BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_config_del AFTER DELETE ON config WHEN OLD.key = 'agency_name' BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_meta_ins AFTER INSERT ON node_meta WHEN NEW.key = 'name' BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_meta_upd AFTER UPDATE ON node_meta WHEN NEW.key = 'name' OR OLD.key = 'name' BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_points_ins AFTER INSERT ON hub_points BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label IN ('reference', 'registry'); END;
+CREATE TRIGGER gen_points_upd AFTER UPDATE OF name, area, status, public_key, agency_code, acts, revoked_seq,
+  revoked_id, place_name ON hub_points BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label IN ('reference', 'registry'); END;
+CREATE TRIGGER gen_points_del AFTER DELETE ON hub_points BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label IN ('reference', 'registry'); END;
+CREATE TRIGGER gen_successions_ins AFTER INSERT ON hub_successions BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'registry'; END;
+CREATE TRIGGER gen_successions_upd AFTER UPDATE ON hub_successions BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'registry'; END;
+CREATE TRIGGER gen_successions_del AFTER DELETE ON hub_successions BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'registry'; END;
+)SQL",
   };
   return m;
 }

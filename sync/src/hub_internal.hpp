@@ -8,6 +8,7 @@
 #include "motcua/node/node.hpp"
 #include "motcua/sync/hub.hpp"
 #include "motcua/sync/retention.hpp"
+#include "admission.hpp"
 #include "sync_auth.hpp"
 #include "sync_codec.hpp"
 
@@ -153,6 +154,23 @@ struct Hub::Impl {
   // Leases for today (hub time) and the next lease_days-1 days, topped up.
   std::vector<Lease> top_up_leases(const PointRecord& p, int64_t now);
   Json reference_data(std::string* hash);
+  // What reference_data() computes, kept while the generation counters of
+  // its sources stand (docs/design/0115): the catalogue, holidays and points
+  // in the node's database (sync_counters 'generation'/'reference', kept by
+  // triggers) and the registry in the store (HubStore::registry_generation),
+  // so a change made by another hub process is seen on the next hello.
+  struct Reference {
+    Json data;          // catalogue, holidays, points, registry, registry_hash
+    std::string hash;   // reference_hash
+    Registry registry;  // the admission registry the data was made from
+  };
+  std::shared_ptr<const Reference> reference_snapshot();
+  struct ReferenceCache {
+    std::mutex mu;
+    std::shared_ptr<const Reference> ref;
+    int64_t reference_gen = -1, registry_gen = -1;
+  };
+  ReferenceCache ref_cache;
   // {"<subject>": "<state hash hex>"} for the subjects of `entries`, as the
   // hub's projection has them now (docs/sync-protocol.md, "State hashes").
   // REQUIRES the journal lock held since the entries were read.

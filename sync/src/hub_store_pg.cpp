@@ -168,6 +168,23 @@ CREATE TABLE motcua.fork_evidence (
   UNIQUE (author, seq, other_id)
 );
 )SQL",
+      // 2: the registry's generation (docs/design/0115), bumped by triggers
+      // in the same transaction as any change to what the admission registry
+      // is made of, so every hub process's cached registry and reference
+      // data follow a change made by another.
+      R"SQL(
+INSERT INTO motcua.sync_counters (name, label, value) VALUES ('generation', 'registry', 1) ON CONFLICT DO NOTHING;
+CREATE FUNCTION motcua.bump_registry_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE motcua.sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'registry';
+  RETURN NULL;
+END $$;
+CREATE TRIGGER hub_points_generation AFTER INSERT OR DELETE OR UPDATE OF name, area, status, public_key,
+  agency_code, acts, revoked_seq, revoked_id, place_name ON motcua.hub_points
+  FOR EACH ROW EXECUTE FUNCTION motcua.bump_registry_generation();
+CREATE TRIGGER hub_successions_generation AFTER INSERT OR DELETE OR UPDATE ON motcua.hub_successions
+  FOR EACH ROW EXECUTE FUNCTION motcua.bump_registry_generation();
+)SQL",
   };
   return m;
 }
@@ -1229,6 +1246,15 @@ class PgHubStore final : public HubStore {
   std::mutex mu_;
   std::vector<PGconn*> idle_;
   bool migrated_ = false;
+
+ public:
+  // Kept by the triggers of migration 2 on hub_points and hub_successions.
+  int64_t registry_generation() override {
+    return must(run<int64_t>([&](Tx& tx) -> Result<int64_t> {
+      Rows q = tx.exec("SELECT value FROM motcua.sync_counters WHERE name = 'generation' AND label = 'registry'");
+      return q.size() ? q.i64(0, 0) : int64_t{-1};
+    }));
+  }
 };
 
 }  // namespace

@@ -130,3 +130,69 @@ TEST_CASE("delta: after a restart the clock never stamps below the largest store
   CHECK(top < e.value().hlc);
   CHECK(e.value().hlc.ms >= top.ms);
 }
+
+TEST_CASE("delta: the hub computes its reference data again only when a source changed, in any process",
+          "[delta][sync]") {
+  SyncWorld w(11, scope_projector, false);
+  auto a = w.add_point("xa-a", "an-thi");
+  REQUIRE(w.sync(a).ok());
+  auto state = [&](const char* k) {
+    SQLite::Statement q(*w.points[a]->db(), "SELECT value FROM sync_state WHERE key = ?");
+    q.bind(1, k);
+    return q.executeStep() ? q.getColumn(0).getString() : std::string();
+  };
+  auto& hdb = *w.hub_node->db();
+  // Whether a session of point a made the hub read its catalogue and holidays.
+  auto session_builds = [&]() {
+    SqlRecorder rec(hdb);
+    auto r = w.sync(a);
+    if (!r.ok()) FAIL(r.error().message);
+    for (const auto& q : rec.take())
+      if (q.find("FROM holidays") != std::string::npos || q.find("FROM procedures") != std::string::npos) return true;
+    return false;
+  };
+  // Changes made behind the Hub object's back, as another process would.
+  SQLite::Database other(w.hub_node->data_dir() + "/motcua.db", SQLite::OPEN_READWRITE);
+  other.exec("PRAGMA busy_timeout = 5000");
+  std::string ref = state("reference_hash"), reg = state("registry_hash");
+  REQUIRE(!ref.empty());
+  REQUIRE(!reg.empty());
+  // `built_already`: the change itself went through this hub (an enrolment
+  // answers with the reference data), so the session finds it computed.
+  auto changed = [&](const char* what, bool ref_moves, bool reg_moves, bool built_already = false) {
+    INFO(what);
+    CHECK(session_builds() != built_already);
+    CHECK((state("reference_hash") != ref) == ref_moves);
+    CHECK((state("registry_hash") != reg) == reg_moves);
+    ref = state("reference_hash");
+    reg = state("registry_hash");
+    CHECK_FALSE(session_builds());  // and then kept again
+  };
+
+  SECTION("no change: nothing computed, the same hashes") {
+    CHECK_FALSE(session_builds());
+    CHECK_FALSE(session_builds());
+    CHECK(state("reference_hash") == ref);
+  }
+  SECTION("each source changes the hash on the next hello") {
+    other.exec("UPDATE procedures SET item = json_set(item, '$.name', 'Thủ tục sửa đổi') "
+               "WHERE key = (SELECT min(key) FROM procedures)");
+    changed("catalogue", true, false);
+    other.exec("INSERT INTO holidays (date, name) VALUES ('2031-01-02', 'Nghỉ bù')");
+    changed("holidays", true, false);
+    other.exec("INSERT OR REPLACE INTO config (key, value) VALUES ('agency_name', 'UBND huyện Ân Thi')");
+    changed("the hub's place name", true, false);
+    other.exec("UPDATE hub_points SET place_name = 'UBND xã A' WHERE name = 'xa-a'");
+    changed("a point's place name", true, false);
+    w.add_point("xa-b", "an-thi");
+    changed("a new point", true, true, true);
+    other.exec("UPDATE hub_points SET acts = 'dossier.submitted' WHERE name = 'xa-b'");
+    changed("a point's acts (registry only)", false, true);
+    REQUIRE(w.hub->revoke_point("xa-b").ok());
+    changed("a revocation", true, true);
+  }
+  SECTION("what each session writes (contact, cursors) does not count as a change") {
+    other.exec("UPDATE hub_points SET last_seen_ms = last_seen_ms + 1, pull_cursor = pull_cursor WHERE name = 'xa-a'");
+    CHECK_FALSE(session_builds());
+  }
+}
