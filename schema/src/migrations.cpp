@@ -519,6 +519,39 @@ CREATE TRIGGER gen_successions_upd AFTER UPDATE ON hub_successions BEGIN
 CREATE TRIGGER gen_successions_del AFTER DELETE ON hub_successions BEGIN
   UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'registry'; END;
 )SQL",
+      // 18: totals that /metrics and the sync status read on every scrape
+      // (docs/design/0115), kept by triggers in the same transaction as the
+      // rows they total instead of summing the tables each time: the bytes
+      // of stored attachments, and the attachments referenced here that the
+      // hub has not confirmed (a point's "blobs waiting"). And an index for
+      // the retention of receipts (at start and hourly), which scanned them all.
+      R"SQL(
+CREATE INDEX sync_receipts_time ON sync_receipts (hub_time_ms);
+INSERT OR REPLACE INTO sync_counters (name, label, value) VALUES
+  ('total', 'blob_bytes', (SELECT ifnull(sum(size), 0) FROM blobs)),
+  ('total', 'blobs_waiting', (SELECT count(DISTINCT r.blob) FROM blob_refs r
+                              WHERE NOT EXISTS (SELECT 1 FROM blob_confirmed c WHERE c.blob = r.blob)));
+CREATE TRIGGER total_blobs_ins AFTER INSERT ON blobs BEGIN
+  UPDATE sync_counters SET value = value + NEW.size WHERE name = 'total' AND label = 'blob_bytes'; END;
+CREATE TRIGGER total_blobs_upd AFTER UPDATE OF size ON blobs BEGIN
+  UPDATE sync_counters SET value = value + NEW.size - OLD.size WHERE name = 'total' AND label = 'blob_bytes'; END;
+CREATE TRIGGER total_blobs_del AFTER DELETE ON blobs BEGIN
+  UPDATE sync_counters SET value = value - OLD.size WHERE name = 'total' AND label = 'blob_bytes'; END;
+CREATE TRIGGER total_refs_ins AFTER INSERT ON blob_refs
+  WHEN NOT EXISTS (SELECT 1 FROM blob_confirmed c WHERE c.blob = NEW.blob)
+   AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.blob = NEW.blob AND r.subject <> NEW.subject) BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'total' AND label = 'blobs_waiting'; END;
+CREATE TRIGGER total_refs_del AFTER DELETE ON blob_refs
+  WHEN NOT EXISTS (SELECT 1 FROM blob_confirmed c WHERE c.blob = OLD.blob)
+   AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.blob = OLD.blob) BEGIN
+  UPDATE sync_counters SET value = value - 1 WHERE name = 'total' AND label = 'blobs_waiting'; END;
+CREATE TRIGGER total_confirmed_ins AFTER INSERT ON blob_confirmed
+  WHEN EXISTS (SELECT 1 FROM blob_refs r WHERE r.blob = NEW.blob) BEGIN
+  UPDATE sync_counters SET value = value - 1 WHERE name = 'total' AND label = 'blobs_waiting'; END;
+CREATE TRIGGER total_confirmed_del AFTER DELETE ON blob_confirmed
+  WHEN EXISTS (SELECT 1 FROM blob_refs r WHERE r.blob = OLD.blob) BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'total' AND label = 'blobs_waiting'; END;
+)SQL",
   };
   return m;
 }

@@ -9,6 +9,7 @@
 #include "motcua/sync/hub.hpp"
 #include "motcua/sync/retention.hpp"
 #include "admission.hpp"
+#include "hub_scope.hpp"
 #include "sync_auth.hpp"
 #include "sync_codec.hpp"
 
@@ -171,6 +172,10 @@ struct Hub::Impl {
     int64_t reference_gen = -1, registry_gen = -1;
   };
   ReferenceCache ref_cache;
+  // Each point's lag as /metrics and the status last counted it (scope::PendingMemo).
+  std::mutex pending_mu;
+  std::map<std::string, scope::PendingMemo> pending_memo;
+  int64_t lag_entries(const PointRecord& p);
   // {"<subject>": "<state hash hex>"} for the subjects of `entries`, as the
   // hub's projection has them now (docs/sync-protocol.md, "State hashes").
   // REQUIRES the journal lock held since the entries were read.

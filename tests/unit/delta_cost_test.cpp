@@ -9,6 +9,9 @@
 #include <mutex>
 #include <set>
 
+#include "motcua/node/blobs.hpp"
+#include "../../sync/src/blob_sync.hpp"
+#include "../../sync/src/hub_scope.hpp"
 #include "sync_test_util.hpp"
 
 using namespace motcua;
@@ -195,4 +198,94 @@ TEST_CASE("delta: the hub computes its reference data again only when a source c
     other.exec("UPDATE hub_points SET last_seen_ms = last_seen_ms + 1, pull_cursor = pull_cursor WHERE name = 'xa-a'");
     CHECK_FALSE(session_builds());
   }
+}
+
+TEST_CASE("delta: attachment totals of /metrics and the status are kept with the rows, equal to a full count",
+          "[delta][blobs]") {
+  TempDir dir("delta-blobs");
+  ManualClock clock(1'751'328'000'000);
+  SeededRandom rng(3);
+  auto n = make_node(dir.sub("p"), clock, rng, node::Role::Point, "p");
+  auto& db = *n->db();
+  node::BlobStore store(n->data_dir(), n->db(), 1 << 20, &n->journal().mutex());
+  auto id = [](int i) { return to_hex(blake2b256("blob" + std::to_string(i))); };
+  auto full_bytes = [&] { return db.execAndGet("SELECT ifnull(sum(size), 0) FROM blobs").getInt64(); };
+  auto full_waiting = [&] {
+    return db.execAndGet("SELECT count(DISTINCT r.blob) FROM blob_refs r WHERE NOT EXISTS "
+                         "(SELECT 1 FROM blob_confirmed c WHERE c.blob = r.blob)").getInt64();
+  };
+  auto same = [&](const char* what) {
+    INFO(what);
+    CHECK(store.total_bytes() == full_bytes());
+    CHECK(sync::blobs::waiting(*n) == full_waiting());
+  };
+  same("empty");
+  for (int i = 0; i < 6; ++i)
+    db.exec("INSERT OR IGNORE INTO blobs (id, size, media_type) VALUES ('" + id(i) + "', " + std::to_string(1000 + i) +
+            ", 'application/pdf')");
+  db.exec("INSERT OR IGNORE INTO blobs (id, size, media_type) VALUES ('" + id(0) + "', 99, 'application/pdf')");
+  same("stored, one twice");
+  CHECK(store.total_bytes() == 6 * 1000 + 15);
+  for (int i = 0; i < 5; ++i) {
+    db.exec("INSERT OR IGNORE INTO blob_refs (blob, subject) VALUES ('" + id(i) + "', 'd1')");
+    db.exec("INSERT OR IGNORE INTO blob_refs (blob, subject) VALUES ('" + id(i) + "', 'd" + std::to_string(i) + "')");
+  }
+  db.exec("INSERT OR IGNORE INTO blob_refs (blob, subject) VALUES ('" + id(1) + "', 'd1')");
+  same("referenced by one or two dossiers");
+  CHECK(sync::blobs::waiting(*n) == 5);
+  db.exec("INSERT OR IGNORE INTO blob_confirmed (blob, at_ms) VALUES ('" + id(2) + "', 1)");
+  db.exec("INSERT OR IGNORE INTO blob_confirmed (blob, at_ms) VALUES ('" + id(2) + "', 2)");
+  db.exec("INSERT OR IGNORE INTO blob_confirmed (blob, at_ms) VALUES ('" + id(5) + "', 2)");  // no reference
+  same("confirmed");
+  CHECK(sync::blobs::waiting(*n) == 4);
+  db.exec("INSERT OR IGNORE INTO blob_refs (blob, subject) VALUES ('" + id(2) + "', 'd9')");
+  same("a confirmed one referenced again");
+  db.exec("DELETE FROM blob_confirmed");  // a new hub epoch: nothing is known to be there
+  same("confirmations dropped");
+  CHECK(sync::blobs::waiting(*n) == 5);
+  db.exec("DELETE FROM blob_refs WHERE blob = '" + id(3) + "'");
+  same("references removed");
+  db.exec("DELETE FROM blobs WHERE id = '" + id(4) + "'");
+  same("an attachment removed");
+}
+
+TEST_CASE("delta: a point's lag for /metrics and status moves by what changed since the last scrape",
+          "[delta][sync]") {
+  SyncWorld w(13, scope_projector, false);
+  w.add_point("xa-a", "an-thi");
+  auto b = w.add_point("xa-b", "an-thi");
+  std::vector<std::string> codes;
+  for (int i = 0; i < 40; ++i) codes.push_back(w.take_in(b).subject);
+  REQUIRE(w.sync(b).ok());
+  node::Node& hub = *w.hub_node;
+  sync::scope::catch_up(hub);
+  const sync::PointRecord pa = *w.hub->store().point("xa-a");
+  sync::scope::PendingMemo m;
+  auto check = [&](int64_t after, int64_t counted, const char* what) {
+    INFO(what);
+    const int64_t v = sync::scope::pending(hub, pa, after, m);
+    CHECK(v == sync::scope::pending(hub, pa, after));
+    CHECK(m.counted == counted);
+    return v;
+  };
+  const int64_t all = check(0, 40, "first scrape: the whole lag counted");
+  CHECK(all == 40);
+  check(0, 0, "nothing changed: nothing counted");
+  for (int i = 0; i < 5; ++i) w.take_in(b);
+  REQUIRE(w.sync(b).ok());
+  sync::scope::catch_up(hub);
+  CHECK(check(0, 5, "five new entries: five counted") == 45);
+  // The point pulled some: what its cursor passed is counted once.
+  const int64_t cursor = 10;
+  const int64_t left = sync::scope::pending(hub, pa, cursor);
+  CHECK(check(cursor, 45 - left, "the cursor moved: what it passed counted") == left);
+  check(cursor, 0, "again nothing");
+  // A dossier moved to other keys (its return point changed): counted in full.
+  w.act(b, codes[20], "dossier.updated", Json{{"return_point", "xa-a"}});
+  REQUIRE(w.sync(b).ok());
+  sync::scope::catch_up(hub);
+  const int64_t now = sync::scope::pending(hub, pa, cursor);
+  check(cursor, now, "after a move: a full count");
+  // A cursor that went back: a full count.
+  check(0, sync::scope::pending(hub, pa, 0), "cursor back");
 }
