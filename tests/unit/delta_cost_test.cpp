@@ -10,6 +10,7 @@
 #include <set>
 
 #include "motcua/node/blobs.hpp"
+#include "motcua/sync/agent.hpp"
 #include "../../sync/src/blob_sync.hpp"
 #include "../../sync/src/hub_scope.hpp"
 #include "sync_test_util.hpp"
@@ -81,7 +82,75 @@ std::vector<std::string> full_scans(SQLite::Database& db, const std::string& sql
   sqlite3_finalize(st);
   return out;
 }
+
+std::string report(SQLite::Database& db, const std::set<std::string>& sqls, const std::set<std::string>& allowed = {}) {
+  std::string bad;
+  for (const auto& s : sqls) {
+    if (allowed.count(s)) continue;
+    auto scans = full_scans(db, s);
+    if (scans.empty()) continue;
+    bad += "\n  " + s + "\n    ->";
+    for (const auto& x : scans) bad += " [" + x + "]";
+  }
+  return bad;
+}
+
 }  // namespace
+
+TEST_CASE("delta: the SQL of start, hello, /metrics and status scans no history-sized table", "[delta][sync]") {
+  SyncWorld w(7, scope_projector, false);
+  auto a = w.add_point("xa-a", "an-thi");
+  auto b = w.add_point("xa-b", "kim-dong");
+  for (int i = 0; i < 30; ++i) {
+    auto e = w.take_in(i % 2 ? a : b);
+    w.act(i % 2 ? a : b, e.subject, "dossier.updated", Json{{"note", "x"}});
+  }
+  REQUIRE(w.sync(a).ok());
+  REQUIRE(w.sync(b).ok());
+  REQUIRE(w.sync(a).ok());
+  auto& hdb = *w.hub_node->db();
+
+  SECTION("daemon start: journal, tail check, hub and agent") {
+    SqlRecorder rec(hdb);
+    node::Journal j(w.hub_node->db(), w.hub_node->keys(), w.clock, scope_projector);
+    REQUIRE(j.check_tail().ok());
+    auto agent = sync::make_sync_agent(*w.hub_node);
+    (void)agent;
+    std::string bad = report(hdb, rec.take());
+    INFO("full scans:" << bad);
+    CHECK(bad.empty());
+  }
+  SECTION("hello (a session with nothing to move)") {
+    SqlRecorder rec(hdb);
+    REQUIRE(w.sync(b).ok());
+    auto sqls = rec.take();
+    std::string bad = report(hdb, sqls);
+    INFO("full scans:" << bad);
+    CHECK(bad.empty());
+  }
+  SECTION("/metrics and status on the hub") {
+    auto agent = sync::make_sync_agent(*w.hub_node);
+    node::BlobStore blobs(w.hub_node->data_dir(), w.hub_node->db(), 1 << 20, &w.hub_node->journal().mutex());
+    SqlRecorder rec(hdb);
+    (void)agent->metrics();
+    (void)agent->status();
+    (void)w.hub_node->journal().count();
+    (void)blobs.total_bytes();
+    std::string bad = report(hdb, rec.take());
+    INFO("full scans:" << bad);
+    CHECK(bad.empty());
+  }
+  SECTION("/metrics and status on a point") {
+    auto& pdb = *w.points[a]->db();
+    auto agent = sync::make_sync_agent(*w.points[a]);
+    SqlRecorder rec(pdb);
+    (void)agent->metrics();
+    (void)agent->status();
+    std::string bad = report(pdb, rec.take());
+    INFO("full scans:" << bad);
+    CHECK(bad.empty());
+  }
+}
 
 TEST_CASE("delta: after a restart the clock never stamps below the largest stored HLC, found by a seek",
           "[delta][journal][hlc]") {
