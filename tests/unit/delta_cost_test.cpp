@@ -6,6 +6,8 @@
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <future>
 #include <mutex>
 #include <set>
 
@@ -357,4 +359,72 @@ TEST_CASE("delta: a point's lag for /metrics and status moves by what changed si
   check(cursor, now, "after a move: a full count");
   // A cursor that went back: a full count.
   check(0, sync::scope::pending(hub, pa, 0), "cursor back");
+}
+
+TEST_CASE("delta: a point back after 90 days pulls in pages while another point's sessions go on between them",
+          "[delta][sync][slow]") {
+  SyncWorld w(17, scope_projector, false);
+  sync::HubOptions o;
+  o.max_batch_entries = 100;  // pages of 100 entries (the hub caps what a point asks for)
+  w.hub = std::make_unique<sync::Hub>(*w.hub_node, sync::make_sqlite_hub_store(*w.hub_node), o);
+  auto back = w.add_point("xa-ve", "an-thi");           // the point that was away
+  auto busy = w.add_point("buu-dien", "an-thi", 1000);  // its area's busy office
+  auto other = w.add_point("xa-khac", "kim-dong");      // a point of another area, syncing meanwhile
+  REQUIRE(w.sync(back).ok());
+  // While the point is away: 1,000 dossiers x 3 entries in its area.
+  std::vector<Hash32> ids;
+  for (int i = 0; i < 1000; ++i) {
+    auto e = w.take_in(busy);
+    ids.push_back(e.id);
+    ids.push_back(w.act(busy, e.subject, "dossier.updated", Json{{"note", "bổ sung"}}).id);
+    ids.push_back(w.act(busy, e.subject, "dossier.updated", Json{{"note", "đã xử lý"}}).id);
+  }
+  REQUIRE(w.sync(busy).ok());
+  for (int i = 0; i < 3; ++i) w.take_in(other);  // the other point's new work, pushed during the catch-up
+  w.clock.advance(90LL * 24 * 3600 * 1000);
+
+  // The returning point's pulls are counted as they reach the hub; at the
+  // 3rd and the 15th page the other point runs a whole session (hello, push,
+  // pull) on its own thread, and the returning point waits for it to end:
+  // it would wait forever (bounded here) if a page held the hub past its answer.
+  int pulls = 0;
+  std::vector<int> other_done_at;
+  std::vector<std::string> other_errors;
+  std::vector<std::future<Result<Json>>> stuck;  // joined at the end, after the returning point let go
+  auto other_session = [&]() {
+    auto f = std::async(std::launch::async, [&] { return w.sync(other); });
+    if (f.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+      other_errors.push_back("stuck behind the returning point's pull");
+      stuck.push_back(std::move(f));
+      return;
+    }
+    auto r = f.get();
+    if (!r.ok()) other_errors.push_back(r.error().message);
+    other_done_at.push_back(pulls);
+  };
+  w.transports[back]->tamper = [&](sync::WireRequest& r) {
+    if (r.path != "/sync/v2/pull") return;
+    ++pulls;
+    if (pulls == 3 || pulls == 15) other_session();
+  };
+  auto r = w.sync(back);
+  w.transports[back]->tamper = nullptr;
+  for (auto& f : stuck) f.wait();
+  {
+    std::string why;
+    for (const auto& e : other_errors) why += e + "; ";
+    INFO("the other point: " << why);
+    CHECK(other_errors.empty());
+  }
+  REQUIRE(r.ok());
+  CHECK(r.value()["entries_down"].get<int64_t>() >= 3000);
+  CHECK(pulls >= 30);  // 3,000 entries in pages of at most 100
+  REQUIRE(other_done_at.size() == 2);
+  CHECK(other_done_at[1] < pulls);  // both ended while pages were still to come
+  // The returning point ends with everything; the other point's work reached the hub.
+  size_t missing = 0;
+  for (const auto& id : ids) missing += w.points[back]->journal().get(id) ? 0 : 1;
+  CHECK(missing == 0);
+  CHECK(w.hub_node->journal().author_entries(w.points[other]->keys().pk, 0, 100).size() == 3);
+  CHECK(w.held_at_hub() == 0);
 }
