@@ -206,7 +206,10 @@ int64_t BlobStore::sweep_stale(fs::file_time_type tmp_before, fs::file_time_type
 
 int64_t BlobStore::total_bytes() {
   std::lock_guard<std::recursive_mutex> g(*mu_);
-  return db_->execAndGet("SELECT COALESCE(SUM(size), 0) FROM blobs").getInt64();
+  // A total kept by triggers with the rows (migration 18): a /metrics scrape
+  // does not sum every attachment's row.
+  SQLite::Statement q(*db_, "SELECT value FROM sync_counters WHERE name = 'total' AND label = 'blob_bytes'");
+  return q.executeStep() ? q.getColumn(0).getInt64() : 0;
 }
 
 }  // namespace motcua::node

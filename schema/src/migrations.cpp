@@ -468,6 +468,90 @@ INSERT OR IGNORE INTO hub_feed (scope, pos)
   WHERE s.origin_point <> '' AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.id = j.id)
     AND j.pos <= ifnull((SELECT CAST(value AS INTEGER) FROM sync_state WHERE key = 'scope_indexed_pos'), 0);
 )SQL",
+      // 16: the clock's high-water mark at start (docs/design/0115): the
+      // largest admitted HLC within the bound is a seek down this index,
+      // not a scan and sort of the whole journal.
+      R"SQL(
+CREATE INDEX journal_hlc ON journal (hlc_ms, hlc_c);
+)SQL",
+      // 17: generation counters of the reference data a hub sends in every
+      // hello (docs/design/0115): bumped by these triggers in the same
+      // transaction as any change to what the reference hash covers
+      // (catalogue, holidays, the hub's name and place, its active points)
+      // and to the registry (points' keys, status, acts; successions), so a
+      // hub process caches the data and its hash while the counters stand,
+      // and sees a change made by another process on the next hello.
+      R"SQL(
+INSERT OR IGNORE INTO sync_counters (name, label, value) VALUES ('generation', 'reference', 1), ('generation', 'registry', 1);
+CREATE TRIGGER gen_procedures_ins AFTER INSERT ON procedures BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_procedures_upd AFTER UPDATE ON procedures BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_procedures_del AFTER DELETE ON procedures BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_holidays_ins AFTER INSERT ON holidays BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_holidays_upd AFTER UPDATE ON holidays BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_holidays_del AFTER DELETE ON holidays BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_config_ins AFTER INSERT ON config WHEN NEW.key = 'agency_name' BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_config_upd AFTER UPDATE ON config WHEN NEW.key = 'agency_name' OR OLD.key = 'agency_name' BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_config_del AFTER DELETE ON config WHEN OLD.key = 'agency_name' BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_meta_ins AFTER INSERT ON node_meta WHEN NEW.key = 'name' BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_meta_upd AFTER UPDATE ON node_meta WHEN NEW.key = 'name' OR OLD.key = 'name' BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_points_ins AFTER INSERT ON hub_points BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label IN ('reference', 'registry'); END;
+CREATE TRIGGER gen_points_upd AFTER UPDATE OF name, area, status, public_key, agency_code, acts, revoked_seq,
+  revoked_id, place_name ON hub_points BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label IN ('reference', 'registry'); END;
+CREATE TRIGGER gen_points_del AFTER DELETE ON hub_points BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label IN ('reference', 'registry'); END;
+CREATE TRIGGER gen_successions_ins AFTER INSERT ON hub_successions BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'registry'; END;
+CREATE TRIGGER gen_successions_upd AFTER UPDATE ON hub_successions BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'registry'; END;
+CREATE TRIGGER gen_successions_del AFTER DELETE ON hub_successions BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'registry'; END;
+)SQL",
+      // 18: totals that /metrics and the sync status read on every scrape
+      // (docs/design/0115), kept by triggers in the same transaction as the
+      // rows they total instead of summing the tables each time: the bytes
+      // of stored attachments, and the attachments referenced here that the
+      // hub has not confirmed (a point's "blobs waiting"). And an index for
+      // the retention of receipts (at start and hourly), which scanned them all.
+      R"SQL(
+CREATE INDEX sync_receipts_time ON sync_receipts (hub_time_ms);
+INSERT OR REPLACE INTO sync_counters (name, label, value) VALUES
+  ('total', 'blob_bytes', (SELECT ifnull(sum(size), 0) FROM blobs)),
+  ('total', 'blobs_waiting', (SELECT count(DISTINCT r.blob) FROM blob_refs r
+                              WHERE NOT EXISTS (SELECT 1 FROM blob_confirmed c WHERE c.blob = r.blob)));
+CREATE TRIGGER total_blobs_ins AFTER INSERT ON blobs BEGIN
+  UPDATE sync_counters SET value = value + NEW.size WHERE name = 'total' AND label = 'blob_bytes'; END;
+CREATE TRIGGER total_blobs_upd AFTER UPDATE OF size ON blobs BEGIN
+  UPDATE sync_counters SET value = value + NEW.size - OLD.size WHERE name = 'total' AND label = 'blob_bytes'; END;
+CREATE TRIGGER total_blobs_del AFTER DELETE ON blobs BEGIN
+  UPDATE sync_counters SET value = value - OLD.size WHERE name = 'total' AND label = 'blob_bytes'; END;
+CREATE TRIGGER total_refs_ins AFTER INSERT ON blob_refs
+  WHEN NOT EXISTS (SELECT 1 FROM blob_confirmed c WHERE c.blob = NEW.blob)
+   AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.blob = NEW.blob AND r.subject <> NEW.subject) BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'total' AND label = 'blobs_waiting'; END;
+CREATE TRIGGER total_refs_del AFTER DELETE ON blob_refs
+  WHEN NOT EXISTS (SELECT 1 FROM blob_confirmed c WHERE c.blob = OLD.blob)
+   AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.blob = OLD.blob) BEGIN
+  UPDATE sync_counters SET value = value - 1 WHERE name = 'total' AND label = 'blobs_waiting'; END;
+CREATE TRIGGER total_confirmed_ins AFTER INSERT ON blob_confirmed
+  WHEN EXISTS (SELECT 1 FROM blob_refs r WHERE r.blob = NEW.blob) BEGIN
+  UPDATE sync_counters SET value = value - 1 WHERE name = 'total' AND label = 'blobs_waiting'; END;
+CREATE TRIGGER total_confirmed_del AFTER DELETE ON blob_confirmed
+  WHEN EXISTS (SELECT 1 FROM blob_refs r WHERE r.blob = OLD.blob) BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'total' AND label = 'blobs_waiting'; END;
+)SQL",
   };
   return m;
 }

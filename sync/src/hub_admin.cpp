@@ -326,7 +326,7 @@ Json Hub::points() {
                             {"replaced_at", util::iso_utc(sc.at_ms)},
                             {"revoked_seq", sc.revoked_seq}});
     j["former_keys"] = former;
-    j["lag_entries"] = p.status == "active" ? scope::pending(node_, p, p.sent_cursor) : 0;
+    j["lag_entries"] = p.status == "active" ? impl_->lag_entries(p) : 0;
     j["lag_seconds"] = p.last_success_ms ? Json((now - p.last_success_ms) / 1000) : Json(nullptr);
     out.push_back(j);
   }
@@ -350,6 +350,11 @@ Json Hub::sync_log(SyncLogQuery query) {
   return Json{{"role", "hub"}, {"sessions", sessions}, {"alerts", alerts}};
 }
 
+int64_t Hub::Impl::lag_entries(const PointRecord& p) {
+  std::lock_guard<std::mutex> g(pending_mu);
+  return scope::pending(node, p, p.sent_cursor, pending_memo[p.name]);
+}
+
 std::string Hub::metrics() {
   const int64_t now = node_.clock().now_ms();
   scope::catch_up(node_);
@@ -359,8 +364,7 @@ std::string Hub::metrics() {
        "# TYPE motcua_sync_point_lag_entries gauge\n";
   for (const auto& p : pts)
     if (p.status == "active")
-      m << "motcua_sync_point_lag_entries{point=\"" << label(p.name) << "\"} " << scope::pending(node_, p, p.sent_cursor)
-        << "\n";
+      m << "motcua_sync_point_lag_entries{point=\"" << label(p.name) << "\"} " << impl_->lag_entries(p) << "\n";
   m << "# HELP motcua_sync_point_lag_seconds Seconds since the point's last successful sync.\n"
        "# TYPE motcua_sync_point_lag_seconds gauge\n";
   for (const auto& p : pts)

@@ -38,7 +38,7 @@ int64_t int_field(const Json& h, const char* k, int64_t dflt) {
 // in tests): only the journal's built-in checks.
 node::Admitter Hub::Impl::admitter() {
   if (!opt.admission) return {};
-  return make_admitter(node, registry_from_store(node.keys().pk, store), node::Role::Hub, &store);
+  return make_admitter(node, reference_snapshot()->registry, node::Role::Hub, &store);  // kept while unchanged (0115)
 }
 
 node::Admitter Hub::Impl::admission() {

@@ -8,6 +8,8 @@
 #include "motcua/node/node.hpp"
 #include "motcua/sync/hub.hpp"
 #include "motcua/sync/retention.hpp"
+#include "admission.hpp"
+#include "hub_scope.hpp"
 #include "sync_auth.hpp"
 #include "sync_codec.hpp"
 
@@ -154,6 +156,27 @@ struct Hub::Impl {
   // Leases for today (hub time) and the next lease_days-1 days, topped up.
   std::vector<Lease> top_up_leases(const PointRecord& p, int64_t now);
   Json reference_data(std::string* hash);
+  // What reference_data() computes, kept while the generation counters of
+  // its sources stand (docs/design/0115): the catalogue, holidays and points
+  // in the node's database (sync_counters 'generation'/'reference', kept by
+  // triggers) and the registry in the store (HubStore::registry_generation),
+  // so a change made by another hub process is seen on the next hello.
+  struct Reference {
+    Json data;          // catalogue, holidays, points, registry, registry_hash
+    std::string hash;   // reference_hash
+    Registry registry;  // the admission registry the data was made from
+  };
+  std::shared_ptr<const Reference> reference_snapshot();
+  struct ReferenceCache {
+    std::mutex mu;
+    std::shared_ptr<const Reference> ref;
+    int64_t reference_gen = -1, registry_gen = -1;
+  };
+  ReferenceCache ref_cache;
+  // Each point's lag as /metrics and the status last counted it (scope::PendingMemo).
+  std::mutex pending_mu;
+  std::map<std::string, scope::PendingMemo> pending_memo;
+  int64_t lag_entries(const PointRecord& p);
   // {"<subject>": "<state hash hex>"} for the subjects of `entries`, as the
   // hub's projection has them now (docs/sync-protocol.md, "State hashes").
   // REQUIRES the journal lock held since the entries were read.

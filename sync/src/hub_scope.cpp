@@ -2,6 +2,8 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <set>
@@ -158,6 +160,7 @@ void catch_up(node::Node& n) {
         }
       }
     };
+    bool moved = false;  // a subject's positions went to other keys (PendingMemo)
     while (touched.executeStep()) {
       std::string subject = touched.getColumn(0).getString();
       int64_t first = touched.getColumn(1).getInt64();
@@ -181,6 +184,7 @@ void catch_up(node::Node& n) {
       } else {
         Scope old{get.getColumn(0).getString(), get.getColumn(1).getString(), get.getColumn(2).getString()};
         if (!(old == sc)) {
+          moved = true;
           upd.reset();
           upd.bind(1, sc.area);
           upd.bind(2, sc.return_point);
@@ -198,6 +202,7 @@ void catch_up(node::Node& n) {
       }
     }
     util::state_set(n, "scope_indexed_pos", std::to_string(top));
+    if (moved) util::state_set(n, "scope_moves", std::to_string(util::state_get_int(n, "scope_moves") + 1));
     return ok_status();
   });
   if (!s.ok()) throw std::runtime_error("scope index: " + s.error().message);
@@ -319,18 +324,62 @@ Batch read(node::Node& n, const PointRecord& p, int64_t after, size_t limit, siz
   return b;
 }
 
-int64_t pending(node::Node& n, const PointRecord& p, int64_t after) {
-  std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
+namespace {
+// Entries in `p`'s scope at positions in (after, upto] (upto < 0: no bound).
+int64_t count_between(node::Node& n, const PointRecord& p, int64_t after, int64_t upto) {
   SQLite::Statement q(*n.db(), std::string("SELECT count(*) FROM (SELECT pos FROM hub_feed WHERE scope = :area AND pos > :after "
-                                           "UNION SELECT pos FROM hub_feed WHERE scope = :point AND pos > :after) f "
-                                           "JOIN journal j ON j.pos = f.pos WHERE j.author <> :self AND ") +
+                                           "AND pos <= :upto UNION SELECT pos FROM hub_feed WHERE scope = :point AND "
+                                           "pos > :after AND pos <= :upto) f JOIN journal j ON j.pos = f.pos WHERE "
+                                           "j.author <> :self AND ") +
                                    kNotQuarantined);
   q.bind(":after", static_cast<int64_t>(after));
+  q.bind(":upto", static_cast<int64_t>(upto < 0 ? INT64_MAX : upto));
   q.bind(":area", p.area.empty() ? std::string() : "a:" + p.area);  // "" is no key
   q.bind(":point", "p:" + p.name);
   q.bind(":self", (p.key ? *p.key : PublicKey{}).data(), 32);
   q.executeStep();
   return q.getColumn(0).getInt64();
+}
+}  // namespace
+
+int64_t pending(node::Node& n, const PointRecord& p, int64_t after) {
+  std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
+  return count_between(n, p, after, -1);
+}
+
+int64_t pending(node::Node& n, const PointRecord& p, int64_t after, PendingMemo& m) {
+  std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
+  const int64_t top = util::state_get_int(n, "scope_indexed_pos");
+  const int64_t moves = util::state_get_int(n, "scope_moves");
+  int64_t value = 0, counted = 0;
+  const bool same = m.after >= 0 && m.area == p.area && m.name == p.name && m.key == p.key && m.moves == moves &&
+                    after >= m.after && top >= m.top;
+  if (!same) {
+    value = count_between(n, p, after, top);
+    counted = value;
+  } else {
+    value = m.value;
+    // What the cursor passed since the last call, then what was indexed since.
+    if (after > m.after && std::min(after, m.top) > m.after) {
+      const int64_t passed = count_between(n, p, m.after, std::min(after, m.top));
+      value -= passed;
+      counted += passed;
+    }
+    if (top > std::max(after, m.top)) {
+      const int64_t added = count_between(n, p, std::max(after, m.top), top);
+      value += added;
+      counted += added;
+    }
+  }
+  m.area = p.area;
+  m.name = p.name;
+  m.key = p.key;
+  m.after = after;
+  m.top = top;
+  m.moves = moves;
+  m.value = value;
+  m.counted = counted;
+  return value;
 }
 
 bool blob_in_scope(node::Node& n, const PointRecord& p, const std::string& blob_id) {

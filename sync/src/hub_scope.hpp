@@ -50,6 +50,21 @@ Batch read(node::Node& n, const PointRecord& p, int64_t after, size_t limit, siz
 // Number of entries in `p`'s scope after `after`.
 int64_t pending(node::Node& n, const PointRecord& p, int64_t after);
 
+// pending() carried from one call to the next for one point (each /metrics
+// scrape and status lists every point; docs/design/0115): the last count is
+// moved by what the cursor passed and what was indexed since, so a scrape
+// costs the positions since the last one, not the point's whole lag. Counted
+// in full again when the point's scope or key changed, its cursor went back,
+// or the feed changed other than by appending (a subject moved to other
+// keys: sync_state scope_moves).
+struct PendingMemo {
+  std::string area, name;
+  std::optional<PublicKey> key;
+  int64_t after = -1, top = 0, moves = -1, value = 0;
+  int64_t counted = 0;  // feed positions the last call read (tests)
+};
+int64_t pending(node::Node& n, const PointRecord& p, int64_t after, PendingMemo& memo);
+
 // Whether attachment `blob_id` is referenced (table blob_refs) by a subject in
 // `p`'s scope (docs/sync-protocol.md 12.2). REQUIRES catch_up() and
 // blobs::catch_up_refs() first.

@@ -1,5 +1,7 @@
 // The hub's request handling: authentication, replay protection, sessions,
 // enrolment and hello (docs/sync-protocol.md sections 3-4).
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include <iostream>
 #include <set>
 
@@ -335,9 +337,9 @@ Result<Reply> Hub::Impl::hello(Ctx& ctx) {
   store.open_session(ctx.session, ctx.auth.node, ctx.now + opt.session_ttl_ms);
   open_counter(ctx.session, ctx.now + opt.session_ttl_ms);
   scope::catch_up(node);
-  std::string hash;
-  const Json ref = reference_data(&hash);
-  const Registry registry = registry_from_store(node.keys().pk, store);
+  const auto ref = reference_snapshot();
+  const std::string& hash = ref->hash;
+  const Registry& registry = ref->registry;
   const int64_t skew = ctx.now - ctx.auth.time_ms;
   SyncLogRow row;
   row.id = ctx.session;
@@ -417,21 +419,53 @@ std::vector<Lease> Hub::Impl::top_up_leases(const PointRecord& p, int64_t now) {
 }
 
 Json Hub::Impl::reference_data(std::string* hash) {
+  auto ref = reference_snapshot();
+  if (hash) *hash = ref->hash;
+  return ref->data;
+}
+
+namespace {
+// The node database's generation of the reference data (migration 17's
+// triggers); -1 when the row is missing (then nothing is cached).
+int64_t reference_generation(node::Node& n) {
+  std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
+  SQLite::Statement q(*n.db(), "SELECT value FROM sync_counters WHERE name = 'generation' AND label = 'reference'");
+  return q.executeStep() ? q.getColumn(0).getInt64() : -1;
+}
+}  // namespace
+
+std::shared_ptr<const Hub::Impl::Reference> Hub::Impl::reference_snapshot() {
+  // The generations are read before the data: a change that lands while the
+  // data is computed leaves a newer generation behind, so the next call
+  // computes again (never a stale answer kept).
+  const int64_t ref_gen = reference_generation(node);
+  const int64_t reg_gen = store.registry_generation();
+  {
+    std::lock_guard<std::mutex> g(ref_cache.mu);
+    if (ref_cache.ref && ref_gen >= 0 && reg_gen >= 0 && ref_cache.reference_gen == ref_gen &&
+        ref_cache.registry_gen == reg_gen)
+      return ref_cache.ref;
+  }
+  auto ref = std::make_shared<Reference>();
   Json catalogue = node::export_catalogue(node);
   Json holidays = node::export_holidays(node);
   // The hub and its active points: where a point may send a result back
   // (intake's return_point). In the hash, so a new point reaches every point.
   Json points = node::known_points(node);
-  if (hash)
-    *hash = to_hex(blake2b256(canonical_bytes(catalogue) + "\n" + canonical_bytes(holidays) + "\n" +
-                              canonical_bytes(points)));
+  ref->hash = to_hex(blake2b256(canonical_bytes(catalogue) + "\n" + canonical_bytes(holidays) + "\n" +
+                                canonical_bytes(points)));
   // Who may write what (admission): a point applies the same rules to what it pulls.
-  const Registry registry = registry_from_store(node.keys().pk, store);
-  return Json{{"catalogue", catalogue},
-              {"holidays", holidays},
-              {"points", points},
-              {"registry", registry.points_json()},
-              {"registry_hash", registry.hash()}};
+  ref->registry = registry_from_store(node.keys().pk, store);
+  ref->data = Json{{"catalogue", std::move(catalogue)},
+                   {"holidays", std::move(holidays)},
+                   {"points", std::move(points)},
+                   {"registry", ref->registry.points_json()},
+                   {"registry_hash", ref->registry.hash()}};
+  std::lock_guard<std::mutex> g(ref_cache.mu);
+  ref_cache.ref = ref;
+  ref_cache.reference_gen = ref_gen;
+  ref_cache.registry_gen = reg_gen;
+  return ref;
 }
 
 void Hub::Impl::account(const std::string& id, int64_t now, const std::function<void(SyncLogRow&)>& change) {

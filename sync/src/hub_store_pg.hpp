@@ -320,6 +320,8 @@ class PgHubStore final : public HubStore {
   int64_t session_counter(const std::string& id) override;
   void set_session_counter(const std::string& id, int64_t counter) override;
   bool advance_session_counter(const std::string& id, int64_t counter) override;
+  // Kept by the triggers of migration 2 on hub_points and hub_successions.
+  int64_t registry_generation() override;
   void prune(int64_t now_ms) override;
   Result<Lease> lease(const std::string& agency, const std::string& day, const std::string& point,
                       int count) override;

@@ -149,6 +149,23 @@ CREATE TABLE motcua.fork_evidence (
   UNIQUE (author, seq, other_id)
 );
 )SQL",
+      // 2: the registry's generation (docs/design/0115), bumped by triggers
+      // in the same transaction as any change to what the admission registry
+      // is made of, so every hub process's cached registry and reference
+      // data follow a change made by another.
+      R"SQL(
+INSERT INTO motcua.sync_counters (name, label, value) VALUES ('generation', 'registry', 1) ON CONFLICT DO NOTHING;
+CREATE FUNCTION motcua.bump_registry_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE motcua.sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'registry';
+  RETURN NULL;
+END $$;
+CREATE TRIGGER hub_points_generation AFTER INSERT OR DELETE OR UPDATE OF name, area, status, public_key,
+  agency_code, acts, revoked_seq, revoked_id, place_name ON motcua.hub_points
+  FOR EACH ROW EXECUTE FUNCTION motcua.bump_registry_generation();
+CREATE TRIGGER hub_successions_generation AFTER INSERT OR DELETE OR UPDATE ON motcua.hub_successions
+  FOR EACH ROW EXECUTE FUNCTION motcua.bump_registry_generation();
+)SQL",
   };
   return m;
 }

@@ -253,4 +253,11 @@ RetentionReport PgHubStore::apply_retention(const RetentionPolicy& p) {
   }));
 }
 
+int64_t PgHubStore::registry_generation() {
+  return must(run<int64_t>([&](Tx& tx) -> Result<int64_t> {
+    Rows q = tx.exec("SELECT value FROM motcua.sync_counters WHERE name = 'generation' AND label = 'registry'");
+    return q.size() ? q.i64(0, 0) : int64_t{-1};
+  }));
+}
+
 }  // namespace motcua::sync::pg_store

@@ -202,6 +202,7 @@ class SqliteHubStore final : public HubStore {
   SyncCounters counters() override;
   void add_to_counter(const std::string& name, int64_t by) override;
   RetentionReport apply_retention(const RetentionPolicy& p) override;
+  int64_t registry_generation() override;
 
  private:
   using Lock = std::lock_guard<std::recursive_mutex>;

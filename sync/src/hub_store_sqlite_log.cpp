@@ -228,4 +228,11 @@ RetentionReport SqliteHubStore::apply_retention(const RetentionPolicy& p) {
   return rep;
 }
 
+// Kept by the triggers of migration 17 on hub_points and hub_successions.
+int64_t SqliteHubStore::registry_generation() {
+  Lock g(mu_);
+  SQLite::Statement q(*db_, "SELECT value FROM sync_counters WHERE name = 'generation' AND label = 'registry'");
+  return q.executeStep() ? q.getColumn(0).getInt64() : -1;
+}
+
 }  // namespace motcua::sync

@@ -383,6 +383,47 @@ inline void check_hub_store(const std::function<std::unique_ptr<sync::HubStore>(
     CHECK(s->session_valid("sess-new", key(1), 3000));   // still open
     CHECK(!s->session_valid("sess-old", key(1), 1000));  // forgotten after it expired
   }
+  SECTION("the registry generation moves with every change to the registry's sources, and only with them") {
+    auto s = make();
+    auto moved = [&, last = s->registry_generation()]() mutable {
+      const int64_t now = s->registry_generation();
+      const bool changed = now != last;
+      last = now;
+      return changed;
+    };
+    REQUIRE(s->registry_generation() >= 0);
+    REQUIRE(s->add_point(point("a", "area-x")).ok());
+    CHECK(moved());
+    REQUIRE(s->add_enrolment_code(blake2b256("c1"), "00000001", blake2b256("k1"), "a", 10000).ok());
+    CHECK(!moved());  // a code is not the registry
+    REQUIRE(s->enrol(blake2b256("c1"), key(1), 100).ok());
+    CHECK(moved());
+    // What every hello and pull writes changes nothing the registry holds.
+    s->note_contact("a", 200, 5);
+    s->note_success("a", 210);
+    s->set_pull_cursor("a", 7);
+    s->set_sent_cursor("a", 9);
+    (void)s->note_point_epoch("a", "e1", 220);
+    REQUIRE(s->lease("AG", "250701", "a", 10).ok());
+    CHECK(!moved());
+    REQUIRE(s->set_point_status("a", "quarantined").ok());
+    CHECK(moved());
+    REQUIRE(s->set_point_status("a", "active").ok());
+    CHECK(moved());
+    REQUIRE(s->add_enrolment_code(blake2b256("c2"), "00000002", blake2b256("k2"), "a", 10000, key(1)).ok());
+    sync::Succession sc;
+    sc.point = "a";
+    sc.old_key = key(1);
+    sc.new_key = key(2);
+    sc.revoked_seq = 3;
+    sc.revoked_id = blake2b256("e3");
+    sc.at_ms = 300;
+    sc.body = "{}";
+    REQUIRE(s->succeed(blake2b256("c2"), sc).ok());
+    CHECK(moved());
+    REQUIRE(s->revoke_point("a", 400, 5, blake2b256("e5")).ok());
+    CHECK(moved());
+  }
 }
 
 

@@ -289,6 +289,12 @@ class HubStore {
   // Deletes old bookkeeping (see RetentionPolicy) in one transaction; the
   // counters are not changed except "sessions" for the newly interrupted.
   virtual RetentionReport apply_retention(const RetentionPolicy& policy) = 0;
+  // A number that changes, in the same transaction, with every change to
+  // what the admission registry is made of (a point's name, key, area,
+  // agency, acts, status or revocation; successions), whichever process made
+  // it: a hub keeps its registry and reference data while it stands
+  // (docs/design/0115). -1 when the store cannot tell (nothing is cached).
+  virtual int64_t registry_generation() = 0;
 };
 
 // The SQLite HubStore on the node's own database (tables of the sync migration).
