@@ -340,6 +340,11 @@ class PgHubStore final : public HubStore {
   SyncCounters counters() override;
   void add_to_counter(const std::string& name, int64_t by) override;
   RetentionReport apply_retention(const RetentionPolicy& p) override;
+  std::vector<EnrolmentCodeRecord> all_enrolment_codes() override;
+  std::vector<LeaseRecord> all_leases() override;
+  std::vector<PointEpoch> point_epochs() override;
+  std::vector<Alert> all_alerts() override;
+  Status import_bookkeeping(const HubBookkeeping& b) override;
 
  private:
   void write(const char* sql, std::vector<Arg> args);

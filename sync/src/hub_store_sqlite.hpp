@@ -203,6 +203,11 @@ class SqliteHubStore final : public HubStore {
   void add_to_counter(const std::string& name, int64_t by) override;
   RetentionReport apply_retention(const RetentionPolicy& p) override;
   int64_t registry_generation() override;
+  std::vector<EnrolmentCodeRecord> all_enrolment_codes() override;
+  std::vector<LeaseRecord> all_leases() override;
+  std::vector<PointEpoch> point_epochs() override;
+  std::vector<Alert> all_alerts() override;
+  Status import_bookkeeping(const HubBookkeeping& b) override;
 
  private:
   using Lock = std::lock_guard<std::recursive_mutex>;

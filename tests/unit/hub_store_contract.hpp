@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "../../sync/src/sync_auth.hpp"
@@ -594,6 +595,172 @@ inline void check_concurrent_fold(const OpenShared& open, int threads, int per_t
   REQUIRE(all.size() == static_cast<size_t>(per_thread));
   for (const auto& a : all) CHECK(a.count == threads);
   CHECK(reader->counters().alerts["enrolment_refused"] == static_cast<int64_t>(threads) * per_thread);
+}
+
+// ---- copy_hub_bookkeeping (motcua hub copy-store): every row of every
+// table, values as they were, into an empty store of any backend.
+
+// Fills `s` with some of everything: points in each state (pending,
+// active with two epochs, quarantined, revoked, succeeded), codes used and
+// not, leases (some retired by a succession), receipts, sync log rows,
+// alerts (one folded), fork evidence with and without the other entry,
+// counters.
+inline void fill_bookkeeping(sync::HubStore& s) {
+  for (const char* n : {"a", "b", "c", "d"}) {
+    auto p = point(n, std::string("area-") + n);
+    p.place_name = std::string("Xã ") + n;
+    p.acts = {"dossier.intake", "dossier.handover"};
+    REQUIRE(s.add_point(p).ok());
+  }
+  auto code = [](const std::string& n) { return blake2b256("code-" + n); };
+  for (const char* n : {"a", "b", "c", "d"})
+    REQUIRE(s.add_enrolment_code(code(n), std::string("id-") + n, blake2b256(std::string("k-") + n), n, 50000).ok());
+  REQUIRE(s.enrol(code("a"), key(1), 100).ok());
+  REQUIRE(s.enrol(code("c"), key(3), 110).ok());
+  REQUIRE(s.enrol(code("d"), key(4), 120).ok());
+  CHECK(s.note_point_epoch("a", "epoch-1", 200) == "new");
+  CHECK(s.note_point_epoch("a", "epoch-2", 300) == "new");
+  s.set_pull_cursor("a", 77);
+  s.set_sent_cursor("a", 90);
+  s.note_contact("a", 400, -25);
+  s.note_success("a", 410);
+  REQUIRE(s.set_point_status("c", "quarantined").ok());
+  REQUIRE(s.lease("AG", "250701", "a", 10).ok());
+  REQUIRE(s.lease("AG", "250701", "d", 5).ok());
+  REQUIRE(s.lease("AG", "250702", "d", 7).ok());
+  REQUIRE(s.add_enrolment_code(code("d2"), "id-d2", blake2b256("k-d2"), "d", 50000, key(4)).ok());
+  sync::Succession sc;
+  sc.point = "d";
+  sc.old_key = key(4);
+  sc.new_key = key(5);
+  sc.revoked_seq = 12;
+  sc.revoked_id = blake2b256("last-of-d");
+  sc.at_ms = 500;
+  sc.body = "{\"type\":\"succession\"}";
+  sc.sig.fill(9);
+  REQUIRE(s.succeed(code("d2"), sc).ok());
+  REQUIRE(s.revoke_point("b", 600, 3, blake2b256("last-of-b")).ok());
+  for (int i = 0; i < 3; ++i) {
+    sync::ReceiptRecord r;
+    r.point = "a";
+    r.author = key(1);
+    r.upto_seq = 10 + i;
+    r.entry = blake2b256("entry-" + std::to_string(i));
+    r.hub_time_ms = 700 + i;
+    r.body = "{\"n\":" + std::to_string(i) + "}";
+    r.sig.fill(static_cast<uint8_t>(i + 1));
+    s.add_receipt(r);
+  }
+  sync::SyncLogRow row;
+  row.id = "sess-1";
+  row.point = "a";
+  row.started_ms = 800;
+  row.ended_ms = 810;
+  row.entries_up = 5;
+  row.bytes_up = 500;
+  row.bytes_down = 80;
+  row.receipts = 1;
+  row.result = "ok";
+  s.put_session(row);
+  row.id = "sess-2";
+  row.started_ms = 900;
+  row.ended_ms = 0;
+  row.result = "failed";
+  row.error = "network: cut";
+  s.put_session(row);
+  s.add_alert(alert(1000, "a", "equivocation", "10.0.0.1"));
+  s.fold_alert(alert(1100, "", "enrolment_refused", "10.0.0.9"), 0);
+  s.fold_alert(alert(1200, "", "enrolment_refused", "10.0.0.9"), 0);
+  sync::ForkEvidence f;
+  f.author = key(3);
+  f.seq = 4;
+  f.reporter = "c";
+  f.at_ms = 1300;
+  f.held_seq = 4;
+  f.held_id = blake2b256("held");
+  f.other_id = blake2b256("other");
+  CHECK(s.add_fork_evidence(f));
+  f.seq = 5;
+  f.other_id = blake2b256("other-2");
+  f.other_canonical = "{\"seq\":5}";
+  f.other_sig = Signature{};
+  f.other_sig->fill(7);
+  CHECK(s.add_fork_evidence(f));
+  s.add_to_counter("enrolments_throttled", 4);
+}
+
+// Every value of a store's bookkeeping as text, for comparing two stores.
+inline std::string dump_bookkeeping(sync::HubStore& s) {
+  auto b = sync::export_hub_bookkeeping(s);
+  REQUIRE(b.ok());
+  std::ostringstream o;
+  auto hex = [](const auto& a) { return to_hex(a); };
+  for (const auto& p : b->points)
+    o << "point " << p.name << " " << p.area << " " << p.daily_capacity << " " << p.lease_days << " " << p.status << " "
+      << (p.key ? hex(*p.key) : "-") << " " << p.agency_code << " " << p.created_ms << " " << p.enrolled_ms << " "
+      << p.revoked_ms << " " << p.pull_cursor << " " << p.sent_cursor << " " << p.last_seen_ms << " "
+      << p.last_success_ms << " " << p.skew_ms << " " << p.place_name << " " << p.epoch << " "
+      << [&] { std::string a; for (const auto& x : p.acts) a += x + ","; return a; }() << " " << p.revoked_seq << " " << hex(p.revoked_id) << "\n";
+  for (const auto& e : b->epochs) o << "epoch " << e.point << " " << e.epoch << " " << e.first_ms << "\n";
+  for (const auto& c : b->codes)
+    o << "code " << hex(c.code_hash) << " " << c.code_id << " " << hex(c.enrol_key) << " " << c.point << " "
+      << c.expires_ms << " " << c.used_ms << " " << (c.used_by ? hex(*c.used_by) : "-") << " "
+      << (c.replaces ? hex(*c.replaces) : "-") << "\n";
+  for (const auto& l : b->leases)
+    o << "lease " << l.lease.agency << " " << l.lease.day << " " << l.lease.first << "-" << l.lease.last << " "
+      << l.lease.point << " " << l.retired_ms << "\n";
+  for (const auto& x : b->successions)
+    o << "succession " << x.point << " " << hex(x.old_key) << " " << hex(x.new_key) << " " << x.revoked_seq << " "
+      << hex(x.revoked_id) << " " << x.at_ms << " " << x.body << " " << hex(x.sig) << "\n";
+  for (const auto& r : b->receipts)
+    o << "receipt " << r.point << " " << hex(r.author) << " " << r.upto_seq << " " << hex(r.entry) << " "
+      << r.hub_time_ms << " " << r.body << " " << hex(r.sig) << "\n";
+  for (const auto& r : b->sync_log)
+    o << "session " << r.id << " " << r.point << " " << r.started_ms << " " << r.ended_ms << " " << r.entries_up << " "
+      << r.entries_down << " " << r.bytes_up << " " << r.bytes_down << " " << r.receipts << " " << r.result << " "
+      << r.error << " " << r.skew_ms << "\n";
+  for (const auto& a : b->alerts)
+    o << "alert " << a.at_ms << " " << a.point << " " << a.kind << " " << a.detail << " " << a.source << " " << a.count
+      << " " << a.last_ms << "\n";
+  for (const auto& f : b->forks)
+    o << "fork " << hex(f.author) << " " << f.seq << " " << f.reporter << " " << f.at_ms << " " << f.held_seq << " "
+      << hex(f.held_id) << " " << hex(f.other_id) << " " << f.other_canonical << " "
+      << (f.other_sig ? hex(*f.other_sig) : "-") << "\n";
+  const auto& c = b->counters;
+  o << "counters " << c.bytes_up << " " << c.bytes_down << " " << c.entries_up << " " << c.entries_down << " "
+    << c.receipts << " " << c.enrolments_throttled;
+  for (const auto& [k, v] : c.sessions) o << " sessions:" << k << "=" << v;
+  for (const auto& [k, v] : c.alerts) o << " alerts:" << k << "=" << v;
+  o << "\n";
+  return o.str();
+}
+
+// Fills a store from make_from(), copies it into one from make_to() and
+// compares every value; the copy then works on (leases continue after the
+// copied numbers, used codes stay used), and a second copy into it is refused.
+inline void check_copy_bookkeeping(const std::function<std::unique_ptr<sync::HubStore>()>& make_from,
+                                   const std::function<std::unique_ptr<sync::HubStore>()>& make_to) {
+  auto from = make_from();
+  fill_bookkeeping(*from);
+  auto to = make_to();
+  Status copied = sync::copy_hub_bookkeeping(*from, *to);
+  INFO((copied.ok() ? std::string() : copied.error().message));
+  REQUIRE(copied.ok());
+  const std::string want = dump_bookkeeping(*from);
+  CHECK(want.find("point c ") != std::string::npos);
+  CHECK(dump_bookkeeping(*to) == want);
+  CHECK(to->point("c")->status == "quarantined");
+  CHECK(to->point_by_key(key(5))->name == "d");
+  CHECK(to->succession_of(key(4))->new_key == key(5));
+  CHECK(to->leases_of("d", "250701").empty());  // retired by the succession
+  CHECK(to->note_point_epoch("a", "epoch-1", 2000) == "retired");
+  auto next = to->lease("AG", "250701", "a", 3);
+  REQUIRE(next.ok());
+  CHECK(next->first == 16);  // after a's 1-10 and d's 11-15, retired or not
+  CHECK(to->enrol(blake2b256("code-a"), key(8), 3000).error().code == "enrolment_refused");  // used
+  Status again = sync::copy_hub_bookkeeping(*from, *to);
+  REQUIRE(!again.ok());
+  CHECK(again.error().code == "conflict");
 }
 
 // Two Hub objects, each over its own store on ONE database, on `node_a` and

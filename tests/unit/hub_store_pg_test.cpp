@@ -260,3 +260,21 @@ TEST_CASE("a hub switched to PostgreSQL by its settings keeps its bookkeeping th
   CHECK(other.error().code == "conflict");
   CHECK(hub.config().get("hub_store") == "postgres");
 }
+
+TEST_CASE("a hub's bookkeeping copies from SQLite to PostgreSQL and back, value for value", "[postgres]") {
+  TempDir dir("hubstore-copy-pg");
+  ManualClock clock(1000);
+  SeededRandom rng(9);
+  std::vector<std::unique_ptr<node::Node>> nodes;
+  std::vector<std::unique_ptr<PgTestDb>> dbs;
+  auto sqlite = [&]() {
+    nodes.push_back(make_node(dir.sub("hub" + std::to_string(nodes.size())), clock, rng, node::Role::Hub, "hub"));
+    return sync::make_sqlite_hub_store(*nodes.back());
+  };
+  auto pg = [&]() {
+    dbs.push_back(std::make_unique<PgTestDb>());
+    return dbs.back()->open();
+  };
+  SECTION("SQLite to PostgreSQL") { contract::check_copy_bookkeeping(sqlite, pg); }
+  SECTION("PostgreSQL to SQLite") { contract::check_copy_bookkeeping(pg, sqlite); }
+}

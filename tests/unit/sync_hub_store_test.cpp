@@ -73,6 +73,18 @@ TEST_CASE("two hubs on one SQLite hub database refuse each other's replayed requ
   contract::check_two_hubs_refuse_replays(*a, *b, sync::make_sqlite_hub_store(*a), sync::make_sqlite_hub_store(*b), *p);
 }
 
+TEST_CASE("the SQLite hub store's bookkeeping copies into another, value for value", "[sync][hubstore]") {
+  TempDir dir("hubstore-copy");
+  ManualClock clock(1000);
+  SeededRandom rng(8);
+  std::vector<std::unique_ptr<node::Node>> nodes;
+  auto make = [&]() {
+    nodes.push_back(make_node(dir.sub("hub" + std::to_string(nodes.size())), clock, rng, node::Role::Hub, "hub"));
+    return sync::make_sqlite_hub_store(*nodes.back());
+  };
+  contract::check_copy_bookkeeping(make, make);
+}
+
 TEST_CASE("SQLite hub stores on one file count every folded alert under concurrency", "[sync][hubstore]") {
   SharedSqliteHub hub;
   contract::check_concurrent_fold(hub.opener(), 4, 10);

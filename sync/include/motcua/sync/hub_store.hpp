@@ -166,6 +166,35 @@ struct RetentionReport {
   int64_t sessions = 0, receipts = 0, alerts = 0, interrupted = 0;
 };
 
+// A lease as stored, with its retirement by a succession.
+struct LeaseRecord {
+  Lease lease;
+  int64_t retired_ms = 0;  // > 0: retired (never given out again, not in leases_of)
+};
+
+// An epoch a point's hello reported, and the hub time it was first seen.
+struct PointEpoch {
+  std::string point;
+  std::string epoch;
+  int64_t first_ms = 0;
+};
+
+// Every row a HubStore keeps but its sync sessions (they last minutes and
+// belong to the process that answered the hello): what copy_hub_bookkeeping
+// moves. Each list in the order the rows were stored (oldest first).
+struct HubBookkeeping {
+  std::vector<PointRecord> points;
+  std::vector<PointEpoch> epochs;
+  std::vector<EnrolmentCodeRecord> codes;
+  std::vector<LeaseRecord> leases;
+  std::vector<Succession> successions;
+  std::vector<ReceiptRecord> receipts;
+  std::vector<SyncLogRow> sync_log;
+  std::vector<Alert> alerts;
+  std::vector<ForkEvidence> forks;
+  SyncCounters counters;
+};
+
 // What a HubStore method that returns no Result (a void, optional, vector or
 // count) throws when its database fails, e.g. a lost PostgreSQL connection:
 // `error` is {"storage", readable message}. (The SQLite store throws
@@ -295,6 +324,21 @@ class HubStore {
   // it: a hub keeps its registry and reference data while it stands
   // (docs/design/0115). -1 when the store cannot tell (nothing is cached).
   virtual int64_t registry_generation() = 0;
+
+  // ---- Enumeration and import (copy_hub_bookkeeping, `motcua hub copy-store`).
+  // Every enrolment code, used or not.
+  virtual std::vector<EnrolmentCodeRecord> all_enrolment_codes() = 0;
+  // Every lease, retired ones too, by agency, day and first number.
+  virtual std::vector<LeaseRecord> all_leases() = 0;
+  // Every epoch each point reported (the current one and retired ones).
+  virtual std::vector<PointEpoch> point_epochs() = 0;
+  // Every alert, oldest first (alerts() stops at 1000, newest first).
+  virtual std::vector<Alert> all_alerts() = 0;
+  // Writes `b` as it is, in one transaction: every row with its values
+  // (keys, statuses, cursors, used codes, retired leases, ...), the counters
+  // set to b's (not added to). "conflict" when this store already holds a
+  // point; nothing is written then.
+  virtual Status import_bookkeeping(const HubBookkeeping& b) = 0;
 };
 
 // The SQLite HubStore on the node's own database (tables of the sync migration).
@@ -314,6 +358,15 @@ std::unique_ptr<HubStore> make_postgres_hub_store(const std::string& conninfo);
 Result<std::unique_ptr<HubStore>> open_postgres_hub_store(const std::string& conninfo);
 // host, port, dbname and user of a connection string, for logs (never a password).
 std::string describe_conninfo(const std::string& conninfo);
+// Every row of `from` (HubBookkeeping); "storage" (or the store's error)
+// when it cannot be read.
+Result<HubBookkeeping> export_hub_bookkeeping(HubStore& from);
+// The bookkeeping half of `motcua hub copy-store`: every row of `from` into
+// `to` (import_bookkeeping: one transaction, "conflict" when `to` already
+// holds points), then read back and counted. `from` is not changed; run it
+// while no hub process uses `from`.
+Status copy_hub_bookkeeping(HubStore& from, HubStore& to);
+
 // "invalid_value" (field "conninfo") for a connection string that does not
 // parse or carries a password (password=..., or a URI's user:password@).
 Status check_conninfo(const std::string& conninfo);
