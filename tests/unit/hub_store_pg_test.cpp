@@ -236,7 +236,7 @@ TEST_CASE("a hub switched to PostgreSQL by its settings keeps its bookkeeping th
   node::Node& hub = *w.hub_node;
   REQUIRE(sync::set_node_config(hub, "hub_postgres", db.conninfo()).ok());
   REQUIRE(sync::set_node_config(hub, "hub_store", "postgres").ok());  // reachable: schema created
-  CHECK(db.sql("SELECT version FROM motcua.motcua_schema") == "1");
+  CHECK(db.sql("SELECT version FROM motcua.motcua_schema") == "2");  // schema created and migrated (migration 2: the registry generation)
   const auto choice = sync::hub_store_choice(hub);
   CHECK(choice.kind == "postgres");
   CHECK_THAT(choice.where, Catch::Contains("dbname=" + db.name()));
