@@ -271,6 +271,26 @@ TEST_CASE("delta: the hub computes its reference data again only when a source c
   }
 }
 
+TEST_CASE("delta: the reference data's points come from the hub's store, also when it is not the node's database",
+          "[delta][sync]") {
+  // A store on another database, as the PostgreSQL store is: the hub node's
+  // own hub_points table stays empty.
+  SyncWorld w(19, scope_projector, false);
+  SeededRandom rng(23);
+  auto elsewhere = make_node(w.dir.sub("store"), w.clock, rng, node::Role::Hub, "store-db");
+  w.hub = std::make_unique<sync::Hub>(*w.hub_node, sync::make_sqlite_hub_store(*elsewhere));
+  auto a = w.add_point("xa-a", "an-thi");
+  w.add_point("xa-b", "an-thi");
+  REQUIRE(w.sync(a).ok());
+  CHECK(w.hub_node->db()->execAndGet("SELECT count(*) FROM hub_points").getInt64() == 0);
+  SQLite::Statement q(*w.points[a]->db(), "SELECT value FROM sync_state WHERE key = 'known_points'");
+  REQUIRE(q.executeStep());
+  const Json known = Json::parse(q.getColumn(0).getString());
+  std::vector<std::string> names;
+  for (const auto& p : known) names.push_back(p["name"].get<std::string>());
+  CHECK(names == std::vector<std::string>{"hub", "xa-a", "xa-b"});
+}
+
 TEST_CASE("delta: attachment totals of /metrics and the status are kept with the rows, equal to a full count",
           "[delta][blobs]") {
   TempDir dir("delta-blobs");
