@@ -173,7 +173,13 @@ Status Journal::apply_shared(const LogTail& tail) {
   return ok_status();
 }
 
+void Journal::require_shared(std::string why) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
+  shared_required_ = std::move(why);
+}
+
 Status Journal::write_tx(const std::function<Status()>& body) {
+  if (!shared_ && !shared_required_.empty()) return make_error("storage", shared_required_);
   if (!shared_ || shared_depth_ > 0) return schema::in_transaction(*db_, body);
   struct Depth {
     int& d;

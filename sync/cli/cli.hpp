@@ -57,6 +57,8 @@ int cmd_restore(const std::vector<std::string>& args);
 // restore --from-hub URL --code CODE (cmd_restore_hub.cpp).
 int restore_from_hub(const po::variables_map& vm);
 int cmd_backup(const std::vector<std::string>& args);
+// hub copy-store (cmd_hub.cpp).
+int cmd_hub(const std::vector<std::string>& args);
 // restore FILE: a backup archive into an empty data dir (cmd_backup.cpp).
 int restore_from_file(const po::variables_map& vm);
 

@@ -2,6 +2,7 @@
 #include <iomanip>
 
 #include "cli.hpp"
+#include "motcua/sync/hub_log.hpp"
 #include "motcua/crypto.hpp"
 #include "motcua/sync/hub_store.hpp"
 
@@ -49,10 +50,26 @@ int cmd_verify(const std::vector<std::string>& args) {
     if (!s.ok()) return fail(s.error());
     std::cout << "projection rebuilt from the journal\n";
   }
+  // A hub on PostgreSQL: this data directory's journal is a replica of the
+  // shared one (docs/design/0112); brought up to date first, then compared
+  // with it entry by entry after its own check.
+  const bool shared = sync::hub_store_choice(*n).kind == "postgres";
+  if (shared) {
+    Status a = sync::attach_hub_journal(*n);
+    if (!a.ok()) return fail(a.error());
+  }
   auto rep = n->journal().verify();
   if (rep.ok()) {
     std::cout << "journal OK: " << rep.entries_checked << " entries, " << rep.subjects_checked
               << " subjects, state hash " << to_hex(n->journal().state_hash()) << "\n";
+    if (shared) {
+      auto log = sync::open_postgres_log(n->config().get("hub_postgres"));
+      if (!log.ok()) return fail(log.error());
+      auto same = sync::check_log_matches(*n, *log.value());
+      if (!same.ok()) return fail(same.error());
+      std::cout << "shared journal on PostgreSQL OK: " << same.value()
+                << " entries, each signature checked, the same as this replica\n";
+    }
     return kExitOk;
   }
   const auto& p = rep.problems.front();

@@ -72,6 +72,7 @@ const char* kUsage =
     "  audit     print the sync log (sessions, bytes, errors) and security alerts\n"
     "  bundle    export or import a sync exchange as a file (USB stick)\n"
     "  quarantine (hub) list, show, release or reject entries held in quarantine\n"
+    "  hub       (hub) copy-store: move the hub's state from SQLite to PostgreSQL\n"
     "  backup    write a backup archive of the data dir (online), or --verify one\n"
     "  restore   restore FILE (a backup archive) into an empty data dir; or (new PC)\n"
     "            restore --from-hub URL --code CODE: continue a lost point with a new key\n"
@@ -85,7 +86,7 @@ int main(int argc, char** argv) {
       {"user", cmd_user}, {"serve", cmd_serve},
       {"point", cmd_point}, {"join", cmd_join}, {"sync", cmd_sync}, {"audit", cmd_audit},
       {"bundle", cmd_bundle}, {"quarantine", cmd_quarantine}, {"restore", cmd_restore},
-      {"backup", cmd_backup}};
+      {"backup", cmd_backup}, {"hub", cmd_hub}};
   if (argc < 2) {
     std::cerr << kUsage;
     return kExitUsage;

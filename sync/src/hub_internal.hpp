@@ -95,6 +95,7 @@ struct Hub::Impl {
   node::Node& node;
   HubStore& store;
   const HubOptions& opt;
+  bool pg_journal = false;  // hub_store postgres: the journal is a replica of the shared log (design 0112)
   std::mutex live_mu;
   struct LiveRow {
     SyncLogRow row;

@@ -147,6 +147,9 @@ class PgLog final : public node::SharedLog {
       const bool own_tx = !in_write_;
       if (own_tx) {
         reconnect_if_lost();
+        // Nothing new (most requests): one indexed query, no transaction.
+        Result_ any = exec("SELECT 1 FROM motcua.hub_journal WHERE pos = $1", {num(after + 1)});
+        if (PQntuples(any.get()) == 0) return;
         // One snapshot for the rows and the quarantine rows that go with them.
         exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       }

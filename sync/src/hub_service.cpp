@@ -8,6 +8,7 @@
 #include "admission.hpp"
 #include "blob_sync.hpp"
 #include "hub_internal.hpp"
+#include "motcua/sync/hub_log.hpp"
 #include "hub_scope.hpp"
 #include "motcua/node/catalogue.hpp"
 #include "sync_util.hpp"
@@ -46,6 +47,7 @@ Json point_json(const PointRecord& p) {
 Hub::Hub(node::Node& node, std::shared_ptr<HubStore> store, HubOptions options)
     : node_(node), store_(std::move(store)), opt_(options) {
   impl_ = std::make_unique<Impl>(node_, *store_, opt_);
+  impl_->pg_journal = hub_store_choice(node_).kind == "postgres";
 }
 
 Hub::~Hub() = default;
@@ -188,6 +190,8 @@ Result<Reply> Hub::Impl::dispatch(const WireRequest& req, Ctx& ctx) {
   // Several hub processes on one log (docs/design/0112): what the others
   // stored is applied here first, so heads, pulls and attachment references
   // are as current as the log (one indexed query when nothing is new).
+  if (pg_journal && !node.journal().shared())
+    if (Status a = attach_hub_journal(node); !a.ok()) return a.error();  // the database was down at start
   if (Status fresh = node.journal().catch_up_shared(); !fresh.ok()) return fresh.error();
   ctx.msg = std::move(m.value());
   if (ctx.msg.header["type"] != kind)

@@ -9,6 +9,7 @@
 #include "hub_store_pg.hpp"
 #include "motcua/node/node.hpp"
 #include "motcua/schema/storage.hpp"
+#include "motcua/sync/hub_log.hpp"
 #include "motcua/sync/hub_store.hpp"
 
 namespace motcua::sync {
@@ -34,7 +35,9 @@ PgCache& pg_cache() {
 // well, so that everything the hub keeps comes from one configuration, one
 // cache entry and one pool. `node` is the hub whose state it is.
 std::shared_ptr<HubStore> open_postgres_hub_state(node::Node& node, const std::string& conninfo) {
-  (void)node;
+  // The journal too (docs/design/0112): a failure here (the server down)
+  // leaves the journal refusing writes; the next sync request tries again.
+  (void)attach_hub_journal(node);
   return std::shared_ptr<HubStore>(make_postgres_hub_store(conninfo));
 }
 
@@ -44,6 +47,19 @@ Error with_field(Error e, const std::string& field) {
 }
 
 }  // namespace
+
+Status attach_hub_journal(node::Node& node) {
+  if (node.journal().shared()) return ok_status();
+  if (node.role() != node::Role::Hub || node.config().get("hub_store") != "postgres") return ok_status();
+  const std::string conninfo = node.config().get("hub_postgres");
+  if (conninfo.empty())
+    return make_error("storage", "hub_store is postgres but hub_postgres is not set", "hub_postgres");
+  Status s = attach_postgres_log(node, conninfo);
+  if (!s.ok())
+    node.journal().require_shared("this hub keeps its journal on PostgreSQL (" + describe_conninfo(conninfo) +
+                                  ") and cannot reach it now: " + s.error().message);
+  return s;
+}
 
 HubStoreChoice hub_store_choice(node::Node& node) {
   if (node.role() != node::Role::Hub || node.config().get("hub_store") != "postgres")
@@ -68,7 +84,10 @@ std::shared_ptr<HubStore> open_hub_store(node::Node& node) {
     if (it->second.expired()) it = c.by_key.erase(it);
     else ++it;
   if (auto it = c.by_key.find(key); it != c.by_key.end())
-    if (auto held = it->second.lock()) return held;
+    if (auto held = it->second.lock()) {
+      (void)attach_hub_journal(node);  // another Node object of the same hub (tests, the CLI)
+      return held;
+    }
   auto store = open_postgres_hub_state(node, conninfo);
   c.by_key[key] = store;
   return store;

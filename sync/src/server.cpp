@@ -24,6 +24,7 @@
 #include "motcua/schema/storage.hpp"
 #include "motcua/sync/agent.hpp"
 #include "motcua/sync/hub.hpp"
+#include "motcua/sync/hub_log.hpp"
 #include "motcua/sync/hub_store.hpp"
 #include "admin_routes.hpp"
 #include "ops_routes.hpp"
@@ -258,7 +259,10 @@ struct Daemon::Impl {
   // At start, on a hub: which store holds its state (hub_store; never a
   // password) and, for PostgreSQL, whether the server answers. A server
   // down is logged, not fatal: sync requests get 503 until it is back.
-  void log_hub_store() {
+  // The journal on PostgreSQL (design 0112) is attached here: a data
+  // directory that is not a copy of the shared journal ("diverged") stops
+  // the daemon; a server down does not (writes wait for it).
+  Status log_hub_store() {
     const HubStoreChoice c = hub_store_choice(node);
     std::string line = "event=hub_store store=" + c.kind + " where=\"" + one_line(c.where) + "\"";
     if (c.kind == "postgres") {
@@ -269,7 +273,13 @@ struct Daemon::Impl {
         line += " reachable=no detail=\"" + one_line(e.what()) + "\"";
       }
     }
+    Status journal = attach_hub_journal(node);
+    if (c.kind == "postgres")
+      line += journal.ok() ? " journal=shared last_pos=" + std::to_string(node.journal().last_pos())
+                           : " journal=waiting detail=\"" + one_line(journal.error().message) + "\"";
     log(line);
+    if (!journal.ok() && journal.error().code == "diverged") return journal;
+    return ok_status();
   }
 
   // Decides, from the head alone, how much body this request may send: its
@@ -475,7 +485,11 @@ Status Daemon::run() {
     if (swept > 0) d.log("event=swept_stale_files count=" + std::to_string(swept));
   }
   if (syncing) d.agent->start();
-  if (d.node.role() == node::Role::Hub) d.log_hub_store();
+  if (d.node.role() == node::Role::Hub)
+    if (Status h = d.log_hub_store(); !h.ok()) {
+      d.listening = false;
+      return h;
+    }
   d.log("event=listening addr=" + d.opt.host + ":" + std::to_string(d.port.load()) +
         " scheme=" + (d.tls_cert.empty() ? "http" : "https") + " role=" +
         node::role_name(d.node.role()) + " background_sync=" + (syncing ? "on" : "off"));

@@ -8,11 +8,18 @@
 // peak RSS and database size.
 //
 //   hub_load [--points N] [--dossiers D] [--areas-of K] [--workdir DIR] [--keep]
+//            [--postgres CONNINFO [--hubs H]]
+//
+// With --postgres the hub keeps its state in that (empty) PostgreSQL database
+// (hub_store postgres, docs/postgres.md) and --hubs H processes of it serve
+// the points, point i through process i mod H (copies of one data directory,
+// one shared attachments folder; docs/design/0112).
 //
 // Points share areas K at a time (default 3): each pulls its neighbours'
 // dossiers too, as a commune hall sees dossiers returned to it. Run by hand in
 // a Release tree (cmake --build build --target hub_load); never a timed test.
 #include <fcntl.h>
+#include <libpq-fe.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,6 +59,8 @@ struct Args {
   int areas_of = 3;
   std::string work;
   bool keep = false;
+  std::string postgres;  // libpq connection string: the hub on PostgreSQL
+  int hubs = 1;          // hub processes (with --postgres)
 };
 
 std::string point_name(int i) {
@@ -218,9 +227,12 @@ Args parse(int argc, char** argv) {
     else if (s == "--areas-of") a.areas_of = std::max(1, std::stoi(val()));
     else if (s == "--workdir") a.work = val();
     else if (s == "--keep") a.keep = true;
+    else if (s == "--postgres") a.postgres = val();
+    else if (s == "--hubs") a.hubs = std::max(1, std::stoi(val()));
     else throw std::runtime_error("unknown argument " + s);
   }
   if (a.points < 1 || a.dossiers < 1 || a.dossiers > 9999) throw std::runtime_error("bad --points or --dossiers");
+  if (a.hubs > 1 && a.postgres.empty()) throw std::runtime_error("--hubs needs --postgres (processes share its database)");
   return a;
 }
 
@@ -233,8 +245,17 @@ int main(int argc, char** argv) try {
   fs::remove_all(a.work);
   fs::create_directories(a.work);
   const std::string hub_dir = a.work + "/hub";
-  const int port = free_port();
-  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  std::vector<std::string> hub_dirs{hub_dir};
+  std::vector<int> ports{free_port()};
+  for (int k = 1; k < a.hubs; ++k) {
+    hub_dirs.push_back(a.work + "/hub-" + std::to_string(k + 1));
+    int p = free_port();
+    while (std::find(ports.begin(), ports.end(), p) != ports.end()) p = free_port();
+    ports.push_back(p);
+  }
+  const int port = ports[0];
+  auto url_of = [&](int i) { return "http://127.0.0.1:" + std::to_string(ports[static_cast<size_t>(i % a.hubs)]); };
+  const std::string url = url_of(0);
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
 
   auto init = [](const std::string& dir, node::Role role, const std::string& name, const std::string& agency) {
@@ -255,7 +276,15 @@ int main(int argc, char** argv) try {
     // Every point comes from 127.0.0.1 here, as behind one proxy.
     (void)hub->config().set("max_connections", std::to_string(std::max(256, a.points + 16)));
     (void)hub->config().set("max_connections_per_client", std::to_string(std::max(32, a.points + 16)));
-    sync::Hub h(*hub, sync::make_sqlite_hub_store(*hub));
+    if (!a.postgres.empty()) {
+      // The whole state on PostgreSQL: bookkeeping and journal (the hub's own
+      // entries from init go to the empty log when the store is opened).
+      (void)hub->config().set("hub_postgres", a.postgres);
+      (void)hub->config().set("hub_store", "postgres");
+    }
+    sync::Hub h(*hub, sync::open_hub_store(*hub));
+    if (!a.postgres.empty() && !hub->journal().shared())
+      throw std::runtime_error("the hub's journal is not on PostgreSQL (is the database empty and reachable?)");
     for (int i = 0; i < a.points; ++i) {
       sync::PointAddOptions o;
       o.name = point_name(i);
@@ -270,15 +299,38 @@ int main(int argc, char** argv) try {
       codes[static_cast<size_t>(i)] = c->code;
     }
   }
-  pid_t hub_pid = fork();
-  if (hub_pid == 0) {
-    int devnull = ::open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    execl(MOTCUA_BINARY, MOTCUA_BINARY, "serve", "--data-dir", hub_dir.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
+  // Further processes of the same hub: copies of its data directory, one
+  // attachments folder for all (a shared mount in production).
+  if (a.hubs > 1) {
+    const std::string shared = a.work + "/blobs";
+    fs::create_directories(hub_dir + "/blobs");
+    fs::rename(hub_dir + "/blobs", shared);
+    fs::create_directory_symlink(shared, hub_dir + "/blobs");
+    for (int k = 1; k < a.hubs; ++k) {
+      fs::copy(hub_dir, hub_dirs[static_cast<size_t>(k)], fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+      auto copy = open_node(hub_dirs[static_cast<size_t>(k)]);
+      (void)copy->config().set("listen", "127.0.0.1:" + std::to_string(ports[static_cast<size_t>(k)]));
+    }
   }
-  for (int i = 0; i < 200 && !listening(port); ++i) usleep(50 * 1000);
+  std::vector<pid_t> hub_pids;
+  for (int k = 0; k < a.hubs; ++k) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      int devnull = ::open("/dev/null", O_WRONLY);
+      dup2(devnull, 1);
+      dup2(devnull, 2);
+      execl(MOTCUA_BINARY, MOTCUA_BINARY, "serve", "--data-dir", hub_dirs[static_cast<size_t>(k)].c_str(),
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    hub_pids.push_back(pid);
+    for (int i = 0; i < 200 && !listening(ports[static_cast<size_t>(k)]); ++i) usleep(50 * 1000);
+  }
+  const pid_t hub_pid = hub_pids[0];
+  auto stop_hubs = [&] {
+    for (pid_t pid : hub_pids) kill(pid, SIGTERM);
+    for (pid_t pid : hub_pids) waitpid(pid, nullptr, 0);
+  };
 
   // 2. The points: init, join over HTTP, a day's intake (not timed).
   std::cerr << "preparing " << a.points << " points x " << a.dossiers << " dossiers x 5 events ...\n";
@@ -291,9 +343,9 @@ int main(int argc, char** argv) try {
       {
         auto n = open_node(dir);
         sync::HttpOptions ho;
-        ho.url = url;
+        ho.url = url_of(i);
         auto t = sync::make_http_transport(ho);
-        auto j = sync::join(*n, *t.value(), url, codes[static_cast<size_t>(i)]);
+        auto j = sync::join(*n, *t.value(), ho.url, codes[static_cast<size_t>(i)]);
         if (!j.ok()) throw std::runtime_error("join: " + j.error().message);
       }
       generate(dir, i, a);
@@ -302,8 +354,7 @@ int main(int argc, char** argv) try {
     }
   });
   if (prep_errors > 0) {
-    kill(hub_pid, SIGTERM);
-    waitpid(hub_pid, nullptr, 0);
+    stop_hubs();
     std::cerr << prep_errors << " points failed to prepare\n";
     return 1;
   }
@@ -321,7 +372,7 @@ int main(int argc, char** argv) try {
       try {
         auto n = open_node(a.work + "/" + point_name(i));
         sync::HttpOptions ho;
-        ho.url = url;
+        ho.url = url_of(i);
         ho.read_timeout_s = 600;
         auto t = sync::make_http_transport(ho);
         {
@@ -355,9 +406,10 @@ int main(int argc, char** argv) try {
   cv.notify_all();
   for (auto& t : threads) t.join();
   const double wall_s = std::chrono::duration<double>(Steady::now() - t0).count();
-  const long hub_rss_kb = vm_hwm_kb(hub_pid);
-  kill(hub_pid, SIGTERM);
-  waitpid(hub_pid, nullptr, 0);
+  long hub_rss_kb = 0;  // the largest process
+  for (pid_t pid : hub_pids) hub_rss_kb = std::max(hub_rss_kb, vm_hwm_kb(pid));
+  (void)hub_pid;
+  stop_hubs();
 
   std::vector<double> ms;
   int64_t up = 0, down = 0, blobs = 0, bytes = 0;
@@ -373,11 +425,25 @@ int main(int argc, char** argv) try {
     blobs += s.blobs_up;
     bytes += s.bytes;
   }
-  const uint64_t db_bytes = size_of(hub_dir + "/motcua.db") + size_of(hub_dir + "/motcua.db-wal");
+  uint64_t db_bytes = size_of(hub_dir + "/motcua.db") + size_of(hub_dir + "/motcua.db-wal");
+  if (!a.postgres.empty()) {
+    // The shared database, plus one process's replica (each process keeps one).
+    PGconn* c = PQconnectdb(a.postgres.c_str());
+    if (PQstatus(c) == CONNECTION_OK) {
+      PGresult* r = PQexec(c, "SELECT pg_database_size(current_database())");
+      if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+        db_bytes += static_cast<uint64_t>(std::stoll(PQgetvalue(r, 0, 0)));
+      PQclear(r);
+    }
+    PQfinish(c);
+  }
   const uint64_t blob_bytes = size_of(hub_dir + "/blobs");
   std::printf("\n%-26s %7s %6s %9s %9s %10s %9s %9s %7s %8s %9s %10s\n", "store", "points", "errors", "entries↑",
               "entries↓", "entries/s", "p50 s", "p99 s", "max s", "attach.", "hub RSS", "hub db MB");
-  std::printf("%-26s %7d %6d %9lld %9lld %10.0f %9.2f %9.2f %7.2f %8lld %6.1f MB %10.1f\n", "SQLite, one hub process",
+  const std::string label = a.postgres.empty() ? "SQLite, one hub process"
+                                                : "PostgreSQL, " + std::to_string(a.hubs) + " hub process" +
+                                                      (a.hubs > 1 ? "es" : "");
+  std::printf("%-26s %7d %6d %9lld %9lld %10.0f %9.2f %9.2f %7.2f %8lld %6.1f MB %10.1f\n", label.c_str(),
               a.points, errors, static_cast<long long>(up), static_cast<long long>(down),
               static_cast<double>(up + down) / wall_s, percentile(ms, 0.5) / 1000, percentile(ms, 0.99) / 1000,
               percentile(ms, 1.0) / 1000, static_cast<long long>(blobs), hub_rss_kb / 1024.0, db_bytes / 1048576.0);
@@ -385,7 +451,9 @@ int main(int argc, char** argv) try {
               wall_s, bytes / 1048576.0, blob_bytes / 1048576.0);
   double load[3] = {0, 0, 0};
   if (getloadavg(load, 3) > 0) std::printf("machine load average during the run: %.1f (%u cores)\n", load[0], cores);
-  std::printf("PostgreSQL rows: not measured (the hub's journal is not on PostgreSQL yet)\n");
+  if (!a.postgres.empty())
+    std::printf("hub RSS: the largest of the %d processes; hub db: the PostgreSQL database plus one process's SQLite "
+                "replica\n", a.hubs);
   std::printf("target: every point done, 0 errors, p99 session <= 5 s on SQLite\n");
   std::fflush(stdout);  // the table first: removing 300 data dirs takes a while
   if (!a.keep) fs::remove_all(a.work);

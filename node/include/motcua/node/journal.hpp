@@ -287,11 +287,17 @@ class Journal {
   // Every write (append, ingest, decide) takes the log's write lock, first
   // applies what other processes appended, and publishes its own rows and
   // quarantine changes before its local commit; a write the log refuses is
-  // not kept here either. This journal must be a prefix of the log (else
-  // error "diverged", field "journal"); an empty log first receives every
-  // entry held here (each verified). Errors of the log: code "storage".
+  // not kept here either. This journal and the log must hold the same
+  // entries as far as both go (else error "diverged", field "journal"); what
+  // this journal holds beyond the log's end (an empty log, or a copy that
+  // stopped part way) is sent to it first, after verify() passes. Errors of
+  // the log: code "storage".
   Status set_shared_log(std::shared_ptr<SharedLog> log);
   bool shared() const { return shared_ != nullptr; }
+  // While no shared log is attached, every write answers error "storage"
+  // with `why` (a hub configured for a shared log whose database is down
+  // must not write a journal of its own meanwhile). Empty: writes allowed.
+  void require_shared(std::string why);
   // Applies the rows other processes committed since this journal's last
   // position (a no-op without a shared log). Readers that must be current
   // (a pull, a hello) call it first.
@@ -363,6 +369,7 @@ class Journal {
   // The shared log (journal_shared.cpp); writes go through write_tx.
   std::shared_ptr<SharedLog> shared_;
   int shared_depth_ = 0;  // nested write_tx calls inside the outermost one
+  std::string shared_required_;  // require_shared()
   // schema::in_transaction, and with a shared log: take its lock, apply its
   // tail, run `body`, publish the rows and quarantine changes it made,
   // commit. REQUIRES mu_ held.
