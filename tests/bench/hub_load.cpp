@@ -176,8 +176,9 @@ bool listening(int port) {
   return std::system(("ss -ltn 2>/dev/null | grep -q ':" + std::to_string(port) + " '").c_str()) == 0;
 }
 
-int free_port() {
-  for (int port = 29000 + static_cast<int>(getpid() % 1000);; ++port)
+// A port nothing listens on, at or after `from`.
+int free_port(int from = 0) {
+  for (int port = std::max(from, 29000 + static_cast<int>(getpid() % 1000));; ++port)
     if (!listening(port)) return port;
 }
 
@@ -249,9 +250,7 @@ int main(int argc, char** argv) try {
   std::vector<int> ports{free_port()};
   for (int k = 1; k < a.hubs; ++k) {
     hub_dirs.push_back(a.work + "/hub-" + std::to_string(k + 1));
-    int p = free_port();
-    while (std::find(ports.begin(), ports.end(), p) != ports.end()) p = free_port();
-    ports.push_back(p);
+    ports.push_back(free_port(ports.back() + 1));
   }
   const int port = ports[0];
   auto url_of = [&](int i) { return "http://127.0.0.1:" + std::to_string(ports[static_cast<size_t>(i % a.hubs)]); };
