@@ -15,16 +15,16 @@ import json
 import os
 import re
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from motcua_e2e import Daemon, fail, http, run, setup, sign_in  # noqa: E402
 
 MOTCUA = os.path.abspath(sys.argv[1])
+setup(MOTCUA, "two_hubs_e2e")
 AGENCY = "000.00.01.H22"
 PASSWORD = "two-hubs-test-password"
 PDF = b"%PDF-1.4\n% two hubs test\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
@@ -44,17 +44,6 @@ INTAKE = {
 }
 
 
-def fail(msg):
-    print("FAIL two_hubs_e2e: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def run(*args, ok=True, stdin=None):
-    p = subprocess.run([MOTCUA, *args], input=stdin, capture_output=True, text=True, timeout=120)
-    if ok and p.returncode != 0:
-        fail("motcua %s exited %d: %s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr))
-    return p
-
 
 def psql(conninfo, sql):
     p = subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-c", sql],
@@ -62,54 +51,6 @@ def psql(conninfo, sql):
     if p.returncode != 0:
         fail("psql %s: %s" % (sql, p.stderr))
     return p.stdout.strip()
-
-
-class Daemon:
-    def __init__(self, data_dir, log):
-        self.log = log
-        self.f = open(log, "w")
-        self.p = subprocess.Popen([MOTCUA, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir],
-                                  stdout=subprocess.DEVNULL, stderr=self.f)
-        for _ in range(300):
-            m = re.search(r"event=listening addr=127\.0\.0\.1:(\d+) ", open(log).read())
-            if m:
-                self.port = int(m.group(1))
-                return
-            if self.p.poll() is not None:
-                break
-            time.sleep(0.05)
-        fail("serve %s did not start: %s" % (data_dir, open(log).read()))
-
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-            try:
-                self.p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
-        self.f.close()
-
-
-def http(port, method, path, body=None, token=None, ctype="application/json"):
-    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", ctype)
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(req, timeout=20) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-
-
-def sign_in(port):
-    st, body = http(port, "POST", "/api/v1/sessions", {"username": "lan", "password": PASSWORD})
-    if st not in (200, 201):
-        fail("sign-in answered %d: %s" % (st, body))
-    return json.loads(body)["token"]
 
 
 def journal_ids(data_dir):
@@ -168,7 +109,7 @@ def main():
         blob = None
         for i, (name, d) in enumerate(points.items()):
             p = Daemon(d, os.path.join(work, name + ".log"))
-            token = sign_in(p.port)
+            token = sign_in(p.port, "lan", PASSWORD)
             atts = []
             if i == 0:
                 st, body = http(p.port, "POST", "/api/v1/blobs", PDF, token, "application/pdf")
@@ -198,7 +139,7 @@ def main():
         # Every point holds every dossier once, and the attachment.
         for name, d in points.items():
             p = Daemon(d, os.path.join(work, name + "-check.log"))
-            token = sign_in(p.port)
+            token = sign_in(p.port, "lan", PASSWORD)
             for c in taken:
                 st, body = http(p.port, "GET", "/api/v1/dossiers/" + c, None, token)
                 if st != 200:
