@@ -14,6 +14,7 @@
 #include "motcua/schema/columns.hpp"
 #include "motcua/schema/database.hpp"
 #include "motcua/schema/storage.hpp"
+#include "quarantine_rows.hpp"
 
 namespace motcua::node {
 
@@ -26,21 +27,7 @@ namespace {
 
 const char* kWaitingCodes = "('unknown_parent', 'parent_quarantined')";
 
-QuarantineRow row_from(SQLite::Statement& q) {
-  QuarantineRow r;
-  r.id = blob_array<32>(q.getColumn(0));
-  r.author = blob_array<32>(q.getColumn(1));
-  r.seq = q.getColumn(2).getInt64();
-  r.subject = q.getColumn(3).getString();
-  r.type = q.getColumn(4).getString();
-  r.code = q.getColumn(5).getString();
-  r.reason = q.getColumn(6).getString();
-  r.state = q.getColumn(7).getString();
-  r.at_ms = q.getColumn(8).getInt64();
-  r.decided_ms = q.getColumn(9).getInt64();
-  r.decided_by = q.getColumn(10).getString();
-  return r;
-}
+QuarantineRow row_from(SQLite::Statement& q) { return quarantine_row_from(q); }
 
 const char* kRowColumns =
     "SELECT id, author, seq, subject, type, code, reason, state, at_ms, decided_ms, decided_by FROM quarantine ";

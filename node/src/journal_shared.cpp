@@ -8,6 +8,7 @@
 #include "motcua/node/shared_log.hpp"
 #include "motcua/schema/columns.hpp"
 #include "motcua/schema/database.hpp"
+#include "quarantine_rows.hpp"
 
 namespace motcua::node {
 
@@ -51,18 +52,7 @@ std::vector<LogQuarantine> read_quarantine(SQLite::Database& db, const std::stri
   std::vector<LogQuarantine> out;
   while (q.executeStep()) {
     LogQuarantine l;
-    QuarantineRow& r = l.row;
-    r.id = blob_array<32>(q.getColumn(0));
-    r.author = blob_array<32>(q.getColumn(1));
-    r.seq = q.getColumn(2).getInt64();
-    r.subject = q.getColumn(3).getString();
-    r.type = q.getColumn(4).getString();
-    r.code = q.getColumn(5).getString();
-    r.reason = q.getColumn(6).getString();
-    r.state = q.getColumn(7).getString();
-    r.at_ms = q.getColumn(8).getInt64();
-    r.decided_ms = q.getColumn(9).getInt64();
-    r.decided_by = q.getColumn(10).getString();
+    l.row = quarantine_row_from(q);
     l.visible_pos = q.getColumn(11).getInt64();
     l.pos = q.getColumn(12).getInt64();
     out.push_back(std::move(l));
