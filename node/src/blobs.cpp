@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "motcua/durable_file.hpp"
 #include "motcua/schema/storage.hpp"
@@ -176,8 +177,27 @@ std::optional<BlobInfo> BlobStore::info(const std::string& id) {
   std::lock_guard<std::recursive_mutex> g(*mu_);
   SQLite::Statement q(*db_, "SELECT size, media_type FROM blobs WHERE id = ?");
   q.bind(1, id);
-  if (!q.executeStep()) return std::nullopt;
-  return BlobInfo{id, q.getColumn(0).getInt64(), q.getColumn(1).getString()};
+  if (q.executeStep()) return BlobInfo{id, q.getColumn(0).getInt64(), q.getColumn(1).getString()};
+  // A file at its place without a row: stored by another hub process that
+  // shares this folder (docs/postgres.md), or left by a crash between the
+  // file and its row. Adopted once its bytes hash to its name.
+  const fs::path p = fs::path(dir_) / id.substr(0, 2) / id.substr(2);
+  std::error_code ec;
+  const auto size = fs::file_size(p, ec);
+  if (ec || size == 0 || (max_bytes_ > 0 && size > static_cast<uintmax_t>(max_bytes_))) return std::nullopt;
+  std::ifstream f(p, std::ios::binary);
+  std::string bytes(static_cast<size_t>(size), '\0');
+  if (!f.read(bytes.data(), static_cast<std::streamsize>(size))) return std::nullopt;
+  if (to_hex(blake2b256(bytes)) != id) return std::nullopt;
+  BlobInfo info{id, static_cast<int64_t>(size),
+                sniff_media_type(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())};
+  if (info.media_type.empty()) return std::nullopt;
+  SQLite::Statement ins(*db_, "INSERT OR IGNORE INTO blobs (id, size, media_type) VALUES (?, ?, ?)");
+  ins.bind(1, info.id);
+  ins.bind(2, info.size);
+  ins.bind(3, info.media_type);
+  ins.exec();
+  return info;
 }
 
 std::optional<std::string> BlobStore::path(const std::string& id) {

@@ -133,6 +133,14 @@ def main():
                 r = run("sync", "--once", "--data-dir", d)
                 if "error" in r.stdout.lower() and "errors: 0" not in r.stdout.lower():
                     fail("sync of %s through %s: %s" % (name, url, r.stdout))
+            if rnd == 0:
+                # The attachment went up through the first process; the second
+                # point, which has synced only through the other one, has it.
+                db = sqlite3.connect(os.path.join(points["buu-dien-an-thi"], "motcua.db"))
+                held = db.execute("SELECT count(*) FROM blobs WHERE id = ?", (blob,)).fetchone()[0]
+                db.close()
+                if held != 1:
+                    fail("the attachment did not reach a point through the other hub process")
         if len(set(taken)) != len(taken):
             fail("a dossier number was given twice: %s" % taken)
 

@@ -109,13 +109,15 @@ TEST_CASE("unknown or malformed ids are not found", "[blobs]") {
   CHECK_FALSE(f.store.path(std::string(64, 'A')).has_value());
 }
 
-TEST_CASE("a file left by a crash before its row is adopted by the next upload", "[blobs]") {
+TEST_CASE("a file left by a crash before its row is adopted when looked up or uploaded again", "[blobs]") {
   Fixture f;
   std::string id = to_hex(blake2b256(kPng));
   auto sub = std::filesystem::path(f.dir.path()) / "blobs" / id.substr(0, 2);
   std::filesystem::create_directories(sub);
   std::ofstream(sub / id.substr(2), std::ios::binary) << kPng;
-  CHECK_FALSE(f.store.info(id).has_value());
+  auto seen = f.store.info(id);  // its bytes hash to its name
+  REQUIRE(seen.has_value());
+  CHECK(seen->media_type == "image/png");
   auto r = f.put(kPng);
   REQUIRE(r.ok());
   CHECK(r->id == id);
@@ -148,4 +150,31 @@ TEST_CASE("leftovers of cut uploads and stale sync transfers are swept, fresh on
   REQUIRE(f.store.path(stored->id));
   CHECK(fs::exists(*f.store.path(stored->id)));
   CHECK(f.store.sweep_stale(now - std::chrono::hours(24), now - std::chrono::hours(24 * 30)) == 0);
+}
+
+TEST_CASE("a file another hub process stored in the shared folder is found once its bytes match its name", "[blobs]") {
+  Fixture f;
+  // Another process's store over the same folder, with a database of its own.
+  test::TempDir other_dir{"blobs-other"};
+  ManualClock clock{1764200000000};
+  SeededRandom rng{10};
+  auto other = test::make_node(other_dir.path(), clock, rng);
+  node::BlobStore theirs{f.dir.path(), other->db(), 1000, &other->journal().mutex()};
+  auto a = f.put(kPdf);
+  REQUIRE(a.ok());
+  auto seen = theirs.info(a->id);
+  REQUIRE(seen.has_value());
+  CHECK(seen->size == a->size);
+  CHECK(seen->media_type == "application/pdf");
+  CHECK(theirs.path(a->id).has_value());
+  CHECK(theirs.total_bytes() == a->size);  // adopted: its row now exists
+  // A file whose bytes do not hash to its name is not taken.
+  auto b = f.put(kPng);
+  REQUIRE(b.ok());
+  {
+    std::ofstream out(*f.store.path(b->id), std::ios::binary | std::ios::trunc);
+    out << kJpeg;
+  }
+  CHECK_FALSE(theirs.info(b->id).has_value());
+  CHECK_FALSE(theirs.info(to_hex(blake2b256("never stored"))).has_value());
 }
