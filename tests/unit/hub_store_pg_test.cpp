@@ -15,7 +15,7 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
-#include "hub_store_contract.hpp"
+#include "hub_store_contract_shared.hpp"
 #include "motcua/sync/hub.hpp"
 #include "motcua/sync/hub_store.hpp"
 

@@ -2,7 +2,7 @@
 // the PostgreSQL store runs the same contract in hub_store_pg_test.cpp.
 #include <catch2/catch.hpp>
 
-#include "hub_store_contract.hpp"
+#include "hub_store_contract_shared.hpp"
 #include "motcua/sync/hub_store.hpp"
 #include "sync_test_util.hpp"
 
