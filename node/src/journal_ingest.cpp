@@ -14,14 +14,13 @@
 #include "motcua/schema/columns.hpp"
 #include "motcua/schema/database.hpp"
 #include "motcua/schema/storage.hpp"
+#include "parse_stream.hpp"
 #include "quarantine_rows.hpp"
 
 namespace motcua::node {
 
 using schema::bind_array;
 using schema::blob_array;
-
-std::vector<Result<Entry>> parse_entries_parallel(const std::vector<Entry>& given);  // journal_sparse.cpp
 
 namespace {
 
@@ -303,9 +302,23 @@ Result<IngestReport> Journal::ingest(const std::vector<Entry>& entries, const In
 
 Result<IngestReport> Journal::ingest_impl(const std::vector<Entry>& entries, const IngestOptions& options,
                                           bool legacy) try {
-  // Parsing and signature checks need no lock: do them first, in parallel.
-  std::vector<Result<Entry>> parsed = parse_entries_parallel(entries);
-  std::lock_guard<std::recursive_mutex> g(mu_);
+  // Parsing and signature checks need no lock: they run on worker threads
+  // (ParseStream). When no other writer holds the journal, storing starts
+  // as soon as the first entries are verified and overlaps the rest of the
+  // verification; when one does (or the journal shares a log with other
+  // processes, whose writers this one cannot see), the whole batch is
+  // verified before this one queues for the lock, so its hold of the lock
+  // stays as short as before (docs/design/0116).
+  ParseStream parsed(entries);
+  std::unique_lock<std::recursive_mutex> g(mu_, std::try_to_lock);
+  if (g.owns_lock() && shared_) {
+    g.unlock();
+    parsed.wait(entries.size());
+    g.lock();
+  } else if (!g.owns_lock()) {
+    parsed.wait(entries.size());
+    g.lock();
+  }
   if (broken_) return *broken_;
   if (options.sign_releases) {
     if (Status own = ensure_own_tail(); !own.ok()) return own.error();
@@ -352,13 +365,14 @@ Result<IngestReport> Journal::ingest_impl(const std::vector<Entry>& entries, con
         run.rep.skipped.push_back(Skipped{to_hex(given.author), given.seq, to_hex(given.id), std::move(err)});
         return std::nullopt;
       };
-      if (!parsed[i].ok()) {
-        Error err = parsed[i].error();
+      Result<Entry>& parsed_i = parsed.get(i);
+      if (!parsed_i.ok()) {
+        Error err = parsed_i.error();
         err.message = "entry " + where + ": " + err.message;
         if (auto e = refuse(err)) return *e;
         continue;
       }
-      const Entry& e = parsed[i].value();
+      const Entry& e = parsed_i.value();
       if (e.id != given.id || e.author != given.author || e.seq != given.seq) {
         if (auto r = refuse(make_error("bad_signature",
                                        "entry " + where + ": id, author or seq does not match the signed content")))

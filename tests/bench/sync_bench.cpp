@@ -150,9 +150,24 @@ std::string timed_sync(const std::string& dir, const std::string& url) {
   sync::HttpOptions ho;
   ho.url = url;
   auto t = sync::make_http_transport(ho);
+  // Where the session's time goes: the time from the previous step to each
+  // request's end, by phase (printed to stderr with the table).
+  std::vector<std::pair<std::string, int64_t>> steps;
+  sync::ClientOptions co;
   auto t0 = std::chrono::steady_clock::now();
-  auto r = sync::sync_once(*n, *t.value());
+  int64_t last = 0;
+  co.progress = [&](const sync::SyncProgress& p) {
+    int64_t at = ms_since(t0);
+    if (!steps.empty() && steps.back().first == p.phase) steps.back().second += at - last;
+    else steps.emplace_back(p.phase, at - last);
+    last = at;
+  };
+  auto r = sync::sync_once(*n, *t.value(), co);
   int64_t us = ms_since(t0);
+  std::ostringstream split;
+  for (const auto& [phase, t] : steps) split << " " << phase << " " << t / 1000 << " ms;";
+  split << " (end " << (us - last) / 1000 << " ms)";
+  std::fprintf(stderr, "  %s:%s\n", dir.c_str(), split.str().c_str());
   if (!r.ok()) return "ERROR " + r.error().code + ": " + r.error().message;
   std::ostringstream o;
   o << us << " " << r.value()["entries_up"] << " " << r.value()["entries_down"] << " "
