@@ -3,6 +3,7 @@
 #include <initializer_list>
 #include <optional>
 #include <cstdlib>
+#include <future>
 #include <iostream>
 #include <set>
 #include <utility>
@@ -235,12 +236,31 @@ class Session {
                              std::string_view data = {}) {
     size_t up = 0, down = 0;
     auto r = x_.call(kind, std::move(header), entries, &up, &down, data);
+    count_call(up, down);
+    return r;
+  }
+  void count_call(size_t up, size_t down) {
     row_.bytes_up += static_cast<int64_t>(up);
     row_.bytes_down += static_cast<int64_t>(down);
     progress_.bytes_up = row_.bytes_up;
     progress_.bytes_down = row_.bytes_down;
     progress_.requests++;
-    return r;
+  }
+
+  // One pull page: the hub's reply and its entries decoded. Touches only the
+  // exchange (transport, request counter) and no database, so it may run on
+  // a second thread while the previous page is ingested; the caller counts
+  // its bytes (count_call).
+  struct PulledPage {
+    Result<wire::Decoded> reply = make_error("link_down", "not requested");
+    Result<std::vector<node::Entry>> given = std::vector<node::Entry>{};
+    size_t up = 0, down = 0;
+  };
+  PulledPage fetch_page(const Json& req) {
+    PulledPage p;
+    p.reply = x_.call("pull", req, {}, &p.up, &p.down);
+    if (p.reply.ok() && !p.reply->entries.empty()) p.given = wire::shells(p.reply->entries);
+    return p;
   }
 
   void report(const std::string& phase) {
@@ -422,13 +442,17 @@ class Session {
       reference_done = true;
       report("reference");
     }
-    // Pull what is in scope after the cursor.
+    // Pull what is in scope after the cursor. The next page is requested
+    // (and decoded) on a second thread while this one ingests the page in
+    // hand: its request needs only this page's header (docs/design/0116).
     Json history;  // a paged history of dossiers newly in scope: where it stands
     HubStates states;
+    Json req{{"after", cursor}, {"limit", batch}};
+    std::future<PulledPage> ahead;
     for (;;) {
-      Json req{{"after", cursor}, {"limit", batch}};
-      if (history.is_object()) req["history"] = history;
-      auto r = call("pull", req);
+      PulledPage page = ahead.valid() ? ahead.get() : fetch_page(req);
+      count_call(page.up, page.down);
+      auto& r = page.reply;
       if (!r.ok()) return r.error();
       if (Status t = typed(r->header, "entries", {{"hub_epoch", Kind::Text}, {"next", Kind::Int}, {"more", Kind::Bool}});
           !t.ok())
@@ -437,21 +461,26 @@ class Session {
         return make_error("bad_cursor", "the hub's epoch changed during the session; the next session starts again");
       history = r->header.contains("history") ? r->header["history"] : Json();
       note_states(states, r->header);
+      int64_t next = r->header.value("next", cursor);
+      if (next < cursor) return make_error("bad_cursor", "the hub moved the cursor backwards");
+      const bool more = r->header.value("more", false);
+      if (more) {
+        req = Json{{"after", next}, {"limit", batch}};
+        if (history.is_object()) req["history"] = history;
+        ahead = std::async(std::launch::async, [this, req] { return fetch_page(req); });
+      }
       if (!r->entries.empty()) {
-        auto given = wire::shells(r->entries);
-        if (!given.ok()) return given.error();
-        auto added = ingest_pulled(n_, given.value(), o_.admission);
+        if (!page.given.ok()) return page.given.error();
+        auto added = ingest_pulled(n_, page.given.value(), o_.admission);
         if (!added.ok()) return make_error(added.error().code, "entries from the hub refused: " + added.error().message);
         row_.entries_down += added->stored;
         quarantined_ += static_cast<int64_t>(added->quarantined.size());
         skipped_ += static_cast<int64_t>(added->skipped.size());
       }
-      int64_t next = r->header.value("next", cursor);
-      if (next < cursor) return make_error("bad_cursor", "the hub moved the cursor backwards");
       cursor = next;
       util::state_set(n_, "pull_cursor", std::to_string(cursor));
       report("pull");
-      if (!r->header.value("more", false)) break;
+      if (!more) break;
     }
     util::state_set(n_, "pending_down", "0");
     // Convergence: every subject the hub sent must now hash alike here.
