@@ -364,38 +364,55 @@ Result<Json> import_catalogue_items(Node& node, const std::string& user, const J
   return schema::storage_error(e);
 }
 
-Json known_points(Node& node) {
-  std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
-  auto& db = *node.db();
-  std::string self_place = node.config().get("agency_name");
+Json point_list(Node& node, const Json& points) {
+  const std::string self_place = node.config().get("agency_name");
   Json out = Json::array({Json{{"name", node.name()}, {"place_name", self_place.empty() ? node.name() : self_place}}});
   std::set<std::string> seen{node.name()};
-  auto add = [&](const std::string& name, const std::string& place) {
-    if (name.empty() || !seen.insert(name).second) return;
+  if (!points.is_array()) return out;
+  for (const auto& p : points) {
+    if (!p.is_object() || !p.contains("name") || !p["name"].is_string()) continue;
+    const std::string name = p["name"].get<std::string>();
+    const std::string place =
+        p.contains("place_name") && p["place_name"].is_string() ? p["place_name"].get<std::string>() : "";
+    if (name.empty() || !seen.insert(name).second) continue;
     out.push_back(Json{{"name", name}, {"place_name", place.empty() ? name : place}});
-  };
-  if (node.role() == Role::Hub) {
-    bool has_place = false;
-    SQLite::Statement cols(db, "SELECT 1 FROM pragma_table_info('hub_points') WHERE name = 'place_name'");
-    has_place = cols.executeStep();
-    SQLite::Statement q(db, std::string("SELECT name, ") + (has_place ? "place_name" : "''") +
-                                " FROM hub_points WHERE status = 'active' ORDER BY name");
-    while (q.executeStep()) add(q.getColumn(0).getString(), q.getColumn(1).isNull() ? "" : q.getColumn(1).getString());
-  } else {
-    SQLite::Statement q(db, "SELECT value FROM sync_state WHERE key = 'known_points'");
-    if (q.executeStep()) {
-      Json list = Json::parse(q.getColumn(0).getString(), nullptr, false);
-      if (list.is_array())
-        for (const auto& p : list)
-          if (p.is_object() && p.contains("name") && p["name"].is_string())
-            add(p["name"].get<std::string>(), p.contains("place_name") && p["place_name"].is_string() ? p["place_name"].get<std::string>() : "");
-    }
   }
   return out;
 }
 
-bool is_known_point(Node& node, const std::string& name) {
-  for (const auto& p : known_points(node))
+Result<Json> known_points(Node& node) try {
+  if (node.role() == Role::Hub)
+    if (auto source = node.points_source()) {  // the hub's store is not this database
+      auto active = source();
+      if (!active.ok()) return active.error();
+      return point_list(node, *active);
+    }
+  Json others = Json::array();
+  {
+    std::lock_guard<std::recursive_mutex> g(node.journal().mutex());
+    auto& db = *node.db();
+    if (node.role() == Role::Hub) {
+      SQLite::Statement cols(db, "SELECT 1 FROM pragma_table_info('hub_points') WHERE name = 'place_name'");
+      const bool has_place = cols.executeStep();
+      SQLite::Statement q(db, std::string("SELECT name, ") + (has_place ? "place_name" : "''") +
+                                  " FROM hub_points WHERE status = 'active' ORDER BY name");
+      while (q.executeStep())
+        others.push_back(Json{{"name", q.getColumn(0).getString()},
+                              {"place_name", q.getColumn(1).isNull() ? "" : q.getColumn(1).getString()}});
+    } else {
+      SQLite::Statement q(db, "SELECT value FROM sync_state WHERE key = 'known_points'");
+      if (q.executeStep()) others = Json::parse(q.getColumn(0).getString(), nullptr, false);
+    }
+  }
+  return point_list(node, others);
+} catch (const SQLite::Exception& e) {
+  return schema::storage_error(e);
+}
+
+Result<bool> is_known_point(Node& node, const std::string& name) {
+  auto known = known_points(node);
+  if (!known.ok()) return known.error();
+  for (const auto& p : *known)
     if (p["name"] == name) return true;
   return false;
 }

@@ -188,8 +188,11 @@ Result<Json> DossierService::intake(const Actor& who, const Json& request) try {
                                                  " in the catalogue", "procedure_code");
     auto handed_in = documents_against(body["documents"], *proc);
     if (!handed_in.ok()) return handed_in.error();
-    if (body["return_point"].is_string() && !is_known_point(node, body["return_point"].get<std::string>()))
-      return unknown_point(body["return_point"].get<std::string>());
+    if (body["return_point"].is_string()) {
+      auto known = is_known_point(node, body["return_point"].get<std::string>());
+      if (!known.ok()) return known.error();
+      if (!*known) return unknown_point(body["return_point"].get<std::string>());
+    }
     const int64_t now = impl_->now();
     auto code = codes::mint(node, now);
     if (!code.ok()) return code.error();
@@ -271,8 +274,11 @@ Result<Json> DossierService::act(const Actor& who, const std::string& code, cons
     if (action == "update") {
       auto p = valid::patch(body, blob);
       if (!p.ok()) return p.error();
-      if (p.value().contains("return_point") && !is_known_point(node, p.value()["return_point"].get<std::string>()))
-        return unknown_point(p.value()["return_point"].get<std::string>());
+      if (p.value().contains("return_point")) {
+        auto known = is_known_point(node, p.value()["return_point"].get<std::string>());
+        if (!known.ok()) return known.error();
+        if (!*known) return unknown_point(p.value()["return_point"].get<std::string>());
+      }
       out = Json{{"changes", p.value()}};
     } else {
       auto b = valid::act_body(action, body, blob);

@@ -104,6 +104,16 @@ void Node::set_business_offset_ms(int64_t ms) {
   business_offset_ms_ = ms;
 }
 
+void Node::set_points_source(PointsSource source) {
+  std::lock_guard<std::mutex> g(points_source_mu_);
+  points_source_ = std::move(source);
+}
+
+Node::PointsSource Node::points_source() const {
+  std::lock_guard<std::mutex> g(points_source_mu_);
+  return points_source_;
+}
+
 void Node::set_meta(const std::string& key, const std::string& value) {
   std::unique_lock<std::recursive_mutex> g;
   if (journal_) g = std::unique_lock<std::recursive_mutex>(journal_->mutex());

@@ -455,18 +455,8 @@ std::shared_ptr<const Hub::Impl::Reference> Hub::Impl::reference_snapshot() {
   Json holidays = node::export_holidays(node);
   // The hub and its active points: where a point may send a result back
   // (intake's return_point). In the hash, so a new point reaches every point.
-  // From the hub's store (node::known_points reads the node's own database,
-  // which holds no points when the store is PostgreSQL); the same list and
-  // order as known_points gives on a SQLite hub.
-  Json points = Json::array();
-  {
-    const std::string self_place = node.config().get("agency_name");
-    points.push_back(Json{{"name", node.name()}, {"place_name", self_place.empty() ? node.name() : self_place}});
-    std::set<std::string> seen{node.name()};
-    for (const auto& p : store.points())  // by name
-      if (p.status == "active" && !p.name.empty() && seen.insert(p.name).second)
-        points.push_back(Json{{"name", p.name}, {"place_name", p.place_name.empty() ? p.name : p.place_name}});
-  }
+  // From the hub's store, in the list known_points gives at the hub.
+  Json points = node::point_list(node, hub_active_points(store));
   ref->hash = to_hex(blake2b256(canonical_bytes(catalogue) + "\n" + canonical_bytes(holidays) + "\n" +
                                 canonical_bytes(points)));
   // Who may write what (admission): a point applies the same rules to what it pulls.

@@ -41,6 +41,20 @@ std::shared_ptr<HubStore> open_postgres_hub_state(node::Node& node, const std::s
   return std::shared_ptr<HubStore>(make_postgres_hub_store(conninfo));
 }
 
+// known_points() of a hub whose store is not its own database asks the store
+// (node::Node::points_source). The hook holds the store, so a call never opens
+// a connection nor goes through the cache's lock (intake calls it under the
+// journal's lock); a switch of store installs or clears it again.
+void install_points_source(node::Node& node, const std::shared_ptr<HubStore>& store) {
+  node.set_points_source([store]() -> Result<Json> {
+    try {
+      return hub_active_points(*store);
+    } catch (const HubStoreFailure& e) {
+      return e.error;
+    }
+  });
+}
+
 Error with_field(Error e, const std::string& field) {
   e.field = field;
   return e;
@@ -68,15 +82,27 @@ HubStoreChoice hub_store_choice(node::Node& node) {
   return HubStoreChoice{"postgres", conninfo.empty() ? std::string("(hub_postgres is not set)") : describe_conninfo(conninfo)};
 }
 
+Json hub_active_points(HubStore& store) {
+  Json out = Json::array();
+  for (const auto& p : store.points())  // by name
+    if (p.status == "active") out.push_back(Json{{"name", p.name}, {"place_name", p.place_name}});
+  return out;
+}
+
 std::shared_ptr<HubStore> open_hub_store(node::Node& node) {
-  if (node.role() != node::Role::Hub || node.config().get("hub_store") != "postgres")
+  if (node.role() != node::Role::Hub || node.config().get("hub_store") != "postgres") {
+    if (node.role() == node::Role::Hub) node.set_points_source(nullptr);  // its own table hub_points
     return std::shared_ptr<HubStore>(make_sqlite_hub_store(node));
+  }
   const std::string conninfo = node.config().get("hub_postgres");
-  if (conninfo.empty())
-    return std::make_shared<pg_store::PgHubStore>(
+  if (conninfo.empty()) {
+    auto failing = std::make_shared<pg_store::PgHubStore>(
         "", make_error("storage",
                        "hub_store is postgres but hub_postgres is not set: motcua config set hub_postgres "
                        "'host=... port=... dbname=... user=...'"));
+    install_points_source(node, failing);
+    return failing;
+  }
   const std::string key = node.data_dir() + "\n" + conninfo;
   PgCache& c = pg_cache();
   std::lock_guard<std::mutex> g(c.mu);
@@ -86,10 +112,12 @@ std::shared_ptr<HubStore> open_hub_store(node::Node& node) {
   if (auto it = c.by_key.find(key); it != c.by_key.end())
     if (auto held = it->second.lock()) {
       (void)attach_hub_journal(node);  // another Node object of the same hub (tests, the CLI)
+      install_points_source(node, held);
       return held;
     }
   auto store = open_postgres_hub_state(node, conninfo);
   c.by_key[key] = store;
+  install_points_source(node, store);
   return store;
 }
 
@@ -155,7 +183,9 @@ Status set_node_config(node::Node& node, const std::string& key, const std::stri
       if (!opened.ok()) return with_field(opened.error(), key);
     }
   }
-  return node.config().set(key, value);
+  Status set = node.config().set(key, value);
+  if (set.ok() && switches) (void)open_hub_store(node);  // known_points follows the store now in use
+  return set;
 }
 
 }  // namespace motcua::sync

@@ -14,8 +14,12 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <set>
 
+#include "dossier_fixture.hpp"
 #include "hub_store_contract_shared.hpp"
+#include "motcua/node/catalogue.hpp"
+#include "motcua/node/dossiers.hpp"
 #include "motcua/sync/hub.hpp"
 #include "motcua/sync/hub_store.hpp"
 
@@ -259,6 +263,51 @@ TEST_CASE("a hub switched to PostgreSQL by its settings keeps its bookkeeping th
   REQUIRE(!other.ok());
   CHECK(other.error().code == "conflict");
   CHECK(hub.config().get("hub_store") == "postgres");
+}
+
+TEST_CASE("a hub on PostgreSQL knows its points from the store: known_points, intake's return_point",
+          "[postgres]") {
+  PgTestDb db;
+  SyncWorld w(37, node::SubjectProjector{}, false);  // the dossier projector: intake at the hub
+  node::Node& hub = *w.hub_node;
+  REQUIRE(sync::set_node_config(hub, "hub_postgres", db.conninfo()).ok());
+  REQUIRE(sync::set_node_config(hub, "hub_store", "postgres").ok());
+  w.hub = std::make_unique<sync::Hub>(hub, sync::open_hub_store(hub));
+  const size_t a = w.add_point("xa-an-thi", "an-thi");
+  w.add_point("xa-dao-xa", "an-thi");
+  REQUIRE(w.hub->revoke_point("xa-dao-xa").ok());
+  CHECK(hub.db()->execAndGet("SELECT count(*) FROM hub_points").getInt64() == 0);  // not in this database
+
+  const Json expected = Json::array(
+      {Json{{"name", "hub"}, {"place_name", "hub"}}, Json{{"name", "xa-an-thi"}, {"place_name", "xa-an-thi"}}});
+  auto known = node::known_points(hub);
+  REQUIRE(known.ok());
+  CHECK(*known == expected);
+  CHECK(node::is_known_point(hub, "xa-an-thi").value());
+  CHECK_FALSE(node::is_known_point(hub, "xa-dao-xa").value());  // revoked
+  // Another Node object of the same hub (a CLI run) once it opened its store.
+  auto again = open_existing(hub.data_dir(), w.clock);
+  auto store = sync::open_hub_store(*again);
+  CHECK(node::known_points(*again).value() == expected);
+  // The point received the same list in the hub's reference data.
+  REQUIRE(w.sync(a).ok());
+  std::set<std::string> at_point;
+  const Json listed = node::known_points(*w.points[a]).value();
+  for (const auto& p : listed) at_point.insert(p["name"].get<std::string>());
+  CHECK(at_point == std::set<std::string>{"hub", "xa-an-thi"});
+
+  // An intake at the hub sending the result to the enrolled point is accepted.
+  node::DossierService svc(hub);
+  REQUIRE(node::add_code_block(hub, "*", 1, 100).ok());
+  const node::Actor clerk{"lan", node::UserRole::Clerk};
+  Json req = DossierFixture::intake_request();
+  req["return_point"] = "xa-an-thi";
+  auto in = svc.intake(clerk, req);
+  if (!in.ok()) FAIL(in.error().code + " " + in.error().message);
+  req["return_point"] = "xa-dao-xa";
+  auto refused = svc.intake(clerk, req);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().field == "return_point");
 }
 
 TEST_CASE("a hub's bookkeeping copies from SQLite to PostgreSQL and back, value for value", "[postgres]") {

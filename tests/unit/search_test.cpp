@@ -204,7 +204,7 @@ TEST_CASE("the return point must be a point of this hub that this node knows", "
   // Siblings the hub listed in its reference data count too.
   f.node->db()->exec(R"(INSERT INTO sync_state (key, value) VALUES ('known_points',
       '[{"name":"xa-dao-xa","place_name":"UBND xã Đào Xá"}]'))");
-  Json known = node::known_points(*f.node);
+  Json known = node::known_points(*f.node).value();
   REQUIRE(known.size() == 2);
   CHECK(known[0]["name"] == "xa-an-thi");
   CHECK(known[1] == Json{{"name", "xa-dao-xa"}, {"place_name", "UBND xã Đào Xá"}});
@@ -224,12 +224,12 @@ TEST_CASE("at a hub the active points are known", "[search][intake]") {
   auto hub = test::make_node(dir.path(), clock, rng, node::Role::Hub, "hub-hung-yen");
   hub->db()->exec("INSERT INTO hub_points (name, area, daily_capacity, lease_days, status, created_ms) VALUES "
                   "('xa-an-thi', 'an-thi', 100, 3, 'active', 0), ('xa-cu', 'an-thi', 100, 3, 'revoked', 0)");
-  Json known = node::known_points(*hub);
+  Json known = node::known_points(*hub).value();
   REQUIRE(known.size() == 2);
   CHECK(known[0]["name"] == "hub-hung-yen");
   CHECK(known[1]["name"] == "xa-an-thi");
-  CHECK(node::is_known_point(*hub, "xa-an-thi"));
-  CHECK_FALSE(node::is_known_point(*hub, "xa-cu"));
+  CHECK(node::is_known_point(*hub, "xa-an-thi").value());
+  CHECK_FALSE(node::is_known_point(*hub, "xa-cu").value());
 }
 
 TEST_CASE("the dossier list finds by code, name in any order, CCCD and phone", "[search][list]") {
@@ -336,9 +336,10 @@ TEST_CASE("a point learns its sibling points from the hub's reference data", "[s
   // b joined after a: a hears of b at its next sync (the reference hash changed).
   REQUIRE(w.sync(a).ok());
   std::set<std::string> names;
-  for (const auto& p : node::known_points(*w.points[a])) names.insert(p["name"].get<std::string>());
+  const Json known = node::known_points(*w.points[a]).value();
+  for (const auto& p : known) names.insert(p["name"].get<std::string>());
   CHECK(names == std::set<std::string>{"xa-an-thi", "xa-dao-xa", w.hub_node->name()});
-  CHECK(node::is_known_point(*w.points[b], "xa-an-thi"));
+  CHECK(node::is_known_point(*w.points[b], "xa-an-thi").value());
 }
 
 TEST_CASE("verify checks dossier_words against the search keys and a rebuild repairs it", "[search][verify]") {

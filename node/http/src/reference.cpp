@@ -71,7 +71,7 @@ void mount_reference_routes(Router& r) {
   });
 
   r.get("/api/v1/points/known", Access::User, kAny,
-        [&ctx](Call& c) { send_json(c.res, 200, node::known_points(ctx.node)); });
+        [&ctx](Call& c) { reply(c, node::known_points(ctx.node), 200); });
 
   r.post("/api/v1/cccd/parse", Access::User, kAny, [](Call& c) {
     auto body = parse_object(c.body);

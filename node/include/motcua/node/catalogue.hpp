@@ -41,11 +41,18 @@ Result<Json> import_catalogue_items(Node& node, const std::string& user, const J
 
 // Points of this hub as this node knows them, for the return point:
 // [{name, place_name}], this node first. At the hub: itself and its active
-// points. At a point: itself and the points the hub listed in its reference
-// data (sync state "known_points").
-Json known_points(Node& node);
+// points (from the hub's store: Node::points_source when it is not this
+// database). At a point: itself and the points the hub listed in its
+// reference data (sync state "known_points"). `storage` when the store
+// cannot be read.
+Result<Json> known_points(Node& node);
 // Whether `name` is in known_points().
-bool is_known_point(Node& node, const std::string& name);
+Result<bool> is_known_point(Node& node, const std::string& name);
+// The list known_points() gives, from the other points [{name, place_name}]
+// in their order: this node first, then each name once (empty names and
+// items without a name skipped), place_name defaulting to the name. The
+// hub's reference data uses it too.
+Json point_list(Node& node, const Json& points);
 
 // Blocks of the daily dossier sequence this node may mint from.
 // `day` is "YYMMDD" for one day or "*" for every day; first..last within 1..9999.

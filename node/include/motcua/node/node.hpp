@@ -1,7 +1,9 @@
 // A motcua node on disk: data directory, database, identity key, journal.
 #pragma once
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -60,6 +62,14 @@ class Node {
   std::shared_ptr<SQLite::Database> db() { return db_; }
   // The last storage fault a write of this process ran into (for /healthz).
   StorageHealth& storage_health() { return storage_health_; }
+  // Where a hub's points are when they are not in this node's own database
+  // (a hub whose store is PostgreSQL): the active points as
+  // [{name, place_name}] by name. The sync layer installs it when it opens
+  // the hub's store (sync::open_hub_store); unset, known_points() reads the
+  // node's table hub_points.
+  using PointsSource = std::function<Result<Json>()>;
+  void set_points_source(PointsSource source);
+  PointsSource points_source() const;
 
  private:
   Node() = default;
@@ -74,6 +84,8 @@ class Node {
   std::unique_ptr<Config> config_;
   StorageHealth storage_health_;
   std::atomic<int64_t> business_offset_ms_{0};
+  mutable std::mutex points_source_mu_;
+  PointsSource points_source_;
 };
 
 std::string db_path(const std::string& data_dir);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "motcua/canonical.hpp"
 #include "motcua/crypto.hpp"
 #include "motcua/result.hpp"
 
@@ -388,7 +389,15 @@ HubStoreChoice hub_store_choice(node::Node& node);
 // point) the SQLite store on the node's database. Never fails itself: a
 // PostgreSQL store that cannot be used fails each call with
 // Error{"storage", ...} (or throws HubStoreFailure).
+// On a hub whose store is PostgreSQL it also installs the node's
+// points_source (known_points then lists the store's points); on a hub on
+// SQLite it clears it.
 std::shared_ptr<HubStore> open_hub_store(node::Node& node);
+
+// The store's active points [{name, place_name}] by name: what
+// node::point_list completes into known_points() and the reference data's
+// "points". Throws HubStoreFailure when the store cannot be read.
+Json hub_active_points(HubStore& store);
 
 // What keeps a hub's store from being switched by a setting, in words
 // ("entries of 2 other signers and 3 registered points"), "" when nothing:
