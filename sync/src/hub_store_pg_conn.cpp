@@ -166,6 +166,15 @@ CREATE TRIGGER hub_points_generation AFTER INSERT OR DELETE OR UPDATE OF name, a
 CREATE TRIGGER hub_successions_generation AFTER INSERT OR DELETE OR UPDATE ON motcua.hub_successions
   FOR EACH ROW EXECUTE FUNCTION motcua.bump_registry_generation();
 )SQL",
+      // 3: what the plans test found reading whole tables (docs/design/0115,
+      // "PostgreSQL plans"): retention's receipts by hub_time_ms (the SQLite
+      // store's sync_receipts_time), and one point's sync log and alerts
+      // (a point's audit view: motcua audit --point, GET /api/v1/audit/sync-log).
+      R"SQL(
+CREATE INDEX sync_receipts_time ON motcua.sync_receipts (hub_time_ms);
+CREATE INDEX sync_log_point ON motcua.sync_log (point, started_ms);
+CREATE INDEX sync_alerts_point ON motcua.sync_alerts (point, last_ms);
+)SQL",
   };
   return m;
 }

@@ -165,11 +165,13 @@ TEST_CASE("the PostgreSQL schema is versioned and migrated once, also by hub pro
   });
   for (const auto& e : errors) CHECK(e == "");
   CHECK(db.sql("SELECT count(*) FROM motcua.motcua_schema") == "1");
-  CHECK(db.sql("SELECT version FROM motcua.motcua_schema") == "2");
+  CHECK(db.sql("SELECT version FROM motcua.motcua_schema") == "3");
   CHECK(db.sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'motcua'") == "13");
+  CHECK(db.sql("SELECT count(*) FROM pg_indexes WHERE schemaname = 'motcua' AND indexname IN "
+               "('sync_receipts_time', 'sync_log_point', 'sync_alerts_point')") == "3");  // migration 3
   auto again = db.open();  // a second start changes nothing
   REQUIRE(again->add_point(contract::point("a", "x")).ok());
-  CHECK(db.sql("SELECT version FROM motcua.motcua_schema") == "2");
+  CHECK(db.sql("SELECT version FROM motcua.motcua_schema") == "3");
   // A database written by a newer motcua is refused, not used.
   db.sql("UPDATE motcua.motcua_schema SET version = 99");
   auto newer = sync::open_postgres_hub_store(db.conninfo());
