@@ -346,6 +346,14 @@ class PgLog final : public node::SharedLog {
   }
   Result_ exec(const std::string& sql, const std::vector<P>& args = {}, bool binary_result = false) {
     if (!c_) throw Failure{"", "no connection"};
+    if (pg_statement_recorder_on()) {
+      PgStatement s{sql, {}, {}};
+      for (const auto& a : args) {
+        s.params.push_back(a.v);
+        s.binary.push_back(a.binary);
+      }
+      record_pg_statement(s);
+    }
     std::vector<const char*> values(args.size());
     std::vector<int> lengths(args.size()), formats(args.size());
     for (size_t i = 0; i < args.size(); ++i) {

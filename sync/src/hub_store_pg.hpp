@@ -122,6 +122,7 @@ class Tx {
  public:
   explicit Tx(PGconn* c) : c_(c) {}
   Rows exec(const char* sql, const std::vector<Arg>& args = {}) {
+    if (pg_statement_recorder_on()) record(sql, args);
     std::vector<const char*> values(args.size());
     std::vector<int> lengths(args.size()), formats(args.size());
     for (size_t i = 0; i < args.size(); ++i) {
@@ -152,6 +153,15 @@ class Tx {
   PGconn* conn() const { return c_; }
 
  private:
+  static void record(const char* sql, const std::vector<Arg>& args) {
+    PgStatement s;
+    s.sql = sql;
+    for (const auto& a : args) {
+      s.params.push_back(a.null ? std::nullopt : std::optional<std::string>(a.v));
+      s.binary.push_back(a.binary);
+    }
+    record_pg_statement(s);
+  }
   PGconn* c_;
 };
 

@@ -1,5 +1,7 @@
 // PostgreSQL HubStore (hub_store_pg.hpp): the schema and its migrations,
 // connection strings, the connection pool and units of work.
+#include <atomic>
+
 #include "hub_store_pg.hpp"
 
 namespace motcua::sync::pg_store {
@@ -355,6 +357,37 @@ namespace motcua::sync {
 
 using pg_store::ConnOptions;
 using pg_store::PgHubStore;
+
+namespace {
+struct StatementRecorder {
+  std::atomic<bool> on{false};
+  std::mutex mu;
+  std::function<void(const PgStatement&)> f;
+};
+StatementRecorder& statement_recorder() {
+  static StatementRecorder* r = new StatementRecorder;  // never destroyed, as pg_cache()
+  return *r;
+}
+}  // namespace
+
+void set_pg_statement_recorder(std::function<void(const PgStatement&)> recorder) {
+  StatementRecorder& r = statement_recorder();
+  std::lock_guard<std::mutex> g(r.mu);
+  r.on = static_cast<bool>(recorder);
+  r.f = std::move(recorder);
+}
+
+bool pg_statement_recorder_on() { return statement_recorder().on.load(std::memory_order_relaxed); }
+
+void record_pg_statement(const PgStatement& s) {
+  StatementRecorder& r = statement_recorder();
+  std::function<void(const PgStatement&)> f;
+  {
+    std::lock_guard<std::mutex> g(r.mu);
+    f = r.f;
+  }
+  if (f) f(s);
+}
 
 std::string describe_conninfo(const std::string& conninfo) {
   char* err = nullptr;

@@ -4,6 +4,7 @@
 // (SQLite, the node's own database; PostgreSQL, docs/postgres.md); both must
 // pass the contract in tests/unit/hub_store_contract.hpp.
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -398,6 +399,24 @@ std::shared_ptr<HubStore> open_hub_store(node::Node& node);
 // node::point_list completes into known_points() and the reference data's
 // "points". Throws HubStoreFailure when the store cannot be read.
 Json hub_active_points(HubStore& store);
+
+// ---- Statements sent to PostgreSQL, for tests that check their plans
+// (docs/design/0115, "PostgreSQL plans").
+
+// One statement of the PostgreSQL store or of the shared log as sent: its
+// SQL and its parameters (nullopt: NULL; binary: bytes, else text).
+struct PgStatement {
+  std::string sql;
+  std::vector<std::optional<std::string>> params;
+  std::vector<bool> binary;
+};
+// While set (not empty), every statement with or without parameters the
+// store and the log send through their connection wrappers is handed to
+// `recorder` (from the calling thread) before it is sent. Migrations are not.
+void set_pg_statement_recorder(std::function<void(const PgStatement&)> recorder);
+// For those wrappers: whether a recorder is set, and handing it one.
+bool pg_statement_recorder_on();
+void record_pg_statement(const PgStatement& s);
 
 // What keeps a hub's store from being switched by a setting, in words
 // ("entries of 2 other signers and 3 registered points"), "" when nothing:
