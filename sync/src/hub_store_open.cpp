@@ -44,7 +44,7 @@ std::shared_ptr<HubStore> open_postgres_hub_state(node::Node& node, const std::s
 // known_points() of a hub whose store is not its own database asks the store
 // (node::Node::points_source). The hook holds the store, so a call never opens
 // a connection nor goes through the cache's lock (intake calls it under the
-// journal's lock); a switch of store installs or clears it again.
+// journal's lock); a switch of store clears it until the next open_hub_store.
 void install_points_source(node::Node& node, const std::shared_ptr<HubStore>& store) {
   node.set_points_source([store]() -> Result<Json> {
     try {
@@ -184,7 +184,9 @@ Status set_node_config(node::Node& node, const std::string& key, const std::stri
     }
   }
   Status set = node.config().set(key, value);
-  if (set.ok() && switches) (void)open_hub_store(node);  // known_points follows the store now in use
+  // The old store's hook goes; the next open_hub_store installs the new one's
+  // (opening it here would attach the journal as a side effect of a setting).
+  if (set.ok() && switches) node.set_points_source(nullptr);
   return set;
 }
 
