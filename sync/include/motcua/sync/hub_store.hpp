@@ -410,9 +410,9 @@ struct PgStatement {
   std::vector<std::optional<std::string>> params;
   std::vector<bool> binary;
 };
-// While set (not empty), every statement with or without parameters the
-// store and the log send through their connection wrappers is handed to
-// `recorder` (from the calling thread) before it is sent. Migrations are not.
+// While set (not empty), every statement the store and the log send through
+// their connection wrappers is handed to `recorder` (from the calling thread)
+// before it is sent; the migration scripts themselves are not.
 void set_pg_statement_recorder(std::function<void(const PgStatement&)> recorder);
 // For those wrappers: whether a recorder is set, and handing it one.
 bool pg_statement_recorder_on();
