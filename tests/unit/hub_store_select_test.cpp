@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "motcua/node/catalogue.hpp"
 #include "motcua/node/config.hpp"
 #include "motcua/sync/hub.hpp"
 #include "motcua/sync/hub_store.hpp"
@@ -132,6 +133,11 @@ TEST_CASE("open_hub_store gives the configured store, and a PostgreSQL one that 
   auto st = pg->add_point(sync::PointRecord{});
   REQUIRE(!st.ok());
   CHECK(st.error().code == "storage");
+  // The points a result may go to come from that store: an error, not the
+  // hub alone (nor point "a" of the SQLite tables no longer in use).
+  auto known = node::known_points(hub);
+  REQUIRE_FALSE(known.ok());
+  CHECK(known.error().code == "storage");
   REQUIRE(hub.config().set("hub_postgres", "").ok());
   auto unset = sync::open_hub_store(hub);
   try {
@@ -141,6 +147,11 @@ TEST_CASE("open_hub_store gives the configured store, and a PostgreSQL one that 
     CHECK(e.error.code == "storage");
     CHECK_THAT(e.error.message, Catch::Contains("hub_postgres is not set"));
   }
+  CHECK(node::known_points(hub).error().code == "storage");
+  // Back on SQLite: its own table again.
+  REQUIRE(hub.config().set("hub_store", "sqlite").ok());
+  (void)sync::open_hub_store(hub);
+  CHECK(node::known_points(hub).value().size() == 1);  // the hub; point "a" is pending
 }
 
 TEST_CASE("motcua config set hub_store: refused on a point and without hub_postgres, listed on a hub",
