@@ -192,6 +192,15 @@ Journal::Journal(std::shared_ptr<SQLite::Database> db, KeyPair self, Clock& cloc
 
 Journal::~Journal() = default;
 
+namespace {
+// A memo list in entry order. Entries are appended mostly in that order
+// already (a new entry follows its subject's heads), and checking is one
+// pass, where a stable sort of a sorted list still allocates and merges.
+void sort_entries(std::vector<Entry>& v) {
+  if (!std::is_sorted(v.begin(), v.end(), entry_order_less)) std::stable_sort(v.begin(), v.end(), entry_order_less);
+}
+}  // namespace
+
 // The subject memo for ingest_batch (journal_sparse.cpp), which cannot see Cache.
 void Journal::memo_begin() {
   cache_->memo.clear();
@@ -205,7 +214,7 @@ void Journal::memo_forget(const std::string& subject) { cache_->memo.erase(subje
 const std::vector<Entry>& Journal::memo_entries(const std::string& subject) {
   auto it = cache_->memo.find(subject);
   if (it == cache_->memo.end()) it = cache_->memo.emplace(subject, subject_entries(subject)).first;
-  std::stable_sort(it->second.begin(), it->second.end(), entry_order_less);
+  sort_entries(it->second);
   return it->second;
 }
 void Journal::memo_load(const std::string& subject) {
@@ -290,7 +299,7 @@ void Journal::project(const std::vector<std::string>& subjects) {
     step("projection");
     std::vector<Entry> loaded;
     auto memo = cache_->memo_on ? cache_->memo.find(s) : cache_->memo.end();
-    if (memo != cache_->memo.end()) std::stable_sort(memo->second.begin(), memo->second.end(), entry_order_less);
+    if (memo != cache_->memo.end()) sort_entries(memo->second);
     else loaded = subject_entries(s);
     const std::vector<Entry>& entries = memo != cache_->memo.end() ? memo->second : loaded;
     // A subject with no admitted entry but decisions (quarantine.*) has no state.

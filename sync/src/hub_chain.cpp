@@ -86,10 +86,7 @@ Error Hub::Impl::record_fork(Ctx& ctx, ForkEvidence f) {
   return make_error("fork_detected", detail);
 }
 
-Status Hub::Impl::check_push_forks(Ctx& ctx, const std::vector<wire::WireEntry>& entries) {
-  auto shells = wire::shells(entries);
-  if (!shells.ok()) return shells.error();
-  const std::vector<node::Entry>& given = shells.value();
+Status Hub::Impl::check_push_forks(Ctx& ctx, const std::vector<node::Entry>& given) {
   auto quarantined = [&](const std::string& name) {
     return make_error("fork_detected", "point '" + name + "' is quarantined after a fork of its chain: its entries are "
                                        "refused until an admin decides (motcua audit shows the alert)");

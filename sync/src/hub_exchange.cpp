@@ -75,10 +75,11 @@ Result<Reply> Hub::Impl::push(Ctx& ctx) {
                                               "… : neither the sending point nor an author this hub holds");
   // A fork (docs/sync-protocol.md 13.2): evidence stored, the author
   // quarantined, the batch refused; and nothing more of a quarantined author.
-  Status forks = check_push_forks(ctx, entries);
-  if (!forks.ok()) return forks.error();
+  // The records as entries, once (the fork check and the ingest share them).
   auto given = wire::shells(entries);
   if (!given.ok()) return given.error();
+  Status forks = check_push_forks(ctx, given.value());
+  if (!forks.ok()) return forks.error();
   // Verifies every entry from its signed bytes; a cryptographic or chain
   // failure refuses the batch. What may not be admitted is quarantined.
   node::IngestOptions io;

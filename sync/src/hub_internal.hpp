@@ -133,7 +133,7 @@ struct Hub::Impl {
   Result<PointRecord> succeed(Ctx& ctx, const EnrolmentCodeRecord& code);
   // Before a push is stored: refuses entries of a quarantined author, and a
   // batch that forks a chain the hub holds (evidence stored, author quarantined).
-  Status check_push_forks(Ctx& ctx, const std::vector<wire::WireEntry>& entries);
+  Status check_push_forks(Ctx& ctx, const std::vector<node::Entry>& given);  // given: wire::shells of the push
   // Stores the evidence, quarantines the author's point, raises alert "fork"
   // (once per fork). Returns the fork_detected error to answer.
   Error record_fork(Ctx& ctx, ForkEvidence f);
