@@ -7,6 +7,7 @@
 // author's chain goes through it. Then the admission checks decide whether it
 // is admitted (projected, in scope, pulled) or held in table quarantine.
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <set>
 
@@ -32,6 +33,17 @@ const char* kRowColumns =
     "SELECT id, author, seq, subject, type, code, reason, state, at_ms, decided_ms, decided_by FROM quarantine ";
 
 std::string short_hex(const Hash32& h) { return to_hex(h).substr(0, 16) + "…"; }
+
+// Ingests under way in this process (any journal), counted for their whole
+// run: whether storing may overlap verification (Journal::ingest_impl).
+std::atomic<int> g_ingests{0};
+struct IngestsUnderWay {
+  IngestsUnderWay() { g_ingests.fetch_add(1); }
+  ~IngestsUnderWay() { g_ingests.fetch_sub(1); }
+  IngestsUnderWay(const IngestsUnderWay&) = delete;
+  IngestsUnderWay& operator=(const IngestsUnderWay&) = delete;
+  bool alone() const { return g_ingests.load() == 1; }
+};
 
 }  // namespace
 
@@ -303,19 +315,21 @@ Result<IngestReport> Journal::ingest(const std::vector<Entry>& entries, const In
 Result<IngestReport> Journal::ingest_impl(const std::vector<Entry>& entries, const IngestOptions& options,
                                           bool legacy) try {
   // Parsing and signature checks need no lock: they run on worker threads
-  // (ParseStream). When no other writer holds the journal, storing starts
+  // (ParseStream). When this is the process's only ingest, storing starts
   // as soon as the first entries are verified and overlaps the rest of the
-  // verification; when one does (or the journal shares a log with other
-  // processes, whose writers this one cannot see), the whole batch is
-  // verified before this one queues for the lock, so its hold of the lock
-  // stays as short as before (docs/design/0116).
+  // verification. When another is under way (a hub taking several points'
+  // pushes), or the journal shares a log with other processes whose writers
+  // this one cannot see, the whole batch is verified before this one queues
+  // for the lock: holding the lock while verifying beside other batches'
+  // verification would lengthen every queued writer's wait
+  // (docs/design/0116).
+  const IngestsUnderWay under_way;
   ParseStream parsed(entries);
-  std::unique_lock<std::recursive_mutex> g(mu_, std::try_to_lock);
-  if (g.owns_lock() && shared_) {
-    g.unlock();
-    parsed.wait(entries.size());
-    g.lock();
-  } else if (!g.owns_lock()) {
+  std::unique_lock<std::recursive_mutex> g(mu_, std::defer_lock);
+  if (under_way.alone() && g.try_lock() && !shared_) {
+    // stores while the workers verify
+  } else {
+    if (g.owns_lock()) g.unlock();
     parsed.wait(entries.size());
     g.lock();
   }
