@@ -552,6 +552,14 @@ CREATE TRIGGER total_confirmed_del AFTER DELETE ON blob_confirmed
   WHEN EXISTS (SELECT 1 FROM blob_refs r WHERE r.blob = OLD.blob) BEGIN
   UPDATE sync_counters SET value = value + 1 WHERE name = 'total' AND label = 'blobs_waiting'; END;
 )SQL",
+      // 19: one point's audit view (motcua audit --point, GET
+      // /api/v1/audit/sync-log?point=) read the whole sync log by time and
+      // every alert (docs/design/0115); the PostgreSQL store's migration 3
+      // has the same two indexes.
+      R"SQL(
+CREATE INDEX sync_log_point ON sync_log (point, started_ms);
+CREATE INDEX sync_alerts_point ON sync_alerts (point, last_ms);
+)SQL",
   };
   return m;
 }

@@ -85,15 +85,19 @@ void SqliteHubStore::put_session(const SyncLogRow& given) {
   });
 }
 
+// One point's rows are asked for with `point = ?` and every point's without
+// a point term: SQLite plans a statement before its parameters are known, so
+// `(? = '' OR point = ?)` could never use sync_log_point / sync_alerts_point
+// (migration 19) and walked every row since `since` (docs/design/0115).
 std::vector<SyncLogRow> SqliteHubStore::sessions(const std::string& point, int64_t since_ms, size_t limit) {
   Lock g(mu_);
-  SQLite::Statement q(*db_, std::string("SELECT ") + kLogCols +
-                                " FROM sync_log WHERE (? = '' OR point = ?) AND started_ms >= ? "
-                                "ORDER BY started_ms DESC, id LIMIT ?");
-  q.bind(1, point);
-  q.bind(2, point);
-  q.bind(3, static_cast<int64_t>(since_ms));
-  q.bind(4, static_cast<int64_t>(limit));
+  SQLite::Statement q(*db_, std::string("SELECT ") + kLogCols + " FROM sync_log WHERE " +
+                                (point.empty() ? "" : "point = ? AND ") +
+                                "started_ms >= ? ORDER BY started_ms DESC, id LIMIT ?");
+  int i = 1;
+  if (!point.empty()) q.bind(i++, point);
+  q.bind(i++, static_cast<int64_t>(since_ms));
+  q.bind(i++, static_cast<int64_t>(limit));
   std::vector<SyncLogRow> out;
   while (q.executeStep()) out.push_back(read_log(q));
   return out;
@@ -103,7 +107,7 @@ std::vector<SyncLogRow> SqliteHubStore::sessions_where(const SyncLogQuery& f) {
   Lock g(mu_);
   // "failed" takes every session that ended badly, including a running
   // one abandoned longer than stale_before_ms (shown as "interrupted").
-  std::string where = "(? = '' OR point = ?) AND started_ms >= ?";
+  std::string where = f.point.empty() ? "started_ms >= ?" : "point = ? AND started_ms >= ?";
   if (f.result == "ok") where += " AND result = 'ok'";
   else if (f.result == "failed")
     where += " AND (result IN ('failed', 'refused', 'interrupted') OR (result = 'running' AND max(started_ms, "
@@ -112,8 +116,7 @@ std::vector<SyncLogRow> SqliteHubStore::sessions_where(const SyncLogQuery& f) {
   SQLite::Statement q(*db_, std::string("SELECT ") + kLogCols + " FROM sync_log WHERE " + where +
                                 " ORDER BY started_ms DESC, id LIMIT ?");
   int i = 1;
-  q.bind(i++, f.point);
-  q.bind(i++, f.point);
+  if (!f.point.empty()) q.bind(i++, f.point);
   q.bind(i++, static_cast<int64_t>(f.since_ms));
   if (f.result == "failed" || f.result == "running") q.bind(i++, static_cast<int64_t>(f.stale_before_ms));
   q.bind(i++, static_cast<int64_t>(f.limit));
@@ -165,11 +168,17 @@ int64_t SqliteHubStore::fold_alert(const Alert& a, int64_t since_ms) {
 
 std::vector<Alert> SqliteHubStore::alerts(const std::string& point, int64_t since_ms) {
   Lock g(mu_);
-  SQLite::Statement q(*db_, std::string("SELECT ") + kAlertCols +
-                                " FROM sync_alerts WHERE (? = '' OR point = ?) AND last_ms >= ? ORDER BY n DESC LIMIT 1000");
-  q.bind(1, point);
-  q.bind(2, point);
-  q.bind(3, static_cast<int64_t>(since_ms));
+  // Every point since ever: the newest 1000 by n (a walk that the LIMIT
+  // stops). Since a time: the rows of sync_alerts_last, then sorted; `+n`
+  // keeps SQLite from walking every row by n instead.
+  std::string where;
+  if (!point.empty()) where = "WHERE point = ? AND last_ms >= ? ORDER BY n DESC";
+  else if (since_ms > 0) where = "WHERE last_ms >= ? ORDER BY +n DESC";
+  else where = "ORDER BY n DESC";
+  SQLite::Statement q(*db_, std::string("SELECT ") + kAlertCols + " FROM sync_alerts " + where + " LIMIT 1000");
+  int i = 1;
+  if (!point.empty()) q.bind(i++, point);
+  if (!point.empty() || since_ms > 0) q.bind(i++, static_cast<int64_t>(since_ms));
   std::vector<Alert> out;
   while (q.executeStep()) out.push_back(read_alert(q));
   return out;

@@ -58,7 +58,8 @@ class SqlRecorder {
 const std::set<std::string>& big_tables() {
   static const std::set<std::string> t = {"journal",      "hub_feed",    "hub_subject_scope", "quarantine",
                                           "projection",   "blob_refs",   "blob_confirmed",    "blobs",
-                                          "dossier_index", "dossier_words", "sync_receipts",  "sync_log"};
+                                          "dossier_index", "dossier_words", "sync_receipts",  "sync_log",
+                                          "sync_alerts"};
   return t;
 }
 
@@ -80,6 +81,29 @@ std::vector<std::string> full_scans(SQLite::Database& db, const std::string& sql
     std::string table = detail.substr(5, detail.find(' ', 5) == std::string::npos ? std::string::npos : detail.find(' ', 5) - 5);
     if (!big_tables().count(table)) continue;
     out.push_back(detail);
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
+// The plan lines of `sql` that walk a range of a history-sized table bounded
+// on one side only ("SEARCH t USING INDEX i (col>?)", no equality): the whole
+// table when the bound is "since ever", as in one point's audit view.
+std::vector<std::string> range_walks(SQLite::Database& db, const std::string& sql) {
+  std::vector<std::string> out;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db.getHandle(), ("EXPLAIN QUERY PLAN " + sql).c_str(), -1, &st, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(st);
+    return out;
+  }
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const char* d = reinterpret_cast<const char*>(sqlite3_column_text(st, 3));
+    std::string detail = d ? d : "";
+    if (detail.rfind("SEARCH ", 0) != 0) continue;
+    const size_t sp = detail.find(' ', 7);
+    if (!big_tables().count(detail.substr(7, sp == std::string::npos ? std::string::npos : sp - 7))) continue;
+    const size_t open = detail.find('(');
+    if (open != std::string::npos && detail.find('=', open) == std::string::npos) out.push_back(detail);
   }
   sqlite3_finalize(st);
   return out;
@@ -149,6 +173,89 @@ TEST_CASE("delta: the SQL of start, hello, /metrics and status scans no history-
     (void)agent->metrics();
     (void)agent->status();
     std::string bad = report(pdb, rec.take());
+    INFO("full scans:" << bad);
+    CHECK(bad.empty());
+  }
+}
+
+TEST_CASE("delta: the audit views (one point since ever, every point, each filter) scan no history-sized table",
+          "[delta][sync]") {
+  SyncWorld w(29, scope_projector, false);
+  auto a = w.add_point("xa-a", "an-thi");
+  auto b = w.add_point("xa-b", "kim-dong");
+  REQUIRE(w.sync(a).ok());
+  REQUIRE(w.sync(b).ok());
+  auto& hdb = *w.hub_node->db();
+  constexpr int64_t kDay = 86'400'000;
+  const int64_t now = w.clock.now_ms();
+  // 90 days of history: 40 points' sessions and alerts (xa-a among them).
+  hdb.exec(R"SQL(
+WITH RECURSIVE i(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM i WHERE k < 3599)
+INSERT INTO sync_log (id, point, started_ms, ended_ms, result)
+  SELECT 'h' || k, CASE WHEN k % 40 = 0 THEN 'xa-a' ELSE 'p' || (k % 40) END,
+         )SQL" + std::to_string(now - 90 * kDay) + R"SQL( + k * 2160000, )SQL" +
+           std::to_string(now - 90 * kDay) + R"SQL( + k * 2160000 + 5000,
+         CASE WHEN k % 7 = 0 THEN 'failed' ELSE 'ok' END FROM i;
+WITH RECURSIVE i(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM i WHERE k < 1799)
+INSERT INTO sync_alerts (at_ms, last_ms, point, kind, detail)
+  SELECT )SQL" + std::to_string(now - 90 * kDay) + R"SQL( + k * 4320000, )SQL" +
+           std::to_string(now - 90 * kDay) + R"SQL( + k * 4320000,
+         CASE WHEN k % 30 = 0 THEN 'xa-a' ELSE 'p' || (k % 30) END, 'bad_signature', '' FROM i;
+)SQL");
+  auto agent = sync::make_sync_agent(*w.hub_node);
+  auto& store = w.hub->store();
+  const int64_t week = now - 7 * kDay;
+  auto count = [&](const std::string& sql) { return hdb.execAndGet(sql).getInt64(); };
+
+  SECTION("one point since ever: motcua audit --point, GET /api/v1/alerts?point=") {
+    SqlRecorder rec(hdb);
+    const Json log = agent->sync_log("xa-a", "");
+    const auto alerts = store.alerts("xa-a", 0);
+    const auto sqls = rec.take();
+    // The answers: that point's rows only, all of them.
+    REQUIRE(log["sessions"].size() == static_cast<size_t>(count("SELECT count(*) FROM sync_log WHERE point = 'xa-a'")));
+    for (const auto& r : log["sessions"]) CHECK(r["point"] == "xa-a");
+    CHECK(alerts.size() == static_cast<size_t>(count("SELECT count(*) FROM sync_alerts WHERE point = 'xa-a'")));
+    CHECK(log["alerts"].size() == alerts.size());
+    for (const auto& al : alerts) CHECK(al.point == "xa-a");
+    // Since ever, a range on time alone is the whole table.
+    std::string bad = report(hdb, sqls);
+    for (const auto& sql : sqls)
+      for (const auto& x : range_walks(hdb, sql)) bad += "\n  " + sql + "\n    -> [" + x + "]";
+    bool saw_log = false, saw_alerts = false;
+    for (const auto& sql : sqls) {
+      saw_log = saw_log || sql.find("FROM sync_log WHERE point = ?") != std::string::npos;
+      saw_alerts = saw_alerts || sql.find("FROM sync_alerts WHERE point = ?") != std::string::npos;
+    }
+    CHECK(saw_log);
+    CHECK(saw_alerts);
+    INFO("whole-table walks:" << bad);
+    CHECK(bad.empty());
+  }
+  SECTION("every point: the sync log page since ever and for a week, each result filter, the alerts") {
+    SqlRecorder rec(hdb);
+    sync::SyncLogQuery page;
+    page.limit = 100;
+    const Json all = agent->sync_log(page);
+    CHECK(all["sessions"].size() == 100);
+    CHECK(all["alerts"].size() == 1000);  // the newest 1000
+    for (const char* result : {"", "ok", "failed", "running"}) {
+      sync::SyncLogQuery q;
+      q.result = result;
+      q.since_ms = week;
+      q.limit = 100;
+      (void)agent->sync_log(q);
+    }
+    const auto recent = store.alerts("", week);
+    const auto sqls = rec.take();
+    CHECK(recent.size() == static_cast<size_t>(count("SELECT count(*) FROM sync_alerts WHERE last_ms >= " +
+                                                     std::to_string(week))));
+    // The newest 1000 alerts of every point: a walk by n that the LIMIT stops.
+    std::set<std::string> allowed;
+    for (const auto& sql : sqls)
+      if (sql.find("FROM sync_alerts ORDER BY n DESC LIMIT 1000") != std::string::npos) allowed.insert(sql);
+    CHECK(allowed.size() == 1);
+    std::string bad = report(hdb, sqls, allowed);
     INFO("full scans:" << bad);
     CHECK(bad.empty());
   }
