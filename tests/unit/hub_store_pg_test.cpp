@@ -2,7 +2,7 @@
 // contract (hub_store_contract.hpp), the concurrent cases with one
 // connection per store, and what is PostgreSQL's own: migrations, a server
 // that cannot be reached or drops a connection, passwords kept out of the
-// connection string.
+// connection string; and a hub on it: its known points, over HTTP too.
 //
 // Needs MOTCUA_TEST_POSTGRES=<libpq connection string> of a throwaway
 // cluster whose user may create databases (deploy/pg-test-cluster.sh start
@@ -17,6 +17,7 @@
 #include <set>
 
 #include "dossier_fixture.hpp"
+#include "http_test_util.hpp"
 #include "hub_store_contract_shared.hpp"
 #include "motcua/node/catalogue.hpp"
 #include "motcua/node/dossiers.hpp"
@@ -310,6 +311,51 @@ TEST_CASE("a hub on PostgreSQL knows its points from the store: known_points, in
   auto refused = svc.intake(clerk, req);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().field == "return_point");
+}
+
+TEST_CASE("GET /api/v1/points/known of a daemon on a hub whose store is PostgreSQL lists the hub and its point",
+          "[postgres][http]") {
+  PgTestDb db;
+  SyncWorld w(41, node::SubjectProjector{}, false);
+  node::Node& hub = *w.hub_node;
+  REQUIRE(sync::set_node_config(hub, "hub_postgres", db.conninfo()).ok());
+  REQUIRE(sync::set_node_config(hub, "hub_store", "postgres").ok());
+  w.hub = std::make_unique<sync::Hub>(hub, sync::open_hub_store(hub));
+  REQUIRE(w.sync(w.add_point("xa-an-thi", "an-thi")).ok());
+  CHECK(hub.db()->execAndGet("SELECT count(*) FROM hub_points").getInt64() == 0);  // not in this database
+
+  // The daemon opens the hub's directory itself, as `motcua serve` does.
+  auto served = open_existing(hub.data_dir(), w.clock, node::SubjectProjector{});
+  node::UserStore users(served->db(), w.clock, w.rng, true);
+  REQUIRE(users.add_user("clerk1", node::UserRole::Clerk, "clerk1-password").ok());
+  sync::DaemonOptions opt;
+  opt.host = "127.0.0.1";
+  opt.port = 0;
+  opt.fast_password_hash = true;
+  opt.background_sync = false;
+  opt.log = [](const std::string&) {};
+  sync::Daemon daemon(*served, opt);
+  REQUIRE(daemon.bind().ok());
+  struct Running {  // stopped however the test ends
+    sync::Daemon& d;
+    std::thread t;
+    ~Running() {
+      d.stop();
+      t.join();
+    }
+  } running{daemon, std::thread([&] { (void)daemon.run(); })};
+  httplib::Client c("127.0.0.1", daemon.port());
+  c.set_read_timeout(20);
+  auto login = c.Post("/api/v1/sessions", Json{{"username", "clerk1"}, {"password", "clerk1-password"}}.dump(),
+                      "application/json");
+  REQUIRE(login);
+  REQUIRE(login->status == 200);
+  auto known = c.Get("/api/v1/points/known", DaemonFixture::bearer(body_json(login)["token"].get<std::string>()));
+  REQUIRE(known);
+  INFO(known->body);
+  CHECK(known->status == 200);
+  CHECK(body_json(known) == Json::array({Json{{"name", "hub"}, {"place_name", "hub"}},
+                                         Json{{"name", "xa-an-thi"}, {"place_name", "xa-an-thi"}}}));
 }
 
 TEST_CASE("a hub's bookkeeping copies from SQLite to PostgreSQL and back, value for value", "[postgres]") {
