@@ -11,6 +11,7 @@
 
 #include <filesystem>
 
+#include "pg_test_db.hpp"
 #include "motcua/sync/hub.hpp"
 #include "motcua/sync/hub_log.hpp"
 #include "motcua/sync/hub_store.hpp"
@@ -21,35 +22,9 @@ using namespace motcua::test;
 
 namespace {
 
-std::string pg_exec(const std::string& conninfo, const std::string& sql) {
-  PGconn* c = PQconnectdb(conninfo.c_str());
-  std::string err;
-  if (PQstatus(c) != CONNECTION_OK) {
-    err = PQerrorMessage(c);
-  } else {
-    PGresult* r = PQexec(c, sql.c_str());
-    const auto st = PQresultStatus(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) err = PQresultErrorMessage(r);
-    PQclear(r);
-  }
-  PQfinish(c);
-  return err;
-}
-
 // A database for one test case, dropped at the end.
-struct LogDb {
-  std::string admin, name;
-  LogDb() {
-    const char* v = std::getenv("MOTCUA_TEST_POSTGRES");
-    if (v == nullptr || *v == '\0') FAIL("MOTCUA_TEST_POSTGRES is not set (deploy/pg-test-cluster.sh start DIR)");
-    admin = v;
-    static std::atomic<int> n{0};
-    name = "motcua_log" + std::to_string(::getpid()) + "_" + std::to_string(n++);
-    const std::string err = pg_exec(admin, "CREATE DATABASE " + name + " TEMPLATE template0");
-    if (!err.empty()) FAIL("cannot create the test database: " + err);
-  }
-  ~LogDb() { (void)pg_exec(admin, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); }
-  std::string conninfo() const { return admin + " dbname=" + name; }
+struct LogDb : PgScratchDb {
+  LogDb() : PgScratchDb("motcua_log") {}
   OpenLog opener() const {
     return [this] {
       auto l = sync::open_postgres_log(conninfo());

@@ -21,6 +21,7 @@
 #include "motcua/sync/hub_log.hpp"
 #include "motcua/sync/hub_store.hpp"
 #include "motcua/sync/retention.hpp"
+#include "pg_test_db.hpp"
 #include "sync_test_util.hpp"
 
 using namespace motcua;
@@ -29,37 +30,8 @@ using namespace motcua::test;
 namespace {
 
 // A database for the test, dropped at the end.
-struct PlanDb {
-  std::string admin, name;
-  PlanDb() {
-    const char* v = std::getenv("MOTCUA_TEST_POSTGRES");
-    if (v == nullptr || *v == '\0') FAIL("MOTCUA_TEST_POSTGRES is not set (deploy/pg-test-cluster.sh start DIR)");
-    admin = v;
-    static std::atomic<int> n{0};
-    name = "motcua_plans" + std::to_string(::getpid()) + "_" + std::to_string(n++);
-    const std::string err = exec(admin, "CREATE DATABASE " + name + " TEMPLATE template0");
-    if (!err.empty()) FAIL("cannot create the test database: " + err);
-  }
-  ~PlanDb() { (void)exec(admin, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); }
-  std::string conninfo() const { return admin + " dbname=" + name; }
-  void sql(const std::string& q) const {
-    const std::string err = exec(conninfo(), q);
-    if (!err.empty()) FAIL("SQL failed: " + err + "\n" + q);
-  }
-  static std::string exec(const std::string& conninfo, const std::string& sql) {
-    PGconn* c = PQconnectdb(conninfo.c_str());
-    std::string err;
-    if (PQstatus(c) != CONNECTION_OK) {
-      err = PQerrorMessage(c);
-    } else {
-      PGresult* r = PQexec(c, sql.c_str());
-      const auto st = PQresultStatus(r);
-      if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) err = PQresultErrorMessage(r);
-      PQclear(r);
-    }
-    PQfinish(c);
-    return err;
-  }
+struct PlanDb : PgScratchDb {
+  PlanDb() : PgScratchDb("motcua_plans") {}
 };
 
 // Every distinct statement (SQL and parameters) sent while alive.

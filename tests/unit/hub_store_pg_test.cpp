@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "pg_test_db.hpp"
 #include "dossier_fixture.hpp"
 #include "http_test_util.hpp"
 #include "hub_store_contract_shared.hpp"
@@ -29,48 +30,11 @@ using namespace motcua::test;
 
 namespace {
 
-std::string admin_conninfo() {
-  const char* v = std::getenv("MOTCUA_TEST_POSTGRES");
-  if (v == nullptr || *v == '\0')
-    FAIL("MOTCUA_TEST_POSTGRES is not set: the [postgres] tests need a PostgreSQL cluster. Start one with "
-         "`deploy/pg-test-cluster.sh start DIR` and export the connection string it prints "
-         "(deploy/test.sh does both).");
-  return v;
-}
-
-// One SQL command on a connection of its own; "" when it worked, else the error.
-std::string admin_exec(const std::string& conninfo, const std::string& sql, std::string* first_value = nullptr) {
-  PGconn* c = PQconnectdb(conninfo.c_str());
-  std::string err;
-  if (PQstatus(c) != CONNECTION_OK) {
-    err = PQerrorMessage(c);
-  } else {
-    PGresult* r = PQexec(c, sql.c_str());
-    const auto st = PQresultStatus(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) err = PQresultErrorMessage(r);
-    else if (first_value && PQntuples(r) > 0) *first_value = PQgetvalue(r, 0, 0);
-    PQclear(r);
-  }
-  PQfinish(c);
-  return err;
-}
-
 // A database of its own for one test, dropped at the end (even with
 // connections still open: WITH (FORCE)).
-class PgTestDb {
+class PgTestDb : public PgScratchDb {
  public:
-  PgTestDb() : admin_(admin_conninfo()) {
-    static std::atomic<int> n{0};
-    name_ = "motcua_t" + std::to_string(::getpid()) + "_" + std::to_string(n++);
-    const std::string err = admin_exec(admin_, "CREATE DATABASE " + name_ + " TEMPLATE template0");
-    if (!err.empty()) FAIL("cannot create the test database: " + err);
-  }
-  ~PgTestDb() { (void)admin_exec(admin_, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)"); }
-  PgTestDb(const PgTestDb&) = delete;
-  PgTestDb& operator=(const PgTestDb&) = delete;
-  // libpq takes the last value of a repeated keyword.
-  std::string conninfo() const { return admin_ + " dbname=" + name_; }
-  const std::string& name() const { return name_; }
+  PgTestDb() : PgScratchDb("motcua_t") {}
   std::unique_ptr<sync::HubStore> open() const {
     auto s = sync::open_postgres_hub_store(conninfo());
     if (!s.ok()) FAIL("cannot open the PostgreSQL hub store: " + s.error().message);
@@ -79,16 +43,6 @@ class PgTestDb {
   contract::OpenShared opener() const {
     return [this](int) { return open(); };
   }
-  std::string sql(const std::string& q) const {
-    std::string v;
-    const std::string err = admin_exec(conninfo(), q, &v);
-    if (!err.empty()) FAIL("SQL failed: " + err);
-    return v;
-  }
-
- private:
-  std::string admin_;
-  std::string name_;
 };
 
 }  // namespace
