@@ -449,6 +449,21 @@ class Session {
     HubStates states;
     Json req{{"after", cursor}, {"limit", batch}};
     std::future<PulledPage> ahead;
+    // A page that ends the session (refused, a throw) leaves the request
+    // already sent for the next one: it still counts in the session's log
+    // row (bytes, requests) once it is back.
+    struct Drain {
+      Session& s;
+      std::future<PulledPage>& f;
+      ~Drain() {
+        if (!f.valid()) return;
+        try {
+          PulledPage sent = f.get();
+          s.count_call(sent.up, sent.down);
+        } catch (...) {
+        }
+      }
+    } drain{*this, ahead};
     for (;;) {
       PulledPage page = ahead.valid() ? ahead.get() : fetch_page(req);
       count_call(page.up, page.down);

@@ -13,6 +13,7 @@
 
 #include "../../sync/src/sync_auth.hpp"
 #include "../../sync/src/sync_codec.hpp"
+#include "../../sync/src/sync_util.hpp"
 #include "motcua/node/catalogue.hpp"
 #include "motcua/sync/client.hpp"
 #include "motcua/sync/server.hpp"
@@ -493,4 +494,64 @@ TEST_CASE("a hub daemon without TLS takes an enrolment from loopback only", "[v2
   CHECK(ok.ok());
   daemon.stop();
   runner.join();
+}
+
+namespace {
+// Delivers every request and counts the pulls; the `fail_pull`-th pull
+// (1-based) is lost on the way (link_down) without reaching the hub.
+class PullCountingTransport final : public sync::Transport {
+ public:
+  explicit PullCountingTransport(sync::Hub& hub) : hub_(hub) {}
+  Result<sync::WireResponse> exchange(const sync::WireRequest& req) override {
+    if (req.path == "/sync/v2/pull" && ++pulls == fail_pull) return make_error("link_down", "the link dropped");
+    ++delivered;
+    return hub_.handle(req);
+  }
+  int pulls = 0, fail_pull = 0, delivered = 0;
+
+ private:
+  sync::Hub& hub_;
+};
+}  // namespace
+
+TEST_CASE("a pull asks for its next page while it stores this one; a lost page keeps what was stored",
+          "[v2][v2-msg][pull]") {
+  SyncWorld w;
+  size_t a = w.add_point("a", "area-x");
+  size_t b = w.add_point("b", "area-x");
+  std::vector<Hash32> ids;
+  for (int i = 0; i < 9; ++i) ids.push_back(w.take_in(a).id);
+  REQUIRE(w.sync(a).ok());
+  sync::ClientOptions o = w.client_options();
+  o.batch_entries = 2;  // five pages
+
+  SECTION("every page arrives: each entry once, every request counted") {
+    PullCountingTransport t(*w.hub);
+    auto r = sync::sync_once(*w.points[b], t, o);
+    REQUIRE(r.ok());
+    CHECK(t.pulls == 5);
+    CHECK((*r)["entries_down"] == 9);
+    CHECK((*r)["requests"] == t.delivered);
+    for (const auto& id : ids) CHECK(w.points[b]->journal().get(id));
+  }
+  SECTION("the third page is lost: the first two stay, with their cursor, and the next session brings the rest") {
+    PullCountingTransport t(*w.hub);
+    t.fail_pull = 3;
+    auto r = sync::sync_once(*w.points[b], t, o);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == "link_down");
+    // The third pull was sent while the second page was stored, so the
+    // second page's entries are held and its cursor kept.
+    size_t held = 0;
+    for (const auto& id : ids) held += w.points[b]->journal().get(id) ? 1 : 0;
+    CHECK(held == 4);
+    CHECK(std::stoll(sync::util::state_get(*w.points[b], "pull_cursor")) > 0);
+    PullCountingTransport again(*w.hub);
+    auto r2 = sync::sync_once(*w.points[b], again, o);
+    REQUIRE(r2.ok());
+    CHECK((*r2)["entries_down"] == 5);
+    CHECK(again.pulls == 3);
+    for (const auto& id : ids) CHECK(w.points[b]->journal().get(id));
+    CHECK(w.points[b]->journal().verify().ok());
+  }
 }
