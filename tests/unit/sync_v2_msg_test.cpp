@@ -514,7 +514,7 @@ class PullCountingTransport final : public sync::Transport {
 };
 }  // namespace
 
-TEST_CASE("a pull asks for its next page while it stores this one; a lost page keeps what was stored",
+TEST_CASE("a pull asks for its next page while it stores this one, and a lost page keeps what was stored",
           "[v2][v2-msg][pull]") {
   SyncWorld w;
   size_t a = w.add_point("a", "area-x");
