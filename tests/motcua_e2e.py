@@ -80,3 +80,20 @@ def sign_in(port, username, password):
     if st not in (200, 201):
         fail("sign-in answered %d: %s" % (st, body))
     return json.loads(body)["token"]
+
+
+def birth_registration(full_name, cccd, phone, address, child_name, birth_date):
+    """An intake of procedure 1.001193 (birth registration) as the counter sends it."""
+    return {
+        "procedure_code": "1.001193",
+        "applicant": {"full_name": full_name, "cccd": cccd, "phone": phone, "address": address},
+        "channel": "counter",
+        "form": {"child_name": child_name, "birth_date": birth_date},
+        "attachments": [],
+        "documents": [
+            {"name": "Tờ khai đăng ký khai sinh theo mẫu", "originals": 1, "copies": 0},
+            {"name": "Bản chính Giấy chứng sinh (không có thì văn bản của người làm chứng hoặc giấy cam đoan về việc "
+                     "sinh)", "originals": 1, "copies": 0},
+            {"name": "Giấy tờ tùy thân của người đi đăng ký (xuất trình)", "originals": 1, "copies": 0},
+        ],
+    }

@@ -17,28 +17,15 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from motcua_e2e import Daemon, fail, http, run, setup, sign_in  # noqa: E402
+from motcua_e2e import Daemon, birth_registration, fail, http, run, setup, sign_in  # noqa: E402
 
 MOTCUA = os.path.abspath(sys.argv[1])
 setup(MOTCUA, "succession_e2e")
 AGENCY = "000.00.01.H22"
 PASSWORD = "succession-test-password"
 PDF = b"%PDF-1.4\n% succession test\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
-INTAKE = {
-    "procedure_code": "1.001193",
-    "applicant": {"full_name": "Nguyễn Văn Bình", "cccd": "001010000001", "phone": "0912345678",
-                  "address": "Thôn Đông, xã Ân Thi, tỉnh Hưng Yên"},
-    "channel": "counter",
-    "form": {"child_name": "Nguyễn Thị Cúc", "birth_date": "2025-06-28"},
-    "attachments": [],
-    "documents": [
-        {"name": "Tờ khai đăng ký khai sinh theo mẫu", "originals": 1, "copies": 0},
-        {"name": "Bản chính Giấy chứng sinh (không có thì văn bản của người làm chứng hoặc giấy cam đoan về việc sinh)",
-         "originals": 1, "copies": 0},
-        {"name": "Giấy tờ tùy thân của người đi đăng ký (xuất trình)", "originals": 1, "copies": 0},
-    ],
-}
-
+INTAKE = birth_registration("Nguyễn Văn Bình", "001010000001", "0912345678",
+                            "Thôn Đông, xã Ân Thi, tỉnh Hưng Yên", "Nguyễn Thị Cúc", "2025-06-28")
 
 
 def number_of(code):
