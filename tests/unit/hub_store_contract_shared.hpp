@@ -68,6 +68,22 @@ inline void check_concurrent_leases(const OpenShared& open, int threads, int per
   }
 }
 
+// Of the threads' outcomes ("ok" or an error code), exactly one is "ok" and
+// every other `loser_code`: the winner's index.
+inline int only_winner(const std::vector<std::string>& outcome, const char* loser_code) {
+  int wins = 0, winner = -1;
+  for (size_t i = 0; i < outcome.size(); ++i) {
+    if (outcome[i] == "ok") {
+      ++wins;
+      winner = static_cast<int>(i);
+    } else {
+      CHECK(outcome[i] == loser_code);
+    }
+  }
+  REQUIRE(wins == 1);
+  return winner;
+}
+
 // N threads enrolling N different keys with ONE code: exactly one wins.
 inline void check_concurrent_enrolment(const OpenShared& open, int threads) {
   std::vector<std::unique_ptr<sync::HubStore>> stores;
@@ -80,16 +96,7 @@ inline void check_concurrent_enrolment(const OpenShared& open, int threads) {
     auto r = stores[static_cast<size_t>(i)]->enrol(code, key(static_cast<uint8_t>(10 + i)), 500);
     outcome[static_cast<size_t>(i)] = r.ok() ? "ok" : r.error().code;
   });
-  int wins = 0, winner = -1;
-  for (int i = 0; i < threads; ++i) {
-    if (outcome[static_cast<size_t>(i)] == "ok") {
-      ++wins;
-      winner = i;
-    } else {
-      CHECK(outcome[static_cast<size_t>(i)] == "enrolment_refused");
-    }
-  }
-  REQUIRE(wins == 1);
+  const int winner = only_winner(outcome, "enrolment_refused");
   auto reader = open(threads);
   CHECK(*reader->point("a")->key == key(static_cast<uint8_t>(10 + winner)));
   CHECK(reader->enrolment_codes("0000000a").at(0).used_by == key(static_cast<uint8_t>(10 + winner)));
@@ -116,16 +123,7 @@ inline void check_concurrent_succession(const OpenShared& open, int threads) {
     auto r = stores[static_cast<size_t>(i)]->succeed(repl, sc);
     outcome[static_cast<size_t>(i)] = r.ok() ? "ok" : r.error().code;
   });
-  int wins = 0, winner = -1;
-  for (int i = 0; i < threads; ++i) {
-    if (outcome[static_cast<size_t>(i)] == "ok") {
-      ++wins;
-      winner = i;
-    } else {
-      CHECK(outcome[static_cast<size_t>(i)] == "enrolment_refused");
-    }
-  }
-  REQUIRE(wins == 1);
+  const int winner = only_winner(outcome, "enrolment_refused");
   auto reader = open(threads);
   CHECK(*reader->point("a")->key == key(static_cast<uint8_t>(20 + winner)));
   CHECK(reader->successions("a").size() == 1);
