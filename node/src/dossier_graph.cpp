@@ -8,16 +8,6 @@
 
 namespace motcua::node::proj {
 
-namespace {
-struct IdHash {
-  size_t operator()(const Hash32& h) const {
-    size_t v = 0;
-    for (size_t i = 0; i < sizeof v; ++i) v = (v << 8) | h[i];
-    return v;
-  }
-};
-}  // namespace
-
 Graph build_graph(const std::vector<Entry>& entries) {
   // Sort by the journal's total order and drop duplicates, so arrival order
   // and repeats do not matter.

@@ -8,6 +8,15 @@
 
 namespace motcua::node::proj {
 
+// Entry ids are hashes already: their first bytes serve as a hash table key.
+struct IdHash {
+  size_t operator()(const Hash32& h) const {
+    size_t v = 0;
+    for (size_t i = 0; i < sizeof v; ++i) v = (v << 8) | h[i];
+    return v;
+  }
+};
+
 // The entries of one dossier in a deterministic causal order, with their
 // ancestry, independent of the order they were given in.
 struct Graph {

@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 
+#include "dossier_fold.hpp"
 #include "dossier_projection.hpp"
 #include "dossier_rules.hpp"
 #include "motcua/node/dossiers.hpp"
@@ -45,9 +47,39 @@ class Builder {
   Builder(const std::string& code, const Graph& g) : code_(code), g_(g), superseded_(g.order.size(), false) {}
 
   Json build() {
+    settle_and_apply();
+    return output();
+  }
+
+  // The fold (DossierFold) runs the two halves apart: the pairwise rules and
+  // every apply once, then one more apply for each entry that comes after
+  // all the others (extend_last), and the output whenever it is asked for.
+  void settle_and_apply() {
     settle_pairwise();
     for (size_t i = 0; i < g_.order.size(); ++i) apply(i);
-    return output();
+  }
+  // The graph gained one entry, last in its order and concurrent with none
+  // (every other entry is its ancestor): no pairwise rule involves it, so
+  // the state of the larger set is this state with the entry applied.
+  void extend_last() {
+    superseded_.push_back(false);
+    apply(g_.order.size() - 1);
+  }
+
+  Json output() { return make_output(); }
+
+  // The graph's entries moved (DossierFold::rebind): the intake's body too.
+  void rebind() { intake_ = submitted_ >= 0 ? &at(static_cast<size_t>(submitted_)).body : nullptr; }
+
+  // The three fields of output() that decide a point's scope (admission's
+  // rule 3), read the same way output() reads them, without building the rest.
+  Json scope() const {
+    Json s = Json::object();
+    s["area"] = intake_field("area");
+    s["origin_point"] = intake_field("origin_point");
+    auto rp = regs_.find("return_point");
+    s["return_point"] = rp != regs_.end() ? rp->second.value : s["origin_point"];
+    return s;
   }
 
  private:
@@ -277,17 +309,16 @@ class Builder {
     if (status_ != before) status_changers_.push_back(i);
   }
 
-  Json output() {
+  Json make_output() {
     Json s = Json::object();
     s["kind"] = "dossier";
     s["code"] = code_;
     static const Json none;
     const Json& in = intake_ ? *intake_ : none;
-    auto from_intake = [&](const char* k) { return in.is_object() && in.contains(k) ? in[k] : Json(nullptr); };
     for (const char* k : {"agency_code", "procedure_code", "procedure_name", "procedure_field", "processing_days",
                           "fee_vnd", "documents", "sets", "channel", "received_at", "origin_point", "area",
                           "received_by_name", "receipt_book", "receipt_seq"})
-      s[k] = from_intake(k);
+      s[k] = intake_field(k);
     s["fees"] = arr(in, "fees");  // as declared at intake; every payment is in fees_collected
     // Edited fields from their registers.
     Json applicant = Json::object(), postal = Json::object(), form = Json::object();
@@ -340,6 +371,10 @@ class Builder {
                       txt(applicant, "cccd").get<std::string>() + " " + txt(applicant, "phone").get<std::string>();
     s["search_key"] = fold_for_search(key);
     return s;
+  }
+
+  Json intake_field(const char* k) const {
+    return intake_ && intake_->is_object() && intake_->contains(k) ? (*intake_)[k] : Json(nullptr);
   }
 
   Json conflicts_json() {
@@ -404,6 +439,99 @@ Json dossier_projector(const std::string& subject, const std::vector<Entry>& ent
                 {"damaged", std::string("cannot project this dossier: ") + ex.what()}, {"conflicts", Json::array()},
                 {"open_conflicts", 0}, {"cancelled", nullptr}, {"event_count", g.order.size()}};
   }
+}
+
+// ---- The fold (docs/design/0117-projection-fold.md) ----
+
+struct DossierFold::Impl {
+  std::string subject;
+  Graph g;  // points into the caller's list (rebind)
+  std::unordered_map<Hash32, size_t, proj::IdHash> pos;  // id -> index in g.order
+  std::unique_ptr<Builder> builder;
+  std::optional<Json> out;
+};
+
+DossierFold::DossierFold(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DossierFold::~DossierFold() = default;
+
+std::unique_ptr<DossierFold> DossierFold::start(const std::string& subject, const std::vector<Entry>& entries) {
+  if (std::none_of(entries.begin(), entries.end(), [](const Entry& e) { return e.type.rfind("dossier.", 0) == 0; }))
+    return nullptr;
+  auto impl = std::make_unique<Impl>();
+  impl->subject = subject;
+  impl->g = proj::build_graph(entries);
+  const Graph& g = impl->g;
+  for (size_t k = 0; k < g.order.size(); ++k) impl->pos.emplace(g.order[k]->id, k);
+  // A parent cycle (which no honest signer can make) puts entries in an order
+  // that a later entry could change: no fold then.
+  for (size_t k = 0; k < g.order.size(); ++k)
+    for (const auto& p : g.order[k]->parents) {
+      auto it = impl->pos.find(p);
+      if (it != impl->pos.end() && it->second >= k) return nullptr;
+    }
+  impl->builder = std::make_unique<Builder>(impl->subject, impl->g);
+  try {
+    impl->builder->settle_and_apply();
+  } catch (const std::exception&) {
+    return nullptr;  // dossier_projector answers "damaged"
+  }
+  return std::unique_ptr<DossierFold>(new DossierFold(std::move(impl)));
+}
+
+DossierFold::Step DossierFold::extend(const Entry& e) {
+  Impl& m = *impl_;
+  if (m.pos.count(e.id)) return Step::NotAfter;
+  const size_t n = m.g.order.size();
+  // Its ancestors among the entries held: its parents and theirs.
+  std::vector<bool> row(n, false);
+  for (const auto& p : e.parents) {
+    auto it = m.pos.find(p);
+    if (it == m.pos.end()) continue;
+    row[it->second] = true;
+    const auto& up = m.g.ancestor[it->second];
+    for (size_t a = 0; a < n; ++a)
+      if (up[a]) row[a] = true;
+  }
+  if (std::find(row.begin(), row.end(), false) != row.end()) return Step::NotAfter;
+  // Every entry held is its ancestor: it is last in build_graph's order of
+  // the larger set (Kahn's algorithm makes it ready only after all others,
+  // whose order among themselves does not change), concurrent with none.
+  m.g.order.push_back(&e);
+  for (auto& r : m.g.ancestor) r.push_back(false);
+  row.push_back(false);
+  m.g.ancestor.push_back(std::move(row));
+  m.pos.emplace(e.id, n);
+  m.out.reset();
+  try {
+    m.builder->extend_last();
+  } catch (const std::exception&) {
+    return Step::Broken;
+  }
+  return Step::Extended;
+}
+
+void DossierFold::rebind(const std::vector<Entry>& entries) {
+  Impl& m = *impl_;
+  for (const auto& e : entries)
+    if (auto it = m.pos.find(e.id); it != m.pos.end()) m.g.order[it->second] = &e;
+  m.builder->rebind();
+}
+
+Json DossierFold::scope() const { return impl_->builder->scope(); }
+
+bool DossierFold::holds(const Hash32& id) const { return impl_->pos.count(id) != 0; }
+size_t DossierFold::size() const { return impl_->g.order.size(); }
+
+std::optional<Json> DossierFold::output() {
+  Impl& m = *impl_;
+  if (!m.out) {
+    try {
+      m.out = m.builder->output();
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+  return m.out;
 }
 
 }  // namespace motcua::node

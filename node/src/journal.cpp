@@ -12,7 +12,9 @@
 #include <set>
 #include <unordered_map>
 
+#include "dossier_fold.hpp"
 #include "motcua/durable_file.hpp"
+#include "motcua/node/dossiers.hpp"
 
 #include "motcua/schema/database.hpp"
 #include "motcua/schema/columns.hpp"
@@ -116,19 +118,83 @@ struct Journal::Cache {
   // each subject read by subject_heads, kept in step with store().
   bool memo_on = false;
   std::unordered_map<std::string, std::vector<Entry>> memo;
+  // Beside the memo, for the dossier projector only: each dossier's state as a
+  // fold of the entries seen (dossier_fold.hpp, design 0117).
+  std::unordered_map<std::string, std::unique_ptr<DossierFold>> folds;
+  void clear_memo() {
+    memo.clear();
+    folds.clear();
+  }
+  bool foldable = false;  // the journal's projector is dossier_projector
+  // The fold whose entries are exactly `entries`: the subject's fold when the
+  // entries are its own plus entries that each come after all before them,
+  // else a new one; nullptr where the projector must answer (no fold can).
+  DossierFold* fold_for(const std::string& subject, const std::vector<Entry>& entries);
+  // dossier_projector(subject, entries), from the fold when there is one.
+  Json fold_project(const std::string& subject, const std::vector<Entry>& entries);
 };
+
+DossierFold* Journal::Cache::fold_for(const std::string& subject, const std::vector<Entry>& entries) {
+  auto& fold = folds[subject];
+  if (fold) {
+    const size_t before = fold->size();
+    std::set<Hash32> held;
+    std::vector<const Entry*> fresh;
+    for (const auto& e : entries) {
+      if (fold->holds(e.id)) held.insert(e.id);
+      else fresh.push_back(&e);
+    }
+    // Not every entry the fold holds (an entry's causal past, for admission):
+    // the caller asks the projector; the fold is kept for the whole list.
+    if (held.size() < before) return nullptr;
+    fold->rebind(entries);
+    bool extended = true;
+    for (const Entry* e : fresh) {
+      if (fold->extend(*e) == DossierFold::Step::Extended) continue;
+      extended = false;  // not after the others (or it threw: the fold is dropped either way)
+      break;
+    }
+    if (extended) return fold.get();
+  }
+  fold = DossierFold::start(subject, entries);
+  return fold.get();
+}
+
+Json Journal::Cache::fold_project(const std::string& subject, const std::vector<Entry>& entries) {
+  if (DossierFold* fold = fold_for(subject, entries)) {
+    if (auto out = fold->output()) return std::move(*out);
+    folds.erase(subject);
+  }
+  return dossier_projector(subject, entries);
+}
+
+namespace {
+// The fields of a projected state that decide scope (AdmitContext::scope).
+Json scope_fields(const Json& state) {
+  if (!state.is_object()) return Json();
+  Json s = Json::object();
+  for (const char* k : {"area", "origin_point", "return_point"}) s[k] = state.contains(k) ? state[k] : Json(nullptr);
+  return s;
+}
+}  // namespace
+
+Json Journal::project_scope(const std::string& subject, const std::vector<Entry>& entries) {
+  if (cache_->foldable && cache_->memo_on)
+    if (DossierFold* fold = cache_->fold_for(subject, entries)) return fold->scope();
+  return scope_fields(projector_(subject, entries));
+}
 
 // Turns the subject memo on for one write transaction and always clears it,
 // so a rolled-back transaction leaves nothing behind.
 class Journal::SubjectMemo {
  public:
   explicit SubjectMemo(Cache& c) : c_(c) {
-    c_.memo.clear();
+    c_.clear_memo();
     c_.memo_on = true;
   }
   ~SubjectMemo() {
     c_.memo_on = false;
-    c_.memo.clear();
+    c_.clear_memo();
   }
 
  private:
@@ -171,6 +237,15 @@ Status flush_file(const std::string& path) {
 Journal::Journal(std::shared_ptr<SQLite::Database> db, KeyPair self, Clock& clock, SubjectProjector projector)
     : db_(std::move(db)), self_(self), clock_(clock), hlc_(clock), projector_(std::move(projector)) {
   cache_ = std::make_unique<Cache>(*db_);
+  // The dossier projector, inside a write transaction, answers from the
+  // subject's fold (design 0117); any other projector is called as it is.
+  using Fn = Json (*)(const std::string&, const std::vector<Entry>&);
+  if (const Fn* fn = projector_.target<Fn>(); fn && *fn == &dossier_projector) {
+    cache_->foldable = true;
+    projector_ = [this](const std::string& subject, const std::vector<Entry>& entries) {
+      return cache_->memo_on ? cache_->fold_project(subject, entries) : dossier_projector(subject, entries);
+    };
+  }
   group_ = std::make_unique<GroupSync>();
   if (const char* f = sqlite3_db_filename(db_->getHandle(), "main"); f && *f) {
     group_->wal = std::string(f) + "-wal";
@@ -203,14 +278,17 @@ void sort_entries(std::vector<Entry>& v) {
 
 // The subject memo for ingest_batch (journal_sparse.cpp), which cannot see Cache.
 void Journal::memo_begin() {
-  cache_->memo.clear();
+  cache_->clear_memo();
   cache_->memo_on = true;
 }
 void Journal::memo_end() {
   cache_->memo_on = false;
-  cache_->memo.clear();
+  cache_->clear_memo();
 }
-void Journal::memo_forget(const std::string& subject) { cache_->memo.erase(subject); }
+void Journal::memo_forget(const std::string& subject) {
+  cache_->memo.erase(subject);
+  cache_->folds.erase(subject);
+}
 const std::vector<Entry>& Journal::memo_entries(const std::string& subject) {
   auto it = cache_->memo.find(subject);
   if (it == cache_->memo.end()) it = cache_->memo.emplace(subject, subject_entries(subject)).first;

@@ -143,32 +143,49 @@ struct Journal::IngestRun {
                             " s beyond this node's clock plus the allowed offset"});
     if (admit) {
       const std::string subject = e.subject;
+      // The entry's causal past (its parents and their ancestors), not
+      // whatever else arrived first: every node then judges it alike, in any
+      // arrival order. `whole`: the usual case, the entry extends every head
+      // of the dossier, so its past is the whole list (same entries, same
+      // order), used as it is, not copied first.
+      struct Past {
+        bool whole = false;
+        std::vector<Entry> before;
+      };
+      auto past_of = [this, subject, &e]() -> Past {
+        const auto& list = j.memo_entries(subject);
+        std::map<Hash32, const Entry*> by_id;
+        for (const auto& x : list) by_id.emplace(x.id, &x);
+        std::set<Hash32> past;
+        std::vector<Hash32> todo(e.parents.begin(), e.parents.end());
+        while (!todo.empty()) {
+          Hash32 id = todo.back();
+          todo.pop_back();
+          auto it = by_id.find(id);
+          if (it == by_id.end() || !past.insert(id).second) continue;
+          todo.insert(todo.end(), it->second->parents.begin(), it->second->parents.end());
+        }
+        Past out;
+        if (!past.empty() && past.size() == list.size()) {
+          out.whole = true;
+          return out;
+        }
+        for (const auto& x : list)
+          if (past.count(x.id)) out.before.push_back(x);
+        return out;
+      };
       AdmitContext ctx{e, [this, subject]() -> const std::vector<Entry>& { return j.memo_entries(subject); },
-                       [this, subject, &e]() -> Json {
-                         // The state as of the entry's causal past (its parents and
-                         // their ancestors), not of whatever else arrived first: every
-                         // node then judges the entry alike, in any arrival order.
-                         const auto& list = j.memo_entries(subject);
-                         std::map<Hash32, const Entry*> by_id;
-                         for (const auto& x : list) by_id.emplace(x.id, &x);
-                         std::set<Hash32> past;
-                         std::vector<Hash32> todo(e.parents.begin(), e.parents.end());
-                         while (!todo.empty()) {
-                           Hash32 id = todo.back();
-                           todo.pop_back();
-                           auto it = by_id.find(id);
-                           if (it == by_id.end() || !past.insert(id).second) continue;
-                           todo.insert(todo.end(), it->second->parents.begin(), it->second->parents.end());
-                         }
-                         // The usual case: the entry extends every head of the
-                         // dossier, so its past is the whole list (same entries,
-                         // same order): projected as it is, not copied first.
-                         if (!past.empty() && past.size() == list.size()) return j.projector_(subject, list);
-                         std::vector<Entry> before;
-                         for (const auto& x : list)
-                           if (past.count(x.id)) before.push_back(x);
-                         if (before.empty()) return Json();
-                         return j.projector_(subject, before);
+                       [this, subject, past_of]() -> Json {
+                         Past p = past_of();
+                         if (p.whole) return j.projector_(subject, j.memo_entries(subject));
+                         if (p.before.empty()) return Json();
+                         return j.projector_(subject, p.before);
+                       },
+                       [this, subject, past_of]() -> Json {
+                         Past p = past_of();
+                         if (p.whole) return j.project_scope(subject, j.memo_entries(subject));
+                         if (p.before.empty()) return Json();
+                         return j.project_scope(subject, p.before);
                        }};
       if (auto why = admit(ctx)) return std::optional<Admission>(*why);
     }

@@ -312,7 +312,7 @@ std::optional<std::pair<std::string, int>> parse_code(const std::string& pattern
 
 std::optional<Refusal> judge(const Rules& rules, const node::Entry& e,
                              const std::function<const std::vector<node::Entry>&()>& admitted,
-                             const std::function<Json()>& state) {
+                             const std::function<Json()>& scope) {
   // The hub's own entries (officer acts, decisions, reference data) and the
   // node's own are admitted.
   if (e.author == rules.registry.hub || e.author == rules.self) return std::nullopt;
@@ -378,7 +378,7 @@ std::optional<Refusal> judge(const Rules& rules, const node::Entry& e,
                                              "…, which is not an entry of dossier " + e.subject.substr(0, 80)};
     }
   }
-  const Json s = state();
+  const Json s = scope();
   const bool in_scope = s.is_object() && ((!text_of(s, "area").empty() && text_of(s, "area") == p->area) ||
                                           names(text_of(s, "origin_point"), *p) || names(text_of(s, "return_point"), *p));
   if (!in_scope)
@@ -423,7 +423,7 @@ node::Admitter make_admitter(node::Node& node, const Registry& registry, node::R
       return it->second;
     };
   return [rules](const node::AdmitContext& c) -> std::optional<node::Admission> {
-    auto r = judge(*rules, c.entry, c.admitted, c.state);
+    auto r = judge(*rules, c.entry, c.admitted, c.scope);
     if (!r) return std::nullopt;
     return node::Admission{r->code, r->reason};
   };

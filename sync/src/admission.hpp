@@ -96,10 +96,13 @@ struct Rules {
 };
 
 // The rules for one entry. `admitted`: the subject's admitted entries so far
-// (entry_order_less); `state`: the projection over them (Json() if none).
+// (entry_order_less); `scope`: the fields of the projection over the entry's
+// causal past that decide scope, area, origin_point and return_point
+// (node::AdmitContext::scope; the whole projected state serves as well),
+// Json() if none.
 std::optional<Refusal> judge(const Rules& rules, const node::Entry& e,
                              const std::function<const std::vector<node::Entry>&()>& admitted,
-                             const std::function<Json()>& state);
+                             const std::function<Json()>& scope);
 
 // The rules as the journal's admission callback (IngestOptions::admit).
 // `store`: the hub's (for its leases); nullptr at a point. The registry is

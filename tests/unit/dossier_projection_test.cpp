@@ -2,7 +2,9 @@
 // entries: any order (and repeats) give byte-identical state, so every node
 // that holds the same entries reports the same state hash.
 #include <catch2/catch.hpp>
+#include <set>
 
+#include "../../node/src/dossier_fold.hpp"
 #include "dossier_fixture.hpp"
 #include "motcua/crypto.hpp"
 
@@ -83,6 +85,142 @@ TEST_CASE("any order of a dossier's entries gives the same state bytes and hash"
   Json s = Json::parse(reference);
   CHECK(s["status"] == 10);
   CHECK(s["conflicts"].size() == 3);  // concurrent phone edits, accept vs cancel, handover vs delivery failure
+}
+
+namespace {
+
+// A random order of `entries` in which every entry comes after its parents.
+std::vector<node::Entry> random_causal_order(const std::vector<node::Entry>& entries, SeededRandom& rng) {
+  std::set<Hash32> ids, placed;
+  for (const auto& e : entries) ids.insert(e.id);
+  std::vector<node::Entry> left = entries, out;
+  while (!left.empty()) {
+    std::vector<size_t> ready;
+    for (size_t i = 0; i < left.size(); ++i) {
+      bool ok = true;
+      for (const auto& p : left[i].parents) ok = ok && (!ids.count(p) || placed.count(p));
+      if (ok) ready.push_back(i);
+    }
+    REQUIRE(!ready.empty());
+    size_t pick = ready[rng.next_u64() % ready.size()];
+    placed.insert(left[pick].id);
+    out.push_back(left[pick]);
+    left.erase(left.begin() + static_cast<long>(pick));
+  }
+  return out;
+}
+
+// The fields admission's scope reads, picked from a projected state.
+Json scope_of(const Json& state) {
+  if (!state.is_object()) return Json();
+  Json s = Json::object();
+  for (const char* k : {"area", "origin_point", "return_point"}) s[k] = state.contains(k) ? state[k] : Json(nullptr);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("the projection fold gives the projector's answer for every causal order and starting set",
+          "[dossier][projection][fold]") {
+  test::DossierFixture a{"xa-an-thi", 23};
+  test::DossierFixture b{"tinh-hung-yen", 24};
+  const std::string code = busy_dossier(a, b);
+  const std::vector<node::Entry> entries = a.node->journal().subject_entries(code);
+  REQUIRE(entries.size() >= 12);
+
+  SeededRandom rng(20261207);
+  int extended = 0, not_after = 0;
+  for (int round = 0; round < 200; ++round) {
+    const std::vector<node::Entry> order = random_causal_order(entries, rng);
+    // Start from the first k entries of the order (k >= 1: the intake may
+    // come later than an entry in a concurrent branch, then no fold starts).
+    const size_t k = 1 + rng.next_u64() % order.size();
+    std::vector<node::Entry> held(order.begin(), order.begin() + static_cast<long>(k));
+    auto fold = node::DossierFold::start(code, held);
+    auto check = [&] {
+      const Json want = node::dossier_projector(code, held);
+      REQUIRE(fold);
+      auto got = fold->output();
+      REQUIRE(got);
+      REQUIRE(canonical_bytes(*got) == canonical_bytes(want));
+      REQUIRE(fold->scope() == scope_of(want));
+      REQUIRE(fold->size() == held.size());
+    };
+    if (!fold) {
+      // Only a set without a dossier.* entry has no fold: the summary answers.
+      for (const auto& e : held) REQUIRE(e.type.rfind("dossier.", 0) != 0);
+      continue;
+    }
+    check();
+    for (size_t i = k; i < order.size(); ++i) {
+      const node::Entry& e = order[i];
+      held.push_back(e);  // the list may move: the fold follows it
+      fold->rebind(held);
+      auto step = fold->extend(held.back());
+      REQUIRE(step != node::DossierFold::Step::Broken);
+      if (step == node::DossierFold::Step::Extended) {
+        ++extended;
+      } else {
+        ++not_after;  // concurrent with an entry held: the journal starts a new fold
+        fold = node::DossierFold::start(code, held);
+      }
+      check();
+    }
+    // An entry held already is never added twice.
+    CHECK(fold->extend(held.back()) == node::DossierFold::Step::NotAfter);
+    CHECK(fold->size() == entries.size());
+  }
+  // The busy dossier has both shapes: entries after all others, and concurrent ones.
+  CHECK(extended > 200);
+  CHECK(not_after > 50);
+
+  // Subjects that are not dossiers get no fold.
+  auto e = a.node->journal().append(node::EntryDraft{"system", "catalogue.published", "catalogue", Json{{"n", 1}}});
+  REQUIRE(e.ok());
+  CHECK(node::DossierFold::start("catalogue", {e.value()}) == nullptr);
+}
+
+TEST_CASE("admission's scope is the projected state's scope fields for every entry an ingest admits",
+          "[dossier][projection][fold]") {
+  test::DossierFixture a{"xa-an-thi", 25};
+  test::DossierFixture b{"tinh-hung-yen", 26};
+  const std::string code = busy_dossier(a, b);
+  for (int i = 0; i < 3; ++i) a.take_in();  // more dossiers in the same batches
+  std::vector<node::Entry> all;
+  for (const auto& [author, head] : a.node->journal().heads()) {
+    (void)head;
+    auto es = a.node->journal().author_entries(author, 0, 1'000'000);
+    all.insert(all.end(), es.begin(), es.end());
+  }
+  // Into a fresh node in three batches, with an admitter that compares the
+  // two views of every dossier act (the fold answers scope() inside ingest).
+  test::DossierFixture c{"xa-an-thi", 27};
+  int compared = 0, with_state = 0;
+  node::IngestOptions o;
+  o.admit = [&](const node::AdmitContext& ctx) -> std::optional<node::Admission> {
+    if (ctx.entry.subject.rfind("reference.", 0) == 0 || ctx.entry.type.rfind("dossier.", 0) != 0) return std::nullopt;
+    const Json state = ctx.state();
+    const Json scope = ctx.scope();
+    CHECK(scope == scope_of(state));
+    ++compared;
+    if (state.is_object()) ++with_state;
+    return std::nullopt;
+  };
+  const size_t third = all.size() / 3;
+  std::vector<std::vector<node::Entry>> batches{{all.begin(), all.begin() + static_cast<long>(third)},
+                                                {all.begin() + static_cast<long>(third), all.begin() + static_cast<long>(2 * third)},
+                                                {all.begin() + static_cast<long>(2 * third), all.end()}};
+  for (const auto& batch : batches) {
+    auto r = c.node->journal().ingest(batch, o);
+    REQUIRE(r.ok());
+  }
+  CHECK(compared >= 15);
+  CHECK(with_state > 10);
+  // And what was stored is the projector's answer over the whole set.
+  CHECK(canonical_bytes(*c.node->journal().subject_state(code)) ==
+        canonical_bytes(node::dossier_projector(code, c.node->journal().subject_entries(code))));
+  CHECK(c.node->journal().state_hash() == a.node->journal().state_hash());
+  CHECK(c.node->journal().verify().ok());
 }
 
 TEST_CASE("the stored projection and list index are rebuilt from the journal alone", "[dossier][projection]") {

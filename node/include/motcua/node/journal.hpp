@@ -97,6 +97,12 @@ struct AdmitContext {
   // it names as parents and their ancestors (not what else happened to arrive
   // first), so every node judges it alike; Json() when it names none.
   std::function<Json()> state;
+  // The fields of that same state that decide a point's scope: {area,
+  // origin_point, return_point} as state() has them (null where it has
+  // none), Json() where state() is not an object. Cheaper than state():
+  // inside an ingest it comes from the subject's projection fold
+  // (docs/design/0117-projection-fold.md).
+  std::function<Json()> scope;
 };
 // The sync layer's rules: nullopt admits the entry, an Admission quarantines it.
 using Admitter = std::function<std::optional<Admission>(const AdmitContext&)>;
@@ -362,6 +368,8 @@ class Journal {
   Clock& clock_;
   HybridClock hlc_;
   SubjectProjector projector_;
+  // AdmitContext::scope of `entries` (journal.cpp).
+  Json project_scope(const std::string& subject, const std::vector<Entry>& entries);
   WriteHook hook_;
   std::recursive_mutex mu_;
   std::optional<Error> broken_;  // under mu_
