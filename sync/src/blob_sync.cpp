@@ -62,7 +62,10 @@ Status catch_up_refs(node::Node& n) try {
   int64_t indexed = util::state_get_int(n, "blob_refs_pos");
   int64_t top = db.execAndGet("SELECT ifnull(max(pos), 0) FROM journal").getInt64();
   if (top <= indexed) return ok_status();
-  Status s = schema::in_transaction(db, [&]() -> Status {
+  // Without a disk sync, as the scope index (hub_scope.cpp): rebuilt from
+  // its stored position when a power cut loses it.
+  Status s = ok_status();
+  util::without_sync(db, [&] { s = schema::in_transaction(db, [&]() -> Status {
     // Only entries whose bytes mention the key are parsed.
     // Quarantined entries are left out; a released one counts at its
     // visible_pos (docs/sync-protocol.md, "Quarantine").
@@ -95,7 +98,7 @@ Status catch_up_refs(node::Node& n) try {
     }
     util::state_set(n, "blob_refs_pos", std::to_string(top));
     return ok_status();
-  });
+  }); });
   if (!s.ok()) return make_error(s.error().code, "attachment index: " + s.error().message);
   return ok_status();
 } catch (const SQLite::Exception& e) {

@@ -113,7 +113,10 @@ void catch_up(node::Node& n) {
   int64_t indexed = util::state_get_int(n, "scope_indexed_pos");
   int64_t top = db.execAndGet("SELECT ifnull(max(pos), 0) FROM journal").getInt64();
   if (top <= indexed) return;
-  Status s = schema::in_transaction(db, [&]() -> Status {
+  // Without a disk sync: the index and its position commit together, and a
+  // power cut that loses them leaves the entries to index again from there.
+  Status s = ok_status();
+  util::without_sync(db, [&] { s = schema::in_transaction(db, [&]() -> Status {
     // Quarantined entries are not indexed; a released one counts at its
     // decision's position (visible_pos), where the pull sends it.
     SQLite::Statement touched(db,
@@ -204,7 +207,7 @@ void catch_up(node::Node& n) {
     util::state_set(n, "scope_indexed_pos", std::to_string(top));
     if (moved) util::state_set(n, "scope_moves", std::to_string(util::state_get_int(n, "scope_moves") + 1));
     return ok_status();
-  });
+  }); });
   if (!s.ok()) throw std::runtime_error("scope index: " + s.error().message);
 }
 

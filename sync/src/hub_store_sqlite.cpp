@@ -6,6 +6,21 @@ namespace motcua::sync {
 
 using namespace sqlite_store;
 
+namespace {
+
+// Runs the one-statement write `fn` without a disk sync (util::without_sync:
+// a crash of the process keeps it; a power cut may lose the last ones, and
+// what it records is bookkeeping a later session writes again). Returns
+// fn's result.
+template <class F>
+auto without_sync(SQLite::Database& db, F&& fn) {
+  decltype(fn()) r{};
+  util::without_sync(db, [&] { r = fn(); });
+  return r;
+}
+
+}  // namespace
+
 std::vector<SyncLogRow> HubStore::sessions_where(const SyncLogQuery& f) {
   std::vector<SyncLogRow> out;
   for (auto& r : sessions(f.point, f.since_ms, f.result.empty() ? f.limit : 100000)) {
@@ -109,29 +124,38 @@ Status SqliteHubStore::set_point_status(const std::string& name, const std::stri
 
 void SqliteHubStore::note_contact(const std::string& name, int64_t now_ms, int64_t skew_ms) {
   Lock g(mu_);
-  SQLite::Statement q(*db_, "UPDATE hub_points SET last_seen_ms = ?, skew_ms = ? WHERE name = ?");
-  q.bind(1, static_cast<int64_t>(now_ms));
-  q.bind(2, static_cast<int64_t>(skew_ms));
-  q.bind(3, name);
-  q.exec();
+  without_sync(*db_, [&] {
+    SQLite::Statement q(*db_, "UPDATE hub_points SET last_seen_ms = ?, skew_ms = ? WHERE name = ?");
+    q.bind(1, static_cast<int64_t>(now_ms));
+    q.bind(2, static_cast<int64_t>(skew_ms));
+    q.bind(3, name);
+    q.exec();
+    return 0;
+  });
 }
 
 void SqliteHubStore::note_success(const std::string& name, int64_t now_ms) {
   Lock g(mu_);
-  SQLite::Statement q(*db_, "UPDATE hub_points SET last_success_ms = ? WHERE name = ?");
-  q.bind(1, static_cast<int64_t>(now_ms));
-  q.bind(2, name);
-  q.exec();
+  without_sync(*db_, [&] {
+    SQLite::Statement q(*db_, "UPDATE hub_points SET last_success_ms = ? WHERE name = ?");
+    q.bind(1, static_cast<int64_t>(now_ms));
+    q.bind(2, name);
+    q.exec();
+    return 0;
+  });
 }
 
 void SqliteHubStore::set_pull_cursor(const std::string& name, int64_t pos) {
   Lock g(mu_);
-  SQLite::Statement q(*db_,
-                      "UPDATE hub_points SET pull_cursor = ?1, sent_cursor = ?2 WHERE name = ?3 AND pull_cursor <= ?1");
-  q.bind(1, static_cast<int64_t>(pos));
-  q.bind(2, static_cast<int64_t>(pos));
-  q.bind(3, name);
-  q.exec();
+  without_sync(*db_, [&] {
+    SQLite::Statement q(*db_,
+                        "UPDATE hub_points SET pull_cursor = ?1, sent_cursor = ?2 WHERE name = ?3 AND pull_cursor <= ?1");
+    q.bind(1, static_cast<int64_t>(pos));
+    q.bind(2, static_cast<int64_t>(pos));
+    q.bind(3, name);
+    q.exec();
+    return 0;
+  });
 }
 
 void SqliteHubStore::reset_pull_cursor(const std::string& name, int64_t pos) {
@@ -249,10 +273,13 @@ std::vector<ForkEvidence> SqliteHubStore::fork_evidence(const std::optional<Publ
 
 void SqliteHubStore::set_sent_cursor(const std::string& name, int64_t pos) {
   Lock g(mu_);
-  SQLite::Statement q(*db_, "UPDATE hub_points SET sent_cursor = max(pull_cursor, ?) WHERE name = ?");
-  q.bind(1, static_cast<int64_t>(pos));
-  q.bind(2, name);
-  q.exec();
+  without_sync(*db_, [&] {
+    SQLite::Statement q(*db_, "UPDATE hub_points SET sent_cursor = max(pull_cursor, ?) WHERE name = ?");
+    q.bind(1, static_cast<int64_t>(pos));
+    q.bind(2, name);
+    q.exec();
+    return 0;
+  });
 }
 
 Status SqliteHubStore::add_enrolment_code(const Hash32& code_hash, const std::string& code_id, const Hash32& enrol_key,
@@ -442,31 +469,6 @@ int64_t SqliteHubStore::session_counter(const std::string& id) {
   return q.executeStep() ? q.getColumn(0).getInt64() : 0;
 }
 
-namespace {
-
-// Runs the one-statement write `fn` without a disk sync: outside a
-// transaction this one commit is written to the WAL with synchronous=NORMAL
-// (a crash of the process keeps it; a power cut may lose the last ones, and
-// the session with them expires within session_ttl). Returns fn's result.
-template <class F>
-auto without_sync(SQLite::Database& db, F&& fn) {
-  const bool own = sqlite3_get_autocommit(db.getHandle()) != 0;
-  int prev = 2;
-  if (own) {
-    prev = db.execAndGet("PRAGMA synchronous").getInt();
-    if (prev > 1) db.exec("PRAGMA synchronous=NORMAL");
-  }
-  try {
-    auto r = fn();
-    if (own && prev > 1) db.exec("PRAGMA synchronous=" + std::to_string(prev));
-    return r;
-  } catch (...) {
-    if (own && prev > 1) db.exec("PRAGMA synchronous=" + std::to_string(prev));
-    throw;
-  }
-}
-
-}  // namespace
 
 void SqliteHubStore::set_session_counter(const std::string& id, int64_t counter) {
   Lock g(mu_);
@@ -492,11 +494,14 @@ bool SqliteHubStore::advance_session_counter(const std::string& id, int64_t coun
 
 void SqliteHubStore::open_session(const std::string& id, const PublicKey& key, int64_t expires_ms) {
   Lock g(mu_);
-  SQLite::Statement q(*db_, "INSERT OR REPLACE INTO hub_sessions (id, node, expires_ms) VALUES (?,?,?)");
-  q.bind(1, id);
-  bind_array(q, 2, key);
-  q.bind(3, static_cast<int64_t>(expires_ms));
-  q.exec();
+  without_sync(*db_, [&] {
+    SQLite::Statement q(*db_, "INSERT OR REPLACE INTO hub_sessions (id, node, expires_ms) VALUES (?,?,?)");
+    q.bind(1, id);
+    bind_array(q, 2, key);
+    q.bind(3, static_cast<int64_t>(expires_ms));
+    q.exec();
+    return 0;
+  });
 }
 
 bool SqliteHubStore::session_valid(const std::string& id, const PublicKey& key, int64_t now_ms) {

@@ -192,7 +192,7 @@ class Session {
     row_.started_ms = t0;
     row_.result = "running";
     store_->put_session(row_);
-    util::state_set(n_, "last_attempt_ms", std::to_string(t0));
+    util::state_note(n_, "last_attempt_ms", std::to_string(t0));
     Status s = guarded_steps();
     if (!s.ok() && s.error().code == "session_expired") s = guarded_steps();  // one fresh hello
     if (s.ok() && again_) {  // caught up with its own chain: a new epoch, then the session proper
@@ -205,8 +205,8 @@ class Session {
     row_.result = s.ok() ? "ok" : "failed";
     row_.error = s.ok() ? "" : s.error().code + ": " + s.error().message;
     store_->put_session(row_);
-    util::state_set(n_, "last_error", row_.error);
-    if (s.ok()) util::state_set(n_, "last_success_ms", std::to_string(row_.ended_ms));
+    util::state_note(n_, "last_error", row_.error);
+    if (s.ok()) util::state_note(n_, "last_success_ms", std::to_string(row_.ended_ms));
     report("done");
     if (!s.ok()) return s.error();
     return Json{{"session", row_.id},
@@ -334,9 +334,9 @@ class Session {
       return *p;
     };
     row_.skew_ms = h.value("skew_ms", int64_t{0});
-    util::state_set(n_, "skew_ms", std::to_string(row_.skew_ms));
+    util::state_note(n_, "skew_ms", std::to_string(row_.skew_ms));
     correct_clock(n_, row_.skew_ms);
-    util::state_set(n_, "pending_down", std::to_string(h.value("pending", int64_t{0})));
+    util::state_note(n_, "pending_down", std::to_string(h.value("pending", int64_t{0})));
     size_t batch = std::min<size_t>(o_.batch_entries, h.value("limits", Json::object()).value("max_batch_entries", size_t{2000}));
     batch_ = batch;
     size_t max_bytes = h.value("limits", Json::object()).value("max_batch_bytes", size_t{8u << 20}) / 2;
@@ -365,7 +365,7 @@ class Session {
       return make_error("fork_detected", "the hub has quarantined this point after a fork of its chain: nothing is "
                                          "pushed until the hub's admin decides (motcua audit at the hub)");
     }
-    util::state_set(n_, "fork", "");
+    if (!util::state_get(n_, "fork").empty()) util::state_set(n_, "fork", "");
     if (h.contains("behind") && h["behind"].is_object()) return restore(h["behind"]);
     if (succession_pending(n_)) {  // a new PC continuing a lost point (succession.cpp)
       auto got = fetch_former_chains(
@@ -409,10 +409,10 @@ class Session {
         if (!upto.ok()) return upto.error();
         row_.entries_up += r->header.value("stored", int64_t{0});
         hub_seq = upto.value();
-        if (author == n_.keys().pk) util::state_set(n_, "hub_has_self", std::to_string(hub_seq));
+        if (author == n_.keys().pk) util::state_note(n_, "hub_has_self", std::to_string(hub_seq));
         report("push");
       }
-      if (author == n_.keys().pk) util::state_set(n_, "hub_has_self", std::to_string(hub_seq));
+      if (author == n_.keys().pk) util::state_note(n_, "hub_has_self", std::to_string(hub_seq));
     }
     // Attachments of the pushed entries that the hub lacks. A cut here does
     // not hold back the pull; the session still ends failed, and the next one
@@ -492,12 +492,15 @@ class Session {
         quarantined_ += static_cast<int64_t>(added->quarantined.size());
         skipped_ += static_cast<int64_t>(added->skipped.size());
       }
+      // Kept with a disk sync, so it never falls below the cursor the hub
+      // recorded (a lower hello raises stale_hello there); not written when
+      // it did not move.
+      if (next != cursor) util::state_set(n_, "pull_cursor", std::to_string(next));
       cursor = next;
-      util::state_set(n_, "pull_cursor", std::to_string(cursor));
       report("pull");
       if (!more) break;
     }
-    util::state_set(n_, "pending_down", "0");
+    util::state_note(n_, "pending_down", "0");
     // Convergence: every subject the hub sent must now hash alike here.
     divergent_ = check_states(n_, states);
     // Reference data when it changed.

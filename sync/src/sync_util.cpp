@@ -1,6 +1,7 @@
 #include "sync_util.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <charconv>
 #include <cstdio>
@@ -118,6 +119,24 @@ void state_set(node::Node& n, const std::string& key, const std::string& value) 
   q.bind(1, key);
   q.bind(2, value);
   q.exec();
+}
+
+void without_sync(SQLite::Database& db, const std::function<void()>& fn) {
+  const bool own = sqlite3_get_autocommit(db.getHandle()) != 0;
+  const int prev = own ? db.execAndGet("PRAGMA synchronous").getInt() : 0;
+  if (prev > 1) db.exec("PRAGMA synchronous=NORMAL");
+  try {
+    fn();
+  } catch (...) {
+    if (prev > 1) db.exec("PRAGMA synchronous=" + std::to_string(prev));
+    throw;
+  }
+  if (prev > 1) db.exec("PRAGMA synchronous=" + std::to_string(prev));
+}
+
+void state_note(node::Node& n, const std::string& key, const std::string& value) {
+  std::lock_guard<std::recursive_mutex> g(n.journal().mutex());
+  without_sync(*n.db(), [&] { state_set(n, key, value); });
 }
 
 std::vector<wire::WireEntry> author_entries(node::Node& n, const PublicKey& author, int64_t after_seq, size_t limit,

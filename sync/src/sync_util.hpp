@@ -2,6 +2,7 @@
 // raw journal reads for export.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <memory>
@@ -39,6 +40,18 @@ std::string state_get(node::Node& n, const std::string& key);
 // A stored value that is not a whole number throws (a damaged row).
 int64_t state_get_int(node::Node& n, const std::string& key);
 void state_set(node::Node& n, const std::string& key, const std::string& value);
+// Runs `fn` with its commits written to the WAL but not synced to disk
+// (synchronous=NORMAL; the connection's setting is back after): a crash of
+// the process keeps them, a power cut may lose the last ones. The WAL keeps
+// commits in order, so the next synced commit (an ingest, an intake) makes
+// them durable too. Only for what a lost copy cannot harm: session
+// bookkeeping and indexes rebuilt from their own stored position
+// (docs/design/0116, "Incremental sessions"); never for an acknowledged
+// write. Inside an open transaction it changes nothing (its commit decides).
+// The caller holds the journal lock (the connection is shared).
+void without_sync(SQLite::Database& db, const std::function<void()>& fn);
+// state_set without a disk sync (without_sync): session bookkeeping only.
+void state_note(node::Node& n, const std::string& key, const std::string& value);
 
 // Stored entries of `author` with seq > after_seq, ascending and contiguous
 // (stops at the first gap), at most `limit` entries or `max_bytes` of canonical bytes.
