@@ -26,12 +26,14 @@ void SqliteHubStore::add_receipt(const ReceiptRecord& r) {
 
 std::vector<ReceiptRecord> SqliteHubStore::receipts(const std::string& point, size_t limit) {
   Lock g(mu_);
-  SQLite::Statement q(*db_,
-                      "SELECT point, author, upto_seq, entry, hub_time_ms, body, sig FROM sync_receipts "
-                      "WHERE (? = '' OR point = ?) ORDER BY n DESC LIMIT ?");
-  q.bind(1, point);
-  q.bind(2, point);
-  q.bind(3, static_cast<int64_t>(limit));
+  // `point = ?` only when a point is asked for, so sync_receipts_point
+  // serves it (the `sessions` note below says why not `(? = '' OR ...)`).
+  SQLite::Statement q(*db_, std::string("SELECT point, author, upto_seq, entry, hub_time_ms, body, sig FROM "
+                                        "sync_receipts ") +
+                                (point.empty() ? "" : "WHERE point = ? ") + "ORDER BY n DESC LIMIT ?");
+  int i = 1;
+  if (!point.empty()) q.bind(i++, point);
+  q.bind(i++, static_cast<int64_t>(limit));
   std::vector<ReceiptRecord> out;
   while (q.executeStep()) {
     ReceiptRecord r;
