@@ -560,6 +560,44 @@ CREATE TRIGGER total_confirmed_del AFTER DELETE ON blob_confirmed
 CREATE INDEX sync_log_point ON sync_log (point, started_ms);
 CREATE INDEX sync_alerts_point ON sync_alerts (point, last_ms);
 )SQL",
+      // 20: an act on a dossier that does not change its search key (nearly
+      // every act: only an edit of the name, CCCD or phone does) no longer
+      // rewrites its search words. The projection's trigger updates the
+      // dossier's index row in place (an upsert; INSERT OR REPLACE deleted and
+      // inserted it, and the insert trigger wrote every word again), and the
+      // words are written again only when the search key changed
+      // (docs/design/0117, "The dossier's index rows").
+      R"SQL(
+DROP TRIGGER dossier_index_put;
+CREATE TRIGGER dossier_index_put AFTER INSERT ON projection
+WHEN json_extract(NEW.state, '$.kind') = 'dossier'
+BEGIN
+  INSERT INTO dossier_index
+    (code, status, cancelled, received_at, updated_at, search_key, conflicts, open_conflicts)
+  VALUES (NEW.subject,
+          json_extract(NEW.state, '$.status'),
+          json_extract(NEW.state, '$.cancelled') IS NOT NULL,
+          ifnull(json_extract(NEW.state, '$.received_at'), ''),
+          ifnull(json_extract(NEW.state, '$.updated_at'), ''),
+          ifnull(json_extract(NEW.state, '$.search_key'), ''),
+          json_array_length(NEW.state, '$.conflicts'),
+          ifnull(json_extract(NEW.state, '$.open_conflicts'), 0))
+  ON CONFLICT (code) DO UPDATE SET
+    status = excluded.status, cancelled = excluded.cancelled, received_at = excluded.received_at,
+    updated_at = excluded.updated_at, search_key = excluded.search_key, conflicts = excluded.conflicts,
+    open_conflicts = excluded.open_conflicts;
+END;
+CREATE TRIGGER dossier_words_renew AFTER UPDATE OF search_key ON dossier_index
+WHEN OLD.search_key IS NOT NEW.search_key
+BEGIN
+  DELETE FROM dossier_words WHERE code = NEW.code;
+  INSERT OR IGNORE INTO dossier_words (word, code)
+    SELECT value, NEW.code FROM json_each(
+      CASE WHEN json_valid('["' || replace(NEW.search_key, ' ', '","') || '"]')
+           THEN '["' || replace(NEW.search_key, ' ', '","') || '"]' ELSE '[]' END)
+    WHERE value <> '';
+END;
+)SQL",
   };
   return m;
 }

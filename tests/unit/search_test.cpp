@@ -279,6 +279,35 @@ TEST_CASE("the dossier list finds by code, name in any order, CCCD and phone", "
   CHECK(codes_of(list(f, "cuc pham")) == std::set<std::string>{codes[0]});
 }
 
+TEST_CASE("an act that keeps the search key leaves the dossier's search words as they are", "[search][list]") {
+  test::DossierFixture f;
+  const std::string code = f.take_in();
+  auto& db = *f.node->db();
+  // Count the word rows written from here on (a TEMP trigger: this
+  // connection only, gone with it).
+  db.exec("CREATE TEMP TABLE words_written (n INTEGER NOT NULL); INSERT INTO words_written VALUES (0);"
+          "CREATE TEMP TRIGGER count_words AFTER INSERT ON main.dossier_words BEGIN "
+          "UPDATE words_written SET n = n + 1; END;");
+  auto written = [&] { return db.execAndGet("SELECT n FROM words_written").getInt64(); };
+  const int64_t words = db.execAndGet("SELECT count(*) FROM dossier_words WHERE code = '" + code + "'").getInt64();
+  REQUIRE(words >= 4);
+  f.must(f.clerk, code, "update", Json{{"applicant", {{"email", "lan.moi@example.vn"}}}});
+  CHECK(written() == 0);
+  CHECK(codes_of(list(f, "lan")) == std::set<std::string>{code});
+  // A new name writes the words again, and only then.
+  f.must(f.clerk, code, "update", Json{{"applicant", {{"full_name", "Phạm Thị Cúc"}}}});
+  const int64_t renamed = written();
+  CHECK(renamed > 0);
+  CHECK(list(f, "lan")["items"].empty());
+  CHECK(codes_of(list(f, "cuc")) == std::set<std::string>{code});
+  // The index row follows every act; the words stay.
+  f.must(f.officer, code, "accept");
+  CHECK(written() == renamed);
+  CHECK(db.execAndGet("SELECT status FROM dossier_index WHERE code = '" + code + "'").getInt() ==
+        f.svc->get(code).value()["status"].get<int>());
+  CHECK(codes_of(list(f, "cuc")) == std::set<std::string>{code});
+}
+
 TEST_CASE("a list search walks indexes, not every dossier", "[search][list]") {
   test::DossierFixture f;
   f.take_in();
