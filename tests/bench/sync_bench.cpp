@@ -1,7 +1,7 @@
 // sync_bench: a point with 10,000 dossiers x 5 events (50,000 entries of
 // ~340-byte bodies) catches up to an empty hub over HTTP on loopback, with
 // full verification at the hub; then a fresh point pulls all 50,000; then 500
-// new entries go across incrementally. The hub is the real `motcua serve`;
+// new entries go across incrementally, and then 500 acts on old dossiers. The hub is the real `motcua serve`;
 // each point runs in its own process so peak RSS is measured per side.
 //
 //   sync_bench [WORKDIR]      (default: a fresh directory under the temp dir)
@@ -311,6 +311,23 @@ int main(int argc, char** argv) {
   if (add.first != "ok") std::cerr << add.first << "\n";
   phase("incremental push 500 (p1)", p1);
   phase("incremental pull 500 (p2)", p2);
+  // A day's traffic is mostly acts on dossiers taken in before: 500 edits,
+  // one each on 500 dossiers that already hold 5 entries (each side loads
+  // and projects the dossier's history, not only the new entry).
+  auto acts = in_child([&] {
+    auto n = open(p1);
+    Gen g{11};
+    std::vector<node::EntryDraft> drafts;
+    for (int i = 0; i < 500; ++i) {
+      auto d = dossier_events(g, i * 19, 1, "p1", 1751335200000);
+      drafts.insert(drafts.end(), d.begin(), d.end());
+    }
+    auto r = n->journal().append_batch(drafts);
+    return r.ok() ? std::string("ok") : "ERROR " + r.error().message;
+  });
+  if (acts.first != "ok") std::cerr << acts.first << "\n";
+  phase("acts on 500 old dossiers: push", p1);
+  phase("acts on 500 old dossiers: pull", p2);
   long hub_rss = vm_hwm_kb(hub_pid);
   kill(hub_pid, SIGTERM);
   waitpid(hub_pid, nullptr, 0);
