@@ -93,7 +93,10 @@ struct Journal::Cache {
         upsert_head(db,
                     "INSERT INTO authors (author, head_seq, head_id) VALUES (?,?,?) ON CONFLICT(author) DO UPDATE "
                     "SET head_seq = excluded.head_seq, head_id = excluded.head_id"),
-        upsert_projection(db, "INSERT OR REPLACE INTO projection (subject, state, state_hash) VALUES (?,?,?)"),
+        // In place (schema migration 21's trigger keeps the list row in step).
+        upsert_projection(db,
+                          "INSERT INTO projection (subject, state, state_hash) VALUES (?,?,?) ON CONFLICT (subject) "
+                          "DO UPDATE SET state = excluded.state, state_hash = excluded.state_hash"),
         select_subject(db, std::string(kSelect) + "WHERE subject = ? AND " + kAdmitted +
                                " ORDER BY hlc_ms, hlc_c, author, seq"),
         select_head(db, "SELECT head_seq, head_id FROM authors WHERE author = ?") {}

@@ -598,6 +598,29 @@ BEGIN
     WHERE value <> '';
 END;
 )SQL",
+      // 21: the journal writes a projection row in place (an upsert, where
+      // INSERT OR REPLACE deleted the row and inserted it again); the list
+      // row follows an update as it follows an insert (docs/design/0117).
+      R"SQL(
+CREATE TRIGGER dossier_index_set AFTER UPDATE ON projection
+WHEN json_extract(NEW.state, '$.kind') = 'dossier'
+BEGIN
+  INSERT INTO dossier_index
+    (code, status, cancelled, received_at, updated_at, search_key, conflicts, open_conflicts)
+  VALUES (NEW.subject,
+          json_extract(NEW.state, '$.status'),
+          json_extract(NEW.state, '$.cancelled') IS NOT NULL,
+          ifnull(json_extract(NEW.state, '$.received_at'), ''),
+          ifnull(json_extract(NEW.state, '$.updated_at'), ''),
+          ifnull(json_extract(NEW.state, '$.search_key'), ''),
+          json_array_length(NEW.state, '$.conflicts'),
+          ifnull(json_extract(NEW.state, '$.open_conflicts'), 0))
+  ON CONFLICT (code) DO UPDATE SET
+    status = excluded.status, cancelled = excluded.cancelled, received_at = excluded.received_at,
+    updated_at = excluded.updated_at, search_key = excluded.search_key, conflicts = excluded.conflicts,
+    open_conflicts = excluded.open_conflicts;
+END;
+)SQL",
   };
   return m;
 }

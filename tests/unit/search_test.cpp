@@ -279,7 +279,8 @@ TEST_CASE("the dossier list finds by code, name in any order, CCCD and phone", "
   CHECK(codes_of(list(f, "cuc pham")) == std::set<std::string>{codes[0]});
 }
 
-TEST_CASE("an act that keeps the search key leaves the dossier's search words as they are", "[search][list]") {
+TEST_CASE("an act that keeps the search key leaves the dossier's search words as they are, and its rows in place",
+          "[search][list]") {
   test::DossierFixture f;
   const std::string code = f.take_in();
   auto& db = *f.node->db();
@@ -289,6 +290,9 @@ TEST_CASE("an act that keeps the search key leaves the dossier's search words as
           "CREATE TEMP TRIGGER count_words AFTER INSERT ON main.dossier_words BEGIN "
           "UPDATE words_written SET n = n + 1; END;");
   auto written = [&] { return db.execAndGet("SELECT n FROM words_written").getInt64(); };
+  // The projection row itself is written in place (same rowid), not deleted and inserted again.
+  auto rowid = [&] { return db.execAndGet("SELECT rowid FROM projection WHERE subject = '" + code + "'").getInt64(); };
+  const int64_t row = rowid();
   const int64_t words = db.execAndGet("SELECT count(*) FROM dossier_words WHERE code = '" + code + "'").getInt64();
   REQUIRE(words >= 4);
   f.must(f.clerk, code, "update", Json{{"applicant", {{"email", "lan.moi@example.vn"}}}});
@@ -306,6 +310,7 @@ TEST_CASE("an act that keeps the search key leaves the dossier's search words as
   CHECK(db.execAndGet("SELECT status FROM dossier_index WHERE code = '" + code + "'").getInt() ==
         f.svc->get(code).value()["status"].get<int>());
   CHECK(codes_of(list(f, "cuc")) == std::set<std::string>{code});
+  CHECK(rowid() == row);
 }
 
 TEST_CASE("a list search walks indexes, not every dossier", "[search][list]") {
