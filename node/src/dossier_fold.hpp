@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "motcua/node/entry.hpp"
@@ -49,5 +50,27 @@ class DossierFold {
   explicit DossierFold(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// A write transaction's folds, one per subject (the journal keeps one beside
+// its subject memo and clears both together).
+class SubjectFolds {
+ public:
+  // The fold whose entries are exactly `entries`: the subject's fold when the
+  // entries are its own plus entries that each come after all before them,
+  // else a new one; nullptr where the projector must answer (no fold can).
+  DossierFold* fold_for(const std::string& subject, const std::vector<Entry>& entries);
+  // dossier_projector(subject, entries), from the fold when there is one.
+  Json project(const std::string& subject, const std::vector<Entry>& entries);
+  void forget(const std::string& subject);
+  void clear();
+
+ private:
+  std::unordered_map<std::string, std::unique_ptr<DossierFold>> folds_;
+};
+
+// The fields of a projected state that decide scope (AdmitContext::scope):
+// {area, origin_point, return_point}, null where the state has none; Json()
+// where the state is not an object.
+Json scope_fields(const Json& state);
 
 }  // namespace motcua::node

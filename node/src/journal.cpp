@@ -123,67 +123,17 @@ struct Journal::Cache {
   std::unordered_map<std::string, std::vector<Entry>> memo;
   // Beside the memo, for the dossier projector only: each dossier's state as a
   // fold of the entries seen (dossier_fold.hpp, design 0117).
-  std::unordered_map<std::string, std::unique_ptr<DossierFold>> folds;
+  SubjectFolds folds;
   void clear_memo() {
     memo.clear();
     folds.clear();
   }
   bool foldable = false;  // the journal's projector is dossier_projector
-  // The fold whose entries are exactly `entries`: the subject's fold when the
-  // entries are its own plus entries that each come after all before them,
-  // else a new one; nullptr where the projector must answer (no fold can).
-  DossierFold* fold_for(const std::string& subject, const std::vector<Entry>& entries);
-  // dossier_projector(subject, entries), from the fold when there is one.
-  Json fold_project(const std::string& subject, const std::vector<Entry>& entries);
 };
-
-DossierFold* Journal::Cache::fold_for(const std::string& subject, const std::vector<Entry>& entries) {
-  auto& fold = folds[subject];
-  if (fold) {
-    const size_t before = fold->size();
-    std::set<Hash32> held;
-    std::vector<const Entry*> fresh;
-    for (const auto& e : entries) {
-      if (fold->holds(e.id)) held.insert(e.id);
-      else fresh.push_back(&e);
-    }
-    // Not every entry the fold holds (an entry's causal past, for admission):
-    // the caller asks the projector; the fold is kept for the whole list.
-    if (held.size() < before) return nullptr;
-    fold->rebind(entries);
-    bool extended = true;
-    for (const Entry* e : fresh) {
-      if (fold->extend(*e) == DossierFold::Step::Extended) continue;
-      extended = false;  // not after the others (or it threw: the fold is dropped either way)
-      break;
-    }
-    if (extended) return fold.get();
-  }
-  fold = DossierFold::start(subject, entries);
-  return fold.get();
-}
-
-Json Journal::Cache::fold_project(const std::string& subject, const std::vector<Entry>& entries) {
-  if (DossierFold* fold = fold_for(subject, entries)) {
-    if (auto out = fold->output()) return std::move(*out);
-    folds.erase(subject);
-  }
-  return dossier_projector(subject, entries);
-}
-
-namespace {
-// The fields of a projected state that decide scope (AdmitContext::scope).
-Json scope_fields(const Json& state) {
-  if (!state.is_object()) return Json();
-  Json s = Json::object();
-  for (const char* k : {"area", "origin_point", "return_point"}) s[k] = state.contains(k) ? state[k] : Json(nullptr);
-  return s;
-}
-}  // namespace
 
 Json Journal::project_scope(const std::string& subject, const std::vector<Entry>& entries) {
   if (cache_->foldable && cache_->memo_on)
-    if (DossierFold* fold = cache_->fold_for(subject, entries)) return fold->scope();
+    if (DossierFold* fold = cache_->folds.fold_for(subject, entries)) return fold->scope();
   return scope_fields(projector_(subject, entries));
 }
 
@@ -246,7 +196,7 @@ Journal::Journal(std::shared_ptr<SQLite::Database> db, KeyPair self, Clock& cloc
   if (const Fn* fn = projector_.target<Fn>(); fn && *fn == &dossier_projector) {
     cache_->foldable = true;
     projector_ = [this](const std::string& subject, const std::vector<Entry>& entries) {
-      return cache_->memo_on ? cache_->fold_project(subject, entries) : dossier_projector(subject, entries);
+      return cache_->memo_on ? cache_->folds.project(subject, entries) : dossier_projector(subject, entries);
     };
   }
   group_ = std::make_unique<GroupSync>();
@@ -290,7 +240,7 @@ void Journal::memo_end() {
 }
 void Journal::memo_forget(const std::string& subject) {
   cache_->memo.erase(subject);
-  cache_->folds.erase(subject);
+  cache_->folds.forget(subject);
 }
 const std::vector<Entry>& Journal::memo_entries(const std::string& subject) {
   auto it = cache_->memo.find(subject);

@@ -110,14 +110,6 @@ std::vector<node::Entry> random_causal_order(const std::vector<node::Entry>& ent
   return out;
 }
 
-// The fields admission's scope reads, picked from a projected state.
-Json scope_of(const Json& state) {
-  if (!state.is_object()) return Json();
-  Json s = Json::object();
-  for (const char* k : {"area", "origin_point", "return_point"}) s[k] = state.contains(k) ? state[k] : Json(nullptr);
-  return s;
-}
-
 }  // namespace
 
 TEST_CASE("the projection fold gives the projector's answer for every causal order and starting set",
@@ -143,7 +135,7 @@ TEST_CASE("the projection fold gives the projector's answer for every causal ord
       auto got = fold->output();
       REQUIRE(got);
       REQUIRE(canonical_bytes(*got) == canonical_bytes(want));
-      REQUIRE(fold->scope() == scope_of(want));
+      REQUIRE(fold->scope() == node::scope_fields(want));
       REQUIRE(fold->size() == held.size());
     };
     if (!fold) {
@@ -201,7 +193,7 @@ TEST_CASE("admission's scope is the projected state's scope fields for every ent
     if (ctx.entry.subject.rfind("reference.", 0) == 0 || ctx.entry.type.rfind("dossier.", 0) != 0) return std::nullopt;
     const Json state = ctx.state();
     const Json scope = ctx.scope();
-    CHECK(scope == scope_of(state));
+    CHECK(scope == node::scope_fields(state));
     ++compared;
     if (state.is_object()) ++with_state;
     return std::nullopt;
