@@ -1,11 +1,13 @@
 #include "sync_codec.hpp"
 
 #include <httplib.h>
+#include <zlib.h>
 
 #include "motcua/json_read.hpp"
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 #include <thread>
 
 namespace motcua::sync::wire {
@@ -84,15 +86,37 @@ struct HashLess {
 
 WireEntry from_entry(const node::Entry& e) { return WireEntry{e.id, e.author, e.prev, e.canonical, e.sig}; }
 
-std::string gzip(std::string_view data) {
-  httplib::detail::gzip_compressor c;
+std::string gzip(std::string_view data, int level) {
+  z_stream z{};
+  // windowBits 15 + 16: a gzip wrapper (RFC 1952), as the receiver expects.
+  if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw std::runtime_error("zlib: cannot start the compressor");
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  // Grown as it fills, in 64 KiB steps: a message of 8 MiB needs no second
+  // 8 MiB buffer beside it (the hub's peak RSS, tests/bench/sync_bench).
   std::string out;
-  out.reserve(data.size() / 3 + 64);
-  c.compress(data.data(), data.size(), true, [&](const char* p, size_t n) {
-    out.append(p, n);
-    return true;
-  });
+  out.reserve(level == kGzipStored ? data.size() + 64 : data.size() / 3 + 64);
+  char buf[64 << 10];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = deflate(&z, Z_FINISH);
+    out.append(buf, sizeof buf - z.avail_out);
+  }
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) throw std::runtime_error("zlib: compression did not finish");
   return out;
+}
+
+int data_level(std::string_view data) {
+  // A probe of the first 16 KiB at the fast level: a scan (JPEG inside a
+  // PDF) or a zip gains nothing, and deflate would spend ~20 ms of CPU per
+  // MiB at each end for it.
+  std::string_view probe = data.substr(0, 16 << 10);
+  if (probe.size() < 512) return kGzipFast;
+  return gzip(probe, kGzipFast).size() * 10 < probe.size() * 9 ? kGzipFast : kGzipStored;
 }
 
 Result<std::string> gunzip(std::string_view data, size_t max_out) {
@@ -182,7 +206,7 @@ Result<std::string> encode(Json header, const std::vector<WireEntry>& entries, s
   msg.push_back('\n');
   if (!data.empty()) {
     msg.append(data);
-    return gzip(msg);
+    return gzip(msg, data_level(data));
   }
   std::map<Hash32, size_t, HashLess> index;
   std::vector<Hash32> parents;
@@ -211,7 +235,7 @@ Result<std::string> encode(Json header, const std::vector<WireEntry>& entries, s
     msg.append(reinterpret_cast<const char*>(e.sig.data()), 64);
     index[e.id] = i;
   }
-  return gzip(msg);
+  return gzip(msg, kGzipDefault);
 }
 
 Result<Decoded> decode(std::string_view body, size_t max_bytes) {

@@ -24,8 +24,18 @@ struct WireEntry {
 
 WireEntry from_entry(const node::Entry& e);
 
-// gzip (RFC 1952) of `data`.
-std::string gzip(std::string_view data);
+// zlib's levels (docs/design/0118): entry messages at the default level,
+// where most of their bytes are repeated keys; attachment chunks at the fast
+// level, or stored when a probe of their start finds them incompressible.
+constexpr int kGzipStored = 0;
+constexpr int kGzipFast = 1;
+constexpr int kGzipDefault = 6;
+
+// gzip (RFC 1952) of `data` at zlib `level` (0-9).
+std::string gzip(std::string_view data, int level = kGzipDefault);
+// The level for an attachment chunk's bytes: kGzipFast, or kGzipStored when
+// the first 16 KiB do not shrink by a tenth at the fast level.
+int data_level(std::string_view data);
 // Inflates `data`; "batch_too_large" once the output passes `max_out`,
 // "malformed_message" on bad input.
 Result<std::string> gunzip(std::string_view data, size_t max_out);
