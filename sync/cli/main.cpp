@@ -3,6 +3,7 @@
 #include <map>
 
 #include "cli.hpp"
+#include "motcua/sync/server.hpp"
 #include "motcua/sync/version.hpp"
 
 namespace motcua::cli {
@@ -81,6 +82,7 @@ const char* kUsage =
 
 int main(int argc, char** argv) {
   using namespace motcua::cli;
+  motcua::sync::tune_allocator();  // before any thread starts
   static const std::map<std::string, Command> commands = {
       {"init", cmd_init}, {"verify", cmd_verify}, {"config", cmd_config}, {"demo", cmd_demo},
       {"user", cmd_user}, {"serve", cmd_serve},

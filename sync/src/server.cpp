@@ -4,6 +4,7 @@
 
 #include <httplib.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <cstring>
 #include <strings.h>
 #include <filesystem>
+#include <algorithm>
 #include <mutex>
 #include <thread>
 
@@ -34,6 +36,11 @@
 namespace motcua::sync {
 
 using namespace std::chrono;
+
+void tune_allocator() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  mallopt(M_ARENA_MAX, static_cast<int>(std::clamp(cores, 2u, 8u)));
+}
 
 Status parse_listen(const std::string& listen, DaemonOptions& opt) {
   auto bad = [&] {

@@ -42,6 +42,7 @@
 #include "motcua/node/node.hpp"
 #include "motcua/sync/client.hpp"
 #include "motcua/sync/hub.hpp"
+#include "motcua/sync/server.hpp"
 #include "motcua/sync/transport.hpp"
 #include "../../node/src/codes.hpp"
 #include "bench_data.hpp"
@@ -241,6 +242,7 @@ Args parse(int argc, char** argv) {
 
 int main(int argc, char** argv) try {
   crypto_init();
+  sync::tune_allocator();  // as motcua does: the points here stand in for it
   Args a = parse(argc, argv);
   if (a.work.empty()) a.work = (fs::temp_directory_path() / ("motcua-hub-load-" + std::to_string(getpid()))).string();
   fs::remove_all(a.work);

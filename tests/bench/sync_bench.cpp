@@ -25,6 +25,7 @@
 #include "motcua/sync/client.hpp"
 #include "motcua/sync/hub.hpp"
 #include "motcua/sync/hub_store.hpp"
+#include "motcua/sync/server.hpp"
 #include "motcua/sync/transport.hpp"
 #include "bench_data.hpp"
 
@@ -199,6 +200,7 @@ Row parse_row(const std::string& what, const std::pair<std::string, long>& res) 
 
 int main(int argc, char** argv) {
   crypto_init();
+  sync::tune_allocator();  // as motcua does: the points here stand in for it
   std::string work = argc > 1 ? argv[1] : (fs::temp_directory_path() / ("motcua-sync-bench-" + std::to_string(getpid()))).string();
   fs::remove_all(work);
   fs::create_directories(work);
