@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <libpq-fe.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,7 +34,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -165,12 +168,56 @@ void generate(const std::string& dir, int i, const Args& a) {
   }
 }
 
+std::string fmt1(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f", v);
+  return b;
+}
+
 long vm_hwm_kb(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(f, line))
     if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
   return -1;
+}
+
+// User + system CPU seconds of a process so far (/proc/PID/stat fields 14, 15).
+double cpu_s(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  size_t close = stat.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stoll(field);
+    if (i == 15) stime = std::stoll(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// CPU seconds of every PostgreSQL server process now running (the test
+// cluster's backends serve only this bench while it runs).
+double postgres_cpu_s() {
+  double sum = 0;
+  for (const auto& d : fs::directory_iterator("/proc")) {
+    const std::string name = d.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream c(d.path() / "comm");
+    std::string comm;
+    if (std::getline(c, comm) && comm == "postgres") sum += cpu_s(static_cast<pid_t>(std::stol(name)));
+  }
+  return sum;
+}
+
+// This process's CPU seconds: every simulated point's thread.
+double self_cpu_s() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 bool listening(int port) {
@@ -399,6 +446,10 @@ int main(int argc, char** argv) try {
       }
     });
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // every thread opened its point
+  double hub_cpu0 = 0;
+  for (pid_t pid : hub_pids) hub_cpu0 += cpu_s(pid);
+  const double pg_cpu0 = a.postgres.empty() ? 0 : postgres_cpu_s();
+  const double self_cpu0 = self_cpu_s();
   auto t0 = Steady::now();
   {
     std::lock_guard<std::mutex> l(mu);
@@ -408,7 +459,13 @@ int main(int argc, char** argv) try {
   for (auto& t : threads) t.join();
   const double wall_s = std::chrono::duration<double>(Steady::now() - t0).count();
   long hub_rss_kb = 0;  // the largest process
-  for (pid_t pid : hub_pids) hub_rss_kb = std::max(hub_rss_kb, vm_hwm_kb(pid));
+  double hub_cpu = -hub_cpu0;
+  for (pid_t pid : hub_pids) {
+    hub_rss_kb = std::max(hub_rss_kb, vm_hwm_kb(pid));
+    hub_cpu += cpu_s(pid);
+  }
+  const double pg_cpu = a.postgres.empty() ? 0 : postgres_cpu_s() - pg_cpu0;
+  const double points_cpu = self_cpu_s() - self_cpu0;
   (void)hub_pid;
   stop_hubs();
 
@@ -450,6 +507,12 @@ int main(int argc, char** argv) try {
               percentile(ms, 1.0) / 1000, static_cast<long long>(blobs), hub_rss_kb / 1024.0, db_bytes / 1048576.0);
   std::printf("wall time of the sync wave %.2f s; %.1f MB on the wire (attachments included); hub attachments %.1f MB\n",
               wall_s, bytes / 1048576.0, blob_bytes / 1048576.0);
+  // Every simulated point runs on this machine too: the share of the CPU
+  // the hub had is what bounds the wave here, not the hub's own speed.
+  std::printf("CPU during the wave: hub %.1f s%s, the %d simulated points %.1f s; the hub's work alone is at least "
+              "%.1f s of wall time on %u cores\n",
+              hub_cpu, a.postgres.empty() ? "" : (" + PostgreSQL " + fmt1(pg_cpu) + " s").c_str(), a.points,
+              points_cpu, (hub_cpu + pg_cpu) / std::max(1u, cores), cores);
   double load[3] = {0, 0, 0};
   if (getloadavg(load, 3) > 0) std::printf("machine load average during the run: %.1f (%u cores)\n", load[0], cores);
   if (!a.postgres.empty())
