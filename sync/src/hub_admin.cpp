@@ -375,6 +375,20 @@ std::string Hub::metrics() {
   for (const auto& p : pts)
     if (p.status == "active" && p.last_seen_ms)
       m << "motcua_sync_point_skew_seconds{point=\"" << label(p.name) << "\"} " << p.skew_ms / 1000 << "\n";
+  const FifoGate::Stats g = impl_->push_gate.stats();
+  m << "# HELP motcua_sync_pushes_inside Pushes being verified or stored by this hub process now (at most "
+    << impl_->push_gate.width() << ").\n"
+       "# TYPE motcua_sync_pushes_inside gauge\nmotcua_sync_pushes_inside "
+    << g.inside << "\n"
+    << "# HELP motcua_sync_pushes_waiting Pushes waiting for their turn in this hub process now.\n"
+       "# TYPE motcua_sync_pushes_waiting gauge\nmotcua_sync_pushes_waiting "
+    << g.waiting << "\n"
+    << "# HELP motcua_sync_pushes_total Pushes this hub process took in since it started.\n"
+       "# TYPE motcua_sync_pushes_total counter\nmotcua_sync_pushes_total "
+    << g.passed << "\n"
+    << "# HELP motcua_sync_pushes_waited_total Pushes that had to wait for their turn, since start.\n"
+       "# TYPE motcua_sync_pushes_waited_total counter\nmotcua_sync_pushes_waited_total "
+    << g.waited << "\n";
   m << sync_counters_metrics(store_->counters(), true);
   return m.str();
 }

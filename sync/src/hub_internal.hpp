@@ -4,11 +4,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "motcua/node/node.hpp"
 #include "motcua/sync/hub.hpp"
 #include "motcua/sync/retention.hpp"
 #include "admission.hpp"
+#include "fifo_gate.hpp"
 #include "hub_scope.hpp"
 #include "sync_auth.hpp"
 #include "sync_codec.hpp"
@@ -95,6 +97,10 @@ struct Hub::Impl {
   node::Node& node;
   HubStore& store;
   const HubOptions& opt;
+  // Pushes are decoded, verified and stored at most this many at once per
+  // process, in arrival order: one stores while the next verifies (design
+  // 0116), and the rest wait as compressed bodies (docs/design/0120).
+  FifoGate push_gate{std::max(2u, std::thread::hardware_concurrency())};
   bool pg_journal = false;  // hub_store postgres: the journal is a replica of the shared log (design 0112)
   std::mutex live_mu;
   struct LiveRow {

@@ -57,6 +57,10 @@ WireResponse Hub::handle(const WireRequest& req) { return handle_request(req, fa
 WireResponse Hub::handle_offline(const WireRequest& req) { return handle_request(req, true); }
 
 WireResponse Hub::handle_request(const WireRequest& req, bool offline) {
+  // Before the clock is read: a push that waited for its turn is judged at
+  // the time it is stored (docs/design/0120).
+  FifoGate::Slot turn;
+  if (!offline && req.path == "/sync/v2/push") turn = impl_->push_gate.enter();
   Impl::Ctx ctx;
   ctx.offline = offline;
   ctx.now = node_.clock().now_ms();
@@ -70,6 +74,7 @@ WireResponse Hub::handle_request(const WireRequest& req, bool offline) {
     if (e.code == "internal_error") e = make_error("internal", "hub error: " + e.message);
     r = e;
   }
+  turn.leave();
   if (ctx.enrol_attempt) {
     if (r.ok()) impl_->strangers.succeeded(ctx.remote_addr);
     else impl_->strangers.failed(ctx.remote_addr, ctx.now);

@@ -133,6 +133,11 @@ TEST_CASE("sync counters survive a real session, and a point's /metrics counts i
   CHECK(metric(m, "motcua_sync_bytes_total{direction=\"down\"}") == hub_log[0]["bytes_down"].get<int64_t>());
   CHECK(metric(m, "motcua_sync_sessions_total{result=\"ok\"}") == 1);
   CHECK(metric(m, "motcua_sync_receipts_total") == 1);
+  // The one push went through the hub's gate (docs/design/0120) and left it.
+  CHECK(metric(m, "motcua_sync_pushes_total") == 1);
+  CHECK(metric(m, "motcua_sync_pushes_inside") == 0);
+  CHECK(metric(m, "motcua_sync_pushes_waiting") == 0);
+  CHECK(metric(m, "motcua_sync_pushes_waited_total") == 0);
 
   auto point_counters = sync::make_sqlite_hub_store(*w.points[a])->counters();
   auto point_log = sync::point_sync_log(*w.points[a], "", 0)["sessions"];
