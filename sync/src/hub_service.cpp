@@ -57,10 +57,6 @@ WireResponse Hub::handle(const WireRequest& req) { return handle_request(req, fa
 WireResponse Hub::handle_offline(const WireRequest& req) { return handle_request(req, true); }
 
 WireResponse Hub::handle_request(const WireRequest& req, bool offline) {
-  // Before the clock is read: a push that waited for its turn is judged at
-  // the time it is stored (docs/design/0120).
-  FifoGate::Slot turn;
-  if (!offline && req.path == "/sync/v2/push") turn = impl_->push_gate.enter();
   Impl::Ctx ctx;
   ctx.offline = offline;
   ctx.now = node_.clock().now_ms();
@@ -74,7 +70,6 @@ WireResponse Hub::handle_request(const WireRequest& req, bool offline) {
     if (e.code == "internal_error") e = make_error("internal", "hub error: " + e.message);
     r = e;
   }
-  turn.leave();
   if (ctx.enrol_attempt) {
     if (r.ok()) impl_->strangers.succeeded(ctx.remote_addr);
     else impl_->strangers.failed(ctx.remote_addr, ctx.now);
@@ -190,6 +185,14 @@ Result<Reply> Hub::Impl::dispatch(const WireRequest& req, Ctx& ctx) {
     ctx.session = ctx.auth.session;
   }
   if (kind == "hello") store.note_contact(ctx.point.name, ctx.now, ctx.now - ctx.auth.time_ms);
+  // An enrolled point's push in its session takes its turn here, before the
+  // body is decoded (docs/design/0120): strangers and replays were refused
+  // above without waiting. It is judged at the time its turn comes.
+  FifoGate::Slot turn;
+  if (kind == "push" && !ctx.offline) {
+    turn = push_gate.enter();
+    ctx.now = node.clock().now_ms();
+  }
   auto m = wire::decode(req.body, opt.max_batch_bytes + 64 * 1024);
   if (!m.ok()) return m.error();
   // Several hub processes on one log (docs/design/0112): what the others

@@ -109,6 +109,14 @@ TEST_CASE("a replayed request is refused, and one from an expired session too", 
   auto r = w.hub->handle(stale);
   CHECK(RawClient::code(r) == "session_expired");
   CHECK(w.hub_node->journal().count() == 3);
+  // Refused before taking a turn at the push gate (docs/design/0120): only
+  // the first push went in, and an altered one does not either.
+  auto altered = c.request("push", Json::object(), own_entries(*w.points[w.a], 3));
+  altered.body[altered.body.size() / 2] ^= 1;
+  CHECK(RawClient::code(w.hub->handle(altered)) == "bad_request_signature");
+  const std::string m = w.hub->metrics();
+  CHECK(m.find("\nmotcua_sync_pushes_total 1\n") != std::string::npos);
+  CHECK(m.find("\nmotcua_sync_pushes_inside 0\n") != std::string::npos);
 }
 
 TEST_CASE("a request counter not above the session's last one is refused even in a new request", "[sync][security]") {
