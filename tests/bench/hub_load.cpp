@@ -8,7 +8,12 @@
 // peak RSS and database size.
 //
 //   hub_load [--points N] [--dossiers D] [--areas-of K] [--workdir DIR] [--keep]
-//            [--postgres CONNINFO [--hubs H]]
+//            [--postgres CONNINFO [--hubs H]] [--read-timeout S]
+//
+// Each point waits for an answer as long as a real point does (the sync
+// client's read timeout, 120 s) unless --read-timeout says otherwise: a push
+// that waits longer for its turn at the hub is an error here as it would be
+// at a post office.
 //
 // With --postgres the hub keeps its state in that (empty) PostgreSQL database
 // (hub_store postgres, docs/postgres.md) and --hubs H processes of it serve
@@ -65,6 +70,7 @@ struct Args {
   bool keep = false;
   std::string postgres;  // libpq connection string: the hub on PostgreSQL
   int hubs = 1;          // hub processes (with --postgres)
+  int read_timeout_s = sync::HttpOptions{}.read_timeout_s;  // the client's own default
 };
 
 std::string point_name(int i) {
@@ -278,6 +284,7 @@ Args parse(int argc, char** argv) {
     else if (s == "--keep") a.keep = true;
     else if (s == "--postgres") a.postgres = val();
     else if (s == "--hubs") a.hubs = std::max(1, std::stoi(val()));
+    else if (s == "--read-timeout") a.read_timeout_s = std::max(1, std::stoi(val()));
     else throw std::runtime_error("unknown argument " + s);
   }
   if (a.points < 1 || a.dossiers < 1 || a.dossiers > 9999) throw std::runtime_error("bad --points or --dossiers");
@@ -419,7 +426,7 @@ int main(int argc, char** argv) try {
       auto n = open_node(a.work + "/" + point_name(i));
       sync::HttpOptions ho;
       ho.url = url_of(i);
-      ho.read_timeout_s = 600;
+      ho.read_timeout_s = a.read_timeout_s;
       auto t = sync::make_http_transport(ho);
       if (wait_for_go) {
         std::unique_lock<std::mutex> l(mu);
@@ -523,6 +530,7 @@ int main(int argc, char** argv) try {
               percentile(ms, 1.0) / 1000, static_cast<long long>(blobs), hub_rss_kb / 1024.0, db_bytes / 1048576.0);
   std::printf("wall time of the sync wave %.2f s; %.1f MB on the wire (attachments included); hub attachments %.1f MB\n",
               wall_s, bytes / 1048576.0, blob_bytes / 1048576.0);
+  std::printf("each point's read timeout: %d s (a push or pull answered later fails its session)\n", a.read_timeout_s);
   std::printf("then every point once more: %lld entries down (%lld in all), %d errors, %.2f s\n",
               static_cast<long long>(again_down), static_cast<long long>(down + again_down), again_errors, again_s);
   // Every simulated point runs on this machine too: the share of the CPU
