@@ -148,6 +148,11 @@ Result<wire::Decoded> Exchange::call(const std::string& kind, Json header, const
   header["type"] = kind;
   auto body = wire::encode(header, entries, data);
   if (!body.ok()) return body.error();
+  return send(kind, std::move(body.value()), bytes_up, bytes_down);
+}
+
+Result<wire::Decoded> Exchange::send(const std::string& kind, std::string body, size_t* bytes_up,
+                                     size_t* bytes_down) {
   // Within a session every request carries the next counter (1, 2, 3 ...);
   // hello and enrol, outside any session, carry 0.
   if (session != counted_session) {
@@ -155,7 +160,7 @@ Result<wire::Decoded> Exchange::call(const std::string& kind, Json header, const
     counter = 0;
   }
   const int64_t count = session == "-" ? 0 : ++counter;
-  WireRequest req = auth::make_request("/sync/v2/" + kind, std::move(body.value()), node.keys(), session, count,
+  WireRequest req = auth::make_request("/sync/v2/" + kind, std::move(body), node.keys(), session, count,
                                        node.clock().now_ms());
   if (bytes_up) *bytes_up = req.body.size();
   const auth::Binding binding = auth::binding_of(req);
@@ -245,6 +250,21 @@ class Session {
     progress_.bytes_up = row_.bytes_up;
     progress_.bytes_down = row_.bytes_down;
     progress_.requests++;
+  }
+
+  // One push: `author`'s entries after `after_seq` (at most `limit` and
+  // about `max_bytes`), encoded. Reads the journal and touches no exchange
+  // state, so the next one may be made on a second thread while a push is
+  // answered.
+  struct PushBatch {
+    std::vector<wire::WireEntry> entries;
+    Result<std::string> body = std::string();
+  };
+  PushBatch push_batch(const PublicKey& author, int64_t after_seq, size_t limit, size_t max_bytes) {
+    PushBatch b;
+    b.entries = util::author_entries(n_, author, after_seq, limit, max_bytes);
+    if (!b.entries.empty()) b.body = wire::encode(Json{{"type", "push"}}, b.entries, {});
+    return b;
   }
 
   // One pull page: the hub's reply and its entries decoded. Touches only the
@@ -398,11 +418,24 @@ class Session {
         return make_error("stale_chain", "the hub holds this point's own chain up to seq " + std::to_string(hub_seq) +
                                              " but this node only up to " + std::to_string(my_seq) +
                                              ": restore from the hub instead of writing on");
+      // The next batch is read and compressed on a second thread while the
+      // hub answers this one: it needs only the seq this batch ends at. If
+      // the receipt says otherwise, it is read again (docs/design/0116).
+      PushBatch next;
+      if (hub_seq < my_seq) next = push_batch(author, hub_seq, batch, max_bytes);
+      std::future<PushBatch> ahead;
       while (hub_seq < my_seq) {
-        auto entries = util::author_entries(n_, author, hub_seq, batch, max_bytes);
-        if (entries.empty()) break;  // a gap in a foreign chain: nothing contiguous to send
-        const int64_t last_seq = hub_seq + static_cast<int64_t>(entries.size());
-        auto r = call("push", Json::object(), entries);
+        PushBatch cur = std::move(next);
+        if (cur.entries.empty()) break;  // a gap in a foreign chain: nothing contiguous to send
+        if (!cur.body.ok()) return cur.body.error();
+        const int64_t last_seq = hub_seq + static_cast<int64_t>(cur.entries.size());
+        if (last_seq < my_seq)
+          ahead = std::async(std::launch::async, [this, author, last_seq, batch, max_bytes] {
+            return push_batch(author, last_seq, batch, max_bytes);
+          });
+        size_t up = 0, down = 0;
+        auto r = x_.send("push", std::move(cur.body.value()), &up, &down);
+        count_call(up, down);
         if (!r.ok()) return r.error();
         if (Status t = typed(r->header, "receipt", {{"stored", Kind::Int}}); !t.ok()) return t;
         auto upto = take_receipts(r->header, author, last_seq);
@@ -411,6 +444,12 @@ class Session {
         hub_seq = upto.value();
         if (author == n_.keys().pk) util::state_note(n_, "hub_has_self", std::to_string(hub_seq));
         report("push");
+        if (ahead.valid()) {
+          next = ahead.get();
+          if (hub_seq != last_seq) next = push_batch(author, hub_seq, batch, max_bytes);
+        } else if (hub_seq < my_seq) {
+          next = push_batch(author, hub_seq, batch, max_bytes);
+        }
       }
       if (author == n_.keys().pk) util::state_note(n_, "hub_has_self", std::to_string(hub_seq));
     }

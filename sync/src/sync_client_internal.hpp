@@ -30,6 +30,9 @@ struct Exchange {
   // `data`: an attachment chunk carried after the header (blob_put).
   Result<wire::Decoded> call(const std::string& kind, Json header, const std::vector<wire::WireEntry>& entries,
                              size_t* bytes_up, size_t* bytes_down, std::string_view data = {});
+  // The same with the message already encoded (wire::encode of a header
+  // whose "type" is `kind`): signed with the next counter and sent.
+  Result<wire::Decoded> send(const std::string& kind, std::string body, size_t* bytes_up, size_t* bytes_down);
 };
 
 Error error_from(const wire::Decoded& d, int status);
