@@ -430,8 +430,8 @@ class Session {
         if (!cur.body.ok()) return cur.body.error();
         const int64_t last_seq = hub_seq + static_cast<int64_t>(cur.entries.size());
         if (last_seq < my_seq)
-          ahead = std::async(std::launch::async, [this, author, last_seq, batch, max_bytes] {
-            return push_batch(author, last_seq, batch, max_bytes);
+          ahead = std::async(std::launch::async, [this, who = author, last_seq, batch, max_bytes] {
+            return push_batch(who, last_seq, batch, max_bytes);
           });
         size_t up = 0, down = 0;
         auto r = x_.send("push", std::move(cur.body.value()), &up, &down);
