@@ -430,7 +430,7 @@ struct Daemon::Impl {
     http::mount_counter_routes(router);
     mount_ops_routes(router, *agent);
     mount_admin_routes(router, *agent);
-    mount_sync_routes(server, node, !tls_cert.empty() && !tls_key.empty());
+    mount_sync_routes(server, node, agent->hub(), !tls_cert.empty() && !tls_key.empty());
   }
 };
 

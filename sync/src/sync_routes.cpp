@@ -9,9 +9,10 @@
 
 namespace motcua::sync {
 
-void mount_sync_routes(httplib::Server& server, node::Node& node, bool tls) {
+void mount_sync_routes(httplib::Server& server, node::Node& node, Hub* given, bool tls) {
   if (node.role() != node::Role::Hub) return;
-  auto hub = std::make_shared<Hub>(node, open_hub_store(node));
+  std::shared_ptr<Hub> hub = given ? std::shared_ptr<Hub>(given, [](Hub*) {})  // not owned
+                                   : std::make_shared<Hub>(node, open_hub_store(node));
   // The body is read by a content reader, capped at the largest message the
   // hub accepts: httplib's own reading would buffer any length first.
   const size_t limit = hub->options().max_batch_bytes + (2 << 20);

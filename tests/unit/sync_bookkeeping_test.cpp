@@ -18,16 +18,6 @@ using namespace motcua::test;
 
 namespace {
 
-// The value of the metric line `series` (e.g. motcua_sync_bytes_total{direction="up"}), or -1.
-int64_t metric(const std::string& text, const std::string& series) {
-  size_t at = 0;
-  while ((at = text.find(series + " ", at)) != std::string::npos) {
-    if (at == 0 || text[at - 1] == '\n') return std::strtoll(text.c_str() + at + series.size() + 1, nullptr, 10);
-    at += series.size();
-  }
-  return -1;
-}
-
 sync::Alert alert(int64_t at_ms, const std::string& point, const std::string& kind, const std::string& source = "") {
   sync::Alert a;
   a.at_ms = at_ms;

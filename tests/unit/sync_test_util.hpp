@@ -1,6 +1,7 @@
 // Helpers of the sync tests: a hub and points on temporary directories, an
 // in-process transport, and a projector with the scope fields of a dossier.
 #pragma once
+#include <cstdlib>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -17,6 +18,17 @@
 #include "test_util.hpp"
 
 namespace motcua::test {
+
+// The value of the metric line `series` (e.g. motcua_sync_bytes_total{direction="up"})
+// in Prometheus text, or -1 when it is not there.
+inline int64_t metric(const std::string& text, const std::string& series) {
+  size_t at = 0;
+  while ((at = text.find(series + " ", at)) != std::string::npos) {
+    if (at == 0 || text[at - 1] == '\n') return std::strtoll(text.c_str() + at + series.size() + 1, nullptr, 10);
+    at += series.size();
+  }
+  return -1;
+}
 
 // Calls the hub directly; `tamper` may change each request before delivery.
 class DirectTransport final : public sync::Transport {

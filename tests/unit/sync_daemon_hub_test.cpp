@@ -1,0 +1,76 @@
+// The hub as `motcua serve` runs it: points sync over HTTP with the daemon,
+// and what /metrics shows is what the hub's sync endpoints did (one Hub per
+// process, the sync agent's).
+#include <catch2/catch.hpp>
+
+#include <httplib.h>
+
+#include <thread>
+
+#include "motcua/sync/server.hpp"
+#include "sync_test_util.hpp"
+
+using namespace motcua;
+using namespace motcua::test;
+
+namespace {
+
+// A hub daemon on a free loopback port over the world's hub node, running
+// until destroyed.
+struct ServedHub {
+  explicit ServedHub(SyncWorld& w) : daemon(*w.hub_node, options()) {
+    if (!daemon.bind().ok()) throw std::runtime_error("the hub daemon cannot bind");
+    runner = std::thread([this] { (void)daemon.run(); });
+    url = "http://127.0.0.1:" + std::to_string(daemon.port());
+  }
+  ~ServedHub() {
+    daemon.stop();
+    runner.join();
+  }
+  static sync::DaemonOptions options() {
+    sync::DaemonOptions o;
+    o.host = "127.0.0.1";
+    o.port = 0;
+    o.background_sync = false;
+    o.threads = 4;
+    o.log = [](const std::string&) {};
+    return o;
+  }
+  std::unique_ptr<sync::Transport> transport() {
+    sync::HttpOptions ho;
+    ho.url = url;
+    auto t = sync::make_http_transport(ho);
+    if (!t.ok()) throw std::runtime_error(t.error().message);
+    return std::move(t.value());
+  }
+  std::string metrics() {
+    httplib::Client c("127.0.0.1", daemon.port());
+    auto r = c.Get("/metrics");
+    return r && r->status == 200 ? r->body : std::string();
+  }
+  sync::Daemon daemon;
+  std::thread runner;
+  std::string url;
+};
+
+}  // namespace
+
+TEST_CASE("a served hub's /metrics counts the pushes its sync endpoints took", "[sync][metrics][daemon]") {
+  SyncWorld w;
+  size_t a = w.add_point("a", "area-x");  // enrolled in the hub's store, which the daemon opens too
+  w.take_in(a);
+  w.take_in(a);
+  ServedHub served(w);
+  auto t = served.transport();
+  auto r = sync::sync_once(*w.points[a], *t, w.client_options());
+  REQUIRE(r.ok());
+  CHECK(r.value()["entries_up"] == 2);
+  const std::string m = served.metrics();
+  REQUIRE_FALSE(m.empty());
+  // The push went through this process's gate (docs/design/0120): with a
+  // second Hub of the routes' own, /metrics showed 0 here.
+  CHECK(metric(m, "motcua_sync_pushes_total") == 1);
+  CHECK(metric(m, "motcua_sync_pushes_inside") == 0);
+  CHECK(metric(m, "motcua_sync_entries_total{direction=\"up\"}") == 2);
+  CHECK(metric(m, "motcua_sync_sessions_total{result=\"ok\"}") == 1);
+}
