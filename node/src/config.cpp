@@ -32,6 +32,7 @@ const std::vector<ConfigKey>& config_keys() {
       {"retention_receipt_days", "180", "days receipts are kept besides the latest per point and author (0: for ever)"},
       {"retention_alert_days", "365", "days an alert is kept after its last occurrence (0: for ever)"},
       {"hub_store", "sqlite", "(hub) where the hub keeps its state: sqlite (its own database) or postgres (hub_postgres); set before the first serve"},
+      {"hub_max_sessions", "0", "(hub) points a hub process syncs at once; a further point is told 503 hub_busy and when to try again (0: four per core, at least 8)"},
       {"hub_postgres", "", "(hub) libpq connection string of the hub's PostgreSQL database, e.g. 'host=/run/postgresql dbname=motcua user=motcua'; never a password (PGPASSFILE, ~/.pgpass)"},
   };
   return keys;

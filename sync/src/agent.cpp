@@ -64,7 +64,9 @@ class HubAgent final : public SyncAgent {
  public:
   // Retention of the sync bookkeeping runs at start, then hourly with the
   // sync requests (Hub).
-  explicit HubAgent(node::Node& node) : hub_(node, open_hub_store(node)), node_(node) { keep_tidy(retention_, node, true); }
+  explicit HubAgent(node::Node& node) : hub_(node, open_hub_store(node), served_hub_options(node)), node_(node) {
+    keep_tidy(retention_, node, true);
+  }
   void start() override {}
   void stop() override {}
   Result<Json> sync_now() override {
@@ -138,7 +140,8 @@ class PointAgent final : public SyncAgent {
   Result<Json> sync_now() override {
     std::lock_guard<std::mutex> session(session_mu_);
     auto r = run_session();
-    if (!r.ok()) note_failure(r.error());
+    if (busy_) note_busy();
+    else if (!r.ok()) note_failure(r.error());
     return r;
   }
 
@@ -231,8 +234,11 @@ class PointAgent final : public SyncAgent {
       running_ = true;
       auto r = sync_once(node_, *transport_, co);
       running_ = false;
+      // A busy hub is not a failure: nothing went wrong, the point comes
+      // back when the hub said (docs/design/0121), not after a backoff.
+      busy_ = !r.ok() && r.error().code == "hub_busy";
       if (r.ok()) failures_ = 0;
-      else failures_++;
+      else if (!busy_) failures_++;
       keep_tidy(retention_, node_, false);
       return r;
     } catch (...) {
@@ -281,9 +287,26 @@ class PointAgent final : public SyncAgent {
     }
   }
 
+  // After hub_busy: until the time the hub gave, plus up to half as much
+  // again at random, so the points it turned away do not all come back in
+  // the same second. At least 1 s.
+  std::chrono::milliseconds busy_wait() noexcept {
+    int64_t wait = 1000;
+    try {
+      wait = std::max<int64_t>(1000, util::state_get_int(node_, "hub_busy_until_ms") - node_.clock().now_ms());
+      uint8_t r[2];
+      node_.random().fill(r, sizeof r);
+      wait += wait * (r[0] | (r[1] << 8)) / (2 * 65536);
+    } catch (...) {  // unreadable: 1 s, and the next attempt says more
+    }
+    return std::chrono::milliseconds(wait);
+  }
+
   // The pause before the next attempt: the interval, or after failures the
-  // backoff (retry_base doubling, at most the interval).
+  // backoff (retry_base doubling, at most the interval), or what a busy hub
+  // asked for.
   std::chrono::milliseconds next_wait() noexcept {
+    if (busy_) return busy_wait();
     std::chrono::milliseconds interval = opt_.interval;
     if (interval.count() <= 0) {
       int64_t s = 60;
@@ -309,7 +332,16 @@ class PointAgent final : public SyncAgent {
     }
     std::lock_guard<std::mutex> session(session_mu_);
     auto r = run_session();
-    if (!r.ok()) note_failure(r.error());
+    if (busy_) note_busy();
+    else if (!r.ok()) note_failure(r.error());
+  }
+
+  void note_busy() noexcept {
+    try {
+      opt_.log("event=sync_deferred code=hub_busy retry_after_ms=" +
+               std::to_string(std::max<int64_t>(0, util::state_get_int(node_, "hub_busy_until_ms") - node_.clock().now_ms())));
+    } catch (...) {
+    }
   }
 
   void loop() {
@@ -349,6 +381,7 @@ class PointAgent final : public SyncAgent {
   std::atomic<int64_t> progress_total_{0};
   std::atomic<bool> looping_{false};
   std::atomic<int> failures_{0};
+  std::atomic<bool> busy_{false};  // the last session was refused hub_busy
   std::atomic<int64_t> next_ms_{0};
   std::atomic<int64_t> errors_total_{0};
   std::mutex failure_mu_;

@@ -375,6 +375,16 @@ std::string Hub::metrics() {
   for (const auto& p : pts)
     if (p.status == "active" && p.last_seen_ms)
       m << "motcua_sync_point_skew_seconds{point=\"" << label(p.name) << "\"} " << p.skew_ms / 1000 << "\n";
+  const SessionSlots::Stats sl = impl_->slots.stats(node_.clock().now_ms());
+  m << "# HELP motcua_sync_sessions_active Points syncing with this hub process now (places held, docs/design/0121).\n"
+       "# TYPE motcua_sync_sessions_active gauge\nmotcua_sync_sessions_active "
+    << sl.held << "\n"
+    << "# HELP motcua_sync_sessions_max Points this hub process syncs at once (config hub_max_sessions; 0: no cap).\n"
+       "# TYPE motcua_sync_sessions_max gauge\nmotcua_sync_sessions_max "
+    << sl.cap << "\n"
+    << "# HELP motcua_sync_sessions_busy_total Hellos answered 503 hub_busy (every place held), since start.\n"
+       "# TYPE motcua_sync_sessions_busy_total counter\nmotcua_sync_sessions_busy_total "
+    << sl.busy_total << "\n";
   const FifoGate::Stats g = impl_->push_gate.stats();
   m << "# HELP motcua_sync_pushes_inside Pushes being verified or stored by this hub process now (at most "
     << impl_->push_gate.width() << ").\n"

@@ -11,6 +11,7 @@
 #include "motcua/sync/retention.hpp"
 #include "admission.hpp"
 #include "fifo_gate.hpp"
+#include "session_slots.hpp"
 #include "hub_scope.hpp"
 #include "sync_auth.hpp"
 #include "sync_codec.hpp"
@@ -44,6 +45,7 @@ struct Hub::Impl {
     bool plain_http = false;     // over the network without TLS
     bool enrol_attempt = false;  // an enrolment that passed the throttle
     int64_t retry_after_ms = 0;  // refused for a while: Retry-After
+    std::string place;           // the point whose session place this request holds (SessionSlots)
   };
 
   // Enrolment is the one request a stranger can make. Refused attempts are
@@ -101,6 +103,9 @@ struct Hub::Impl {
   // process, in arrival order: one stores while the next verifies (design
   // 0116), and the rest wait as compressed bodies (docs/design/0120).
   FifoGate push_gate{std::max(2u, std::thread::hardware_concurrency())};
+  // Points synced at once; a hello beyond them is refused 503 hub_busy
+  // (docs/design/0121). Per process, as the gate.
+  SessionSlots slots{opt.max_sessions};
   bool pg_journal = false;  // hub_store postgres: the journal is a replica of the shared log (design 0112)
   std::mutex live_mu;
   struct LiveRow {

@@ -27,7 +27,7 @@ int status_for(const std::string& code) {
       {"blob_mismatch", 422},         {"validation_failed", 422},     {"too_large", 413},
       {"too_many_attempts", 429},     {"fork_detected", 409},         {"not_quarantined", 409},
       {"storage_full", 503},          {"storage_unwritable", 503},    {"storage_busy", 503},
-      {"journal_broken", 503},
+      {"journal_broken", 503},        {"hub_busy", 503},
   };
   auto it = m.find(code);
   return it == m.end() ? 500 : it->second;
@@ -37,6 +37,13 @@ Json leases_json(const std::vector<Lease>& leases) {
   Json a = Json::array();
   for (const auto& l : leases) a.push_back(Json{{"day", l.day}, {"first", l.first}, {"last", l.last}});
   return a;
+}
+
+HubOptions served_hub_options(node::Node& node) {
+  HubOptions o;
+  const int64_t n = node.config().get_int("hub_max_sessions");
+  o.max_sessions = n > 0 ? static_cast<size_t>(n) : std::max<size_t>(8, 4 * size_t{std::max(1u, std::thread::hardware_concurrency())});
+  return o;
 }
 
 Json point_json(const PointRecord& p) {
@@ -70,6 +77,9 @@ WireResponse Hub::handle_request(const WireRequest& req, bool offline) {
     if (e.code == "internal_error") e = make_error("internal", "hub error: " + e.message);
     r = e;
   }
+  // The session's place is freed after its last pull, or when its hello failed.
+  if (!ctx.place.empty())
+    impl_->slots.end(ctx.place, ctx.now, ctx.done || (!r.ok() && req.path == "/sync/v2/hello"));
   if (ctx.enrol_attempt) {
     if (r.ok()) impl_->strangers.succeeded(ctx.remote_addr);
     else impl_->strangers.failed(ctx.remote_addr, ctx.now);
@@ -90,6 +100,8 @@ WireResponse Hub::handle_request(const WireRequest& req, bool offline) {
     res.status = status_for(e.code);
     Json err{{"code", e.code}, {"message", e.message}};
     if (!e.field.empty()) err["field"] = e.field;
+    // Also in the signed body: when to try again (the header is not signed).
+    if (ctx.retry_after_ms > 0) err["retry_after_s"] = std::max<int64_t>(1, (ctx.retry_after_ms + 999) / 1000);
     res.body = wire::encode(Json{{"type", "error"}, {"error", err}}, {}).value();
     if (ctx.retry_after_ms > 0)
       res.headers["Retry-After"] = std::to_string(std::max<int64_t>(1, (ctx.retry_after_ms + 999) / 1000));
@@ -183,6 +195,24 @@ Result<Reply> Hub::Impl::dispatch(const WireRequest& req, Ctx& ctx) {
                         "this request was already received (its counter is not above the session's last one)",
                         auth::kCounter);
     ctx.session = ctx.auth.session;
+  }
+  // A point's session holds a place from its welcome to its last pull
+  // (docs/design/0121). A hello when every place is held is refused before
+  // anything is read or written: the point syncs later, its work kept.
+  if (!ctx.offline && kind != "enrol") {
+    if (kind == "hello") {
+      int64_t wait = 0;
+      if (!slots.admit(ctx.point.name, ctx.now, &wait)) {
+        ctx.retry_after_ms = wait;
+        const std::string secs = std::to_string((wait + 999) / 1000), most = std::to_string(slots.cap());
+        return make_error("hub_busy", "trung tâm đang đồng bộ với " + most + " điểm, số tối đa cùng lúc; thử lại sau " +
+                                          secs + " giây / the hub is syncing " + most +
+                                          " points, its most at once; try again in " + secs + " s");
+      }
+      ctx.place = ctx.point.name;
+    } else if (slots.begin(ctx.point.name, ctx.now)) {
+      ctx.place = ctx.point.name;
+    }
   }
   if (kind == "hello") store.note_contact(ctx.point.name, ctx.now, ctx.now - ctx.auth.time_ms);
   // An enrolled point's push in its session takes its turn here, before the

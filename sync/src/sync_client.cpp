@@ -97,6 +97,9 @@ class Session {
     row_.error = s.ok() ? "" : s.error().code + ": " + s.error().message;
     store_->put_session(row_);
     util::state_note(n_, "last_error", row_.error);
+    // A busy hub said when to come back (docs/design/0121): the agent waits that long.
+    const bool busy = !s.ok() && s.error().code == "hub_busy";
+    util::state_note(n_, "hub_busy_until_ms", busy ? std::to_string(row_.ended_ms + x_.retry_after_s * 1000) : "0");
     if (s.ok()) util::state_note(n_, "last_success_ms", std::to_string(row_.ended_ms));
     report("done");
     if (!s.ok()) return s.error();

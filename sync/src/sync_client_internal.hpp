@@ -24,6 +24,7 @@ struct Exchange {
   std::string counted_session = "-";  // the session `counter` belongs to
   WireResponse last_response;
   auth::Binding last_binding;  // what last_response answers
+  int64_t retry_after_s = 0;   // the hub's signed "try again in" of the last refusal (0: none)
 
   // Errors: the transport's ("link_down"), a bad response signature, or the
   // hub's refusal (its code and message).

@@ -130,7 +130,15 @@ Result<wire::Decoded> Exchange::send(const std::string& kind, std::string body, 
   if (bytes_down) *bytes_down = res->body.size();
   auto d = wire::decode(res->body, kMaxMessage);
   if (!d.ok()) return make_error(d.error().code, "hub reply: " + d.error().message);
-  if (res->status != 200) return error_from(d.value(), res->status);
+  retry_after_s = 0;
+  if (res->status != 200) {
+    auto it = d->header.find("error");
+    if (it != d->header.end() && it->is_object()) {
+      auto ra = it->find("retry_after_s");
+      if (ra != it->end() && ra->is_number_integer()) retry_after_s = std::clamp<int64_t>(ra->get<int64_t>(), 0, 3600);
+    }
+    return error_from(d.value(), res->status);
+  }
   return d;
 }
 

@@ -8,7 +8,13 @@
 // peak RSS and database size.
 //
 //   hub_load [--points N] [--dossiers D] [--areas-of K] [--workdir DIR] [--keep]
-//            [--postgres CONNINFO [--hubs H]] [--read-timeout S]
+//            [--postgres CONNINFO [--hubs H]] [--read-timeout S] [--max-sessions M]
+//
+// A hub syncs at most hub_max_sessions points at once (docs/design/0121; its
+// default, or M; 0 here means the hub's own default, four per core, and a
+// large M no cap): the others are answered hub_busy and come back when told,
+// as a point's agent does. Session times are those of the sessions that went
+// through; the time to done counts the waits too.
 //
 // Each point waits for an answer as long as a real point does (the sync
 // client's read timeout, 120 s) unless --read-timeout says otherwise: a push
@@ -46,6 +52,8 @@
 #include <thread>
 #include <vector>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include "motcua/node/blobs.hpp"
 #include "motcua/node/node.hpp"
 #include "motcua/sync/client.hpp"
@@ -71,6 +79,7 @@ struct Args {
   std::string postgres;  // libpq connection string: the hub on PostgreSQL
   int hubs = 1;          // hub processes (with --postgres)
   int read_timeout_s = sync::HttpOptions{}.read_timeout_s;  // the client's own default
+  int max_sessions = -1;  // config hub_max_sessions of the hub; -1: its default
 };
 
 std::string point_name(int i) {
@@ -257,7 +266,9 @@ void parallel(int n, int threads, const std::function<void(int)>& fn) {
 }
 
 struct Session {
-  double ms = 0;
+  double ms = 0;       // the session that went through: hello to done
+  double done_ms = 0;  // from the start of the wave to done, waits after hub_busy included
+  int busy = 0;        // hellos answered hub_busy first
   int64_t up = 0, down = 0, blobs_up = 0, bytes = 0;
   std::string error;
 };
@@ -285,6 +296,7 @@ Args parse(int argc, char** argv) {
     else if (s == "--postgres") a.postgres = val();
     else if (s == "--hubs") a.hubs = std::max(1, std::stoi(val()));
     else if (s == "--read-timeout") a.read_timeout_s = std::max(1, std::stoi(val()));
+    else if (s == "--max-sessions") a.max_sessions = std::max(0, std::stoi(val()));
     else throw std::runtime_error("unknown argument " + s);
   }
   if (a.points < 1 || a.dossiers < 1 || a.dossiers > 9999) throw std::runtime_error("bad --points or --dossiers");
@@ -331,6 +343,7 @@ int main(int argc, char** argv) try {
     // Every point comes from 127.0.0.1 here, as behind one proxy.
     (void)hub->config().set("max_connections", std::to_string(std::max(256, a.points + 16)));
     (void)hub->config().set("max_connections_per_client", std::to_string(std::max(32, a.points + 16)));
+    if (a.max_sessions >= 0) (void)hub->config().set("hub_max_sessions", std::to_string(a.max_sessions));
     if (!a.postgres.empty()) {
       // The whole state on PostgreSQL: bookkeeping and journal (the hub's own
       // entries from init go to the empty log when the store is opened).
@@ -432,9 +445,29 @@ int main(int argc, char** argv) try {
         std::unique_lock<std::mutex> l(mu);
         cv.wait(l, [&] { return go; });
       }
-      auto t0 = Steady::now();
+      const auto start = Steady::now();
+      auto t0 = start;
       auto r = sync::sync_once(*n, *t.value());
+      // A busy hub (docs/design/0121): wait as the point's agent does (the
+      // hub's time, plus up to half again at random), then try again.
+      while (!r.ok() && r.error().code == "hub_busy") {
+        ++s.busy;
+        int64_t until = 0;
+        {
+          std::lock_guard<std::recursive_mutex> g(n->journal().mutex());
+          SQLite::Statement q(*n->db(), "SELECT value FROM sync_state WHERE key = 'hub_busy_until_ms'");
+          if (q.executeStep()) until = std::stoll(q.getColumn(0).getString());
+        }
+        int64_t wait = std::max<int64_t>(1000, until - n->clock().now_ms());
+        uint8_t rnd[2];
+        n->random().fill(rnd, 2);
+        wait += wait * (rnd[0] | (rnd[1] << 8)) / (2 * 65536);
+        std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+        t0 = Steady::now();
+        r = sync::sync_once(*n, *t.value());
+      }
       s.ms = std::chrono::duration<double, std::milli>(Steady::now() - t0).count();
+      s.done_ms = std::chrono::duration<double, std::milli>(Steady::now() - start).count();
       if (!r.ok()) {
         s.error = r.error().code + ": " + r.error().message;
         return;
@@ -492,15 +525,18 @@ int main(int argc, char** argv) try {
   (void)hub_pid;
   stop_hubs();
 
-  std::vector<double> ms;
+  std::vector<double> ms, done_ms;
   int64_t up = 0, down = 0, blobs = 0, bytes = 0;
-  int errors = 0;
+  int errors = 0, busy = 0, turned_away = 0;
   for (const auto& s : sessions) {
+    busy += s.busy;
+    turned_away += s.busy > 0;
     if (!s.error.empty()) {
       if (errors++ < 5) std::cerr << "session error: " << s.error << "\n";
       continue;
     }
     ms.push_back(s.ms);
+    done_ms.push_back(s.done_ms);
     up += s.up;
     down += s.down;
     blobs += s.blobs_up;
@@ -531,6 +567,10 @@ int main(int argc, char** argv) try {
   std::printf("wall time of the sync wave %.2f s; %.1f MB on the wire (attachments included); hub attachments %.1f MB\n",
               wall_s, bytes / 1048576.0, blob_bytes / 1048576.0);
   std::printf("each point's read timeout: %d s (a push or pull answered later fails its session)\n", a.read_timeout_s);
+  std::printf("hub_busy: %d hellos turned away (%d points waited at least once); time to done, waits included: "
+              "p50 %.2f s, p99 %.2f s, max %.2f s\n",
+              busy, turned_away, percentile(done_ms, 0.5) / 1000, percentile(done_ms, 0.99) / 1000,
+              percentile(done_ms, 1.0) / 1000);
   std::printf("then every point once more: %lld entries down (%lld in all), %d errors, %.2f s\n",
               static_cast<long long>(again_down), static_cast<long long>(down + again_down), again_errors, again_s);
   // Every simulated point runs on this machine too: the share of the CPU

@@ -30,7 +30,7 @@ const std::vector<std::string> kKnownCodes = {
     "bad_cursor", "bad_receipt", "bad_request", "bad_request_signature", "bad_response_signature", "bad_signature",
     "batch_too_large", "blob_mismatch", "blob_not_held", "blob_not_in_scope", "blob_too_large", "broken_chain",
     "codes_exhausted", "conflict", "corrupt_key_file", "csrf_failed", "database_error", "enrolment_refused", "entry_too_large",
-    "equivocation", "file_too_large", "forbidden", "fork_detected", "form_not_applicable", "hub_error", "insecure_key_file", "internal", "internal_error",
+    "equivocation", "file_too_large", "forbidden", "fork_detected", "form_not_applicable", "hub_busy", "hub_error", "insecure_key_file", "internal", "internal_error",
     "insecure_hub_url", "invalid_json", "invalid_transition", "invalid_value", "io_error", "journal_broken", "key_file_exists",
     "key_mismatch", "link_down", "listen_failed", "malformed_bundle", "malformed_entry", "malformed_message",
     "managed_by_hub", "missing_document", "missing_field", "no_attempt", "no_hub", "none", "not_a_hub", "not_a_point", "not_canonical", "not_enrolled",

@@ -6,10 +6,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "motcua/sync/agent.hpp"
 #include "sync_test_util.hpp"
+#include "sync_util.hpp"
 
 using namespace motcua;
 using namespace std::chrono_literals;
@@ -50,7 +52,7 @@ class Forward final : public sync::Transport {
 };
 
 struct AgentWorld {
-  test::SyncWorld w{17};
+  test::SyncWorld w;
   size_t p = w.add_point("p1", "area-a");
   size_t p2 = w.add_point("p2", "area-a");  // another point of the area, synced by the test itself
   node::Node& point = *w.points[p];
@@ -59,7 +61,8 @@ struct AgentWorld {
   std::vector<std::string> lines;
   std::unique_ptr<sync::SyncAgent> agent;
 
-  AgentWorld() {
+  // `max_sessions`: the hub's cap on points synced at once (0: none).
+  explicit AgentWorld(size_t max_sessions = 0) : w(17, test::scope_projector, true, true, max_sessions) {
     sync::AgentOptions o;
     o.transport = [this](const std::string&) -> Result<std::unique_ptr<sync::Transport>> {
       return std::unique_ptr<sync::Transport>(std::make_unique<Forward>(link));
@@ -199,4 +202,38 @@ TEST_CASE("the sync agent survives a busy database, a full disk, a damaged store
   }
   a.agent->stop();
   CHECK(a.agent->status()["background"] == false);
+}
+
+TEST_CASE("told hub_busy, the agent comes back when the hub said, not at its interval, and counts no error",
+          "[sync][agent][busy]") {
+  AgentWorld a(/*max_sessions=*/1);
+  // p2 holds the hub's one place: its link drops after its hello.
+  a.w.transports[a.p2]->tamper = [](sync::WireRequest& r) {
+    if (r.path == "/sync/v2/pull") r.path = "/sync/v2/gone";
+  };
+  REQUIRE_FALSE(a.w.sync(a.p2).ok());
+  auto busy_total = [&] { return test::metric(a.w.hub->metrics(), "motcua_sync_sessions_busy_total"); };
+
+  // "Sync now" from the counter's screen: the hub's answer, nothing counted as failed.
+  auto now = a.agent->sync_now();
+  REQUIRE_FALSE(now.ok());
+  CHECK(now.error().code == "hub_busy");
+  CHECK(a.errors() == 0);
+  CHECK(a.logged("event=sync_deferred code=hub_busy retry_after_ms=5000"));
+  CHECK(busy_total() == 1);
+
+  // In the background: one attempt, then a wait of 5 to 7.5 s (the hub's
+  // 5 s and up to half again at random), not the 20 ms interval.
+  a.agent->start();
+  REQUIRE(a.eventually([&] { return busy_total() == 2; }));
+  REQUIRE(a.eventually([&] { return !a.agent->status()["next_attempt"].is_null(); }));
+  std::this_thread::sleep_for(300ms);
+  CHECK(busy_total() == 2);
+  Json st = a.agent->status();
+  CHECK(st["errors_total"] == 0);
+  CHECK(st["failures_in_a_row"] == 0);
+  std::set<std::string> allowed;
+  for (int64_t ms = 5000; ms <= 7500; ms += 1) allowed.insert(sync::util::iso_utc(a.w.clock.now_ms() + ms));
+  CHECK(allowed.count(st["next_attempt"].get<std::string>()) == 1);
+  CHECK(sync::util::state_get(a.point, "hub_busy_until_ms") == std::to_string(a.w.clock.now_ms() + 5000));
 }

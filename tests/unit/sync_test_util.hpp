@@ -97,13 +97,15 @@ struct SyncWorld {
   // `durable` false: the simulation's databases skip fsync (it tests logic, not power cuts).
   // `admission` false only where a test's purpose needs the rules off at both
   // ends (it says why where it does).
+  // `max_sessions`: HubOptions::max_sessions (0: no cap).
   explicit SyncWorld(uint64_t seed = 1, node::SubjectProjector projector = scope_projector, bool durable = true,
-                     bool admission = true)
+                     bool admission = true, size_t max_sessions = 0)
       : clock(1751335200000), rng(seed), projector_(std::move(projector)), durable_(durable), admission_(admission) {
     hub_node = make_node(dir.sub("hub"), clock, rng, node::Role::Hub, "hub", projector_);
     if (!durable_) hub_node->db()->exec("PRAGMA synchronous = OFF");
     sync::HubOptions o;
     o.admission = admission_;
+    o.max_sessions = max_sessions;
     hub = std::make_unique<sync::Hub>(*hub_node, sync::make_sqlite_hub_store(*hub_node), o);
   }
 

@@ -70,6 +70,8 @@ const CodeRow kCodes[] = {
                           "phóng dung lượng; dịch vụ tự hoạt động lại khi ổ đĩa có chỗ trống.", nullptr},
     {"storage_unwritable", 503, "Không ghi được dữ liệu (ổ đĩa chỉ đọc, không có quyền ghi hoặc ổ đĩa bị lỗi), chưa có "
                                 "gì được lưu. Hãy báo quản trị viên.", nullptr},
+    {"hub_busy", 503, "Trung tâm đang đồng bộ với nhiều điểm cùng lúc; điểm sẽ tự đồng bộ lại sau ít giây, mọi hồ sơ vẫn "
+                      "được lưu tại điểm.", nullptr},
     {"storage_busy", 503, "Cơ sở dữ liệu đang bận (một tiến trình khác đang ghi); hãy thử lại sau ít giây.", nullptr},
     {"storage", 503, "Không kết nối được với cơ sở dữ liệu (máy chủ PostgreSQL); chưa có gì được lưu. Hãy thử lại sau "
                      "ít giây hoặc báo quản trị viên.", nullptr},

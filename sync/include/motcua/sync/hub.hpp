@@ -28,7 +28,15 @@ struct HubOptions {
   // and bundle. false admits every well-signed entry as protocol v1 did:
   // only for tests whose dossiers are not real (subjects that are no codes).
   bool admission = true;
+  // Points synced at once by this Hub; a hello beyond them is answered 503
+  // hub_busy with Retry-After (docs/design/0121). 0: no cap. `motcua serve`
+  // sets it from config hub_max_sessions (served_hub_options).
+  size_t max_sessions = 0;
 };
+
+// The options `motcua serve` runs its hub with: max_sessions from config
+// hub_max_sessions, where 0 (the default) means four per core, at least 8.
+HubOptions served_hub_options(node::Node& node);
 
 struct PointAddOptions {
   std::string name;
