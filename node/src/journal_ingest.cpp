@@ -329,8 +329,17 @@ Result<IngestReport> Journal::ingest(const std::vector<Entry>& entries, const In
   return ingest_impl(entries, options, false);
 }
 
+VerifyAhead::VerifyAhead(std::vector<Entry> shells)
+    : shells_(std::move(shells)), stream_(std::make_unique<ParseStream>(shells_)) {}
+VerifyAhead::~VerifyAhead() = default;
+void VerifyAhead::wait() { stream_->wait(shells_.size()); }
+
+Result<IngestReport> Journal::ingest(VerifyAhead& batch, const IngestOptions& options) {
+  return ingest_impl(batch.shells_, options, false, batch.stream_.get());
+}
+
 Result<IngestReport> Journal::ingest_impl(const std::vector<Entry>& entries, const IngestOptions& options,
-                                          bool legacy) try {
+                                          bool legacy, ParseStream* ahead) try {
   // Parsing and signature checks need no lock: they run on worker threads
   // (ParseStream). When this is the process's only ingest, storing starts
   // as soon as the first entries are verified and overlaps the rest of the
@@ -341,7 +350,8 @@ Result<IngestReport> Journal::ingest_impl(const std::vector<Entry>& entries, con
   // verification would lengthen every queued writer's wait
   // (docs/design/0116).
   const IngestsUnderWay under_way;
-  ParseStream parsed(entries);
+  std::optional<ParseStream> own;
+  ParseStream& parsed = ahead ? *ahead : own.emplace(entries);
   std::unique_lock<std::recursive_mutex> g(mu_, std::defer_lock);
   if (under_way.alone() && g.try_lock() && !shared_) {
     // stores while the workers verify

@@ -160,15 +160,23 @@ class Session {
   // exchange (transport, request counter) and no database, so it may run on
   // a second thread while the previous page is ingested; the caller counts
   // its bytes (count_call).
+  // Its entries' verification starts here, on worker threads, so that
+  // with the next page fetched ahead it overlaps the storing of this one.
   struct PulledPage {
     Result<wire::Decoded> reply = make_error("link_down", "not requested");
-    Result<std::vector<node::Entry>> given = std::vector<node::Entry>{};
+    Error bad_entries;  // the records did not decode (code empty: they did)
+    std::unique_ptr<node::VerifyAhead> given;
     size_t up = 0, down = 0;
   };
   PulledPage fetch_page(const Json& req) {
     PulledPage p;
     p.reply = x_.call("pull", req, {}, &p.up, &p.down);
-    if (p.reply.ok() && !p.reply->entries.empty()) p.given = wire::shells(p.reply->entries);
+    if (p.reply.ok() && !p.reply->entries.empty()) {
+      auto shells = wire::shells(p.reply->entries);
+      if (shells.ok()) p.given = std::make_unique<node::VerifyAhead>(std::move(shells.value()));
+      else p.bad_entries = shells.error();
+      std::vector<wire::WireEntry>().swap(p.reply->entries);  // the shells hold their bytes now
+    }
     return p;
   }
 
@@ -412,9 +420,9 @@ class Session {
         if (history.is_object()) req["history"] = history;
         ahead = std::async(std::launch::async, [this, req] { return fetch_page(req); });
       }
-      if (!r->entries.empty()) {
-        if (!page.given.ok()) return page.given.error();
-        auto added = ingest_pulled(n_, page.given.value(), o_.admission);
+      if (page.given || !page.bad_entries.code.empty()) {
+        if (!page.given) return page.bad_entries;
+        auto added = ingest_pulled(n_, *page.given, o_.admission);
         if (!added.ok()) return make_error(added.error().code, "entries from the hub refused: " + added.error().message);
         row_.entries_down += added->stored;
         quarantined_ += static_cast<int64_t>(added->quarantined.size());

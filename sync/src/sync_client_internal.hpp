@@ -65,6 +65,9 @@ Status apply_reference(node::Node& n, const Json& header);
 // each is logged to stderr and added to this point's sync alerts.
 // `admission` false: only for tests whose subjects are not dossier codes.
 Result<node::IngestReport> ingest_pulled(node::Node& n, const std::vector<node::Entry>& entries, bool admission = true);
+// The same for a page whose verification started when it arrived (the pull
+// verifies page k+1 while page k is stored, docs/design/0116 section 4).
+Result<node::IngestReport> ingest_pulled(node::Node& n, node::VerifyAhead& batch, bool admission = true);
 // The point's admission rules (sync_join.cpp; sync/src/admission.cpp fills them in).
 node::Admitter point_admitter(node::Node& n);
 

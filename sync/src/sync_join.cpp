@@ -105,7 +105,13 @@ Result<std::unique_ptr<Transport>> hub_transport(node::Node& node, const std::st
 // registry the hub sent (sync/src/admission.cpp).
 node::Admitter point_admitter(node::Node& n) { return make_admitter(n, stored_registry(n), node::Role::Point); }
 
-Result<node::IngestReport> ingest_pulled(node::Node& n, const std::vector<node::Entry>& entries, bool admission) try {
+Result<node::IngestReport> ingest_pulled(node::Node& n, const std::vector<node::Entry>& entries, bool admission) {
+  node::VerifyAhead batch(entries);
+  return ingest_pulled(n, batch, admission);
+}
+
+Result<node::IngestReport> ingest_pulled(node::Node& n, node::VerifyAhead& batch, bool admission) try {
+  const std::vector<node::Entry>& entries = batch.shells();
   // Entry by entry: one bad entry never refuses the batch nor stops the pull.
   node::IngestOptions o;
   o.sparse = true;
@@ -131,7 +137,7 @@ Result<node::IngestReport> ingest_pulled(node::Node& n, const std::vector<node::
       return rules(c);
     };
   }
-  auto r = n.journal().ingest(entries, o);
+  auto r = n.journal().ingest(batch, o);
   if (!r.ok()) return r.error();
   // Each skipped or quarantined entry: on stderr and in this point's alerts.
   auto store = open_hub_store(n);

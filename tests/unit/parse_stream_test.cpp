@@ -134,3 +134,48 @@ TEST_CASE("two large batches ingested at once both land whole", "[parsestream][j
   CHECK(t.c->journal().heads().at(t.b->keys().pk) == 1500);
   CHECK(t.c->journal().verify().ok());
 }
+
+TEST_CASE("a batch verified ahead is verified before ingest is called, and stored exactly as one verified there",
+          "[parsestream][journal]") {
+  Nodes t;
+  std::vector<Entry> given = written(*t.a, 1200);
+  std::vector<Entry> bad = given;
+  bad[900].sig[3] ^= 0x20;  // a forged signature deep in the batch
+  node::IngestOptions o;
+  o.per_entry = true;
+  // Page k+1 arrives while page k is stored: its verification starts then
+  // and finishes with no ingest running.
+  node::VerifyAhead first(std::vector<Entry>(bad.begin(), bad.begin() + 600));
+  node::VerifyAhead second(std::vector<Entry>(bad.begin() + 600, bad.end()));
+  second.wait();
+  CHECK(second.shells().size() == 600);
+  auto r1 = t.b->journal().ingest(first, o);
+  auto r2 = t.b->journal().ingest(second, o);
+  REQUIRE(r1.ok());
+  REQUIRE(r2.ok());
+  CHECK(r1->stored == 600);
+  CHECK(r2->stored == 300);  // the forged one and the chain after it are skipped
+  REQUIRE_FALSE(r2->skipped.empty());
+  CHECK(r2->skipped.front().seq == 901);
+  CHECK(r2->skipped.front().error.code == "bad_signature");
+  CHECK(t.b->journal().heads().at(t.a->keys().pk) == 900);
+  CHECK(t.b->journal().verify().ok());
+  // Without per_entry the forged entry refuses its whole page, as ever.
+  node::VerifyAhead again(bad);
+  const int64_t before = t.c->journal().count();
+  auto r3 = t.c->journal().ingest(again, node::IngestOptions{});
+  REQUIRE_FALSE(r3.ok());
+  CHECK(r3.error().code == "bad_signature");
+  CHECK(t.c->journal().count() == before);
+}
+
+TEST_CASE("a batch verified ahead and never ingested stops its workers", "[parsestream]") {
+  Nodes t;
+  std::vector<Entry> given = written(*t.a, 3000);
+  for (int round = 0; round < 5; ++round) node::VerifyAhead dropped(given);  // a pull cut before its next page
+  node::VerifyAhead kept(given);
+  kept.wait();
+  auto r = t.c->journal().ingest(kept, node::IngestOptions{});
+  REQUIRE(r.ok());
+  CHECK(r->stored == 3000);
+}

@@ -158,6 +158,30 @@ using WriteHook = std::function<void(const char* step)>;
 
 class SharedLog;  // shared_log.hpp
 struct LogTail;
+class ParseStream;  // node/src/parse_stream.hpp
+
+// Received entries verified ahead: parse_entry (canonical form, id,
+// signature) runs on worker threads from the moment this is made, so a point
+// that has fetched the next pull page verifies it while the journal still
+// stores the current one (docs/design/0116, section 4). ingest(batch, options)
+// then stores it, taking each entry's result as soon as it is done: nothing is
+// stored unverified. Neither copied nor moved (the workers read `shells`).
+class VerifyAhead {
+ public:
+  explicit VerifyAhead(std::vector<Entry> shells);
+  ~VerifyAhead();  // stops and joins the workers if the batch was not ingested
+  VerifyAhead(const VerifyAhead&) = delete;
+  VerifyAhead& operator=(const VerifyAhead&) = delete;
+  const std::vector<Entry>& shells() const { return shells_; }
+  // Blocks until every entry is verified (ingest needs no such wait: it
+  // takes each entry as soon as it is done).
+  void wait();
+
+ private:
+  friend class Journal;
+  const std::vector<Entry> shells_;
+  std::unique_ptr<ParseStream> stream_;
+};
 
 class Journal {
  public:
@@ -221,6 +245,8 @@ class Journal {
   // An admitted decision entry by options.decider is applied (decide()).
   // Parsing and signature checks run on several threads before the lock.
   Result<IngestReport> ingest(const std::vector<Entry>& entries, const IngestOptions& options);
+  // The same for a batch whose verification started earlier (VerifyAhead).
+  Result<IngestReport> ingest(VerifyAhead& batch, const IngestOptions& options);
 
   enum class Decision { Release, Reject };
   // The hub's decision on a held entry: appends this node's signed
@@ -332,7 +358,9 @@ class Journal {
   void store(const Entry& e, int64_t now_ms, bool admitted = true, bool update_head = true);
   void write_head(const PublicKey& author, int64_t seq, const Hash32& id);
   struct IngestRun;
-  Result<IngestReport> ingest_impl(const std::vector<Entry>& entries, const IngestOptions& options, bool legacy);
+  // `ahead`: the batch's verification, already under way (else started here).
+  Result<IngestReport> ingest_impl(const std::vector<Entry>& entries, const IngestOptions& options, bool legacy,
+                                   ParseStream* ahead = nullptr);
   // Inside a write transaction: appends own entries (append_batch's body).
   Result<std::vector<Entry>> append_in_tx(const std::vector<EntryDraft>& drafts, std::vector<std::string>* touched);
   void project(const std::vector<std::string>& subjects);
