@@ -4,9 +4,7 @@
 // its requests is being served (a point that went away). A hello when every
 // place is held is refused at once (503 hub_busy) with the time after which
 // a place is likely free: the point works on offline and comes back then,
-// instead of waiting minutes in a crowd of sessions that all end late. The
-// wait it is told is how often a place frees: recent sessions' length over
-// the number of places, 1 to 60 s.
+// instead of waiting minutes in a crowd of sessions that all end late.
 //
 // The clock is the caller's (the hub's ctx.now), so tests drive it.
 #pragma once
@@ -22,7 +20,7 @@ namespace motcua::sync {
 class SessionSlots {
  public:
   static constexpr int64_t kIdleMs = 30 * 1000;
-  static constexpr int64_t kFirstGuessMs = 5 * 1000;  // a session's length before any has ended
+  static constexpr int64_t kFirstGuessMs = 5 * 1000;  // Retry-After before any session has ended
   static constexpr int64_t kMinRetryMs = 1000, kMaxRetryMs = 60 * 1000;
 
   // cap 0: no cap (places are still counted, for /metrics).
@@ -41,11 +39,7 @@ class SessionSlots {
     if (it == held_.end()) {
       if (cap_ > 0 && held_.size() >= cap_) {
         ++busy_;
-        // With `cap` places each held about typical_ms_, one frees about every
-        // typical_ms_ / cap: told any longer, points would come back to an
-        // idle hub when sessions get shorter (a second sync of a wave).
-        const int64_t session = typical_ms_ > 0 ? typical_ms_ : kFirstGuessMs;
-        if (retry_after_ms) *retry_after_ms = std::clamp(session / static_cast<int64_t>(cap_), kMinRetryMs, kMaxRetryMs);
+        if (retry_after_ms) *retry_after_ms = std::clamp(typical_ms_ > 0 ? typical_ms_ : kFirstGuessMs, kMinRetryMs, kMaxRetryMs);
         return false;
       }
       it = held_.emplace(point, Place{now, now, 0}).first;
