@@ -375,30 +375,25 @@ std::string Hub::metrics() {
   for (const auto& p : pts)
     if (p.status == "active" && p.last_seen_ms)
       m << "motcua_sync_point_skew_seconds{point=\"" << label(p.name) << "\"} " << p.skew_ms / 1000 << "\n";
+  // One sample with its HELP and TYPE lines.
+  auto sample = [&m](const std::string& name, const char* type, const std::string& help, uint64_t value) {
+    m << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n" << name << " " << value << "\n";
+  };
   const SessionSlots::Stats sl = impl_->slots.stats(node_.clock().now_ms());
-  m << "# HELP motcua_sync_sessions_active Points syncing with this hub process now (places held, docs/design/0121).\n"
-       "# TYPE motcua_sync_sessions_active gauge\nmotcua_sync_sessions_active "
-    << sl.held << "\n"
-    << "# HELP motcua_sync_sessions_max Points this hub process syncs at once (config hub_max_sessions; 0: no cap).\n"
-       "# TYPE motcua_sync_sessions_max gauge\nmotcua_sync_sessions_max "
-    << sl.cap << "\n"
-    << "# HELP motcua_sync_sessions_busy_total Hellos answered 503 hub_busy (every place held), since start.\n"
-       "# TYPE motcua_sync_sessions_busy_total counter\nmotcua_sync_sessions_busy_total "
-    << sl.busy_total << "\n";
+  sample("motcua_sync_sessions_active", "gauge",
+         "Points syncing with this hub process now (places held, docs/design/0121).", sl.held);
+  sample("motcua_sync_sessions_max", "gauge",
+         "Points this hub process syncs at once (config hub_max_sessions; 0: no cap).", sl.cap);
+  sample("motcua_sync_sessions_busy_total", "counter",
+         "Hellos answered 503 hub_busy (every place held), since start.", sl.busy_total);
   const FifoGate::Stats g = impl_->push_gate.stats();
-  m << "# HELP motcua_sync_pushes_inside Pushes being verified or stored by this hub process now (at most "
-    << impl_->push_gate.width() << ").\n"
-       "# TYPE motcua_sync_pushes_inside gauge\nmotcua_sync_pushes_inside "
-    << g.inside << "\n"
-    << "# HELP motcua_sync_pushes_waiting Pushes waiting for their turn in this hub process now.\n"
-       "# TYPE motcua_sync_pushes_waiting gauge\nmotcua_sync_pushes_waiting "
-    << g.waiting << "\n"
-    << "# HELP motcua_sync_pushes_total Pushes this hub process took in since it started.\n"
-       "# TYPE motcua_sync_pushes_total counter\nmotcua_sync_pushes_total "
-    << g.passed << "\n"
-    << "# HELP motcua_sync_pushes_waited_total Pushes that had to wait for their turn, since start.\n"
-       "# TYPE motcua_sync_pushes_waited_total counter\nmotcua_sync_pushes_waited_total "
-    << g.waited << "\n";
+  sample("motcua_sync_pushes_inside", "gauge",
+         "Pushes being verified or stored by this hub process now (at most " +
+             std::to_string(impl_->push_gate.width()) + ").",
+         g.inside);
+  sample("motcua_sync_pushes_waiting", "gauge", "Pushes waiting for their turn in this hub process now.", g.waiting);
+  sample("motcua_sync_pushes_total", "counter", "Pushes this hub process took in since it started.", g.passed);
+  sample("motcua_sync_pushes_waited_total", "counter", "Pushes that had to wait for their turn, since start.", g.waited);
   m << sync_counters_metrics(store_->counters(), true);
   return m.str();
 }
