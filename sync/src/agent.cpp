@@ -287,19 +287,13 @@ class PointAgent final : public SyncAgent {
     }
   }
 
-  // After hub_busy: until the time the hub gave, plus up to half as much
-  // again at random, so the points it turned away do not all come back in
-  // the same second. At least 1 s.
+  // After hub_busy: when the hub said, with jitter (hub_busy_wait_ms).
   std::chrono::milliseconds busy_wait() noexcept {
-    int64_t wait = 1000;
     try {
-      wait = std::max<int64_t>(1000, util::state_get_int(node_, "hub_busy_until_ms") - node_.clock().now_ms());
-      uint8_t r[2];
-      node_.random().fill(r, sizeof r);
-      wait += wait * (r[0] | (r[1] << 8)) / (2 * 65536);
+      return std::chrono::milliseconds(hub_busy_wait_ms(node_));
     } catch (...) {  // unreadable: 1 s, and the next attempt says more
+      return std::chrono::milliseconds(1000);
     }
-    return std::chrono::milliseconds(wait);
   }
 
   // The pause before the next attempt: the interval, or after failures the

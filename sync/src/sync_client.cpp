@@ -617,6 +617,13 @@ class Session {
 
 }  // namespace
 
+int64_t hub_busy_wait_ms(node::Node& node) {
+  const int64_t wait = std::max<int64_t>(1000, util::state_get_int(node, "hub_busy_until_ms") - node.clock().now_ms());
+  uint8_t r[2];
+  node.random().fill(r, sizeof r);
+  return wait + wait * (r[0] | (r[1] << 8)) / (2 * 65536);
+}
+
 Result<Json> sync_once(node::Node& node, Transport& transport, const ClientOptions& options) try {
   if (node.role() != node::Role::Point) return make_error("not_a_point", "only a point syncs with a hub");
   Session s(node, transport, options);

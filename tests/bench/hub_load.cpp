@@ -52,8 +52,6 @@
 #include <thread>
 #include <vector>
 
-#include <SQLiteCpp/SQLiteCpp.h>
-
 #include "motcua/node/blobs.hpp"
 #include "motcua/node/node.hpp"
 #include "motcua/sync/client.hpp"
@@ -452,17 +450,7 @@ int main(int argc, char** argv) try {
       // hub's time, plus up to half again at random), then try again.
       while (!r.ok() && r.error().code == "hub_busy") {
         ++s.busy;
-        int64_t until = 0;
-        {
-          std::lock_guard<std::recursive_mutex> g(n->journal().mutex());
-          SQLite::Statement q(*n->db(), "SELECT value FROM sync_state WHERE key = 'hub_busy_until_ms'");
-          if (q.executeStep()) until = std::stoll(q.getColumn(0).getString());
-        }
-        int64_t wait = std::max<int64_t>(1000, until - n->clock().now_ms());
-        uint8_t rnd[2];
-        n->random().fill(rnd, 2);
-        wait += wait * (rnd[0] | (rnd[1] << 8)) / (2 * 65536);
-        std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+        std::this_thread::sleep_for(std::chrono::milliseconds(sync::hub_busy_wait_ms(*n)));
         t0 = Steady::now();
         r = sync::sync_once(*n, *t.value());
       }

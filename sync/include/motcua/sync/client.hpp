@@ -53,6 +53,13 @@ Result<Json> join(node::Node& node, Transport& transport, const std::string& hub
 // 127.0.0.0/8, [::1]); otherwise "insecure_hub_url" (field "hub").
 Status enrolment_url_allowed(const std::string& url);
 
+// After sync_once failed with hub_busy: how long to wait before the next
+// attempt, in ms: until the time the hub gave (stored as sync state
+// hub_busy_until_ms), plus up to half as much again from the node's Random,
+// so the points it turned away do not all come back at once; at least 1 s
+// (docs/design/0121). The point's agent and tests/bench/hub_load use it.
+int64_t hub_busy_wait_ms(node::Node& node);
+
 // One full session: hello, push what the hub lacks, upload the attachments
 // it lacks, pull what is in scope, reference data if it changed, download the
 // attachments of held dossiers this node lacks. Resumes from the stored
