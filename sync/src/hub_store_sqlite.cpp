@@ -21,6 +21,31 @@ auto without_sync(SQLite::Database& db, F&& fn) {
 
 }  // namespace
 
+SqliteHubStore::~SqliteHubStore() = default;
+
+template <class F>
+auto SqliteHubStore::read_committed(F&& read) -> decltype(read(std::declval<SQLite::Database&>())) {
+  std::unique_lock<std::recursive_mutex> g(mu_, std::try_to_lock);
+  if (!g.owns_lock()) {
+    std::lock_guard<std::mutex> r(reader_mu_);
+    if (!reader_tried_) {
+      reader_tried_ = true;
+      const std::string file = db_->getFilename();
+      if (!file.empty() && file != ":memory:") {
+        try {
+          reader_ = std::make_unique<SQLite::Database>(file, SQLite::OPEN_READONLY);
+          reader_->setBusyTimeout(5000);
+        } catch (const SQLite::Exception&) {  // read through the shared connection, as before
+          reader_.reset();
+        }
+      }
+    }
+    if (reader_) return read(*reader_);
+    g.lock();
+  }
+  return read(*db_);
+}
+
 std::vector<SyncLogRow> HubStore::sessions_where(const SyncLogQuery& f) {
   std::vector<SyncLogRow> out;
   for (auto& r : sessions(f.point, f.since_ms, f.result.empty() ? f.limit : 100000)) {
@@ -67,11 +92,12 @@ std::optional<PointRecord> SqliteHubStore::point(const std::string& name) {
 }
 
 std::optional<PointRecord> SqliteHubStore::point_by_key(const PublicKey& key) {
-  Lock g(mu_);
-  SQLite::Statement q(*db_, std::string("SELECT ") + kPointCols + " FROM hub_points WHERE public_key = ?");
-  bind_array(q, 1, key);
-  if (!q.executeStep()) return std::nullopt;
-  return read_point(q);
+  return read_committed([&](SQLite::Database& db) -> std::optional<PointRecord> {
+    SQLite::Statement q(db, std::string("SELECT ") + kPointCols + " FROM hub_points WHERE public_key = ?");
+    bind_array(q, 1, key);
+    if (!q.executeStep()) return std::nullopt;
+    return read_point(q);
+  });
 }
 
 std::vector<PointRecord> SqliteHubStore::points() {
@@ -505,11 +531,12 @@ void SqliteHubStore::open_session(const std::string& id, const PublicKey& key, i
 }
 
 bool SqliteHubStore::session_valid(const std::string& id, const PublicKey& key, int64_t now_ms) {
-  Lock g(mu_);
-  SQLite::Statement q(*db_, "SELECT node, expires_ms FROM hub_sessions WHERE id = ?");
-  q.bind(1, id);
-  if (!q.executeStep()) return false;
-  return blob_array<32>(q.getColumn(0)) == key && now_ms <= q.getColumn(1).getInt64();
+  return read_committed([&](SQLite::Database& db) {
+    SQLite::Statement q(db, "SELECT node, expires_ms FROM hub_sessions WHERE id = ?");
+    q.bind(1, id);
+    if (!q.executeStep()) return false;
+    return blob_array<32>(q.getColumn(0)) == key && now_ms <= q.getColumn(1).getInt64();
+  });
 }
 
 void SqliteHubStore::prune(int64_t now_ms) {

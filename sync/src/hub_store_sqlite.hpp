@@ -157,6 +157,7 @@ inline Succession read_succession(SQLite::Statement& q) {
 class SqliteHubStore final : public HubStore {
  public:
   explicit SqliteHubStore(node::Node& n) : db_(n.db()), mu_(n.journal().mutex()) {}
+  ~SqliteHubStore() override;
 
   Status add_point(const PointRecord& p) override;
   std::optional<PointRecord> point(const std::string& name) override;
@@ -211,8 +212,18 @@ class SqliteHubStore final : public HubStore {
 
  private:
   using Lock = std::lock_guard<std::recursive_mutex>;
+  // Runs `read` on the connection shared with the journal when this thread
+  // holds its lock or can take it at once (it may be inside a transaction
+  // that wrote what it reads); when another thread holds it (a push being
+  // stored), on a read-only connection of its own, which sees what is
+  // committed without waiting for that writer (docs/design/0122).
+  template <class F>
+  auto read_committed(F&& read) -> decltype(read(std::declval<SQLite::Database&>()));
   std::shared_ptr<SQLite::Database> db_;
   std::recursive_mutex& mu_;
+  std::mutex reader_mu_;
+  std::unique_ptr<SQLite::Database> reader_;  // opened on first need; none for an in-memory database
+  bool reader_tried_ = false;
 };
 
 }  // namespace motcua::sync

@@ -2,7 +2,13 @@
 // the PostgreSQL store runs the same contract in hub_store_pg_test.cpp.
 #include <catch2/catch.hpp>
 
+#include <condition_variable>
+#include <future>
+#include <thread>
+
 #include "hub_store_contract_shared.hpp"
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include "motcua/sync/hub_store.hpp"
 #include "sync_test_util.hpp"
 
@@ -88,4 +94,67 @@ TEST_CASE("the SQLite hub store's bookkeeping copies into another, value for val
 TEST_CASE("SQLite hub stores on one file count every folded alert under concurrency", "[sync][hubstore]") {
   SharedSqliteHub hub;
   contract::check_concurrent_fold(hub.opener(), 4, 10);
+}
+
+TEST_CASE("a request's key and session are checked while a push holds the journal lock, and see what is committed",
+          "[sync][hubstore]") {
+  TempDir dir("hubstore-reader");
+  ManualClock clock(1000);
+  SeededRandom rng(8);
+  auto hub = make_node(dir.sub("hub"), clock, rng, node::Role::Hub, "hub");
+  auto store = sync::make_sqlite_hub_store(*hub);
+  sync::PointRecord a;
+  a.name = "a";
+  a.area = "area-x";
+  a.agency_code = "AG";
+  REQUIRE(store->add_point(a).ok());
+  const Hash32 code = blake2b256("code-a");
+  REQUIRE(store->add_enrolment_code(code, "0000000a", blake2b256("key-a"), "a", 10000).ok());
+  const PublicKey ka = hub->keys().pk;  // any 32 bytes
+  REQUIRE(store->enrol(code, ka, 500).ok());
+  store->open_session("s1", ka, 5000);
+
+  // Another thread holds the journal's lock, inside a transaction that
+  // revokes the point and has not committed (a push being stored).
+  std::mutex m;
+  std::condition_variable cv;
+  bool holding = false, release = false;
+  std::string own_view;
+  std::thread writer([&] {
+    std::lock_guard<std::recursive_mutex> g(hub->journal().mutex());
+    SQLite::Transaction tx(*hub->db());
+    hub->db()->exec("UPDATE hub_points SET status = 'revoked' WHERE name = 'a'");
+    own_view = store->point_by_key(ka)->status;  // its own thread reads what it wrote
+    std::unique_lock<std::mutex> l(m);
+    holding = true;
+    cv.notify_all();
+    cv.wait(l, [&] { return release; });
+    tx.commit();
+  });
+  {
+    std::unique_lock<std::mutex> l(m);
+    cv.wait(l, [&] { return holding; });
+  }
+  // A request on another thread does not wait for that writer: it sees the
+  // committed state (active, the session open).
+  auto check = std::async(std::launch::async, [&] {
+    auto p = store->point_by_key(ka);
+    return p && p->status == "active" && store->session_valid("s1", ka, 4000) && !store->session_valid("s1", ka, 6000);
+  });
+  const bool answered = check.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  {
+    std::lock_guard<std::mutex> l(m);
+    release = true;
+    cv.notify_all();
+  }
+  writer.join();
+  REQUIRE(answered);
+  CHECK(check.get());
+  CHECK(own_view == "revoked");
+  // Committed: a reader sees the revocation, whether it takes the lock or
+  // reads beside its holder.
+  CHECK(store->point_by_key(ka)->status == "revoked");
+  std::lock_guard<std::recursive_mutex> g(hub->journal().mutex());
+  auto other = std::async(std::launch::async, [&] { return store->point_by_key(ka)->status; });
+  CHECK(other.get() == "revoked");
 }
