@@ -226,4 +226,27 @@ class SqliteHubStore final : public HubStore {
   bool reader_tried_ = false;
 };
 
+template <class F>
+inline auto SqliteHubStore::read_committed(F&& read) -> decltype(read(std::declval<SQLite::Database&>())) {
+  std::unique_lock<std::recursive_mutex> g(mu_, std::try_to_lock);
+  if (!g.owns_lock()) {
+    std::lock_guard<std::mutex> r(reader_mu_);
+    if (!reader_tried_) {
+      reader_tried_ = true;
+      const std::string file = db_->getFilename();
+      if (!file.empty() && file != ":memory:") {
+        try {
+          reader_ = std::make_unique<SQLite::Database>(file, SQLite::OPEN_READONLY);
+          reader_->setBusyTimeout(5000);
+        } catch (const SQLite::Exception&) {  // read through the shared connection, as before
+          reader_.reset();
+        }
+      }
+    }
+    if (reader_) return read(*reader_);
+    g.lock();
+  }
+  return read(*db_);
+}
+
 }  // namespace motcua::sync

@@ -130,11 +130,12 @@ std::vector<SyncLogRow> SqliteHubStore::sessions_where(const SyncLogQuery& f) {
 }
 
 std::optional<SyncLogRow> SqliteHubStore::session(const std::string& id) {
-  Lock g(mu_);
-  SQLite::Statement q(*db_, std::string("SELECT ") + kLogCols + " FROM sync_log WHERE id = ?");
-  q.bind(1, id);
-  if (!q.executeStep()) return std::nullopt;
-  return read_log(q);
+  return read_committed([&](SQLite::Database& db) -> std::optional<SyncLogRow> {
+    SQLite::Statement q(db, std::string("SELECT ") + kLogCols + " FROM sync_log WHERE id = ?");
+    q.bind(1, id);
+    if (!q.executeStep()) return std::nullopt;
+    return read_log(q);
+  });
 }
 
 void SqliteHubStore::add_alert(const Alert& a) {

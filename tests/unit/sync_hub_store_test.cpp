@@ -96,7 +96,7 @@ TEST_CASE("SQLite hub stores on one file count every folded alert under concurre
   contract::check_concurrent_fold(hub.opener(), 4, 10);
 }
 
-TEST_CASE("a request's key and session are checked while a push holds the journal lock, and see what is committed",
+TEST_CASE("a request's key, session and sync log row are read while a push holds the journal lock, as committed",
           "[sync][hubstore]") {
   TempDir dir("hubstore-reader");
   ManualClock clock(1000);
@@ -113,6 +113,12 @@ TEST_CASE("a request's key and session are checked while a push holds the journa
   const PublicKey ka = hub->keys().pk;  // any 32 bytes
   REQUIRE(store->enrol(code, ka, 500).ok());
   store->open_session("s1", ka, 5000);
+  sync::SyncLogRow row;
+  row.id = "s1";
+  row.point = "a";
+  row.started_ms = 1000;
+  row.result = "running";
+  store->put_session(row);
 
   // Another thread holds the journal's lock, inside a transaction that
   // revokes the point and has not committed (a push being stored).
@@ -139,7 +145,9 @@ TEST_CASE("a request's key and session are checked while a push holds the journa
   // committed state (active, the session open).
   auto check = std::async(std::launch::async, [&] {
     auto p = store->point_by_key(ka);
-    return p && p->status == "active" && store->session_valid("s1", ka, 4000) && !store->session_valid("s1", ka, 6000);
+    auto logged = store->session("s1");  // the sync log row a request's accounting reads
+    return p && p->status == "active" && store->session_valid("s1", ka, 4000) && !store->session_valid("s1", ka, 6000) &&
+           logged && logged->result == "running";
   });
   const bool answered = check.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
   {
