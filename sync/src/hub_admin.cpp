@@ -386,6 +386,8 @@ std::string Hub::metrics() {
          "Points this hub process syncs at once (config hub_max_sessions; 0: no cap).", sl.cap);
   sample("motcua_sync_sessions_busy_total", "counter",
          "Hellos answered 503 hub_busy (every place held), since start.", sl.busy_total);
+  sample("motcua_sync_sessions_waiting", "gauge",
+         "Points told hub_busy in the last 2 minutes that have not had a place since.", sl.waiting);
   const FifoGate::Stats g = impl_->push_gate.stats();
   sample("motcua_sync_pushes_inside", "gauge",
          "Pushes being verified or stored by this hub process now (at most " +

@@ -78,6 +78,37 @@ TEST_CASE("session places: Retry-After follows recent sessions, between 1 s and 
   CHECK(open.stats(0).busy_total == 0);
 }
 
+TEST_CASE("session places: with many points waiting, each is told to come back later, and those gone stop counting",
+          "[busy]") {
+  SessionSlots s(2);
+  int64_t wait = 0;
+  REQUIRE(s.admit("a", 0, &wait));
+  REQUIRE(s.admit("b", 0, &wait));
+  s.end("a", 4000, true);  // sessions of 4 s
+  REQUIRE(s.admit("c", 4000, &wait));
+  // Up to 16 points waiting (8 arrivals for each of the 2 places), a
+  // typical session; beyond, longer in proportion.
+  for (int i = 1; i <= 64; ++i) {
+    CHECK_FALSE(s.admit("w" + std::to_string(i), 5000, &wait));
+    if (i == 16) CHECK(wait == 4000);
+    if (i == 32) CHECK(wait == 8000);
+  }
+  CHECK(wait == 64 * 4000 / 16);
+  CHECK(s.stats(5000).waiting == 64);
+  // A point asking again counts once.
+  CHECK_FALSE(s.admit("w1", 6000, &wait));
+  CHECK(wait == 64 * 4000 / 16);
+  // One that gets a place no longer waits.
+  s.end("b", 7000, true);
+  REQUIRE(s.admit("w1", 7000, &wait));
+  CHECK(s.stats(7000).waiting == 63);
+  // Those not heard of for two minutes are gone: a typical session again
+  // (b's 7 s weighs 1/8).
+  CHECK_FALSE(s.admit("late", 5000 + 120001, &wait));
+  CHECK(s.stats(5000 + 120001).waiting == 1);
+  CHECK(wait == (4000 * 7 + 7000) / 8);
+}
+
 namespace {
 
 // Delivers point b's requests to the hub unchanged, but runs `during` before
