@@ -4,7 +4,9 @@
 // new entries go across incrementally, and then 500 acts on old dossiers. The hub is the real `motcua serve`;
 // each point runs in its own process so peak RSS is measured per side.
 //
-//   sync_bench [WORKDIR]      (default: a fresh directory under the temp dir)
+//   sync_bench [WORKDIR]      (default: a fresh directory under the temp dir;
+//                              a given one must be absent, empty, or an
+//                              earlier run's: it is emptied first)
 #include <signal.h>
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -199,9 +201,31 @@ Row parse_row(const std::string& what, const std::pair<std::string, long>& res) 
 }  // namespace
 
 int main(int argc, char** argv) {
+  const char* usage = "usage: sync_bench [WORKDIR]   (WORKDIR: absent, empty, or an earlier run's; default: a fresh "
+                      "directory under the temp dir)\n";
+  if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+    const bool help = argc == 2 && (std::string(argv[1]) == "-h" || std::string(argv[1]) == "--help");
+    (help ? std::cout : std::cerr) << usage;
+    return help ? 0 : 2;
+  }
+  std::string work = argc > 1 ? argv[1] : (fs::temp_directory_path() / ("motcua-sync-bench-" + std::to_string(getpid()))).string();
+  // The work directory is emptied first: never one that holds anything but
+  // an earlier run's three nodes.
+  if (fs::is_directory(work)) {
+    for (const auto& e : fs::directory_iterator(work)) {
+      const std::string name = e.path().filename().string();
+      if (name != "hub" && name != "p1" && name != "p2") {
+        std::cerr << "sync_bench: " << work << " holds '" << name
+                  << "', not only an earlier run's hub, p1 and p2; not emptying it\n" << usage;
+        return 2;
+      }
+    }
+  } else if (fs::exists(work)) {
+    std::cerr << "sync_bench: " << work << " is not a directory\n" << usage;
+    return 2;
+  }
   crypto_init();
   sync::tune_allocator();  // as motcua does: the points here stand in for it
-  std::string work = argc > 1 ? argv[1] : (fs::temp_directory_path() / ("motcua-sync-bench-" + std::to_string(getpid()))).string();
   fs::remove_all(work);
   fs::create_directories(work);
   const std::string hub_dir = work + "/hub", p1 = work + "/p1", p2 = work + "/p2";
