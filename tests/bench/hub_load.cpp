@@ -60,6 +60,7 @@
 #include "motcua/sync/transport.hpp"
 #include "../../node/src/codes.hpp"
 #include "bench_data.hpp"
+#include "bench_workdir.hpp"
 
 using namespace motcua;
 using namespace motcua::bench;
@@ -309,8 +310,7 @@ int main(int argc, char** argv) try {
   sync::tune_allocator();  // as motcua does: the points here stand in for it
   Args a = parse(argc, argv);
   if (a.work.empty()) a.work = (fs::temp_directory_path() / ("motcua-hub-load-" + std::to_string(getpid()))).string();
-  fs::remove_all(a.work);
-  fs::create_directories(a.work);
+  if (auto why = bench::claim_workdir(a.work)) throw std::runtime_error(*why);
   const std::string hub_dir = a.work + "/hub";
   std::vector<std::string> hub_dirs{hub_dir};
   std::vector<int> ports{free_port()};

@@ -28,6 +28,7 @@
 #include "motcua/sync/hub_store.hpp"
 #include "motcua/sync/transport.hpp"
 #include "bench_data.hpp"
+#include "bench_workdir.hpp"
 
 using namespace motcua;
 using namespace motcua::bench;
@@ -167,8 +168,10 @@ int main(int argc, char** argv) {
   std::string work = argc > 1 ? argv[1] : (fs::temp_directory_path() / ("motcua-return-bench-" + std::to_string(getpid()))).string();
   const int entries = argc > 2 ? std::max(5, std::atoi(argv[2])) : 20000;
   const bool keep = argc > 1;
-  fs::remove_all(work);
-  fs::create_directories(work);
+  if (auto why = bench::claim_workdir(work)) {
+    std::cerr << "return_bench: " << *why << "\n";
+    return 2;
+  }
   const std::string hub_dir = work + "/hub", p1 = work + "/p1", p3 = work + "/p3", p4 = work + "/p4";
   int port = 29000 + static_cast<int>(getpid() % 1000);
   while (port_open(port)) ++port;

@@ -6,7 +6,7 @@
 //
 //   sync_bench [WORKDIR]      (default: a fresh directory under the temp dir;
 //                              a given one must be absent, empty, or an
-//                              earlier run's: it is emptied first)
+//                              earlier bench run's: it is emptied first)
 #include <signal.h>
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -30,6 +30,7 @@
 #include "motcua/sync/server.hpp"
 #include "motcua/sync/transport.hpp"
 #include "bench_data.hpp"
+#include "bench_workdir.hpp"
 
 using namespace motcua;
 using namespace motcua::bench;
@@ -201,33 +202,20 @@ Row parse_row(const std::string& what, const std::pair<std::string, long>& res) 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const char* usage = "usage: sync_bench [WORKDIR]   (WORKDIR: absent, empty, or an earlier run's; default: a fresh "
-                      "directory under the temp dir)\n";
+  const char* usage = "usage: sync_bench [WORKDIR]   (WORKDIR: absent, empty, or an earlier bench run's; default: a "
+                      "fresh directory under the temp dir)\n";
   if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
     const bool help = argc == 2 && (std::string(argv[1]) == "-h" || std::string(argv[1]) == "--help");
     (help ? std::cout : std::cerr) << usage;
     return help ? 0 : 2;
   }
   std::string work = argc > 1 ? argv[1] : (fs::temp_directory_path() / ("motcua-sync-bench-" + std::to_string(getpid()))).string();
-  // The work directory is emptied first: never one that holds anything but
-  // an earlier run's three nodes.
-  if (fs::is_directory(work)) {
-    for (const auto& e : fs::directory_iterator(work)) {
-      const std::string name = e.path().filename().string();
-      if (name != "hub" && name != "p1" && name != "p2") {
-        std::cerr << "sync_bench: " << work << " holds '" << name
-                  << "', not only an earlier run's hub, p1 and p2; not emptying it\n" << usage;
-        return 2;
-      }
-    }
-  } else if (fs::exists(work)) {
-    std::cerr << "sync_bench: " << work << " is not a directory\n" << usage;
+  if (auto why = bench::claim_workdir(work)) {
+    std::cerr << "sync_bench: " << *why << "\n" << usage;
     return 2;
   }
   crypto_init();
   sync::tune_allocator();  // as motcua does: the points here stand in for it
-  fs::remove_all(work);
-  fs::create_directories(work);
   const std::string hub_dir = work + "/hub", p1 = work + "/p1", p2 = work + "/p2";
   const int port = free_port();
   const std::string url = "http://127.0.0.1:" + std::to_string(port);

@@ -28,6 +28,7 @@
 #include "motcua/node/users.hpp"
 #include "motcua/sync/server.hpp"
 #include "../unit/sample_intake.hpp"
+#include "bench_workdir.hpp"
 
 using namespace motcua;
 namespace fs = std::filesystem;
@@ -80,7 +81,10 @@ int main(int argc, char** argv) {
     else if (i + 1 < argc && a == "--requests") requests = std::stoi(argv[++i]);
     else if (i + 1 < argc && a == "--dir") dir = argv[++i];
   }
-  fs::remove_all(dir);
+  if (auto why = bench::claim_workdir(dir)) {
+    std::cerr << "ui_bench: " << *why << "\n";
+    return 2;
+  }
   SystemClock clock;
   SystemRandom rng;
   node::InitOptions io;
