@@ -42,6 +42,17 @@ inline sync::Alert alert(int64_t at_ms, const std::string& point, const std::str
   return a;
 }
 
+// A sync log row as a session's first request writes it.
+inline sync::SyncLogRow log_row(const std::string& id, const std::string& point, int64_t started_ms,
+                                const std::string& result = "running") {
+  sync::SyncLogRow r;
+  r.id = id;
+  r.point = point;
+  r.started_ms = started_ms;
+  r.result = result;
+  return r;
+}
+
 inline sync::PointRecord point(const std::string& name, const std::string& area, int64_t capacity = 100) {
   sync::PointRecord p;
   p.name = name;
@@ -194,11 +205,7 @@ inline void check_hub_store(const std::function<std::unique_ptr<sync::HubStore>(
     REQUIRE(s->receipts("a", 10).size() == 1);
     CHECK(s->receipts("a", 10)[0].upto_seq == 5);
     CHECK(s->receipts("", 10).size() == 2);
-    sync::SyncLogRow r;
-    r.id = "s1";
-    r.point = "a";
-    r.started_ms = 1000;
-    r.result = "running";
+    sync::SyncLogRow r = log_row("s1", "a", 1000);
     s->put_session(r);
     r.result = "ok";
     r.entries_up = 9;
@@ -259,11 +266,7 @@ inline void check_hub_store(const std::function<std::unique_ptr<sync::HubStore>(
   }
   SECTION("counters grow with what they count and only with that") {
     auto s = make();
-    sync::SyncLogRow r;
-    r.id = "s1";
-    r.point = "a";
-    r.started_ms = 1000;
-    r.result = "running";
+    sync::SyncLogRow r = log_row("s1", "a", 1000);
     r.bytes_up = 40;
     s->put_session(r);
     r.bytes_up = 100;

@@ -103,22 +103,13 @@ TEST_CASE("a request's key, session and sync log row are read while a push holds
   SeededRandom rng(8);
   auto hub = make_node(dir.sub("hub"), clock, rng, node::Role::Hub, "hub");
   auto store = sync::make_sqlite_hub_store(*hub);
-  sync::PointRecord a;
-  a.name = "a";
-  a.area = "area-x";
-  a.agency_code = "AG";
-  REQUIRE(store->add_point(a).ok());
+  REQUIRE(store->add_point(contract::point("a", "area-x")).ok());
   const Hash32 code = blake2b256("code-a");
   REQUIRE(store->add_enrolment_code(code, "0000000a", blake2b256("key-a"), "a", 10000).ok());
-  const PublicKey ka = hub->keys().pk;  // any 32 bytes
+  const PublicKey ka = contract::key(1);
   REQUIRE(store->enrol(code, ka, 500).ok());
   store->open_session("s1", ka, 5000);
-  sync::SyncLogRow row;
-  row.id = "s1";
-  row.point = "a";
-  row.started_ms = 1000;
-  row.result = "running";
-  store->put_session(row);
+  store->put_session(contract::log_row("s1", "a", 1000));
 
   // Another thread holds the journal's lock, inside a transaction that
   // revokes the point and has not committed (a push being stored).
