@@ -114,14 +114,8 @@ class SessionSlots {
     int in_flight = 0;  // requests being served
   };
   void expire(int64_t now) {
-    for (auto it = held_.begin(); it != held_.end();) {
-      if (it->second.in_flight == 0 && now - it->second.last > idle_ms_) it = held_.erase(it);
-      else ++it;
-    }
-    for (auto it = refused_.begin(); it != refused_.end();) {
-      if (now - it->second > kWaitingWindowMs) it = refused_.erase(it);
-      else ++it;
-    }
+    std::erase_if(held_, [&](const auto& p) { return p.second.in_flight == 0 && now - p.second.last > idle_ms_; });
+    std::erase_if(refused_, [&](const auto& r) { return now - r.second > kWaitingWindowMs; });
   }
 
   std::mutex mu_;
