@@ -76,9 +76,14 @@ async function screen(page, name) {
   log(`screen ${name}: ${r.violations.length} axe finding(s), serious/critical: ${r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').length}`);
 }
 
+// Pages still open: a failed step leaves a screenshot and the text of each.
+const openPages = new Set();
+
 async function newPage(browser, base, width = 1366, height = 768) {
   const context = await browser.newContext({ baseURL: base, viewport: { width, height }, locale: 'vi-VN', timezoneId: 'Europe/Paris' });
   const page = await context.newPage();
+  openPages.add(page);
+  page.on('close', () => openPages.delete(page));
   page.on('pageerror', (e) => problems.push('page error: ' + e.message));
   page.on('console', (m) => {
     if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push('CSP: ' + m.text());
@@ -139,6 +144,24 @@ async function until(cond, what, ms = 5000) {
   fail('timed out waiting for ' + what);
 }
 
+// What each open page showed when a step failed: its address, the text of
+// its main area, and a screenshot FAIL-<step>-<n>.png beside the others.
+async function showPages(stepName) {
+  let n = 0;
+  for (const page of openPages) {
+    n += 1;
+    const file = join(SHOTS, `FAIL-${stepName.replace(/[^a-z0-9]+/gi, '-')}-${n}.png`);
+    try {
+      const text = await page.evaluate(() => (document.querySelector('main') || document.body).innerText);
+      log(`  page ${n} at ${page.url()}: ${text.replace(/\s+/g, ' ').slice(0, 400)}`);
+      await page.screenshot({ path: file, fullPage: true });
+      log(`  page ${n} screenshot: ${file}`);
+    } catch (err) {
+      log(`  page ${n}: could not be read (${err.message.split('\n')[0]})`);
+    }
+  }
+}
+
 async function step(name, fn) {
   const t0 = Date.now();
   try {
@@ -148,6 +171,7 @@ async function step(name, fn) {
   } catch (e) {
     results.push(['FAIL', name, e.message.split('\n')[0]]);
     log('FAIL', name, '-', e.message);
+    await showPages(name);
     return false;
   }
   return true;
@@ -166,6 +190,11 @@ async function main() {
     await step('sign-in screen', async () => {
       await clerk.goto('/');
       await clerk.getByRole('button', { name: 'Đăng nhập', exact: true }).waitFor();
+      // Nobody is signed in: no navigation, no sign-out, no sync bar yet.
+      for (const [what, loc] of [['the navigation', clerk.getByRole('navigation', { name: 'Chức năng' })],
+        ['the sign-out button', clerk.getByRole('button', { name: 'Đăng xuất', exact: true })],
+        ['the sync bar', clerk.getByRole('status', { name: 'Trạng thái đồng bộ' })]])
+        if (await loc.isVisible()) fail(`the sign-in screen shows ${what}`);
       await screen(clerk, 'sign-in');
       // A wrong password stays on the sign-in screen with a message.
       await clerk.getByRole('textbox', { name: 'Tên đăng nhập', exact: true }).fill('lan');

@@ -171,8 +171,11 @@ async function route() {
     if (a.dataset.screen === screen) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
-  const m = main();
-  m.replaceChildren();
+  // Each screen draws into its own box. A screen still waiting for the
+  // server when the user moves on or signs out then draws into a box no
+  // longer on the page, never over the screen that replaced it.
+  const m = el('div', { class: 'screen' });
+  main().replaceChildren(m);
   const view = { ctx, main: m, params, parts, setTitle, go: (h) => { location.hash = h; } };
   try {
     if (screen === 'procedures') await procedureScreen(view);
@@ -186,6 +189,7 @@ async function route() {
     if (err.status === 401) return;
     m.append(el('p', { class: 'form-alert', role: 'alert' }, viMessage(err)));
   }
+  if (!m.isConnected) return;  // replaced while it loaded
   // Focus moves to the new screen (its first field when it says so), so a
   // keyboard or screen-reader user starts there.
   const first = m.querySelector('[data-autofocus]') || m.querySelector('h1');
@@ -198,6 +202,10 @@ async function boot() {
     if (ctx.session) showSignIn('Phiên làm việc đã hết hạn hoặc đã kết thúc. Vui lòng đăng nhập lại.');
   });
   document.getElementById('signout').addEventListener('click', async () => {
+    // Signed out from this moment: an answer still on its way (a 401 for a
+    // screen, the sync status) no longer speaks for this session.
+    ctx.session = null;
+    stopSyncPoll();
     await api.signOut();
     showSignIn('Bạn đã đăng xuất.');
   });
