@@ -7,6 +7,10 @@
 //   sync_bench [WORKDIR]      (default: a fresh directory under the temp dir;
 //                              a given one must be absent, empty, or an
 //                              earlier bench run's: it is emptied first)
+//
+// To profile one phase of the hub: MOTCUA_BENCH_HOLD=FILE makes the bench
+// write "<phase> <hub pid>" to FILE before each phase and wait until FILE is
+// removed; attach a profiler to the pid, then remove FILE.
 #include <signal.h>
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -15,6 +19,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -302,7 +307,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::vector<Row> rows;
+  const char* hold = std::getenv("MOTCUA_BENCH_HOLD");
   auto phase = [&](const std::string& what, const std::string& dir) {
+    if (hold && *hold) {
+      std::ofstream(hold) << what << " " << hub_pid << "\n";
+      while (fs::exists(hold)) usleep(20 * 1000);
+    }
     int64_t hub0 = proc_cpu_us(hub_pid);
     Row r = parse_row(what, in_child([&] { return timed_sync(dir, url); }));
     r.hub_cpu_us = proc_cpu_us(hub_pid) - hub0;
