@@ -11,12 +11,15 @@
 // To profile one phase of the hub: MOTCUA_BENCH_HOLD=FILE makes the bench
 // write "<phase> <hub pid>" to FILE before each phase and wait until FILE is
 // removed; attach a profiler to the pid, then remove FILE.
+// MOTCUA_BENCH_ROUNDS=N (1-19) repeats the four small phases N times and
+// prints each one's median too.
 #include <signal.h>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -320,46 +323,73 @@ int main(int argc, char** argv) {
   };
   phase("push 50,000 (p1 -> empty hub)", p1);
   phase("fresh pull 50,000 (hub -> p2)", p2);
-  auto add = in_child([&] {
-    auto n = open(p1);
-    Gen g{7};
-    std::vector<node::EntryDraft> drafts;
-    for (int i = 20000; i < 20100; ++i)
-      for (int ev = 0; ev < 5; ++ev) {
-        auto d = dossier_events(g, i, ev, "p1", 1751335200000);
+  // The small phases last a tenth of a second: MOTCUA_BENCH_ROUNDS=N runs
+  // them N times (new entries and other old dossiers each round) and adds a
+  // row with each phase's median.
+  const char* rounds_env = std::getenv("MOTCUA_BENCH_ROUNDS");
+  const int rounds = std::clamp(rounds_env ? std::atoi(rounds_env) : 1, 1, 19);
+  const size_t first_small = rows.size();
+  for (int round = 0; round < rounds; ++round) {
+    const std::string tag = rounds > 1 ? " #" + std::to_string(round + 1) : "";
+    auto add = in_child([&] {
+      auto n = open(p1);
+      Gen g{static_cast<uint64_t>(7 + round)};
+      std::vector<node::EntryDraft> drafts;
+      for (int i = 20000 + 100 * round; i < 20100 + 100 * round; ++i)
+        for (int ev = 0; ev < 5; ++ev) {
+          auto d = dossier_events(g, i, ev, "p1", 1751335200000);
+          drafts.insert(drafts.end(), d.begin(), d.end());
+        }
+      auto r = n->journal().append_batch(drafts);
+      return r.ok() ? std::string("ok") : "ERROR " + r.error().message;
+    });
+    if (add.first != "ok") std::cerr << add.first << "\n";
+    phase("incremental push 500 (p1)" + tag, p1);
+    phase("incremental pull 500 (p2)" + tag, p2);
+    // A day's traffic is mostly acts on dossiers taken in before: 500 edits,
+    // one each on 500 dossiers that already hold 5 entries (each side loads
+    // and projects the dossier's history, not only the new entry).
+    auto acts = in_child([&] {
+      auto n = open(p1);
+      Gen g{static_cast<uint64_t>(11 + round)};
+      std::vector<node::EntryDraft> drafts;
+      for (int i = 0; i < 500; ++i) {
+        auto d = dossier_events(g, i * 19 + round, 1, "p1", 1751335200000);
         drafts.insert(drafts.end(), d.begin(), d.end());
       }
-    auto r = n->journal().append_batch(drafts);
-    return r.ok() ? std::string("ok") : "ERROR " + r.error().message;
-  });
-  if (add.first != "ok") std::cerr << add.first << "\n";
-  phase("incremental push 500 (p1)", p1);
-  phase("incremental pull 500 (p2)", p2);
-  // A day's traffic is mostly acts on dossiers taken in before: 500 edits,
-  // one each on 500 dossiers that already hold 5 entries (each side loads
-  // and projects the dossier's history, not only the new entry).
-  auto acts = in_child([&] {
-    auto n = open(p1);
-    Gen g{11};
-    std::vector<node::EntryDraft> drafts;
-    for (int i = 0; i < 500; ++i) {
-      auto d = dossier_events(g, i * 19, 1, "p1", 1751335200000);
-      drafts.insert(drafts.end(), d.begin(), d.end());
+      auto r = n->journal().append_batch(drafts);
+      return r.ok() ? std::string("ok") : "ERROR " + r.error().message;
+    });
+    if (acts.first != "ok") std::cerr << acts.first << "\n";
+    phase("acts on 500 old dossiers: push" + tag, p1);
+    phase("acts on 500 old dossiers: pull" + tag, p2);
+  }
+  if (rounds > 1) {
+    for (size_t k = 0; k < 4; ++k) {
+      std::vector<Row> same;
+      for (size_t i = first_small + k; i < rows.size(); i += 4) same.push_back(rows[i]);
+      auto median = [&](auto field) {
+        std::vector<int64_t> v;
+        for (const auto& r : same) v.push_back(r.*field);
+        std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
+        return v[v.size() / 2];
+      };
+      Row m = same.front();
+      m.what = m.what.substr(0, m.what.rfind(" #")) + " median";
+      m.us = median(&Row::us);
+      m.point_cpu_us = median(&Row::point_cpu_us);
+      m.hub_cpu_us = median(&Row::hub_cpu_us);
+      rows.push_back(m);
     }
-    auto r = n->journal().append_batch(drafts);
-    return r.ok() ? std::string("ok") : "ERROR " + r.error().message;
-  });
-  if (acts.first != "ok") std::cerr << acts.first << "\n";
-  phase("acts on 500 old dossiers: push", p1);
-  phase("acts on 500 old dossiers: pull", p2);
+  }
   long hub_rss = vm_hwm_kb(hub_pid);
   kill(hub_pid, SIGTERM);
   waitpid(hub_pid, nullptr, 0);
 
-  std::printf("\n%-32s %9s %10s %12s %8s %9s %12s %12s %13s\n", "phase", "wall ms", "entries/s", "wire bytes",
+  std::printf("\n%-38s %9s %10s %12s %8s %9s %12s %12s %13s\n", "phase", "wall ms", "entries/s", "wire bytes",
               "B/entry", "requests", "point CPU ms", "hub CPU ms", "point RSS MB");
   for (const auto& r : rows)
-    std::printf("%-32s %9.1f %10.0f %12lld %8.1f %9lld %12.0f %12.0f %13.1f\n", r.what.c_str(), r.us / 1000.0,
+    std::printf("%-38s %9.1f %10.0f %12lld %8.1f %9lld %12.0f %12.0f %13.1f\n", r.what.c_str(), r.us / 1000.0,
                 r.entries * 1e6 / std::max<int64_t>(1, r.us), static_cast<long long>(r.bytes),
                 static_cast<double>(r.bytes) / std::max<int64_t>(1, r.entries), static_cast<long long>(r.requests),
                 r.point_cpu_us / 1000.0, r.hub_cpu_us / 1000.0, r.point_rss_kb / 1024.0);
