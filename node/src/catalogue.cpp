@@ -7,6 +7,7 @@
 #include "calendar.hpp"
 #include "codes.hpp"
 #include "motcua/crypto.hpp"
+#include "motcua/node/forms.hpp"
 #include "motcua/node/node.hpp"
 #include "motcua/schema/database.hpp"
 #include "motcua/schema/storage.hpp"
@@ -365,8 +366,8 @@ Result<Json> import_catalogue_items(Node& node, const std::string& user, const J
 }
 
 Json point_list(Node& node, const Json& points) {
-  const std::string self_place = node.config().get("agency_name");
-  Json out = Json::array({Json{{"name", node.name()}, {"place_name", self_place.empty() ? node.name() : self_place}}});
+  // This node's place as its forms print it: place_name, else agency_name, else its name.
+  Json out = Json::array({Json{{"name", node.name()}, {"place_name", place_names(node)["place_name"]}}});
   std::set<std::string> seen{node.name()};
   if (!points.is_array()) return out;
   for (const auto& p : points) {

@@ -276,10 +276,14 @@ async function main() {
       await officer.getByRole('link', { name: 'Danh sách hồ sơ', exact: true }).click();
       await officer.getByRole('combobox', { name: 'Trạng thái', exact: true }).selectOption('1');
       await officer.getByRole('link', { name: code, exact: true }).waitFor();
+      // The row names the applicant, not only the code.
+      await officer.getByRole('row').filter({ hasText: code }).getByRole('cell', { name: 'Nguyễn Văn An', exact: true }).waitFor();
       await screen(officer, 'dossier-list');
       await openDossier(officer, code);
       await officer.getByRole('region', { name: 'Lịch sử' }).filter({ hasText: VN_TIME }).waitFor();
       if (await officer.getByRole('button', { name: 'Trả kết quả', exact: true }).count()) fail('an officer is offered Trả kết quả');
+      // Where the result goes, by the place's name (config place_name), not the point's machine name.
+      await officer.getByRole('definition').filter({ hasText: /^UBND xã Ân Thi$/ }).waitFor();
       await screen(officer, 'detail-officer-new');
       await act(officer, 'Tiếp nhận');
       await act(officer, 'Yêu cầu bổ sung', async (p) => {

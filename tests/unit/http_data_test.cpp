@@ -91,6 +91,12 @@ TEST_CASE("POST /dossiers refuses a missing mandatory document and an unknown re
   REQUIRE(known);
   REQUIRE(known->status == 200);
   CHECK(body_json(known)[0]["name"] == a.d.node->name());
+  // This node's place, named as its forms name it.
+  CHECK(body_json(known)[0]["place_name"] == a.d.node->name());
+  REQUIRE(a.d.node->config().set("agency_name", "UBND xã Ân Thi").ok());
+  CHECK(body_json(a.get("/api/v1/points/known", a.clerk))[0]["place_name"] == "UBND xã Ân Thi");
+  REQUIRE(a.d.node->config().set("place_name", "Bộ phận một cửa xã Ân Thi").ok());
+  CHECK(body_json(a.get("/api/v1/points/known", a.clerk))[0]["place_name"] == "Bộ phận một cửa xã Ân Thi");
 }
 
 TEST_CASE("GET /dossiers?q= finds by code, name, CCCD and phone", "[http][data]") {

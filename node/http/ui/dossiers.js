@@ -32,7 +32,7 @@ export async function dossierListScreen(view) {
       const items = r.items || [];
       body.replaceChildren(...items.map((d) => el('tr', {},
         el('td', {}, el('a', { href: '#/dossiers/' + encodeURIComponent(d.code) }, d.code)),
-        el('td', {}, (d.applicant && d.applicant.full_name) || ''),
+        el('td', {}, d.applicant_name || ''),
         el('td', {}, d.procedure_name || d.procedure_code || ''),
         el('td', {}, d.status_name || STATUS[d.status] || ''),
         el('td', {}, vnTime(d.received_at)),
