@@ -67,6 +67,10 @@ async function screen(page, name) {
   shotNo += 1;
   const file = join(SHOTS, `${String(shotNo).padStart(2, '0')}-${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
+  // A value the script failed to turn into words, shown as such.
+  const text = await page.evaluate(() => document.body.innerText);
+  const raw = /\b(null|undefined|NaN)\b|\[object Object\]/.exec(text);
+  if (raw) problems.push(`screen ${name} shows "${raw[0]}": …${text.slice(Math.max(0, raw.index - 60), raw.index + 20).replace(/\s+/g, ' ')}…`);
   await page.evaluate(axeSource);
   const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
   for (const v of r.violations) {

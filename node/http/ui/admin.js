@@ -320,9 +320,9 @@ async function syncLog(box) {
       const r = await api.get('/audit/sync-log' + api.qs({ point: point.input.value.trim(), since: isoDate(since.input.value), result: result.input.value }));
       const sessions = Array.isArray(r) ? r : (r.sessions || r.items || []);
       const alerts = (r && r.alerts) || [];
-      list.replaceChildren(
+      list.replaceChildren(...[
         sessions.length ? table(sessions, null, 'Phiên đồng bộ') : el('p', {}, 'Không có phiên đồng bộ nào.'),
-        alerts.length ? table(alerts, null, 'Cảnh báo') : null);
+        alerts.length ? table(alerts, null, 'Cảnh báo') : null].filter(Boolean));
     } catch (err) {
       if (err.status !== 401) list.replaceChildren(el('p', { role: 'alert' }, viMessage(err)));
     }
