@@ -395,6 +395,17 @@ async function main() {
         await screen(admin, 'admin-' + tab);
       }
     });
+    await step('reports start from this month in Vietnam, whatever the browser\'s time zone', async () => {
+      // 21:00 on 31 December in Paris (this browser's zone) is already 1 January 2027 in Hà Nội.
+      const late = await newPage(browser, base);
+      await late.clock.setFixedTime(new Date('2026-12-31T20:00:00Z'));
+      await signIn(late, 'quan');
+      await hashTo(late, '#/admin/reports');
+      const from = await late.getByRole('textbox', { name: 'Từ ngày', exact: true }).inputValue();
+      const to = await late.getByRole('textbox', { name: 'Đến ngày', exact: true }).inputValue();
+      if (from !== '01/01/2027' || to !== '01/01/2027') fail(`report period ${from}–${to}, expected 01/01/2027–01/01/2027`);
+      await late.context().close();
+    });
   } finally {
     await browser.close();
     child.kill('SIGTERM');

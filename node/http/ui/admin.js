@@ -3,7 +3,7 @@
 // holds in quarantine (release or reject with a reason), the sync audit log,
 // conflicts, and the period reports (Mẫu 06, Biểu 06).
 import * as api from './api.js';
-import { el, field, select, formAlert, showError, clearErrors, vnTime, vnDate, isoDate, ROLE, newId, printLink, viMessage } from './util.js';
+import { el, field, select, formAlert, showError, clearErrors, vnTime, vnDate, vnToday, isoDate, ROLE, newId, printLink, viMessage } from './util.js';
 
 const TABS = [
   ['users', 'Người dùng'], ['holidays', 'Ngày nghỉ lễ'], ['catalogue', 'Danh mục thủ tục'], ['points', 'Điểm phục vụ'],
@@ -122,7 +122,7 @@ function parseDays(text) {
 
 async function holidays(box) {
   const out = notice();
-  const year = field('Năm', { inputmode: 'numeric', value: String(new Date().getFullYear()), maxlength: 4 });
+  const year = field('Năm', { inputmode: 'numeric', value: String(vnToday().year), maxlength: 4 });
   const show = el('div');
   const viewForm = el('form', { class: 'row' }, year.wrap, el('button', { type: 'submit' }, 'Xem lịch nghỉ'));
   async function load() {
@@ -362,11 +362,11 @@ async function conflicts(box) {
 
 // --- reports ----------------------------------------------------------------------------
 async function reports(box) {
-  const now = new Date();
-  const first = new Date(now.getFullYear(), now.getMonth(), 1);
+  // From the first of this month to today, in Vietnam's calendar.
+  const today = vnToday();
   const pad = (n) => String(n).padStart(2, '0');
-  const from = field('Từ ngày', { placeholder: 'dd/mm/yyyy', inputmode: 'numeric', value: `01/${pad(first.getMonth() + 1)}/${first.getFullYear()}` });
-  const to = field('Đến ngày', { placeholder: 'dd/mm/yyyy', inputmode: 'numeric', value: `${pad(now.getDate())}/${pad(now.getMonth() + 1)}/${now.getFullYear()}` });
+  const from = field('Từ ngày', { placeholder: 'dd/mm/yyyy', inputmode: 'numeric', value: `01/${pad(today.month)}/${today.year}` });
+  const to = field('Đến ngày', { placeholder: 'dd/mm/yyyy', inputmode: 'numeric', value: `${pad(today.day)}/${pad(today.month)}/${today.year}` });
   const agency = field('Cơ quan', { autocomplete: 'off' }, 'Để trống: mọi cơ quan.');
   const links = el('ul', { class: 'forms' });
   function update() {

@@ -69,6 +69,15 @@ export function vnTime(v) {
   return `${p.day}/${p.month}/${p.year} ${hour}:${p.minute}`;
 }
 
+// Today's date in Vietnam, whatever the browser's time zone:
+// { day, month, year } as numbers.
+const dayFmt = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Ho_Chi_Minh', day: 'numeric', month: 'numeric', year: 'numeric' });
+export function vnToday(now = new Date()) {
+  const p = {};
+  for (const part of dayFmt.formatToParts(now)) p[part.type] = Number(part.value);
+  return { day: p.day, month: p.month, year: p.year };
+}
+
 // "dd/mm/yyyy" for a "YYYY-MM-DD" date, and back.
 export function vnDate(iso) {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || '');
