@@ -621,6 +621,49 @@ BEGIN
     open_conflicts = excluded.open_conflicts;
 END;
 )SQL",
+      // 22: the reference data names the hub's own place as its forms do
+      // (config place_name, else agency_name): a change of either is a new
+      // generation of the reference data (migration 17).
+      // And a search key that repeats a word (the agency code 000.00.00.H33
+      // has "00" twice; a name such as Lê Thị Lê) writes each word once.
+      // Inside the projection's upsert SQLite applies the outer statement's
+      // conflict policy to the triggers' INSERT OR IGNORE, so the second
+      // copy of a word failed the whole write (UNIQUE constraint failed):
+      // an edit of the name, CCCD or phone of such a dossier was refused,
+      // and a hub projecting it refused the point's push.
+      R"SQL(
+DROP TRIGGER gen_config_ins;
+DROP TRIGGER gen_config_upd;
+DROP TRIGGER gen_config_del;
+CREATE TRIGGER gen_config_ins AFTER INSERT ON config WHEN NEW.key IN ('agency_name', 'place_name') BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_config_upd AFTER UPDATE ON config
+  WHEN NEW.key IN ('agency_name', 'place_name') OR OLD.key IN ('agency_name', 'place_name') BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+CREATE TRIGGER gen_config_del AFTER DELETE ON config WHEN OLD.key IN ('agency_name', 'place_name') BEGIN
+  UPDATE sync_counters SET value = value + 1 WHERE name = 'generation' AND label = 'reference'; END;
+DROP TRIGGER dossier_words_put;
+CREATE TRIGGER dossier_words_put AFTER INSERT ON dossier_index
+BEGIN
+  DELETE FROM dossier_words WHERE code = NEW.code;
+  INSERT OR IGNORE INTO dossier_words (word, code)
+    SELECT DISTINCT value, NEW.code FROM json_each(
+      CASE WHEN json_valid('["' || replace(NEW.search_key, ' ', '","') || '"]')
+           THEN '["' || replace(NEW.search_key, ' ', '","') || '"]' ELSE '[]' END)
+    WHERE value <> '';
+END;
+DROP TRIGGER dossier_words_renew;
+CREATE TRIGGER dossier_words_renew AFTER UPDATE OF search_key ON dossier_index
+WHEN OLD.search_key IS NOT NEW.search_key
+BEGIN
+  DELETE FROM dossier_words WHERE code = NEW.code;
+  INSERT OR IGNORE INTO dossier_words (word, code)
+    SELECT DISTINCT value, NEW.code FROM json_each(
+      CASE WHEN json_valid('["' || replace(NEW.search_key, ' ', '","') || '"]')
+           THEN '["' || replace(NEW.search_key, ' ', '","') || '"]' ELSE '[]' END)
+    WHERE value <> '';
+END;
+)SQL",
   };
   return m;
 }

@@ -385,6 +385,8 @@ TEST_CASE("delta: the hub computes its reference data again only when a source c
     changed("holidays", true, false);
     other.exec("INSERT OR REPLACE INTO config (key, value) VALUES ('agency_name', 'UBND huyện Ân Thi')");
     changed("the hub's place name", true, false);
+    other.exec("INSERT OR REPLACE INTO config (key, value) VALUES ('place_name', 'Bộ phận một cửa huyện Ân Thi')");
+    changed("the hub's place name as its forms print it (config place_name, before agency_name)", true, false);
     other.exec("UPDATE hub_points SET place_name = 'UBND xã A' WHERE name = 'xa-a'");
     changed("a point's place name", true, false);
     w.add_point("xa-b", "an-thi");

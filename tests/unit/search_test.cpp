@@ -313,6 +313,30 @@ TEST_CASE("an act that keeps the search key leaves the dossier's search words as
   CHECK(rowid() == row);
 }
 
+// A search key that repeats a word: an agency code such as 000.00.00.H33
+// ("00" twice) or a name such as Lê Thị Lê. Editing the phone rewrites the
+// words inside the projection's upsert, where SQLite applies the outer
+// statement's conflict policy to the trigger's INSERT OR IGNORE: a repeated
+// word failed the edit with UNIQUE constraint failed (a 500, and a hub that
+// projects the same entry refused the point's whole push).
+TEST_CASE("an edit of a dossier whose search key repeats a word is stored and found", "[search][list]") {
+  test::DossierFixture f;
+  Json req = test::DossierFixture::intake_request();
+  req["applicant"]["full_name"] = "Lê Thị Lê";
+  const std::string code = f.take_in(req);
+  auto& db = *f.node->db();
+  auto words = [&] { return db.execAndGet("SELECT count(*) FROM dossier_words WHERE code = '" + code + "'").getInt64(); };
+  const int64_t before = words();
+  f.must(f.clerk, code, "update", Json{{"applicant", {{"phone", "0987654321"}}}});
+  CHECK(f.svc->get(code).value()["applicant"]["phone"] == "0987654321");
+  CHECK(words() == before);  // one phone number for another: as many distinct words
+  CHECK(codes_of(list(f, "0987654321")) == std::set<std::string>{code});
+  CHECK(codes_of(list(f, "le")) == std::set<std::string>{code});
+  f.must(f.clerk, code, "update", Json{{"applicant", {{"full_name", "Lê Văn Lê Lê"}}}});
+  CHECK(codes_of(list(f, "van le")) == std::set<std::string>{code});
+  CHECK(f.node->journal().verify().ok());
+}
+
 TEST_CASE("a list search walks indexes, not every dossier", "[search][list]") {
   test::DossierFixture f;
   f.take_in();
