@@ -43,6 +43,25 @@ async function startDaemon(dir) {
   run(['init', '--role', 'point', '--name', 'xa-an-thi', '--agency-code', '000.00.01.H22', '--data-dir', dir]);
   run(['config', 'set', 'place_name', 'UBND xã Ân Thi', '--data-dir', dir]);
   for (const [name, role, full] of USERS) run(['user', 'add', name, '--role', role, '--full-name', full, '--data-dir', dir], PASSWORD + '\n');
+  return serve(dir);
+}
+
+// A hub with its admin, and a second point (CLI only) enrolled and synced
+// once, so the hub's own screens have a point and a session to show.
+async function startHub(dir, pointDir) {
+  run(['init', '--role', 'hub', '--name', 'tinh-hung-yen', '--agency-code', '000.00.01.H22', '--data-dir', dir]);
+  run(['user', 'add', 'quan', '--role', 'admin', '--full-name', 'Lê Minh Quân', '--data-dir', dir], PASSWORD + '\n');
+  const out = run(['point', 'add', 'xa-tan-phuc', '--area', 'an-thi', '--agency', '000.00.01.H22', '--place-name', 'UBND xã Tân Phúc', '--data-dir', dir]);
+  const code = /--code (\S+)/.exec(out);
+  if (!code) fail('no enrolment code in: ' + out);
+  const hub = await serve(dir);
+  run(['init', '--role', 'point', '--name', 'xa-tan-phuc', '--data-dir', pointDir]);
+  run(['join', '--hub', hub.base, '--code', code[1], '--data-dir', pointDir]);
+  run(['sync', '--once', '--data-dir', pointDir]);
+  return hub;
+}
+
+async function serve(dir) {
   const child = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   const port = await new Promise((res, rej) => {
     let buf = '';
@@ -186,6 +205,7 @@ async function main() {
   mkdirSync(SHOTS, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'motcua-browser-'));
   const { child, base } = await startDaemon(join(dir, 'node'));
+  let hubChild = null;
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--lang=vi-VN'] });
   const t0 = Date.now();
   let code = '';
@@ -395,6 +415,22 @@ async function main() {
         await screen(admin, 'admin-' + tab);
       }
     });
+    await step('the hub\'s admin sees its points and their sync sessions in Vietnamese', async () => {
+      const hub = await startHub(join(dir, 'hub'), join(dir, 'xa-tan-phuc'));
+      hubChild = hub.child;
+      const page = await newPage(browser, hub.base);
+      await signIn(page, 'quan');
+      await hashTo(page, '#/admin/points');
+      await page.getByRole('cell', { name: 'UBND xã Tân Phúc', exact: true }).waitFor();
+      await screen(page, 'hub-points');
+      await hashTo(page, '#/admin/sync-log');
+      const sessions = page.getByRole('table', { name: 'Phiên đồng bộ' });
+      for (const h of ['Điểm', 'Bắt đầu', 'Kết quả', 'Mục gửi lên / nhận về'])
+        await sessions.getByRole('columnheader', { name: h, exact: true }).waitFor();
+      await sessions.getByRole('row').filter({ hasText: 'xa-tan-phuc' }).getByRole('cell', { name: 'Thành công', exact: true }).first().waitFor();
+      await screen(page, 'hub-sync-log');
+      await page.context().close();
+    });
     await step('reports start from this month in Vietnam, whatever the browser\'s time zone', async () => {
       // 21:00 on 31 December in Paris (this browser's zone) is already 1 January 2027 in Hà Nội.
       const late = await newPage(browser, base);
@@ -408,8 +444,10 @@ async function main() {
     });
   } finally {
     await browser.close();
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    for (const c of [child, hubChild].filter(Boolean)) {
+      c.kill('SIGTERM');
+      await new Promise((r) => c.once('exit', r));
+    }
     rmSync(dir, { recursive: true, force: true });
   }
   log(`browser stage took ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -309,6 +309,36 @@ async function quarantine(box) {
 }
 
 // --- sync audit log ----------------------------------------------------------------
+const SYNC_RESULT = { ok: 'Thành công', failed: 'Thất bại', refused: 'Bị từ chối', running: 'Đang chạy', interrupted: 'Bị gián đoạn' };
+const ALERT_KIND = {
+  clock_skew: 'Lệch đồng hồ', divergence: 'Trạng thái khác nhau', enrolment_refused: 'Ghi danh bị từ chối',
+  equivocation: 'Ký hai mục cùng số thứ tự', fork: 'Chuỗi bị rẽ nhánh', journal_broken: 'Sổ nhật ký hỏng',
+  quarantined: 'Đưa vào cách ly', revoked: 'Khóa đã thu hồi', sequence_exhausted: 'Hết số hồ sơ',
+  stale_chain: 'Chuỗi cũ', stale_hello: 'Lời chào cũ', succession: 'Chuyển sang máy mới',
+};
+function kilobytes(n) { return (Number(n || 0) / 1024).toLocaleString('vi-VN', { maximumFractionDigits: 1 }) + ' KB'; }
+function seconds(ms) { return (Number(ms || 0) / 1000).toLocaleString('vi-VN', { maximumFractionDigits: 1 }) + ' giây'; }
+const SESSION_COLUMNS = [
+  ['point', 'Điểm'],
+  [(s) => vnTime(s.start), 'Bắt đầu'],
+  [(s) => (s.end ? seconds(Date.parse(s.end) - Date.parse(s.start)) : ''), 'Thời lượng'],
+  [(s) => SYNC_RESULT[s.result] || s.result, 'Kết quả'],
+  [(s) => `${s.entries_up} / ${s.entries_down}`, 'Mục gửi lên / nhận về'],
+  [(s) => `${kilobytes(s.bytes_up)} / ${kilobytes(s.bytes_down)}`, 'Dữ liệu gửi lên / nhận về'],
+  ['receipts', 'Biên nhận'],
+  [(s) => seconds(s.skew_ms), 'Lệch đồng hồ'],
+  ['error', 'Lỗi'],
+  [(s) => el('code', { title: s.id }, String(s.id || '').slice(0, 8)), 'Mã phiên'],
+];
+const ALERT_COLUMNS = [
+  ['point', 'Điểm'],
+  [(a) => ALERT_KIND[a.kind] || a.kind, 'Loại'],
+  ['detail', 'Chi tiết'],
+  ['count', 'Số lần'],
+  [(a) => vnTime(a.at), 'Lần đầu'],
+  [(a) => vnTime(a.last_at), 'Lần cuối'],
+];
+
 async function syncLog(box) {
   const point = field('Điểm', { autocomplete: 'off' });
   const since = field('Từ ngày', { placeholder: 'dd/mm/yyyy', inputmode: 'numeric' });
@@ -321,8 +351,8 @@ async function syncLog(box) {
       const sessions = Array.isArray(r) ? r : (r.sessions || r.items || []);
       const alerts = (r && r.alerts) || [];
       list.replaceChildren(...[
-        sessions.length ? table(sessions, null, 'Phiên đồng bộ') : el('p', {}, 'Không có phiên đồng bộ nào.'),
-        alerts.length ? table(alerts, null, 'Cảnh báo') : null].filter(Boolean));
+        sessions.length ? table(sessions, SESSION_COLUMNS, 'Phiên đồng bộ') : el('p', {}, 'Không có phiên đồng bộ nào.'),
+        alerts.length ? table(alerts, ALERT_COLUMNS, 'Cảnh báo') : null].filter(Boolean));
     } catch (err) {
       if (err.status !== 401) list.replaceChildren(el('p', { role: 'alert' }, viMessage(err)));
     }
