@@ -363,6 +363,21 @@ async function syncLog(box) {
 }
 
 // --- conflicts ------------------------------------------------------------------------
+// What each kind of conflict is, and how the merge rules settled it
+// (docs/domain.md); the server's own sentence follows in English.
+const CONFLICT_KIND = {
+  agency_act_vs_edit: ['Cơ quan tiếp nhận hoặc từ chối trong khi điểm sửa hồ sơ',
+    'Quyết định của cơ quan được giữ; bản sửa cùng lúc vẫn nằm trong lịch sử, đánh dấu bị thay thế.'],
+  handover_vs_delivery_failed: ['Trả kết quả và báo phát không thành cùng lúc',
+    'Việc trả kết quả được giữ; báo phát không thành nằm trong lịch sử, đánh dấu bị thay thế.'],
+  double_handover: ['Kết quả được trả hai lần',
+    'Cả hai lần trả đều được giữ (kết quả đã trao không thu hồi được); hãy kiểm tra ai đã nhận kết quả.'],
+  concurrent_edit: ['Hai nơi sửa cùng một thông tin cùng lúc', 'Bản sửa sau (theo đồng hồ của sổ nhật ký) được giữ.'],
+  concurrent_transition: ['Hai thao tác đổi trạng thái cùng lúc',
+    'Thao tác đầu tiên theo thứ tự được áp dụng; thao tác kia được lưu nhưng không áp dụng.'],
+  duplicate_intake: ['Cùng một mã hồ sơ được tiếp nhận hai lần', 'Lần tiếp nhận đầu tiên được giữ.'],
+};
+
 async function conflicts(box) {
   const out = notice();
   const list = el('div');
@@ -380,9 +395,11 @@ async function conflicts(box) {
         if (note.input.value.trim()) body.note = note.input.value.trim();
         try { await api.post('/conflicts/' + encodeURIComponent(c.id) + '/resolve', body); out.textContent = 'Đã ghi quyết định.'; await load(); } catch (err) { if (err.status !== 401) showError(f, err, { decision: dec.input, note: note.input }); }
       });
+      const [what, how] = CONFLICT_KIND[c.kind] || [c.kind, ''];
       return el('li', { class: 'card' },
-        el('p', {}, el('a', { href: '#/dossiers/' + encodeURIComponent(c.dossier || '') }, c.dossier || ''), ` · ${c.kind} · ${c.resolved ? 'đã xem xét' : 'chờ xem xét'}`),
-        c.details ? el('p', { class: 'muted' }, typeof c.details === 'string' ? c.details : JSON.stringify(c.details)) : null,
+        el('p', {}, el('a', { href: '#/dossiers/' + encodeURIComponent(c.dossier || '') }, c.dossier || ''), ` · ${what} · ${c.resolved ? 'đã xem xét' : 'chờ xem xét'}`),
+        how ? el('p', {}, how) : null,
+        c.settled ? el('p', { class: 'muted', lang: 'en' }, c.settled) : null,
         c.resolved ? null : f);
     })));
   }
