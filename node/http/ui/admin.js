@@ -3,7 +3,7 @@
 // holds in quarantine (release or reject with a reason), the sync audit log,
 // conflicts, and the period reports (Mẫu 06, Biểu 06).
 import * as api from './api.js';
-import { el, field, select, formAlert, showError, clearErrors, vnTime, vnDate, vnToday, isoDate, ROLE, newId, printLink, viMessage } from './util.js';
+import { el, field, select, formAlert, showError, clearErrors, vnTime, vnDate, vnToday, isoDate, ROLE, CONFLICT_KIND, newId, printLink, viMessage } from './util.js';
 
 const TABS = [
   ['users', 'Người dùng'], ['holidays', 'Ngày nghỉ lễ'], ['catalogue', 'Danh mục thủ tục'], ['points', 'Điểm phục vụ'],
@@ -363,21 +363,6 @@ async function syncLog(box) {
 }
 
 // --- conflicts ------------------------------------------------------------------------
-// What each kind of conflict is, and how the merge rules settled it
-// (docs/domain.md); the server's own sentence follows in English.
-const CONFLICT_KIND = {
-  agency_act_vs_edit: ['Cơ quan tiếp nhận hoặc từ chối trong khi điểm sửa hồ sơ',
-    'Quyết định của cơ quan được giữ; bản sửa cùng lúc vẫn nằm trong lịch sử, đánh dấu bị thay thế.'],
-  handover_vs_delivery_failed: ['Trả kết quả và báo phát không thành cùng lúc',
-    'Việc trả kết quả được giữ; báo phát không thành nằm trong lịch sử, đánh dấu bị thay thế.'],
-  double_handover: ['Kết quả được trả hai lần',
-    'Cả hai lần trả đều được giữ (kết quả đã trao không thu hồi được); hãy kiểm tra ai đã nhận kết quả.'],
-  concurrent_edit: ['Hai nơi sửa cùng một thông tin cùng lúc', 'Bản sửa sau (theo đồng hồ của sổ nhật ký) được giữ.'],
-  concurrent_transition: ['Hai thao tác đổi trạng thái cùng lúc',
-    'Thao tác đầu tiên theo thứ tự được áp dụng; thao tác kia được lưu nhưng không áp dụng.'],
-  duplicate_intake: ['Cùng một mã hồ sơ được tiếp nhận hai lần', 'Lần tiếp nhận đầu tiên được giữ.'],
-};
-
 async function conflicts(box) {
   const out = notice();
   const list = el('div');

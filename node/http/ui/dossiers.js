@@ -3,7 +3,7 @@
 // role may do from the dossier's status, each with a small form.
 import * as api from './api.js';
 import { knownPoints } from './intake.js';
-import { el, field, select, formAlert, showError, clearErrors, debounce, vnTime, vnDate, isoDate, money, STATUS, newId, printLink, viMessage } from './util.js';
+import { el, field, select, formAlert, showError, clearErrors, debounce, vnTime, vnDate, isoDate, money, STATUS, CONFLICT_KIND, newId, printLink, viMessage } from './util.js';
 
 export async function dossierListScreen(view) {
   view.setTitle('Danh sách hồ sơ');
@@ -263,7 +263,7 @@ export async function dossierDetailScreen(view, code) {
   if ((d.conflicts || []).length) {
     const ch = el('h2', { id: newId('h') }, 'Xung đột');
     conflicts = el('section', { 'aria-labelledby': ch.id }, ch, el('ul', {}, d.conflicts.map((c) => el('li', {},
-      `${c.kind}: ${c.resolved ? 'đã xem xét' : 'chờ xem xét'}${c.details ? ' — ' + (typeof c.details === 'string' ? c.details : JSON.stringify(c.details)) : ''}`,
+      `${(CONFLICT_KIND[c.kind] || [c.kind])[0]}: ${c.resolved ? 'đã xem xét' : 'chờ xem xét'}${CONFLICT_KIND[c.kind] ? ' — ' + CONFLICT_KIND[c.kind][1] : ''}`,
       (!c.resolved && (role === 'admin' || role === 'officer')) ? el('a', { href: '#/admin/conflicts' }, ' Xem xét') : null))));
   }
 
