@@ -429,6 +429,13 @@ async function main() {
         await sessions.getByRole('columnheader', { name: h, exact: true }).waitFor();
       await sessions.getByRole('row').filter({ hasText: 'xa-tan-phuc' }).getByRole('cell', { name: 'Thành công', exact: true }).first().waitFor();
       await screen(page, 'hub-sync-log');
+      // The hub syncs with nobody: its status says what it is, with no Đồng bộ ngay.
+      const bar = page.getByRole('status', { name: 'Trạng thái đồng bộ' });
+      await bar.filter({ hasText: 'Máy chủ trung tâm' }).filter({ hasText: '1 điểm phục vụ' }).waitFor();
+      if (await page.getByRole('button', { name: 'Đồng bộ ngay', exact: true }).isVisible()) fail('a hub offers Đồng bộ ngay');
+      await hashTo(page, '#/sync');
+      await page.getByText('Đây là máy chủ trung tâm', { exact: false }).waitFor();
+      await page.getByRole('definition').filter({ hasText: /^1$/ }).first().waitFor();
       await page.context().close();
     });
     await step('reports start from this month in Vietnam, whatever the browser\'s time zone', async () => {

@@ -5,7 +5,7 @@ import { el, field, formAlert, showError, clearErrors, vnTime, ROLE, viMessage }
 import { procedureScreen } from './procedures.js';
 import { intakeScreen } from './intake.js';
 import { dossierListScreen, dossierDetailScreen } from './dossiers.js';
-import { syncScreen } from './sync.js';
+import { syncScreen, hubSummary } from './sync.js';
 import { adminScreen } from './admin.js';
 
 const ctx = { session: null, signInMessage: '' };
@@ -84,6 +84,18 @@ export function renderSync(st) {
   const waitEl = document.getElementById('sync-waiting');
   const lastEl = document.getElementById('sync-last');
   const prog = document.getElementById('sync-progress');
+  const syncNow = document.getElementById('sync-now');
+  syncNow.hidden = !!(st && st.role === 'hub');
+  if (st && st.role === 'hub') {
+    // A hub syncs with nobody: its points sync with it.
+    const h = hubSummary(st);
+    stateEl.textContent = 'Máy chủ trung tâm';
+    dot.className = 'dot connected';
+    waitEl.textContent = `· ${h.points} điểm phục vụ`;
+    lastEl.textContent = h.last ? '· Lần cuối một điểm đồng bộ: ' + vnTime(h.last) : '· Chưa điểm nào đồng bộ';
+    prog.hidden = true;
+    return;
+  }
   let state = st && st.state;
   if (!state && st) state = st.connected ? 'connected' : 'disconnected';
   const words = { connected: 'Đang kết nối', disconnected: 'Mất kết nối', syncing: 'Đang đồng bộ' };

@@ -2,9 +2,29 @@
 import * as api from './api.js';
 import { el, vnTime, viMessage } from './util.js';
 
+// A hub syncs with nobody: its points sync with it. What it shows instead.
+export function hubSummary(st) {
+  const points = (st.points || []).filter((p) => p.status !== 'revoked' && !p.revoked);
+  const last = points.map((p) => p.last_success).filter(Boolean).sort().pop();
+  const behind = points.filter((p) => Number(p.lag_entries || 0) > 0).length;
+  return { points: points.length, last, behind };
+}
+
 export async function syncScreen(view) {
   view.setTitle('Đồng bộ');
   const st = await api.get('/sync/status').catch((err) => { if (err.status === 401) throw err; return null; });
+  if (st && st.role === 'hub') {
+    const h = hubSummary(st);
+    view.main.append(el('h1', {}, 'Đồng bộ'),
+      el('p', {}, 'Đây là máy chủ trung tâm: các điểm phục vụ đồng bộ với máy này, máy này không tự đồng bộ.'),
+      el('dl', { class: 'facts' }, [
+        ['Điểm phục vụ đang hoạt động', String(h.points)],
+        ['Điểm còn mục chưa nhận', String(h.behind)],
+        ['Lần cuối một điểm đồng bộ xong', h.last ? vnTime(h.last) : 'chưa có'],
+      ].flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])),
+      view.ctx.session.role === 'admin' ? el('p', {}, el('a', { href: '#/admin/points' }, 'Xem từng điểm phục vụ')) : null);
+    return;
+  }
   const words = { connected: 'Đang kết nối', disconnected: 'Mất kết nối', syncing: 'Đang đồng bộ' };
   const state = st ? (st.state || (st.connected ? 'connected' : 'disconnected')) : 'disconnected';
   const rows = st ? [
@@ -25,7 +45,7 @@ export async function syncScreen(view) {
     out.textContent = 'Đang đồng bộ…';
     try {
       const r = await api.post('/sync', {});
-      out.textContent = 'Đồng bộ xong: gửi ' + (r.entries_sent ?? r.sent ?? 0) + ', nhận ' + (r.entries_received ?? r.received ?? 0) + ' mục.';
+      out.textContent = 'Đồng bộ xong: gửi ' + (r.entries_up ?? 0) + ', nhận ' + (r.entries_down ?? 0) + ' mục.';
     } catch (err) {
       if (err.status !== 401) out.textContent = viMessage(err);
     } finally {
