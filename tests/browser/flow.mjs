@@ -436,6 +436,7 @@ async function main() {
       await hashTo(page, '#/sync');
       await page.getByText('Đây là máy chủ trung tâm', { exact: false }).waitFor();
       await page.getByRole('definition').filter({ hasText: /^1$/ }).first().waitFor();
+      await screen(page, 'hub-sync');
       await page.context().close();
     });
     await step('reports start from this month in Vietnam, whatever the browser\'s time zone', async () => {

@@ -15,14 +15,14 @@ export async function syncScreen(view) {
   const st = await api.get('/sync/status').catch((err) => { if (err.status === 401) throw err; return null; });
   if (st && st.role === 'hub') {
     const h = hubSummary(st);
-    view.main.append(el('h1', {}, 'Đồng bộ'),
+    view.main.append(...[el('h1', {}, 'Đồng bộ'),
       el('p', {}, 'Đây là máy chủ trung tâm: các điểm phục vụ đồng bộ với máy này, máy này không tự đồng bộ.'),
       el('dl', { class: 'facts' }, [
         ['Điểm phục vụ đang hoạt động', String(h.points)],
         ['Điểm còn mục chưa nhận', String(h.behind)],
         ['Lần cuối một điểm đồng bộ xong', h.last ? vnTime(h.last) : 'chưa có'],
       ].flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])),
-      view.ctx.session.role === 'admin' ? el('p', {}, el('a', { href: '#/admin/points' }, 'Xem từng điểm phục vụ')) : null);
+      view.ctx.session.role === 'admin' ? el('p', {}, el('a', { href: '#/admin/points' }, 'Xem từng điểm phục vụ')) : null].filter(Boolean));
     return;
   }
   const words = { connected: 'Đang kết nối', disconnected: 'Mất kết nối', syncing: 'Đang đồng bộ' };
