@@ -310,11 +310,14 @@ async function quarantine(box) {
 
 // --- sync audit log ----------------------------------------------------------------
 const SYNC_RESULT = { ok: 'Thành công', failed: 'Thất bại', refused: 'Bị từ chối', running: 'Đang chạy', interrupted: 'Bị gián đoạn' };
+// Alert kinds (docs/operations.md) in words; the detail stays as the hub wrote it.
 const ALERT_KIND = {
-  clock_skew: 'Lệch đồng hồ', divergence: 'Trạng thái khác nhau', enrolment_refused: 'Ghi danh bị từ chối',
-  equivocation: 'Ký hai mục cùng số thứ tự', fork: 'Chuỗi bị rẽ nhánh', journal_broken: 'Sổ nhật ký hỏng',
-  quarantined: 'Đưa vào cách ly', revoked: 'Khóa đã thu hồi', sequence_exhausted: 'Hết số hồ sơ',
-  stale_chain: 'Chuỗi cũ', stale_hello: 'Lời chào cũ', succession: 'Chuyển sang máy mới',
+  clock_skew: 'Đồng hồ của điểm lệch', divergence: 'Trạng thái hồ sơ khác với máy chủ',
+  enrolment_refused: 'Ghi danh bị từ chối', equivocation: 'Một khóa ký hai mục khác nhau cùng số thứ tự',
+  fork: 'Sổ nhật ký của điểm rẽ nhánh', journal_broken: 'Sổ nhật ký hỏng', quarantined: 'Mục bị đưa vào cách ly',
+  revoked: 'Khóa đã bị thu hồi', sequence_exhausted: 'Hết số hồ sơ trong ngày',
+  stale_chain: 'Điểm có sổ nhật ký cũ hơn máy chủ (bản sao lưu chép đè?)',
+  stale_hello: 'Điểm báo vị trí đã nhận lùi lại', succession: 'Điểm chuyển sang máy mới',
 };
 function kilobytes(n) { return (Number(n || 0) / 1024).toLocaleString('vi-VN', { maximumFractionDigits: 1 }) + ' KB'; }
 function seconds(ms) { return (Number(ms || 0) / 1000).toLocaleString('vi-VN', { maximumFractionDigits: 1 }) + ' giây'; }
