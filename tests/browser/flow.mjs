@@ -61,8 +61,16 @@ async function startHub(dir, pointDir) {
   return hub;
 }
 
+// Requests the daemons answered 404 for a path no route has (their access
+// log says route=unmatched): a page asking for a file that is not there,
+// such as /favicon.ico without an icon link, which fills an admin's log.
+let unmatched = 0;
+
 async function serve(dir) {
   const child = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const count = (d) => { unmatched += (String(d).match(/route=unmatched status=404/g) || []).length; };
+  child.stdout.on('data', count);
+  child.stderr.on('data', count);
   const port = await new Promise((res, rej) => {
     let buf = '';
     const t = setTimeout(() => rej(new Error('motcua serve did not start: ' + buf)), 15000);
@@ -460,6 +468,7 @@ async function main() {
   }
   log(`browser stage took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   for (const [s, n, d] of results) console.log(`${s.padEnd(4)} ${n}${d ? ' — ' + d : ''}`);
+  if (unmatched) problems.push(`the daemons answered ${unmatched} request(s) for paths no route has (route=unmatched status=404 in their log)`);
   for (const p of problems) console.log('PROBLEM ' + p);
   const failed = results.filter(([s]) => s === 'FAIL').length + problems.length;
   console.log(failed ? `browser tests: ${failed} failure(s)` : 'browser tests: all passed');

@@ -12,6 +12,7 @@ std::string head(const std::string& title, const std::string& page) {
   h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   h += "<title>" + html_escape(title) + "</title>\n";
   h += "<link rel=\"stylesheet\" href=\"/ui/print.css\">\n";
+  h += "<link rel=\"icon\" href=\"/ui/icon.svg\" type=\"image/svg+xml\">\n";
   h += "<script src=\"/ui/print.js\" defer></script>\n";
   h += "</head>\n<body class=\"form " + page + "\">\n";
   return h;
