@@ -10,9 +10,41 @@ namespace {
 // The largest sync message (8 MiB uncompressed) or attachment chunk, with room.
 constexpr size_t kMaxResponseBytes = 10u << 20;
 
+// Why a request got no answer, in words a clerk or an admin can act on;
+// httplib's own name for it follows in brackets.
+std::string why_no_answer(httplib::Error e, const HttpOptions& o) {
+  std::string why;
+  switch (e) {
+    case httplib::Error::Connection:
+      why = "nothing answers there (connection refused, host unreachable or unknown)";
+      break;
+    case httplib::Error::ConnectionTimeout:
+      why = "no answer to the connection within " + std::to_string(o.connect_timeout_s) + " s";
+      break;
+    case httplib::Error::Read:
+      why = "the connection broke or fell silent while the hub's answer was awaited";
+      break;
+    case httplib::Error::Write:
+      why = "the connection broke while the request was sent";
+      break;
+    case httplib::Error::SSLConnection:
+      why = "the TLS handshake failed (an https:// address on a port that does not speak TLS?)";
+      break;
+    case httplib::Error::SSLLoadingCerts:
+      why = "the certificates to check the hub against could not be loaded";
+      break;
+    case httplib::Error::SSLServerVerification:
+      why = "the hub's TLS certificate was not accepted (motcua join --ca FILE names the CA to trust)";
+      break;
+    default:
+      why = "the request failed";
+  }
+  return why + " (" + httplib::to_string(e) + ")";
+}
+
 class HttpTransport final : public Transport {
  public:
-  explicit HttpTransport(const HttpOptions& o) : client_(o.url) {
+  explicit HttpTransport(const HttpOptions& o) : opt_(o), client_(o.url) {
     client_.set_connection_timeout(o.connect_timeout_s, 0);
     client_.set_read_timeout(o.read_timeout_s, 0);
     client_.set_write_timeout(o.read_timeout_s, 0);
@@ -53,7 +85,7 @@ class HttpTransport final : public Transport {
     }
     if (!res) {
       client_.stop();  // drop a half-open connection; the next call reconnects
-      return make_error("link_down", "cannot reach the hub: " + httplib::to_string(res.error()));
+      return make_error("link_down", "cannot reach the hub at " + opt_.url + ": " + why_no_answer(res.error(), opt_));
     }
     WireResponse out;
     out.status = res->status;
@@ -64,6 +96,7 @@ class HttpTransport final : public Transport {
   }
 
  private:
+  const HttpOptions opt_;
   httplib::Client client_;
 };
 
