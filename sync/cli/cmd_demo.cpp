@@ -137,6 +137,10 @@ int run_demo(const std::string& dir) {
   hub.node = make_site_node(hub.dir, node::Role::Hub, "tinh-hung-yen", {{"admin", R::Admin}, {"officer", R::Officer}});
   a.node = make_site_node(a.dir, node::Role::Point, "xa-an-thi", {{"clerk", R::Clerk}, {"admin", R::Admin}});
   b.node = make_site_node(b.dir, node::Role::Point, "buu-dien-an-thi", {{"postal", R::Postal}, {"admin", R::Admin}});
+  // How people name each place, on its receipts and forms (config place_name).
+  for (const auto& [n, place] : {std::pair{hub.node.get(), "Trung tâm Phục vụ hành chính công tỉnh Hưng Yên"},
+                                 std::pair{a.node.get(), "UBND xã Ân Thi"}, std::pair{b.node.get(), "Bưu điện huyện Ân Thi"}})
+    if (Status s = n->config().set("place_name", place); !s.ok()) throw DemoError(s.error().message);
   say("hub   " + hub.dir + "  users: admin, officer");
   say("point " + a.dir + "  users: clerk, admin");
   say("point " + b.dir + "  users: postal, admin   (password of every demo user: demo-password)");
@@ -145,15 +149,17 @@ int run_demo(const std::string& dir) {
   std::string code_a, code_b;
   {
     sync::Hub h(*hub.node, sync::open_hub_store(*hub.node));
-    auto ca = h.add_point({.name = "xa-an-thi", .area = "an-thi", .daily_capacity = 300});
-    auto cb = h.add_point({.name = "buu-dien-an-thi", .area = "an-thi", .daily_capacity = 200});
+    auto ca = h.add_point({.name = "xa-an-thi", .area = "an-thi", .daily_capacity = 300, .place_name = "UBND xã Ân Thi"});
+    auto cb = h.add_point(
+        {.name = "buu-dien-an-thi", .area = "an-thi", .daily_capacity = 200, .place_name = "Bưu điện huyện Ân Thi"});
     if (!ca.ok() || !cb.ok()) throw DemoError("point add failed");
     code_a = ca->code;
     code_b = cb->code;
   }
   const std::string agency = hub.node->meta("agency_code");
-  say("motcua point add xa-an-thi --area an-thi --agency " + agency + "        -> code " + code_a);
-  say("motcua point add buu-dien-an-thi --area an-thi --agency " + agency + "  -> code " + code_b);
+  say("motcua point add xa-an-thi --area an-thi --agency " + agency + " --place-name 'UBND xã Ân Thi'  -> code " + code_a);
+  say("motcua point add buu-dien-an-thi --area an-thi --agency " + agency +
+      " --place-name 'Bưu điện huyện Ân Thi'  -> code " + code_b);
   hub.start();
   int hub_port = hub.port;
   say("hub listening on " + hub.url());
