@@ -1,13 +1,7 @@
 // Honest sync bookkeeping: /metrics counters that only grow, `point list` lag
 // right after a sync, retention of the sync log, receipts, alerts and sessions,
-// refused enrolments throttled per address and folded into one alert, and
-// what a point is told when the hub does not answer.
+// and refused enrolments throttled per address and folded into one alert.
 #include <catch2/catch.hpp>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cstdlib>
 
@@ -679,34 +673,4 @@ TEST_CASE("the counters migration starts the counters from the sync rows already
   CHECK(q("sessions", "running") == -1);
   CHECK(q("alerts", "enrolment_refused") == 1200);
   CHECK(db.value()->execAndGet("SELECT count(*) FROM sync_alerts WHERE last_ms = at_ms AND count = 1").getInt64() == 1200);
-}
-
-TEST_CASE("a hub that does not answer: link_down names the address and the reason in words", "[sync][transport]") {
-  // A port that was free a moment ago: nothing listens there.
-  int port = 0;
-  {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-    port = ntohs(a.sin_port);
-    ::close(fd);  // bound, never listening, now closed
-  }
-  sync::HttpOptions ho;
-  ho.url = "http://127.0.0.1:" + std::to_string(port);
-  ho.connect_timeout_s = 2;
-  auto t = sync::make_http_transport(ho);
-  REQUIRE(t.ok());
-  sync::WireRequest req;
-  req.path = "/sync/v2/hello";
-  req.body = "x";
-  auto r = t.value()->exchange(req);
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.error().code == "link_down");
-  CHECK_THAT(r.error().message, Catch::StartsWith("cannot reach the hub at " + ho.url + ": nothing answers there"));
-  CHECK_THAT(r.error().message, Catch::EndsWith("(Connection)"));
 }
