@@ -74,12 +74,26 @@ class HubAgent final : public SyncAgent {
   }
   Json status() override {
     // A hub does not sync by itself: its own status is always "connected".
+    // points_summary is what the web UI's status bar shows; the list itself
+    // (each point's contact, cursors and lag) is for admins (the route).
+    Json points = hub_.points();
+    int64_t active = 0, behind = 0;
+    std::string last;
+    for (const auto& p : points) {
+      if (p.value("status", "") == "revoked") continue;
+      ++active;
+      if (p.value("lag_entries", int64_t{0}) > 0) ++behind;
+      if (p.contains("last_success") && p["last_success"].is_string()) last = std::max(last, p["last_success"].get<std::string>());
+    }
     return Json{{"role", "hub"},
                 {"state", "connected"},
                 {"entries_waiting", 0},
                 {"attachments_waiting", 0},
                 {"last_success_at", nullptr},
-                {"points", hub_.points()},
+                {"points_summary", Json{{"active", active},
+                                        {"behind", behind},
+                                        {"last_success", last.empty() ? Json(nullptr) : Json(last)}}},
+                {"points", std::move(points)},
                 {"hub_store", store_json()}};
   }
   Json sync_log(const std::string& point, const std::string& since) override {

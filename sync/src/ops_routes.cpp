@@ -133,7 +133,16 @@ void mount_ops_routes(Router& r, SyncAgent& agent) {
     send_json(c.res, 200, *summary);
   });
 
-  r.get("/api/v1/sync/status", Access::User, {}, [&agent](Call& c) { send_json(c.res, 200, agent.status()); });
+  // At a hub: `points` (every point's row) only for an admin, and not with
+  // ?points=0 (the UI's status bar polls it and reads points_summary).
+  r.get("/api/v1/sync/status", Access::User, {}, [&agent](Call& c) {
+    const std::string points = str_param(c.req, "points");
+    if (!points.empty() && points != "0" && points != "1")
+      return send_error(c.res, make_error("invalid_value", "points must be 0 or 1", "points"));
+    Json s = agent.status();
+    if (s.contains("points") && (points == "0" || !c.actor || c.actor->role != node::UserRole::Admin)) s.erase("points");
+    send_json(c.res, 200, s);
+  });
 
   // Filters: point, since (ISO 8601 with a zone, or a UTC date), result
   // (ok | failed | running) and limit (1..1000 sessions, default 1000).

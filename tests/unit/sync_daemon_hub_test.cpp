@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "motcua/node/users.hpp"
 #include "motcua/sync/server.hpp"
 #include "sync_test_util.hpp"
 
@@ -32,6 +33,7 @@ struct ServedHub {
     o.host = "127.0.0.1";
     o.port = 0;
     o.background_sync = false;
+    o.fast_password_hash = true;
     o.threads = 4;
     o.log = [](const std::string&) {};
     return o;
@@ -73,4 +75,51 @@ TEST_CASE("a served hub's /metrics counts the pushes its sync endpoints took", "
   CHECK(metric(m, "motcua_sync_pushes_inside") == 0);
   CHECK(metric(m, "motcua_sync_entries_total{direction=\"up\"}") == 2);
   CHECK(metric(m, "motcua_sync_sessions_total{result=\"ok\"}") == 1);
+}
+
+TEST_CASE("a hub's sync status gives every user a summary of its points and only an admin the list",
+          "[sync][daemon][http]") {
+  SyncWorld w;
+  size_t a = w.add_point("a", "area-x");
+  w.add_point("b", "area-x");  // never syncs: a's entries wait for it
+  w.take_in(a);
+  node::UserStore users(w.hub_node->db(), w.clock, w.rng, true);
+  REQUIRE(users.add_user("clerk1", node::UserRole::Clerk, "clerk1-password").ok());
+  REQUIRE(users.add_user("admin1", node::UserRole::Admin, "admin1-password").ok());
+  ServedHub served(w);
+  auto t = served.transport();
+  REQUIRE(sync::sync_once(*w.points[a], *t, w.client_options()).ok());
+
+  httplib::Client c("127.0.0.1", served.daemon.port());
+  auto as = [&](const std::string& user) {
+    auto r = c.Post("/api/v1/sessions", Json{{"username", user}, {"password", user + "-password"}}.dump(),
+                    "application/json");
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    return httplib::Headers{{"Authorization", "Bearer " + Json::parse(r->body)["token"].get<std::string>()}};
+  };
+  auto status = [&](const std::string& query, const httplib::Headers& h, int want) {
+    auto r = c.Get("/api/v1/sync/status" + query, h);
+    REQUIRE(r);
+    CHECK(r->status == want);
+    return Json::parse(r->body, nullptr, false);
+  };
+  const auto clerk = as("clerk1"), admin = as("admin1");
+  Json s = status("", clerk, 200);
+  CHECK(s["role"] == "hub");
+  CHECK_FALSE(s.contains("points"));  // each point's contact and cursors: the admin's
+  CHECK(s["points_summary"]["active"] == 2);
+  CHECK(s["points_summary"]["behind"] == 1);  // b has not taken a's entry
+  CHECK(s["points_summary"]["last_success"].is_string());
+
+  s = status("", admin, 200);
+  REQUIRE(s["points"].is_array());
+  CHECK(s["points"].size() == 2);
+  CHECK(s["points_summary"]["active"] == 2);
+  // The status bar polls without the list.
+  s = status("?points=0", admin, 200);
+  CHECK_FALSE(s.contains("points"));
+  CHECK(s["points_summary"]["active"] == 2);
+  s = status("?points=all", admin, 400);
+  CHECK(s["error"]["field"] == "points");
 }

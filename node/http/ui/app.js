@@ -141,7 +141,7 @@ export function renderSync(st) {
 async function pollSync() {
   if (!ctx.session) return;
   try {
-    renderSync(await api.get('/sync/status'));
+    renderSync(await api.get('/sync/status?points=0'));
   } catch (err) {
     if (err.status === 401) return;
     renderSync(null);

@@ -2,17 +2,16 @@
 import * as api from './api.js';
 import { el, vnTime, viMessage } from './util.js';
 
-// A hub syncs with nobody: its points sync with it. What it shows instead.
+// A hub syncs with nobody: its points sync with it. What it shows instead
+// (the hub's status carries a summary of its points; the list is the admin's).
 export function hubSummary(st) {
-  const points = (st.points || []).filter((p) => p.status !== 'revoked' && !p.revoked);
-  const last = points.map((p) => p.last_success).filter(Boolean).sort().pop();
-  const behind = points.filter((p) => Number(p.lag_entries || 0) > 0).length;
-  return { points: points.length, last, behind };
+  const s = st.points_summary || {};
+  return { points: Number(s.active || 0), last: s.last_success || null, behind: Number(s.behind || 0) };
 }
 
 export async function syncScreen(view) {
   view.setTitle('Đồng bộ');
-  const st = await api.get('/sync/status').catch((err) => { if (err.status === 401) throw err; return null; });
+  const st = await api.get('/sync/status?points=0').catch((err) => { if (err.status === 401) throw err; return null; });
   if (st && st.role === 'hub') {
     const h = hubSummary(st);
     view.main.append(...[el('h1', {}, 'Đồng bộ'),
