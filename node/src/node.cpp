@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 
@@ -22,6 +23,17 @@ std::string key_path(const std::string& d) { return (fs::path(d) / "node.key").s
 Status Node::init(const InitOptions& opt, Random& rng) try {
   crypto_init();
   if (opt.name.empty()) return make_error("invalid_value", "a node name is required", "name");
+  // The name the hub enrols a point under (`motcua point add` checks the same
+  // rule) and that names it in every entry's log line: plain ASCII. A place's
+  // name as people read it ("UBND xã Ân Thi") is config place_name.
+  const bool plain = opt.name.size() <= 64 && std::all_of(opt.name.begin(), opt.name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+  });
+  if (!plain)
+    return make_error("invalid_value",
+                      "a node name is 1-64 letters a-z, digits, '-', '_' or '.', without spaces or marks (e.g. "
+                      "xa-an-thi); set the place's full name with: motcua config set place_name 'UBND xã Ân Thi'",
+                      "name");
   std::error_code ec;
   if (fs::exists(db_path(opt.data_dir), ec) || fs::exists(key_path(opt.data_dir), ec))
     return make_error("already_initialised", "a node already exists in " + opt.data_dir + "; nothing was changed");

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "motcua/durable_file.hpp"
 #include "motcua/node/journal.hpp"
@@ -296,6 +298,23 @@ TEST_CASE("motcua init and verify succeed on a fresh node and verify fails after
   CHECK(rebuilt.code == 0);
   CHECK(rebuilt.out.find("projection rebuilt") != std::string::npos);
   CHECK(motcua_cli(tmp, "verify " + dd).code == 0);
+}
+
+TEST_CASE("motcua init refuses a node name with spaces or marks and names the way to a place name", "[cli]") {
+  test::TempDir tmp("cli-name");
+  for (const std::string& bad : std::vector<std::string>{"'xã An'", "'xa an'", "xa/an", std::string(65, 'a')}) {
+    const std::string data = tmp.sub("n");
+    Run r = motcua_cli(tmp, "init --data-dir '" + data + "' --role point --name " + bad);
+    INFO(bad << ": " << r.err);
+    CHECK(r.code == 1);
+    CHECK(r.err.find("invalid_value") != std::string::npos);
+    CHECK(r.err.find("place_name") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(node::db_path(data)));  // nothing written
+    CHECK_FALSE(std::filesystem::exists(node::key_path(data)));
+  }
+  Run ok = motcua_cli(tmp, "init --data-dir '" + tmp.sub("ok") + "' --role point --name Xa_An-Thi.2");
+  INFO(ok.err);
+  CHECK(ok.code == 0);
 }
 
 TEST_CASE("motcua exits 2 on bad usage and 1 on a missing node", "[verify][cli]") {
