@@ -121,6 +121,19 @@ Json place_names(Node& node) {
   return Json{{"place_name", place}, {"agency_name", agency}};
 }
 
+namespace {
+
+// The agency a dossier names by its code, as a form prints it: this node's
+// agency name when the code is this node's (config agency_name), else the
+// code (the node has no table of other agencies' names).
+std::string agency_label(Node& node, const std::string& code) {
+  if (code.empty() || code != node.meta("agency_code")) return code;
+  const std::string name = node.config().get("agency_name");
+  return name.empty() ? code : name + " (" + code + ")";
+}
+
+}  // namespace
+
 std::string timing(int64_t done_ms, int64_t due_ms) {
   if (done_ms > due_ms) return "late";
   return cal::vn_day(done_ms) < cal::vn_day(due_ms) ? "early" : "on_time";
@@ -218,6 +231,7 @@ Result<Json> form_data(Node& node, const std::string& code, const std::string& f
   s.erase("search_key");
   Json out = place_names(node);
   out["form"] = form;
+  out["agency_label"] = agency_label(node, s.value("agency_code", ""));
   auto named = [&](Json x) {
     x["by_name"] = user_of(s, node, x.value("by", ""));
     return x;
@@ -296,6 +310,7 @@ Result<Json> tracking_book(Node& node, const Period& p, const std::string& agenc
                         {"applicant_address", applicant.value("address", "")},
                         {"applicant_phone", applicant.value("phone", "")},
                         {"agency_code", s.value("agency_code", Json(""))},
+                        {"agency_label", agency_label(node, s.value("agency_code", ""))},
                         {"received_at", s.value("received_at", Json(nullptr))},
                         {"due_at", due_hist.is_array() && !due_hist.empty() ? due_hist[0].value("due_at", Json(nullptr)) : Json(nullptr)},
                         {"transferred_at", s.value("accepted_at", Json(nullptr))},

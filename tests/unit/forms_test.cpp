@@ -191,6 +191,14 @@ TEST_CASE("Mẫu 02-05 show what the journal says, escaped, forms not yet due ar
   CHECK(has(h, "Trước hạn"));
   CHECK(has(h, "Quá hạn"));
   CHECK(has(h, "09/07/2025 15:00"));
+  // The agency by its code when this node has no agency name, by name (and
+  // code) when the code is this node's and it has one.
+  const std::string agency = d5.value()["dossier"]["agency_code"];
+  REQUIRE_FALSE(agency.empty());
+  CHECK(has(h, "Cơ quan (bộ phận) giải quyết hồ sơ: " + agency + "</p>"));
+  REQUIRE(f.node->config().set("agency_name", "UBND xã Ân Thi").ok());
+  h = form_html(*f.node, code, "05");
+  CHECK(has(h, "Cơ quan (bộ phận) giải quyết hồ sơ: UBND xã Ân Thi (" + agency + ")</p>"));
   CHECK(node::form_data(*f.node, code, "03").error().code == "form_not_applicable");
 
   // Mẫu 03: a refusal at reception, its reason escaped.

@@ -210,6 +210,16 @@ TEST_CASE("the tracking book (Mẫu 06) lists the period's dossiers in order", "
   CHECK_THAT(html, Catch::Contains("Chuyển hồ sơ đến cơ quan giải quyết"));
   CHECK_THAT(html, Catch::Contains("2025 / 5"));
   CHECK_THAT(html, Catch::Contains("02/07/2025 10:00"));
+  // Cơ quan chủ trì giải quyết: the code while this node has no agency name,
+  // then its name (and code) for the dossiers of its own agency code.
+  const std::string agency = rows[0]["agency_code"];
+  REQUIRE_FALSE(agency.empty());
+  CHECK(rows[0]["agency_label"] == agency);
+  REQUIRE(j.f.node->config().set("agency_name", "UBND xã Ân Thi").ok());
+  auto named = node::tracking_book(*j.f.node, node::parse_period("2025-07-01", "2025-07-31").value(), "");
+  REQUIRE(named.ok());
+  CHECK(named.value()["rows"][0]["agency_label"] == "UBND xã Ân Thi (" + agency + ")");
+  CHECK_THAT(http::render_tracking_book(named.value()), Catch::Contains("<td>UBND xã Ân Thi (" + agency + ")</td>"));
   auto empty = node::tracking_book(*j.f.node, node::parse_period("2024-01-01", "2024-01-31").value(), "");
   CHECK(empty.value()["rows"].empty());
   CHECK_THAT(http::render_tracking_book(empty.value()), Catch::Contains("Không có hồ sơ trong kỳ."));

@@ -103,7 +103,7 @@ std::string form05(const Json& d) {
   h += "<p class=\"c small\">Mẫu số 05</p>\n<h1>Phiếu kiểm soát quá trình giải quyết hồ sơ</h1>\n";
   h += "<p class=\"c\">Mã hồ sơ: <b>" + e(str(s, "code")) + "</b><br><i>(Liên: Lưu tại Bộ phận tiếp nhận và trả kết quả)</i></p>\n";
   h += "<p>Tên thủ tục hành chính: " + e(str(s, "procedure_name")) + "</p>\n";
-  h += "<p>Cơ quan (bộ phận) giải quyết hồ sơ: " + e(str(s, "agency_code")) + "</p>\n";
+  h += "<p>Cơ quan (bộ phận) giải quyết hồ sơ: " + e(str(d, "agency_label").empty() ? str(s, "agency_code") : str(d, "agency_label")) + "</p>\n";
   h += "<p>Người nộp hồ sơ: " + e(str(s.value("applicant", Json::object()), "full_name")) + "</p>\n";
   h += "<table class=\"grid\">\n<thead><tr><th>Bước</th><th>Nội dung</th><th>Người giao</th><th>Người nhận</th>"
        "<th>Thời gian nhận hồ sơ</th><th>Hạn giải quyết</th><th>Thời gian hoàn thành</th>"
@@ -189,7 +189,7 @@ std::string render_tracking_book(const Json& d) {
     if (!str(r, "applicant_phone").empty()) contact += (contact.empty() ? "" : "; ") + str(r, "applicant_phone");
     h += "<tr><td class=\"c\">" + str(r, "no") + "</td><td>" + e(str(r, "code")) + "</td><td>" + e(book) + "</td><td>" +
          e(str(r, "procedure_name")) + "</td><td class=\"c\">" + str(r, "sets") + "</td><td>" +
-         e(str(r, "applicant_name")) + "</td><td>" + e(contact) + "</td><td>" + e(str(r, "agency_code")) + "</td>";
+         e(str(r, "applicant_name")) + "</td><td>" + e(contact) + "</td><td>" + e(str(r, "agency_label").empty() ? str(r, "agency_code") : str(r, "agency_label")) + "</td>";
     for (const char* k : {"received_at", "due_at", "transferred_at", "result_received_at", "returned_at"})
       h += "<td>" + e(when(r.value(k, Json(nullptr)))) + "</td>";
     h += "<td>" + e(str(r, "recipient_name")) + "</td><td>" + e(str(r, "note")) + "</td></tr>\n";
