@@ -214,6 +214,7 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'motcua-browser-'));
   const { child, base } = await startDaemon(join(dir, 'node'));
   let hubChild = null;
+  let pointChild = null;
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--lang=vi-VN'] });
   const t0 = Date.now();
   let code = '';
@@ -447,6 +448,45 @@ async function main() {
       await screen(page, 'hub-sync');
       await page.context().close();
     });
+    await step('a joined point\'s clerk syncs from the Đồng bộ page and reads what went each way', async () => {
+      // The point the hub step enrolled, now served with a clerk; a dossier
+      // taken in through the API waits to go up.
+      const pointDir = join(dir, 'xa-tan-phuc');
+      run(['user', 'add', 'lan', '--role', 'clerk', '--full-name', 'Nguyễn Thị Lan', '--data-dir', pointDir], PASSWORD + '\n');
+      run(['config', 'set', 'sync_interval_s', '3600', '--data-dir', pointDir]);  // after the start, only the button syncs
+      const point = await serve(pointDir);
+      pointChild = point.child;
+      const signin = await fetch(point.base + '/api/v1/sessions', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'lan', password: PASSWORD }) });
+      const { token } = await signin.json();
+      // The background sync runs once at start: wait for it to be done.
+      for (let i = 0; ; i++) {
+        const st = await (await fetch(point.base + '/api/v1/sync/status', { headers: { Authorization: 'Bearer ' + token } })).json();
+        if (st.next_attempt && !st.running) break;
+        if (i > 100) fail('the joined point\'s first background sync did not end: ' + JSON.stringify(st));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const one = (name) => ({ name, originals: 1, copies: 0 });
+      const made = await fetch(point.base + '/api/v1/dossiers', {
+        method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + token },
+        body: JSON.stringify({ procedure_code: '1.001193', channel: 'counter', form: { child_name: 'Trần Văn Cường' }, attachments: [],
+          applicant: { full_name: 'Trần Thị Mai', cccd: '001099012346', phone: '0912345679', address: 'Thôn Tây, xã Tân Phúc' },
+          documents: [one('Tờ khai đăng ký khai sinh theo mẫu'), one('Bản chính Giấy chứng sinh (không có thì văn bản của người làm chứng hoặc giấy cam đoan về việc sinh)'), one('Giấy tờ tùy thân của người đi đăng ký (xuất trình)')] }),
+      });
+      if (made.status !== 201) fail(`intake at the joined point answered ${made.status}: ${await made.text()}`);
+      const page = await newPage(browser, point.base);
+      await signIn(page, 'lan');
+      await hashTo(page, '#/sync');
+      await page.getByRole('button', { name: 'Đồng bộ với máy chủ tỉnh', exact: true }).click();
+      const said = page.getByRole('status').filter({ hasText: 'Đồng bộ xong' });
+      await said.waitFor();
+      const text = (await said.textContent()).trim();
+      if (!/^Đồng bộ xong: gửi 1, nhận \d+ mục\.$/.test(text)) fail(`the sync result reads "${text}", expected the one entry sent`);
+      // What waits is read again, on the page and in the bar.
+      await page.locator('dl.facts dt:text-is("Mục chờ gửi") + dd').filter({ hasText: /^0$/ }).waitFor();
+      await page.getByRole('status', { name: 'Trạng thái đồng bộ' }).filter({ hasText: '0 mục chờ gửi' }).waitFor();
+      await screen(page, 'point-synced');
+      await page.context().close();
+    });
     await step('reports start from this month in Vietnam, whatever the browser\'s time zone', async () => {
       // 21:00 on 31 December in Paris (this browser's zone) is already 1 January 2027 in Hà Nội.
       const late = await newPage(browser, base);
@@ -460,7 +500,7 @@ async function main() {
     });
   } finally {
     await browser.close();
-    for (const c of [child, hubChild].filter(Boolean)) {
+    for (const c of [child, hubChild, pointChild].filter(Boolean)) {
       c.kill('SIGTERM');
       await new Promise((r) => c.once('exit', r));
     }

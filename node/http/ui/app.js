@@ -65,6 +65,8 @@ let pollTimer = 0;
 let fastUntil = 0;
 function stopSyncPoll() { clearTimeout(pollTimer); pollTimer = 0; }
 function startSyncPoll() { stopSyncPoll(); pollSync(); }
+// The Đồng bộ page's own button synced: the bar reads the status again now.
+document.addEventListener('motcua:synced', () => { if (ctx.session) startSyncPoll(); });
 
 // "chậm 1 giờ 5 phút" / "nhanh 3 phút": how far this machine's clock is
 // from the hub's (offset = hub time - this clock).

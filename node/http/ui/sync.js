@@ -24,6 +24,31 @@ export async function syncScreen(view) {
       view.ctx.session.role === 'admin' ? el('p', {}, el('a', { href: '#/admin/points' }, 'Xem từng điểm phục vụ')) : null].filter(Boolean));
     return;
   }
+  const out = el('p', { role: 'status', class: 'notice' });
+  let facts = pointFacts(st);
+  const btn = el('button', { type: 'button', class: 'primary' }, 'Đồng bộ với máy chủ tỉnh');
+  btn.addEventListener('click', async () => {
+    btn.disabled = true;
+    out.textContent = 'Đang đồng bộ…';
+    try {
+      const r = await api.post('/sync', {});
+      out.textContent = 'Đồng bộ xong: gửi ' + (r.entries_up ?? 0) + ', nhận ' + (r.entries_down ?? 0) + ' mục.';
+      // What waits now, on this page and in the status bar (app.js listens).
+      document.dispatchEvent(new CustomEvent('motcua:synced'));
+      const now = await api.get('/sync/status?points=0').catch(() => null);
+      if (now) { const next = pointFacts(now); facts.replaceWith(next); facts = next; }
+    } catch (err) {
+      if (err.status !== 401) out.textContent = viMessage(err);
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  view.main.append(...[el('h1', {}, 'Đồng bộ'), facts,
+    ['admin', 'clerk'].includes(view.ctx.session.role) ? btn : null, out].filter(Boolean));
+}
+
+// A point's sync status as a list of facts.
+function pointFacts(st) {
   const words = { connected: 'Đang kết nối', disconnected: 'Mất kết nối', syncing: 'Đang đồng bộ' };
   const state = st ? (st.state || (st.connected ? 'connected' : 'disconnected')) : 'disconnected';
   const rows = st ? [
@@ -37,21 +62,5 @@ export async function syncScreen(view) {
     ['Lỗi gần nhất', st.last_failure ? `${vnTime(st.last_failure.at)} — ${st.last_failure.message || st.last_failure.code}` : 'không có'],
     ['Lần thử tới', st.next_attempt ? vnTime(st.next_attempt) : ''],
   ] : [['Tình trạng', 'Không đọc được trạng thái đồng bộ']];
-  const out = el('p', { role: 'status', class: 'notice' });
-  const btn = el('button', { type: 'button', class: 'primary' }, 'Đồng bộ với máy chủ tỉnh');
-  btn.addEventListener('click', async () => {
-    btn.disabled = true;
-    out.textContent = 'Đang đồng bộ…';
-    try {
-      const r = await api.post('/sync', {});
-      out.textContent = 'Đồng bộ xong: gửi ' + (r.entries_up ?? 0) + ', nhận ' + (r.entries_down ?? 0) + ' mục.';
-    } catch (err) {
-      if (err.status !== 401) out.textContent = viMessage(err);
-    } finally {
-      btn.disabled = false;
-    }
-  });
-  view.main.append(...[el('h1', {}, 'Đồng bộ'),
-    el('dl', { class: 'facts' }, rows.filter(([, v]) => v !== '').flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, String(v))])),
-    ['admin', 'clerk'].includes(view.ctx.session.role) ? btn : null, out].filter(Boolean));
+  return el('dl', { class: 'facts' }, rows.filter(([, v]) => v !== '').flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, String(v))]));
 }
