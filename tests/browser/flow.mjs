@@ -431,6 +431,18 @@ async function main() {
       await signIn(page, 'quan');
       await hashTo(page, '#/admin/points');
       await page.getByRole('cell', { name: 'UBND xã Tân Phúc', exact: true }).waitFor();
+      // A machine name with spaces and marks is refused at Tên điểm, which says what it takes.
+      const pname = page.getByRole('textbox', { name: 'Tên điểm', exact: true });
+      await pname.fill('xã Ân Thi');
+      await page.getByRole('textbox', { name: 'Địa bàn', exact: true }).fill('an-thi');
+      await page.getByRole('textbox', { name: 'Mã cơ quan tiếp nhận', exact: true }).fill('000.00.01.H22');
+      await page.getByRole('button', { name: 'Tạo mã ghi danh', exact: true }).click();
+      await page.locator('[aria-invalid="true"]').first().waitFor();
+      if ((await pname.getAttribute('aria-invalid')) !== 'true') fail('Tên điểm is not marked aria-invalid');
+      const pdesc = (await pname.getAttribute('aria-describedby')).split(' ');
+      if (!pdesc.length || !/không dấu/.test(await page.locator('#' + pdesc[0]).innerText())) fail('Tên điểm has no hint of what it takes');
+      const perr = await page.locator('#' + pdesc[pdesc.length - 1]).innerText();
+      if (!/[ạảãáàâăđêôơư]/i.test(perr)) fail('no Vietnamese message for the point name: ' + perr);
       await screen(page, 'hub-points');
       await hashTo(page, '#/admin/sync-log');
       const sessions = page.getByRole('table', { name: 'Phiên đồng bộ' });

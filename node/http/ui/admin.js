@@ -232,9 +232,9 @@ async function points(box) {
     });
     return b;
   }
-  const name = field('Tên điểm', { autocomplete: 'off', required: true });
+  const name = field('Tên điểm', { autocomplete: 'off', required: true, spellcheck: 'false' }, 'Tên máy: chữ không dấu, số và dấu gạch ngang, ví dụ xa-an-thi');
   const area = field('Địa bàn', { autocomplete: 'off', required: true });
-  const place = field('Tên địa điểm', { autocomplete: 'off' });
+  const place = field('Tên địa điểm', { autocomplete: 'off' }, 'Tên in trên giấy tờ, ví dụ UBND xã Ân Thi');
   const cap = field('Số hồ sơ mỗi ngày', { inputmode: 'numeric' });
   const agency = field('Mã cơ quan tiếp nhận', { autocomplete: 'off', required: true }, 'Phần đầu của mã hồ sơ, ví dụ 000.00.01.H22');
   const acts = select('Việc điểm được ký', [['counter', 'Tiếp nhận và trả kết quả'], ['all', 'Tiếp nhận, trả kết quả và xử lý hồ sơ']]);
