@@ -42,6 +42,7 @@ function run(args, input) {
 async function startDaemon(dir) {
   run(['init', '--role', 'point', '--name', 'xa-an-thi', '--agency-code', '000.00.01.H22', '--data-dir', dir]);
   run(['config', 'set', 'place_name', 'UBND xã Ân Thi', '--data-dir', dir]);
+  run(['config', 'set', 'agency_name', 'UBND xã Ân Thi', '--data-dir', dir]);
   for (const [name, role, full] of USERS) run(['user', 'add', name, '--role', role, '--full-name', full, '--data-dir', dir], PASSWORD + '\n');
   return serve(dir);
 }
@@ -370,6 +371,25 @@ async function main() {
       const wide = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       if (wide > 2) fail(`the intake form is ${wide} px wider than a 360 px screen`);
       await phone.context().close();
+    });
+    await step('the clerk keeps the tracking book: Mẫu 06 from the dossier list, no admin tabs', async () => {
+      if (!code) fail('no dossier: the intake step did not pass');
+      await clerk.getByRole('link', { name: 'Danh sách hồ sơ', exact: true }).click();
+      await clerk.getByRole('link', { name: 'Sổ theo dõi hồ sơ và báo cáo (Mẫu 06, Biểu 06)', exact: true }).click();
+      await clerk.getByRole('heading', { level: 1, name: 'Sổ theo dõi hồ sơ và báo cáo' }).waitFor();
+      if (await clerk.getByRole('navigation', { name: 'Quản trị' }).count()) fail('a clerk is shown the admin tabs');
+      const [tab] = await Promise.all([clerk.context().waitForEvent('page'), clerk.getByRole('link', { name: 'Sổ theo dõi hồ sơ (Mẫu 06)', exact: true }).click()]);
+      await tab.waitForLoadState();
+      const row = tab.getByRole('row').filter({ hasText: code });
+      await row.waitFor();
+      // Cơ quan chủ trì giải quyết: this point's agency by name, not its bare code.
+      await row.getByRole('cell', { name: 'UBND xã Ân Thi (000.00.01.H22)', exact: true }).waitFor();
+      await screen(tab, 'tracking-book');
+      await tab.close();
+      // A clerk who types the admin address is told whose it is.
+      await hashTo(clerk, '#/admin/reports');
+      await clerk.getByText('Trang quản trị chỉ dành cho quản trị viên.', { exact: true }).waitFor();
+      if (await clerk.getByRole('navigation', { name: 'Quản trị' }).count()) fail('a clerk at #/admin is shown the admin tabs');
     });
     await step('sync screen', async () => {
       await clerk.getByRole('link', { name: 'Đồng bộ', exact: true }).click();

@@ -11,6 +11,14 @@ const TABS = [
 ];
 
 export async function adminScreen(view) {
+  if (view.ctx.session.role !== 'admin') {
+    // A link or a typed address can lead here; the tabs would only answer 403.
+    view.setTitle('Quản trị');
+    view.main.append(el('h1', {}, 'Quản trị'),
+      el('p', { class: 'notice' }, 'Trang quản trị chỉ dành cho quản trị viên.'),
+      el('p', {}, el('a', { href: '#/reports' }, 'Sổ theo dõi hồ sơ và báo cáo (Mẫu 06, Biểu 06)')));
+    return;
+  }
   const tab = view.parts[1] || 'users';
   const name = (TABS.find(([k]) => k === tab) || [tab, tab])[1];
   view.setTitle('Quản trị: ' + name);
@@ -21,6 +29,16 @@ export async function adminScreen(view) {
   view.main.append(box);
   const screens = { users, holidays, catalogue, points, quarantine, 'sync-log': syncLog, conflicts, reports };
   if (screens[tab]) await screens[tab](box, view);
+}
+
+// The period reports for every role: the receiving desk keeps the tracking
+// book (Mẫu 06); an admin also finds them under Quản trị — Báo cáo.
+export async function reportsScreen(view) {
+  view.setTitle('Báo cáo');
+  view.main.append(el('h1', {}, 'Sổ theo dõi hồ sơ và báo cáo'));
+  const box = el('div', { class: 'admin' });
+  view.main.append(box);
+  await reports(box);
 }
 
 function notice() { return el('p', { class: 'notice', role: 'status', 'aria-live': 'polite' }); }
@@ -408,7 +426,7 @@ async function reports(box) {
     const q = { from: isoDate(from.input.value), to: isoDate(to.input.value) };
     const qa = Object.assign({}, q, { agency: agency.input.value.trim() });
     links.replaceChildren(
-      el('li', {}, printLink('Sổ theo dõi hồ sơ (Mẫu 06)', '/api/v1/reports/tracking-book' + api.qs(q))),
+      el('li', {}, printLink('Sổ theo dõi hồ sơ (Mẫu 06)', '/api/v1/reports/tracking-book' + api.qs(qa))),
       el('li', {}, printLink('Báo cáo Biểu 06 (xem, in)', '/api/v1/reports/bieu-06' + api.qs(Object.assign({ format: 'html' }, qa)))),
       el('li', {}, el('a', { href: '/api/v1/reports/bieu-06' + api.qs(Object.assign({ format: 'csv' }, qa)), download: 'bieu-06.csv' }, 'Tải Biểu 06 (CSV)')));
   }

@@ -6,7 +6,7 @@ import { procedureScreen } from './procedures.js';
 import { intakeScreen } from './intake.js';
 import { dossierListScreen, dossierDetailScreen } from './dossiers.js';
 import { syncScreen, hubSummary } from './sync.js';
-import { adminScreen } from './admin.js';
+import { adminScreen, reportsScreen } from './admin.js';
 
 const ctx = { session: null, signInMessage: '' };
 const main = () => document.getElementById('main');
@@ -198,6 +198,7 @@ async function route() {
     else if (screen === 'dossiers') await dossierListScreen(view);
     else if (screen === 'sync') await syncScreen(view);
     else if (screen === 'admin') await adminScreen(view);
+    else if (screen === 'reports') await reportsScreen(view);
     else m.append(el('h1', {}, 'Không có trang này'));
   } catch (err) {
     if (err.status === 401) return;

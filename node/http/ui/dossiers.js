@@ -54,7 +54,8 @@ export async function dossierListScreen(view) {
   const form = el('form', { class: 'search', role: 'search', 'aria-label': 'Tìm hồ sơ' }, el('div', { class: 'row' }, q.wrap, st.wrap));
   form.addEventListener('submit', (ev) => { ev.preventDefault(); restart(); });
   view.main.append(el('h1', {}, 'Danh sách hồ sơ'), form, info, el('div', { class: 'table-wrap' }, table),
-    el('p', { class: 'pager' }, prev, ' ', next));
+    el('p', { class: 'pager' }, prev, ' ', next),
+    el('p', {}, el('a', { href: '#/reports' }, 'Sổ theo dõi hồ sơ và báo cáo (Mẫu 06, Biểu 06)')));
   await load();
 }
 
