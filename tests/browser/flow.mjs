@@ -338,6 +338,11 @@ async function main() {
       await act(officer, 'Có kết quả');
       await officer.getByText(/9\. Đã xử lý xong/).first().waitFor();
     });
+    await step('an officer opening Tiếp nhận hồ sơ is told who takes dossiers in, before any form', async () => {
+      await officer.getByRole('link', { name: 'Tiếp nhận hồ sơ', exact: true }).click();
+      await officer.getByText('Tiếp nhận hồ sơ là việc của cán bộ một cửa và nhân viên bưu chính', { exact: false }).waitFor();
+      if (await officer.getByRole('textbox', { name: 'Tìm thủ tục', exact: true }).count()) fail('an officer is offered the intake form');
+    });
     await step('clerk hands the result to an authorised relative', async () => {
       if (!code) fail('no dossier: the intake step did not pass');
       await openDossier(clerk, code);

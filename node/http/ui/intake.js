@@ -2,7 +2,7 @@
 // procedure's documents as checkboxes with counts, the applicant (prefilled
 // from the CCCD QR), attachments with upload progress, the return point.
 import * as api from './api.js';
-import { el, field, select, formAlert, showError, clearErrors, isoDate, vnDate, vnTime, newId, printLink, viMessage } from './util.js';
+import { el, field, select, formAlert, showError, clearErrors, isoDate, vnDate, vnTime, newId, printLink, viMessage, ROLE } from './util.js';
 import { procedurePicker } from './procedures.js';
 
 function normalizeDocs(docs) {
@@ -27,6 +27,15 @@ export async function knownPoints() {
 
 export async function intakeScreen(view) {
   view.setTitle('Tiếp nhận hồ sơ');
+  if (!['clerk', 'postal'].includes(view.ctx.session.role)) {
+    // Only the counter and the post office take dossiers in (the server
+    // answers 403 to anyone else): say so before a form is filled in vain.
+    view.main.append(el('h1', {}, 'Tiếp nhận hồ sơ'),
+      el('p', { class: 'notice' }, 'Tiếp nhận hồ sơ là việc của cán bộ một cửa và nhân viên bưu chính; tài khoản ' +
+        (ROLE[view.ctx.session.role] || view.ctx.session.role) + ' không tiếp nhận hồ sơ.'),
+      el('p', {}, el('a', { href: '#/procedures' }, 'Tra cứu thủ tục'), ' · ', el('a', { href: '#/dossiers' }, 'Danh sách hồ sơ')));
+    return;
+  }
   const code = view.params.get('procedure');
   if (!code) {
     view.main.append(el('h1', {}, 'Tiếp nhận hồ sơ'),
