@@ -103,8 +103,9 @@ Result<std::string> mint(Node& node, int64_t now_ms) try {
                                            "); it takes no more dossiers in. No dossier was recorded");
   const std::string agency = node.meta("agency_code");
   if (agency.empty())
-    return make_error("invalid_value", "this node has no agency code, so it cannot number dossiers "
-                                       "(set it with: motcua init --agency-code CODE)");
+    return make_error("invalid_value", "this node has no agency code, so it cannot number dossiers: a point "
+                                       "gets it when it joins its hub (motcua join; the hub's point add --agency "
+                                       "CODE), a node without a hub from motcua init --agency-code CODE");
   const std::string pattern = node.config().get("code_pattern");
   const std::string day = cal::vn_yymmdd(now_ms);
   auto blocks = blocks_for_day(node, day);

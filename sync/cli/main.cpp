@@ -24,6 +24,13 @@ bool parse(const std::string& command, const std::string& synopsis, po::options_
       return false;
     }
     po::notify(vm);
+  } catch (const po::required_option& e) {
+    // The action of `config`, `point`, `quarantine`… is a word, not an option:
+    // say what to write rather than "the option '--action' is required".
+    if (e.get_option_name() == "--action")
+      throw UsageError(command + ": what to do is missing: motcua " + command + " " + synopsis + " (see: motcua " +
+                       command + " --help)");
+    throw UsageError(command + ": " + e.what() + " (see: motcua " + command + " --help)");
   } catch (const po::error& e) {
     throw UsageError(command + ": " + e.what() + " (see: motcua " + command + " --help)");
   }

@@ -317,6 +317,19 @@ TEST_CASE("motcua init refuses a node name with spaces or marks and names the wa
   CHECK(ok.code == 0);
 }
 
+TEST_CASE("a command whose action word is missing says what to write, not '--action'", "[cli]") {
+  test::TempDir tmp("cli-action");
+  for (const std::string cmd : {"config", "point", "quarantine", "hub"}) {
+    Run r = motcua_cli(tmp, cmd + " --data-dir '" + tmp.sub("n") + "'");
+    INFO(cmd << ": " << r.err);
+    CHECK(r.code == 2);
+    CHECK(r.err.find("what to do is missing: motcua " + cmd + " ") != std::string::npos);
+    CHECK(r.err.find("--action") == std::string::npos);
+  }
+  Run cfg = motcua_cli(tmp, "config --data-dir '" + tmp.sub("n") + "'");
+  CHECK(cfg.err.find("motcua config list | set KEY VALUE") != std::string::npos);
+}
+
 TEST_CASE("motcua exits 2 on bad usage and 1 on a missing node", "[verify][cli]") {
   test::TempDir tmp("cli");
   const std::string dd = "--data-dir '" + tmp.sub("node") + "'";
