@@ -120,8 +120,11 @@ int cmd_point(const std::vector<std::string>& args) {
   auto code = hub.add_point(o);
   if (!code.ok()) return fail(code.error(), code.error().code == "invalid_value" ? kExitUsage : kExitFailed);
   time_t secs = static_cast<time_t>(code->expires_ms / 1000);
+  size_t acts = 0;  // as the hub stored them: the spec expanded (counter, all, a list)
+  for (const auto& p : hub.points())
+    if (p.value("name", "") == name && p.contains("acts") && p["acts"].is_array()) acts = p["acts"].size();
   std::cout << "point '" << name << "' registered (area " << o.area << ", agency " << o.agency_code << ", "
-            << o.acts.size() << " acts, " << o.daily_capacity
+            << acts << " acts, " << o.daily_capacity
             << " numbers a day, " << o.lease_days << " days ahead)\n"
             << "enrolment code: " << code->code << "\n"
             << "valid once, until " << std::put_time(std::gmtime(&secs), "%Y-%m-%dT%H:%M:%SZ") << "\n"

@@ -492,9 +492,15 @@ TEST_CASE("motcua point add --place-name records the place name the admin list s
       run_motcua("point add xa-an-thi --area an-thi --agency 000.00.01.H22 --place-name 'UBND xã Ân Thi' --data-dir '" + dir.path() + "'", &st);
   INFO(out);
   CHECK(st == 0);
+  // The acts as stored: the default spec (counter) expanded, not "1 acts".
+  CHECK(out.find("9 acts") != std::string::npos);
+  out = run_motcua("point add xa-b --area an-thi --agency 000.00.01.H22 --acts dossier.submitted,dossier.handed_over "
+                   "--data-dir '" + dir.path() + "'", &st);
+  CHECK(out.find("2 acts") != std::string::npos);
   auto n = open_existing(dir.path(), clock);
   sync::Hub hub(*n, sync::make_sqlite_hub_store(*n));
   Json p = point_named(hub.points(), "xa-an-thi");
+  CHECK(p["acts"].size() == 9);
   CHECK(p["place_name"] == "UBND xã Ân Thi");
   CHECK(p["revoked"] == false);
 }
