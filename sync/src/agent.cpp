@@ -77,10 +77,12 @@ class HubAgent final : public SyncAgent {
     // points_summary is what the web UI's status bar shows; the list itself
     // (each point's contact, cursors and lag) is for admins (the route).
     Json points = hub_.points();
-    int64_t active = 0, behind = 0;
+    int64_t active = 0, pending = 0, behind = 0;
     std::string last;
     for (const auto& p : points) {
-      if (p.value("status", "") == "revoked") continue;
+      const std::string status = p.value("status", "");
+      if (status == "pending") ++pending;  // registered, its code not used yet
+      if (status != "active") continue;    // revoked and quarantined points are the admin's list
       ++active;
       if (p.value("lag_entries", int64_t{0}) > 0) ++behind;
       if (p.contains("last_success") && p["last_success"].is_string()) last = std::max(last, p["last_success"].get<std::string>());
@@ -91,6 +93,7 @@ class HubAgent final : public SyncAgent {
                 {"attachments_waiting", 0},
                 {"last_success_at", nullptr},
                 {"points_summary", Json{{"active", active},
+                                        {"pending", pending},
                                         {"behind", behind},
                                         {"last_success", last.empty() ? Json(nullptr) : Json(last)}}},
                 {"points", std::move(points)},

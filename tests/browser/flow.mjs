@@ -469,6 +469,10 @@ async function main() {
       const perr = await page.locator('#' + pdesc[pdesc.length - 1]).innerText();
       if (!/[ạảãáàâăđêôơư]/i.test(perr)) fail('no Vietnamese message for the point name: ' + perr);
       await screen(page, 'hub-points');
+      // Corrected, the point is registered and its one-time code shown (it stays pending: nobody joins).
+      await pname.fill('buu-dien-an-thi');
+      await page.getByRole('button', { name: 'Tạo mã ghi danh', exact: true }).click();
+      await page.getByText('Mã ghi danh của buu-dien-an-thi', { exact: false }).waitFor();
       await hashTo(page, '#/admin/sync-log');
       const sessions = page.getByRole('table', { name: 'Phiên đồng bộ' });
       for (const h of ['Điểm', 'Bắt đầu', 'Kết quả', 'Mục gửi lên / nhận về'])
@@ -482,6 +486,7 @@ async function main() {
       await hashTo(page, '#/sync');
       await page.getByText('Đây là máy chủ trung tâm', { exact: false }).waitFor();
       await page.getByRole('definition').filter({ hasText: /^1$/ }).first().waitFor();
+      await page.locator('dl.facts dt:text-is("Điểm đã có mã ghi danh, chưa ghi danh") + dd').filter({ hasText: /^1$/ }).waitFor();
       await screen(page, 'hub-sync');
       await page.context().close();
     });

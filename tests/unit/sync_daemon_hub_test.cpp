@@ -83,6 +83,11 @@ TEST_CASE("a hub's sync status gives every user a summary of its points and only
   size_t a = w.add_point("a", "area-x");
   w.add_point("b", "area-x");  // never syncs: a's entries wait for it
   w.take_in(a);
+  sync::PointAddOptions pending;  // registered, its code not used yet
+  pending.name = "c";
+  pending.area = "area-x";
+  pending.agency_code = "000.00.01.H22";
+  REQUIRE(w.hub->add_point(pending).ok());
   node::UserStore users(w.hub_node->db(), w.clock, w.rng, true);
   REQUIRE(users.add_user("clerk1", node::UserRole::Clerk, "clerk1-password").ok());
   REQUIRE(users.add_user("admin1", node::UserRole::Admin, "admin1-password").ok());
@@ -109,12 +114,13 @@ TEST_CASE("a hub's sync status gives every user a summary of its points and only
   CHECK(s["role"] == "hub");
   CHECK_FALSE(s.contains("points"));  // each point's contact and cursors: the admin's
   CHECK(s["points_summary"]["active"] == 2);
+  CHECK(s["points_summary"]["pending"] == 1);
   CHECK(s["points_summary"]["behind"] == 1);  // b has not taken a's entry
   CHECK(s["points_summary"]["last_success"].is_string());
 
   s = status("", admin, 200);
   REQUIRE(s["points"].is_array());
-  CHECK(s["points"].size() == 2);
+  CHECK(s["points"].size() == 3);
   CHECK(s["points_summary"]["active"] == 2);
   // The status bar polls without the list.
   s = status("?points=0", admin, 200);

@@ -6,7 +6,7 @@ import { el, vnTime, viMessage } from './util.js';
 // (the hub's status carries a summary of its points; the list is the admin's).
 export function hubSummary(st) {
   const s = st.points_summary || {};
-  return { points: Number(s.active || 0), last: s.last_success || null, behind: Number(s.behind || 0) };
+  return { points: Number(s.active || 0), pending: Number(s.pending || 0), last: s.last_success || null, behind: Number(s.behind || 0) };
 }
 
 export async function syncScreen(view) {
@@ -18,6 +18,7 @@ export async function syncScreen(view) {
       el('p', {}, 'Đây là máy chủ trung tâm: các điểm phục vụ đồng bộ với máy này, máy này không tự đồng bộ.'),
       el('dl', { class: 'facts' }, [
         ['Điểm phục vụ đang hoạt động', String(h.points)],
+        ...(h.pending ? [['Điểm đã có mã ghi danh, chưa ghi danh', String(h.pending)]] : []),
         ['Điểm còn mục chưa nhận', String(h.behind)],
         ['Lần cuối một điểm đồng bộ xong', h.last ? vnTime(h.last) : 'chưa có'],
       ].flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])),
