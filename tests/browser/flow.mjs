@@ -478,6 +478,8 @@ async function main() {
       for (const h of ['Điểm', 'Bắt đầu', 'Kết quả', 'Mục gửi lên / nhận về'])
         await sessions.getByRole('columnheader', { name: h, exact: true }).waitFor();
       await sessions.getByRole('row').filter({ hasText: 'xa-tan-phuc' }).getByRole('cell', { name: 'Thành công', exact: true }).first().waitFor();
+      // Each point by its place name, with the machine name the logs use.
+      await sessions.getByRole('cell', { name: 'UBND xã Tân Phúc (xa-tan-phuc)', exact: true }).first().waitFor();
       await screen(page, 'hub-sync-log');
       // The hub syncs with nobody: its status says what it is, with no Đồng bộ ngay.
       const bar = page.getByRole('status', { name: 'Trạng thái đồng bộ' });

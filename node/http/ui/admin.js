@@ -339,8 +339,10 @@ const ALERT_KIND = {
 };
 function kilobytes(n) { return (Number(n || 0) / 1024).toLocaleString('vi-VN', { maximumFractionDigits: 1 }) + ' KB'; }
 function seconds(ms) { return (Number(ms || 0) / 1000).toLocaleString('vi-VN', { maximumFractionDigits: 1 }) + ' giây'; }
+// A point as people know it: its place name, with the machine name the logs use.
+const pointLabel = (row) => row.point_label || row.point || '';
 const SESSION_COLUMNS = [
-  ['point', 'Điểm'],
+  [pointLabel, 'Điểm'],
   [(s) => vnTime(s.start), 'Bắt đầu'],
   [(s) => (s.end ? seconds(Date.parse(s.end) - Date.parse(s.start)) : ''), 'Thời lượng'],
   [(s) => SYNC_RESULT[s.result] || s.result, 'Kết quả'],
@@ -352,7 +354,7 @@ const SESSION_COLUMNS = [
   [(s) => el('code', { title: s.id }, String(s.id || '').slice(0, 8)), 'Mã phiên'],
 ];
 const ALERT_COLUMNS = [
-  ['point', 'Điểm'],
+  [pointLabel, 'Điểm'],
   [(a) => ALERT_KIND[a.kind] || a.kind, 'Loại'],
   ['detail', 'Chi tiết'],
   ['count', 'Số lần'],
@@ -368,9 +370,16 @@ async function syncLog(box) {
   const form = el('form', { class: 'row', role: 'search', 'aria-label': 'Lọc nhật ký đồng bộ' }, point.wrap, since.wrap, result.wrap, el('button', { type: 'submit' }, 'Lọc'));
   async function load() {
     try {
-      const r = await api.get('/audit/sync-log' + api.qs({ point: point.input.value.trim(), since: isoDate(since.input.value), result: result.input.value }));
+      const [r, known] = await Promise.all([
+        api.get('/audit/sync-log' + api.qs({ point: point.input.value.trim(), since: isoDate(since.input.value), result: result.input.value })),
+        api.get('/points/known').catch((err) => { if (err.status === 401) throw err; return []; })]);
       const sessions = Array.isArray(r) ? r : (r.sessions || r.items || []);
       const alerts = (r && r.alerts) || [];
+      const places = new Map((Array.isArray(known) ? known : []).map((p) => [p.name, p.place_name]));
+      for (const row of [...sessions, ...alerts]) {
+        const place = places.get(row.point);
+        if (place && place !== row.point) row.point_label = `${place} (${row.point})`;
+      }
       list.replaceChildren(...[
         sessions.length ? table(sessions, SESSION_COLUMNS, 'Phiên đồng bộ') : el('p', {}, 'Không có phiên đồng bộ nào.'),
         alerts.length ? table(alerts, ALERT_COLUMNS, 'Cảnh báo') : null].filter(Boolean));
