@@ -12,34 +12,24 @@ constexpr size_t kMaxResponseBytes = 10u << 20;
 
 // Why a request got no answer, in words a clerk or an admin can act on;
 // httplib's own name for it follows in brackets.
-std::string why_no_answer(httplib::Error e, const HttpOptions& o) {
-  std::string why;
+std::string reason(httplib::Error e, const HttpOptions& o) {
   switch (e) {
-    case httplib::Error::Connection:
-      why = "nothing answers there (connection refused, host unreachable or unknown)";
-      break;
+    case httplib::Error::Connection: return "nothing answers there (connection refused, host unreachable or unknown)";
     case httplib::Error::ConnectionTimeout:
-      why = "no answer to the connection within " + std::to_string(o.connect_timeout_s) + " s";
-      break;
-    case httplib::Error::Read:
-      why = "the connection broke or fell silent while the hub's answer was awaited";
-      break;
-    case httplib::Error::Write:
-      why = "the connection broke while the request was sent";
-      break;
+      return "no answer to the connection within " + std::to_string(o.connect_timeout_s) + " s";
+    case httplib::Error::Read: return "the connection broke or fell silent while the hub's answer was awaited";
+    case httplib::Error::Write: return "the connection broke while the request was sent";
     case httplib::Error::SSLConnection:
-      why = "the TLS handshake failed (an https:// address on a port that does not speak TLS?)";
-      break;
-    case httplib::Error::SSLLoadingCerts:
-      why = "the certificates to check the hub against could not be loaded";
-      break;
+      return "the TLS handshake failed (an https:// address on a port that does not speak TLS?)";
+    case httplib::Error::SSLLoadingCerts: return "the certificates to check the hub against could not be loaded";
     case httplib::Error::SSLServerVerification:
-      why = "the hub's TLS certificate was not accepted (motcua join --ca FILE names the CA to trust)";
-      break;
-    default:
-      why = "the request failed";
+      return "the hub's TLS certificate was not accepted (motcua join --ca FILE names the CA to trust)";
+    default: return "the request failed";
   }
-  return why + " (" + httplib::to_string(e) + ")";
+}
+
+std::string why_no_answer(httplib::Error e, const HttpOptions& o) {
+  return reason(e, o) + " (" + httplib::to_string(e) + ")";
 }
 
 class HttpTransport final : public Transport {
