@@ -3,7 +3,7 @@
 // holds in quarantine (release or reject with a reason), the sync audit log,
 // conflicts, and the period reports (Mẫu 06, Biểu 06).
 import * as api from './api.js';
-import { el, field, select, formAlert, showError, clearErrors, vnTime, vnDate, vnToday, isoDate, ROLE, CONFLICT_KIND, newId, printLink, viMessage } from './util.js';
+import { el, field, select, formAlert, showError, clearErrors, vnTime, vnDate, vnToday, isoDate, ROLE, CONFLICT_KIND, newId, printLink, viMessage, REPORTS_LINK } from './util.js';
 
 const TABS = [
   ['users', 'Người dùng'], ['holidays', 'Ngày nghỉ lễ'], ['catalogue', 'Danh mục thủ tục'], ['points', 'Điểm phục vụ'],
@@ -16,7 +16,7 @@ export async function adminScreen(view) {
     view.setTitle('Quản trị');
     view.main.append(el('h1', {}, 'Quản trị'),
       el('p', { class: 'notice' }, 'Trang quản trị chỉ dành cho quản trị viên.'),
-      el('p', {}, el('a', { href: '#/reports' }, 'Sổ theo dõi hồ sơ và báo cáo (Mẫu 06, Biểu 06)')));
+      el('p', {}, el('a', { href: '#/reports' }, REPORTS_LINK)));
     return;
   }
   const tab = view.parts[1] || 'users';

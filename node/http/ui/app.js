@@ -65,8 +65,15 @@ let pollTimer = 0;
 let fastUntil = 0;
 function stopSyncPoll() { clearTimeout(pollTimer); pollTimer = 0; }
 function startSyncPoll() { stopSyncPoll(); pollSync(); }
-// The Đồng bộ page's own button synced: the bar reads the status again now.
-document.addEventListener('motcua:synced', () => { if (ctx.session) startSyncPoll(); });
+// The Đồng bộ page's own button synced and read the status: the bar shows
+// it (or reads it, if that read failed) and polls on from now.
+document.addEventListener('motcua:synced', (ev) => {
+  if (!ctx.session) return;
+  if (!ev.detail) { startSyncPoll(); return; }
+  renderSync(ev.detail);
+  stopSyncPoll();
+  pollTimer = setTimeout(pollSync, 10000);
+});
 
 // "chậm 1 giờ 5 phút" / "nhanh 3 phút": how far this machine's clock is
 // from the hub's (offset = hub time - this clock).

@@ -3,7 +3,7 @@
 // role may do from the dossier's status, each with a small form.
 import * as api from './api.js';
 import { knownPoints } from './intake.js';
-import { el, field, select, formAlert, showError, clearErrors, debounce, vnTime, vnDate, isoDate, money, STATUS, CONFLICT_KIND, newId, printLink, viMessage } from './util.js';
+import { el, field, select, formAlert, showError, clearErrors, debounce, vnTime, vnDate, isoDate, money, STATUS, CONFLICT_KIND, newId, printLink, viMessage, COUNTER_ROLES, REPORTS_LINK } from './util.js';
 
 export async function dossierListScreen(view) {
   view.setTitle('Danh sách hồ sơ');
@@ -55,12 +55,12 @@ export async function dossierListScreen(view) {
   form.addEventListener('submit', (ev) => { ev.preventDefault(); restart(); });
   view.main.append(el('h1', {}, 'Danh sách hồ sơ'), form, info, el('div', { class: 'table-wrap' }, table),
     el('p', { class: 'pager' }, prev, ' ', next),
-    el('p', {}, el('a', { href: '#/reports' }, 'Sổ theo dõi hồ sơ và báo cáo (Mẫu 06, Biểu 06)')));
+    el('p', {}, el('a', { href: '#/reports' }, REPORTS_LINK)));
   await load();
 }
 
 // --- acts -------------------------------------------------------------------
-const counter = ['clerk', 'postal'];
+const counter = COUNTER_ROLES;
 const officer = ['officer'];
 // [act, button name (UI.md), roles, statuses, before/after acceptance, fields]
 const ACTS = [

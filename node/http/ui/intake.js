@@ -2,7 +2,7 @@
 // procedure's documents as checkboxes with counts, the applicant (prefilled
 // from the CCCD QR), attachments with upload progress, the return point.
 import * as api from './api.js';
-import { el, field, select, formAlert, showError, clearErrors, isoDate, vnDate, vnTime, newId, printLink, viMessage, ROLE } from './util.js';
+import { el, field, select, formAlert, showError, clearErrors, isoDate, vnDate, vnTime, newId, printLink, viMessage, ROLE, COUNTER_ROLES } from './util.js';
 import { procedurePicker } from './procedures.js';
 
 function normalizeDocs(docs) {
@@ -27,7 +27,7 @@ export async function knownPoints() {
 
 export async function intakeScreen(view) {
   view.setTitle('Tiếp nhận hồ sơ');
-  if (!['clerk', 'postal'].includes(view.ctx.session.role)) {
+  if (!COUNTER_ROLES.includes(view.ctx.session.role)) {
     // Only the counter and the post office take dossiers in (the server
     // answers 403 to anyone else): say so before a form is filled in vain.
     view.main.append(el('h1', {}, 'Tiếp nhận hồ sơ'),

@@ -34,10 +34,10 @@ export async function syncScreen(view) {
     try {
       const r = await api.post('/sync', {});
       out.textContent = 'Đồng bộ xong: gửi ' + (r.entries_up ?? 0) + ', nhận ' + (r.entries_down ?? 0) + ' mục.';
-      // What waits now, on this page and in the status bar (app.js listens).
-      document.dispatchEvent(new CustomEvent('motcua:synced'));
+      // What waits now, read once, on this page and in the status bar (app.js listens).
       const now = await api.get('/sync/status?points=0').catch(() => null);
       if (now) { const next = pointFacts(now); facts.replaceWith(next); facts = next; }
+      document.dispatchEvent(new CustomEvent('motcua:synced', { detail: now }));
     } catch (err) {
       if (err.status !== 401) out.textContent = viMessage(err);
     } finally {

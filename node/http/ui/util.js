@@ -99,6 +99,10 @@ export const STATUS = {
   6: 'Yêu cầu nghĩa vụ tài chính', 7: 'Công dân yêu cầu rút', 8: 'Dừng xử lý', 9: 'Đã xử lý xong', 10: 'Đã trả kết quả',
 };
 
+// Who takes dossiers in: the counter and the post office (the server's rule).
+export const COUNTER_ROLES = ['clerk', 'postal'];
+// The link to the period reports (Mẫu 06, Biểu 06), the same words wherever it stands.
+export const REPORTS_LINK = 'Sổ theo dõi hồ sơ và báo cáo (Mẫu 06, Biểu 06)';
 export const ROLE = { clerk: 'Cán bộ một cửa', postal: 'Nhân viên bưu chính', officer: 'Cán bộ xử lý', admin: 'Quản trị viên' };
 
 const HAS_VI = /[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]/i;
